@@ -1,0 +1,47 @@
+//! `kinesis-starrocks`: the desktop app (no arguments) and, as later issues land, the headless
+//! subcommands (`run`, `check`, `sample`, `init-table`, `demo`, …) of the same binary.
+
+mod gui;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// Amazon Kinesis Data Streams → StarRocks / CelerData, exactly once.
+///
+/// Run with no arguments to open the desktop app.
+#[derive(Debug, Parser)]
+#[command(name = "kinesis-starrocks", version, about, long_about)]
+struct Cli {
+    /// Graphics back end for the window. `auto` tries OpenGL (glow) first and falls back to
+    /// wgpu (Vulkan, or GL through EGL).
+    #[arg(long, value_enum, default_value_t = gui::RendererChoice::Auto)]
+    renderer: gui::RendererChoice,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Headless subcommands. None exists yet: `run`, `check`, `sample`, `init-table`, `demo` and the
+/// others arrive with the engine, preflight and demo issues, each as a variant here.
+#[derive(Debug, Subcommand)]
+enum Command {}
+
+fn main() -> Result<()> {
+    init_logging();
+    let cli = Cli::parse();
+    match cli.command {
+        None => gui::open_window(cli.renderer),
+        Some(command) => match command {},
+    }
+}
+
+/// Logs go to stderr. `RUST_LOG` overrides the default filter (warnings, plus our own info lines).
+fn init_logging() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("warn,kinesis_starrocks=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,127 @@
+//! Opens the real `kinesis-starrocks` window under a private Xvfb, takes a screenshot and checks
+//! that something was drawn. Needs Xvfb, xdotool and ImageMagick's `import` (tests/run.sh installs
+//! them); a missing tool fails the test with the package to install.
+//!
+//! The screenshot of the window is saved under the test's target tmp dir. With
+//! `UPDATE_SCREENSHOTS=1` it is also copied to `assets/screenshots/welcome-placeholder.png`.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ks_tests::{
+    ChildGuard, Xvfb, distinct_colours, image, require_tool, runtime_dir, workspace_root,
+};
+
+/// The window's title, matched exactly.
+const WINDOW_NAME: &str = "^kinesis-starrocks$";
+/// Anti-aliased text alone gives dozens of colours; a blank or single-fill window gives 1 or 2.
+const MIN_COLOURS: usize = 16;
+
+/// Runs the app with `--renderer renderer`, returns the path of the window screenshot.
+fn window_screenshot(renderer: &str) -> PathBuf {
+    require_tool("Xvfb", "xvfb");
+    require_tool("xdotool", "xdotool");
+    require_tool("import", "imagemagick");
+
+    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("gui_smoke")
+        .join(renderer);
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let log_path = out_dir.join("app.log");
+    let log = File::create(&log_path).unwrap();
+
+    let xvfb = Xvfb::start(1280, 800);
+    let runtime = runtime_dir();
+    let mut app = ChildGuard::spawn(
+        "kinesis-starrocks",
+        Command::new(env!("CARGO_BIN_EXE_kinesis-starrocks"))
+            .args(["--renderer", renderer])
+            .env("DISPLAY", xvfb.display())
+            .env("XDG_RUNTIME_DIR", runtime.path())
+            .env_remove("WAYLAND_DISPLAY")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log),
+    )
+    .expect("could not start kinesis-starrocks");
+    let app_log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+
+    let window = xvfb
+        .wait_for_window(WINDOW_NAME, Duration::from_secs(60), || {
+            match app.try_wait() {
+                Some(status) => Err(format!(
+                    "the app exited ({status}) before its window appeared"
+                )),
+                None => Ok(()),
+            }
+        })
+        .unwrap_or_else(|e| panic!("{e}\n--- app log ---\n{}", app_log()));
+    let (x, y, width, height) = xvfb
+        .window_geometry(window)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        width >= 320 && height >= 200,
+        "the window is too small: {width}x{height}"
+    );
+
+    // Give the software renderer time for the first frames, then retry until the window shows
+    // content (or 30 s have passed).
+    let root_shot = out_dir.join("root.png");
+    let window_shot = out_dir.join("welcome-placeholder.png");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    std::thread::sleep(Duration::from_secs(2));
+    let colours = loop {
+        if let Some(status) = app.try_wait() {
+            panic!("the app exited ({status})\n--- app log ---\n{}", app_log());
+        }
+        xvfb.screenshot_root(&root_shot)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let screen = image::open(&root_shot)
+            .unwrap_or_else(|e| panic!("could not read {}: {e}", root_shot.display()))
+            .to_rgb8();
+        let width = width.min(screen.width().saturating_sub(x));
+        let height = height.min(screen.height().saturating_sub(y));
+        let window_image = image::imageops::crop_imm(&screen, x, y, width, height).to_image();
+        let colours = distinct_colours(&window_image);
+        if colours >= MIN_COLOURS || Instant::now() > deadline {
+            window_image.save(&window_shot).unwrap();
+            break colours;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    };
+    assert!(
+        colours >= MIN_COLOURS,
+        "the window looks blank: {colours} distinct colour(s) in {}\n--- app log ---\n{}",
+        window_shot.display(),
+        app_log()
+    );
+    assert!(
+        app.try_wait().is_none(),
+        "the app exited after drawing\n--- app log ---\n{}",
+        app_log()
+    );
+    println!(
+        "renderer {renderer}: window {width}x{height} at {x},{y}, {colours} colours; screenshot {}",
+        window_shot.display()
+    );
+    app.kill();
+    window_shot
+}
+
+#[test]
+fn welcome_window_renders_with_the_default_renderer() {
+    let shot = window_screenshot("auto");
+    if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        let target = workspace_root().join("assets/screenshots/welcome-placeholder.png");
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&shot, &target).unwrap();
+        println!("updated {}", target.display());
+    }
+}
+
+#[test]
+fn welcome_window_renders_with_wgpu() {
+    window_screenshot("wgpu");
+}
