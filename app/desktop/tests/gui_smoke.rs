@@ -19,15 +19,22 @@ const WINDOW_NAME: &str = "^kinesis-starrocks$";
 /// Anti-aliased text alone gives dozens of colours; a blank or single-fill window gives 1 or 2.
 const MIN_COLOURS: usize = 16;
 
-/// Runs the app with `--renderer renderer`, returns the path of the window screenshot.
-fn window_screenshot(renderer: &str) -> PathBuf {
+/// What a run produced: the window screenshot and the app's log.
+struct Shot {
+    path: PathBuf,
+    log: String,
+}
+
+/// Runs the app with `--renderer renderer` and the extra environment `env`; `name` names the
+/// output directory. Returns the window screenshot and the app's log.
+fn window_screenshot(name: &str, renderer: &str, env: &[(&str, &str)]) -> Shot {
     require_tool("Xvfb", "xvfb");
     require_tool("xdotool", "xdotool");
     require_tool("import", "imagemagick");
 
     let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("gui_smoke")
-        .join(renderer);
+        .join(name);
     std::fs::create_dir_all(&out_dir).unwrap();
     let log_path = out_dir.join("app.log");
     let log = File::create(&log_path).unwrap();
@@ -41,6 +48,7 @@ fn window_screenshot(renderer: &str) -> PathBuf {
             .env("DISPLAY", xvfb.display())
             .env("XDG_RUNTIME_DIR", runtime.path())
             .env_remove("WAYLAND_DISPLAY")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log),
@@ -103,25 +111,59 @@ fn window_screenshot(renderer: &str) -> PathBuf {
         app_log()
     );
     println!(
-        "renderer {renderer}: window {width}x{height} at {x},{y}, {colours} colours; screenshot {}",
+        "{name} (--renderer {renderer}): window {width}x{height} at {x},{y}, {colours} colours; screenshot {}",
         window_shot.display()
     );
     app.kill();
-    window_shot
+    Shot {
+        path: window_shot,
+        log: app_log(),
+    }
 }
 
 #[test]
 fn welcome_window_renders_with_the_default_renderer() {
-    let shot = window_screenshot("auto");
+    let shot = window_screenshot("auto", "auto", &[]);
+    assert!(
+        shot.log
+            .contains("opening the window with the Glow renderer"),
+        "{}",
+        shot.log
+    );
     if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
         let target = workspace_root().join("assets/screenshots/welcome-placeholder.png");
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(&shot, &target).unwrap();
+        std::fs::copy(&shot.path, &target).unwrap();
         println!("updated {}", target.display());
     }
 }
 
 #[test]
 fn welcome_window_renders_with_wgpu() {
-    window_screenshot("wgpu");
+    window_screenshot("wgpu", "wgpu", &[]);
+}
+
+/// With Mesa's OpenGL drivers out of reach, glow cannot create a context; the default renderer
+/// must then open the window with wgpu (Vulkan through lavapipe) in the same process.
+#[test]
+fn falls_back_to_wgpu_when_opengl_cannot_start() {
+    let shot = window_screenshot(
+        "fallback",
+        "auto",
+        &[
+            ("LIBGL_DRIVERS_PATH", "/nonexistent"),
+            ("MESA_LOADER_DRIVER_OVERRIDE", "nonexistent"),
+        ],
+    );
+    assert!(
+        shot.log.contains("renderer failed") && shot.log.contains("trying wgpu"),
+        "glow did not fail, or no fallback was logged:\n{}",
+        shot.log
+    );
+    assert!(
+        shot.log
+            .contains("opening the window with the Wgpu renderer"),
+        "{}",
+        shot.log
+    );
 }
