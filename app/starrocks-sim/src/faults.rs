@@ -144,6 +144,19 @@ impl Faults {
     fn subscribe_down(&self) -> watch::Receiver<Option<Instant>> {
         self.down_until.subscribe()
     }
+
+    /// Resolves when an outage starts, so open connections can be cut like a crashed server's.
+    pub(crate) async fn outage_started(&self) {
+        let mut rx = self.subscribe_down();
+        loop {
+            if self.is_down() {
+                return;
+            }
+            if rx.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
 }
 
 /// Replaces secrets in a header value: Basic credentials and anything named like a password.

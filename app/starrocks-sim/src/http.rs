@@ -107,16 +107,20 @@ async fn serve_conn<IO>(io: TokioIo<IO>, ctx: Arc<SimContext>, peer: SocketAddr,
 where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let faults = ctx.faults.clone();
     let service = service_fn(move |req: Request<Incoming>| {
         let ctx = ctx.clone();
         async move { Ok::<_, Infallible>(recorded(req, ctx, peer, port).await) }
     });
-    if let Err(e) = http1::Builder::new()
+    let conn = http1::Builder::new()
         .keep_alive(true)
-        .serve_connection(io, service)
-        .await
-    {
-        tracing::debug!("HTTP connection from {peer}: {e}");
+        .serve_connection(io, service);
+    tokio::select! {
+        res = conn => if let Err(e) = res {
+            tracing::debug!("HTTP connection from {peer}: {e}");
+        },
+        // An outage drops open (keep-alive) connections too.
+        _ = faults.outage_started() => {}
     }
 }
 

@@ -766,6 +766,11 @@ fn json_documents(body: &[u8], strip_outer_array: bool) -> Vec<JsonDoc> {
             }
             Some(Err(e)) => {
                 // Skip to the next line and carry on; the broken part is one filtered row.
+                let skip = body[offset..]
+                    .iter()
+                    .position(|b| !b.is_ascii_whitespace())
+                    .unwrap_or(body.len() - offset);
+                let offset = offset + skip;
                 let rest = &body[offset..];
                 let line_end = rest.iter().position(|b| *b == b'\n').map(|p| p + 1).unwrap_or(rest.len());
                 let bad = String::from_utf8_lossy(&rest[..line_end]).trim().to_string();

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 /// A StarRocks stand-in: MySQL protocol, FE HTTP (auth, 100-continue, 307) and BE Stream Load.
 #[derive(Parser, Debug)]
-#[command(name = "starrocks-sim", version, about)]
+#[command(name = "starrocks-sim", about, disable_version_flag = true)]
 struct Args {
     /// MySQL-protocol query port (StarRocks' default is 9030; 0 picks a free port).
     #[arg(long, default_value_t = 9030)]

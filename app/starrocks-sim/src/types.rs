@@ -330,7 +330,8 @@ pub fn convert_text(s: &str, ty: &SqlType) -> Result<Cell, ConvertError> {
             if !f.is_finite() {
                 return Err(err());
             }
-            Ok(Cell::Float(f64::from(f)))
+            // Keep FLOAT's own shortest decimal form (0.01, not 0.009999999776…).
+            Ok(Cell::Float(f.to_string().parse().unwrap_or(f64::from(f))))
         }
         SqlType::Double => parse_float(s).map(Cell::Float).ok_or_else(err),
         SqlType::Decimal { precision, scale } => {
