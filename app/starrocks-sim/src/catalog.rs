@@ -103,8 +103,13 @@ impl ColumnDef {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Distribution {
-    Hash { columns: Vec<String>, buckets: Option<u32> },
-    Random { buckets: Option<u32> },
+    Hash {
+        columns: Vec<String>,
+        buckets: Option<u32>,
+    },
+    Random {
+        buckets: Option<u32>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -177,7 +182,11 @@ impl TableDef {
         s.push_str(&format!("{}({})\n", self.keys_type.sql(), keys.join(", ")));
         s.push_str(&format!(
             "COMMENT \"{}\"\n",
-            if self.comment.is_empty() { "OLAP" } else { &self.comment }
+            if self.comment.is_empty() {
+                "OLAP"
+            } else {
+                &self.comment
+            }
         ));
         if let Some(p) = &self.partition_desc {
             s.push_str(p);
@@ -288,9 +297,7 @@ impl Table {
                     match self.key_index.get(&key).copied() {
                         Some(i) if self.rows[i].is_some() => {
                             let merged = match (self.def.keys_type, &self.rows[i]) {
-                                (KeysType::Aggregate, Some(old)) => {
-                                    aggregate(&self.def, old, row)
-                                }
+                                (KeysType::Aggregate, Some(old)) => aggregate(&self.def, old, row),
                                 _ => row.clone(),
                             };
                             self.rows[i] = Some(merged);
@@ -441,12 +448,34 @@ pub enum CatalogError {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "event")]
 enum Event {
-    CreateDatabase { name: String },
-    DropDatabase { name: String },
-    CreateTable { db: String, def: TableDef },
-    DropTable { db: String, table: String },
-    Commit { db: String, table: String, label: String, txn_id: i64, ops: Vec<RowOp> },
-    Abort { db: String, table: String, label: String, txn_id: i64, reason: String },
+    CreateDatabase {
+        name: String,
+    },
+    DropDatabase {
+        name: String,
+    },
+    CreateTable {
+        db: String,
+        def: TableDef,
+    },
+    DropTable {
+        db: String,
+        table: String,
+    },
+    Commit {
+        db: String,
+        table: String,
+        label: String,
+        txn_id: i64,
+        ops: Vec<RowOp>,
+    },
+    Abort {
+        db: String,
+        table: String,
+        label: String,
+        txn_id: i64,
+        reason: String,
+    },
 }
 
 #[derive(Default)]
@@ -584,7 +613,9 @@ impl Catalog {
                 Err(CatalogError::DatabaseExists(name.to_string()))
             };
         }
-        let ev = Event::CreateDatabase { name: name.to_string() };
+        let ev = Event::CreateDatabase {
+            name: name.to_string(),
+        };
         self.persist(&ev);
         st.replay(ev);
         Ok(())
@@ -599,7 +630,9 @@ impl Catalog {
                 Err(CatalogError::UnknownDatabase(name.to_string()))
             };
         }
-        let ev = Event::DropDatabase { name: name.to_string() };
+        let ev = Event::DropDatabase {
+            name: name.to_string(),
+        };
         self.persist(&ev);
         st.replay(ev);
         Ok(())
@@ -623,7 +656,10 @@ impl Catalog {
                 Err(CatalogError::TableExists(def.name.clone()))
             };
         }
-        let ev = Event::CreateTable { db: db.to_string(), def };
+        let ev = Event::CreateTable {
+            db: db.to_string(),
+            def,
+        };
         self.persist(&ev);
         st.replay(ev);
         Ok(())
@@ -642,14 +678,22 @@ impl Catalog {
                 Err(CatalogError::UnknownTable(table.to_string()))
             };
         }
-        let ev = Event::DropTable { db: db.to_string(), table: table.to_string() };
+        let ev = Event::DropTable {
+            db: db.to_string(),
+            table: table.to_string(),
+        };
         self.persist(&ev);
         st.replay(ev);
         Ok(())
     }
 
     /// Begins a transaction under `label`: the label must not belong to a non-aborted one.
-    pub fn begin(&self, db: &str, table: &str, label: &str) -> Result<(i64, TableDef), CatalogError> {
+    pub fn begin(
+        &self,
+        db: &str,
+        table: &str,
+        label: &str,
+    ) -> Result<(i64, TableDef), CatalogError> {
         let mut st = self.lock();
         let def = st
             .databases
@@ -687,7 +731,11 @@ impl Catalog {
     }
 
     pub fn label(&self, db: &str, label: &str) -> Option<LabelRecord> {
-        self.lock().labels.get(db).and_then(|m| m.get(label)).cloned()
+        self.lock()
+            .labels
+            .get(db)
+            .and_then(|m| m.get(label))
+            .cloned()
     }
 
     /// Adds rows to an open transaction (transaction API `load`).
@@ -729,7 +777,12 @@ impl Catalog {
     }
 
     /// Applies `ops` (plus anything staged) and makes the transaction VISIBLE.
-    pub fn commit(&self, db: &str, label: &str, ops: Vec<RowOp>) -> Result<LabelRecord, CatalogError> {
+    pub fn commit(
+        &self,
+        db: &str,
+        label: &str,
+        ops: Vec<RowOp>,
+    ) -> Result<LabelRecord, CatalogError> {
         let mut st = self.lock();
         let rec = st
             .labels
@@ -822,37 +875,63 @@ impl State {
                     d.tables.remove(&table);
                 }
             }
-            Event::Commit { db, table, label, txn_id, ops } => {
-                if let Some(t) = self.databases.get_mut(&db).and_then(|d| d.tables.get_mut(&table)) {
+            Event::Commit {
+                db,
+                table,
+                label,
+                txn_id,
+                ops,
+            } => {
+                if let Some(t) = self
+                    .databases
+                    .get_mut(&db)
+                    .and_then(|d| d.tables.get_mut(&table))
+                {
                     t.apply(&ops);
                 }
                 self.next_txn_id = self.next_txn_id.max(txn_id + 1);
-                let rec = self.labels.entry(db).or_default().entry(label).or_insert_with(|| LabelRecord {
-                    txn_id,
-                    table: table.clone(),
-                    state: TxnState::Visible,
-                    reason: String::new(),
-                    staged: Vec::new(),
-                    staged_stats: LoadStats::default(),
-                    staged_errors: Vec::new(),
-                    created_ms: now_ms(),
-                });
+                let rec = self
+                    .labels
+                    .entry(db)
+                    .or_default()
+                    .entry(label)
+                    .or_insert_with(|| LabelRecord {
+                        txn_id,
+                        table: table.clone(),
+                        state: TxnState::Visible,
+                        reason: String::new(),
+                        staged: Vec::new(),
+                        staged_stats: LoadStats::default(),
+                        staged_errors: Vec::new(),
+                        created_ms: now_ms(),
+                    });
                 rec.txn_id = txn_id;
                 rec.state = TxnState::Visible;
                 rec.staged.clear();
             }
-            Event::Abort { db, table, label, txn_id, reason } => {
+            Event::Abort {
+                db,
+                table,
+                label,
+                txn_id,
+                reason,
+            } => {
                 self.next_txn_id = self.next_txn_id.max(txn_id + 1);
-                let rec = self.labels.entry(db).or_default().entry(label).or_insert_with(|| LabelRecord {
-                    txn_id,
-                    table,
-                    state: TxnState::Aborted,
-                    reason: String::new(),
-                    staged: Vec::new(),
-                    staged_stats: LoadStats::default(),
-                    staged_errors: Vec::new(),
-                    created_ms: now_ms(),
-                });
+                let rec = self
+                    .labels
+                    .entry(db)
+                    .or_default()
+                    .entry(label)
+                    .or_insert_with(|| LabelRecord {
+                        txn_id,
+                        table,
+                        state: TxnState::Aborted,
+                        reason: String::new(),
+                        staged: Vec::new(),
+                        staged_stats: LoadStats::default(),
+                        staged_errors: Vec::new(),
+                        created_ms: now_ms(),
+                    });
                 rec.state = TxnState::Aborted;
                 rec.reason = reason;
                 rec.staged.clear();

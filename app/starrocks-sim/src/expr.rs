@@ -165,7 +165,12 @@ pub fn parse_columns(text: &str) -> Result<Vec<ColumnItem>, String> {
     loop {
         let name = match p.next() {
             Some(Tok::Ident(n)) => n,
-            other => return Err(format!("columns: expected a column name, got {}", show(&other))),
+            other => {
+                return Err(format!(
+                    "columns: expected a column name, got {}",
+                    show(&other)
+                ));
+            }
         };
         if p.eat(&Tok::Op("=".into())) {
             items.push(ColumnItem::Derived(name, p.expr()?));
@@ -215,8 +220,10 @@ pub fn parse_timezone(name: &str) -> Result<FixedOffset, String> {
             };
             let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
             let (h, m): (i32, i32) = (
-                h.parse().map_err(|_| format!("Unknown or incorrect time zone: '{other}'"))?,
-                m.parse().map_err(|_| format!("Unknown or incorrect time zone: '{other}'"))?,
+                h.parse()
+                    .map_err(|_| format!("Unknown or incorrect time zone: '{other}'"))?,
+                m.parse()
+                    .map_err(|_| format!("Unknown or incorrect time zone: '{other}'"))?,
             );
             FixedOffset::east_opt(sign * (h * 3600 + m * 60))
                 .ok_or_else(|| format!("Unknown or incorrect time zone: '{other}'"))
@@ -317,7 +324,11 @@ fn compare(a: &Val, b: &Val) -> Option<std::cmp::Ordering> {
                 o => parse_datetime(&o.as_string()?)?,
             };
             let ord = x.cmp(&y);
-            Some(if matches!(a, Val::DateTime(_)) { ord } else { ord.reverse() })
+            Some(if matches!(a, Val::DateTime(_)) {
+                ord
+            } else {
+                ord.reverse()
+            })
         }
         _ => a.as_f64()?.partial_cmp(&b.as_f64()?),
     }
@@ -371,7 +382,7 @@ fn binary(op: BinOp, a: Val, b: Val) -> Val {
         }
         // Division is DOUBLE in StarRocks; by zero is NULL.
         BinOp::Div => match (a.as_f64(), b.as_f64()) {
-            (Some(_), Some(y)) if y == 0.0 => Val::Null,
+            (Some(_), Some(0.0)) => Val::Null,
             (Some(x), Some(y)) => Val::Float(x / y),
             _ => Val::Null,
         },
@@ -434,15 +445,25 @@ fn call(name: &str, args: &[Val], tz: FixedOffset) -> Result<Val, String> {
         "str_to_date" => {
             arity(2..=2)?;
             match (s(0), s(1)) {
-                (Some(v), Some(fmt)) => str_to_date(&v, &fmt).map(Val::DateTime).unwrap_or(Val::Null),
+                (Some(v), Some(fmt)) => str_to_date(&v, &fmt)
+                    .map(Val::DateTime)
+                    .unwrap_or(Val::Null),
                 _ => Val::Null,
             }
         }
         "ifnull" | "nvl" => {
             arity(2..=2)?;
-            if args[0] == Val::Null { args[1].clone() } else { args[0].clone() }
+            if args[0] == Val::Null {
+                args[1].clone()
+            } else {
+                args[0].clone()
+            }
         }
-        "coalesce" => args.iter().find(|v| **v != Val::Null).cloned().unwrap_or(Val::Null),
+        "coalesce" => args
+            .iter()
+            .find(|v| **v != Val::Null)
+            .cloned()
+            .unwrap_or(Val::Null),
         "nullif" => {
             arity(2..=2)?;
             if compare(&args[0], &args[1]) == Some(std::cmp::Ordering::Equal) {
@@ -453,9 +474,14 @@ fn call(name: &str, args: &[Val], tz: FixedOffset) -> Result<Val, String> {
         }
         "if" => {
             arity(3..=3)?;
-            if args[0].truthy() == Some(true) { args[1].clone() } else { args[2].clone() }
+            if args[0].truthy() == Some(true) {
+                args[1].clone()
+            } else {
+                args[2].clone()
+            }
         }
-        "trim" | "ltrim" | "rtrim" | "upper" | "lower" | "ucase" | "lcase" | "length" | "char_length" => {
+        "trim" | "ltrim" | "rtrim" | "upper" | "lower" | "ucase" | "lcase" | "length"
+        | "char_length" => {
             arity(1..=1)?;
             let Some(v) = s(0) else { return Ok(Val::Null) };
             match lower.as_str() {
@@ -480,7 +506,9 @@ fn call(name: &str, args: &[Val], tz: FixedOffset) -> Result<Val, String> {
         }
         "concat_ws" => {
             arity(1..=usize::MAX)?;
-            let Some(sep) = s(0) else { return Ok(Val::Null) };
+            let Some(sep) = s(0) else {
+                return Ok(Val::Null);
+            };
             let parts: Vec<String> = args[1..].iter().filter_map(Val::as_string).collect();
             Val::Str(parts.join(&sep))
         }
@@ -496,7 +524,11 @@ fn call(name: &str, args: &[Val], tz: FixedOffset) -> Result<Val, String> {
             } else {
                 return Ok(Val::Str(String::new()));
             };
-            let len = args.get(2).and_then(Val::as_i128).unwrap_or(i128::MAX).max(0) as usize;
+            let len = args
+                .get(2)
+                .and_then(Val::as_i128)
+                .unwrap_or(i128::MAX)
+                .max(0) as usize;
             Val::Str(chars.iter().skip(start).take(len).collect())
         }
         "replace" => {
@@ -511,7 +543,9 @@ fn call(name: &str, args: &[Val], tz: FixedOffset) -> Result<Val, String> {
             if let (Val::Int(i), "abs") = (&args[0], lower.as_str()) {
                 return Ok(Val::Int(i.abs()));
             }
-            let Some(x) = args[0].as_f64() else { return Ok(Val::Null) };
+            let Some(x) = args[0].as_f64() else {
+                return Ok(Val::Null);
+            };
             match lower.as_str() {
                 "abs" => Val::Float(x.abs()),
                 "floor" => Val::Int(x.floor() as i128),
@@ -520,7 +554,11 @@ fn call(name: &str, args: &[Val], tz: FixedOffset) -> Result<Val, String> {
                     let d = args.get(1).and_then(Val::as_i128).unwrap_or(0) as i32;
                     let m = 10f64.powi(d);
                     let r = (x * m).round() / m;
-                    if d == 0 { Val::Int(r as i128) } else { Val::Float(r) }
+                    if d == 0 {
+                        Val::Int(r as i128)
+                    } else {
+                        Val::Float(r)
+                    }
                 }
             }
         }
@@ -535,11 +573,19 @@ fn call(name: &str, args: &[Val], tz: FixedOffset) -> Result<Val, String> {
             arity(2..=2)?;
             let doc = match &args[0] {
                 Val::Json(j) => Some(j.clone()),
-                other => other.as_string().and_then(|t| serde_json::from_str(&t).ok()),
+                other => other
+                    .as_string()
+                    .and_then(|t| serde_json::from_str(&t).ok()),
             };
-            let (Some(doc), Some(path)) = (doc, s(1)) else { return Ok(Val::Null) };
+            let (Some(doc), Some(path)) = (doc, s(1)) else {
+                return Ok(Val::Null);
+            };
             let mut cur = &doc;
-            for part in path.trim_start_matches('$').split('.').filter(|p| !p.is_empty()) {
+            for part in path
+                .trim_start_matches('$')
+                .split('.')
+                .filter(|p| !p.is_empty())
+            {
                 match cur.get(part) {
                     Some(v) => cur = v,
                     None => return Ok(Val::Null),
@@ -605,11 +651,13 @@ fn str_to_date(v: &str, fmt: &str) -> Option<NaiveDateTime> {
             _ => return None,
         });
     }
-    NaiveDateTime::parse_from_str(v, &chrono_fmt).ok().or_else(|| {
-        chrono::NaiveDate::parse_from_str(v, &chrono_fmt)
-            .ok()
-            .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
-    })
+    NaiveDateTime::parse_from_str(v, &chrono_fmt)
+        .ok()
+        .or_else(|| {
+            chrono::NaiveDate::parse_from_str(v, &chrono_fmt)
+                .ok()
+                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
+        })
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -686,7 +734,9 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
             }
             out.push(Tok::Str(s));
             i = j + 1;
-        } else if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) {
+        } else if c.is_ascii_digit()
+            || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+        {
             let start = i;
             while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.') {
                 i += 1;
@@ -694,7 +744,9 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
             out.push(Tok::Num(chars[start..i].iter().collect()));
         } else if c.is_alphabetic() || c == '_' || c == '$' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$') {
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+            {
                 i += 1;
             }
             out.push(Tok::Ident(chars[start..i].iter().collect()));
@@ -938,10 +990,12 @@ impl Parser {
             "largeint" => SqlType::LargeInt,
             "float" => SqlType::Float,
             "double" => SqlType::Double,
-            "decimal" | "decimalv2" | "decimal32" | "decimal64" | "decimal128" => SqlType::Decimal {
-                precision: p(0, 10) as u8,
-                scale: p(1, 0) as u8,
-            },
+            "decimal" | "decimalv2" | "decimal32" | "decimal64" | "decimal128" => {
+                SqlType::Decimal {
+                    precision: p(0, 10) as u8,
+                    scale: p(1, 0) as u8,
+                }
+            }
             "date" => SqlType::Date,
             "datetime" => SqlType::DateTime,
             "char" => SqlType::Char(p(0, 1)),
@@ -958,7 +1012,10 @@ mod tests {
     use super::*;
 
     fn eval(text: &str, vals: &[(&str, Val)]) -> Val {
-        let values: HashMap<String, Val> = vals.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let values: HashMap<String, Val> = vals
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         let row = Row {
             values: &values,
             tz: parse_timezone("UTC").unwrap(),
@@ -968,18 +1025,40 @@ mod tests {
 
     #[test]
     fn columns_header_with_from_unixtime() {
-        let items = parse_columns("ts, ticker, price, event_time = from_unixtime(ts / 1000)").unwrap();
+        let items =
+            parse_columns("ts, ticker, price, event_time = from_unixtime(ts / 1000)").unwrap();
         assert_eq!(items.len(), 4);
         assert_eq!(items[3].name(), "event_time");
-        let v = eval("from_unixtime(ts / 1000)", &[("ts", Val::Int(1716925997497))]);
+        let v = eval(
+            "from_unixtime(ts / 1000)",
+            &[("ts", Val::Int(1716925997497))],
+        );
         assert_eq!(v, Val::Str("2024-05-28 19:53:17".into()));
     }
 
     #[test]
     fn where_expressions_compare_and_combine() {
-        assert_eq!(eval("price > 10 and ticker = 'AAPL'", &[("price", Val::Float(12.5)), ("ticker", Val::Str("AAPL".into()))]), Val::Bool(true));
-        assert_eq!(eval("x in (1, 2, 3)", &[("x", Val::Int(4))]), Val::Bool(false));
-        assert_eq!(eval("ifnull(x, 'd')", &[("x", Val::Null)]), Val::Str("d".into()));
-        assert_eq!(eval("trim(x)", &[("x", Val::Str("  a ".into()))]), Val::Str("a".into()));
+        assert_eq!(
+            eval(
+                "price > 10 and ticker = 'AAPL'",
+                &[
+                    ("price", Val::Float(12.5)),
+                    ("ticker", Val::Str("AAPL".into()))
+                ]
+            ),
+            Val::Bool(true)
+        );
+        assert_eq!(
+            eval("x in (1, 2, 3)", &[("x", Val::Int(4))]),
+            Val::Bool(false)
+        );
+        assert_eq!(
+            eval("ifnull(x, 'd')", &[("x", Val::Null)]),
+            Val::Str("d".into())
+        );
+        assert_eq!(
+            eval("trim(x)", &[("x", Val::Str("  a ".into()))]),
+            Val::Str("a".into())
+        );
     }
 }

@@ -37,7 +37,11 @@ struct LoadStatus(String);
 #[derive(Clone, Copy)]
 struct BodyBytes(u64);
 
-pub async fn serve_fe(listener: TcpListener, ctx: Arc<SimContext>, shutdown: watch::Receiver<bool>) {
+pub async fn serve_fe(
+    listener: TcpListener,
+    ctx: Arc<SimContext>,
+    shutdown: watch::Receiver<bool>,
+) {
     let faults = ctx.faults.clone();
     crate::faults::accept_loop(listener, faults, shutdown, move |stream, peer| {
         let ctx = ctx.clone();
@@ -57,7 +61,11 @@ pub async fn serve_fe(listener: TcpListener, ctx: Arc<SimContext>, shutdown: wat
     .await;
 }
 
-pub async fn serve_be(listener: TcpListener, ctx: Arc<SimContext>, shutdown: watch::Receiver<bool>) {
+pub async fn serve_be(
+    listener: TcpListener,
+    ctx: Arc<SimContext>,
+    shutdown: watch::Receiver<bool>,
+) {
     let faults = ctx.faults.clone();
     crate::faults::accept_loop(listener, faults, shutdown, move |stream, peer| {
         let ctx = ctx.clone();
@@ -124,7 +132,12 @@ where
     }
 }
 
-async fn recorded(req: Request<Incoming>, ctx: Arc<SimContext>, peer: SocketAddr, port: Port) -> Resp {
+async fn recorded(
+    req: Request<Incoming>,
+    ctx: Arc<SimContext>,
+    peer: SocketAddr,
+    port: Port,
+) -> Resp {
     let method = req.method().to_string();
     let uri = req.uri().to_string();
     let version = format!("{:?}", req.version());
@@ -148,7 +161,11 @@ async fn recorded(req: Request<Incoming>, ctx: Arc<SimContext>, peer: SocketAddr
             uri,
             version,
             headers,
-            body_bytes: resp.extensions().get::<BodyBytes>().map(|b| b.0).unwrap_or(0),
+            body_bytes: resp
+                .extensions()
+                .get::<BodyBytes>()
+                .map(|b| b.0)
+                .unwrap_or(0),
             status: resp.status().as_u16(),
             load_status: resp.extensions().get::<LoadStatus>().map(|s| s.0.clone()),
             at_ms: now_ms(),
@@ -167,8 +184,10 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
 fn respond(status: StatusCode, content_type: &str, body: String) -> Resp {
     let mut r = Response::new(Full::new(Bytes::from(body)));
     *r.status_mut() = status;
-    r.headers_mut()
-        .insert("content-type", HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("text/plain")));
+    r.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("text/plain")),
+    );
     r
 }
 
@@ -183,7 +202,11 @@ fn json_body(v: &Value, indent: &[u8]) -> String {
 }
 
 fn json_resp(v: &Value, indent: &[u8]) -> Resp {
-    respond(StatusCode::OK, "application/json; charset=UTF-8", json_body(v, indent))
+    respond(
+        StatusCode::OK,
+        "application/json; charset=UTF-8",
+        json_body(v, indent),
+    )
 }
 
 /// RestBaseResult: `{"status":"FAILED","code":"1","msg":…,"message":…}`.
@@ -194,8 +217,10 @@ fn rest_failed(status: StatusCode, msg: &str) -> Resp {
 
 fn unauthorized(msg: &str) -> Resp {
     let mut r = rest_failed(StatusCode::UNAUTHORIZED, msg);
-    r.headers_mut()
-        .insert("www-authenticate", HeaderValue::from_static("Basic realm=\"\""));
+    r.headers_mut().insert(
+        "www-authenticate",
+        HeaderValue::from_static("Basic realm=\"\""),
+    );
     r
 }
 
@@ -209,7 +234,10 @@ fn check_auth(headers: &HeaderMap, ctx: &SimContext, peer: SocketAddr) -> Auth {
     let Some(value) = header(headers, "authorization") else {
         return Auth::Missing;
     };
-    let Some(encoded) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")) else {
+    let Some(encoded) = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))
+    else {
         return Auth::Missing;
     };
     let decoded = match base64::engine::general_purpose::STANDARD.decode(encoded.trim()) {
@@ -249,7 +277,10 @@ fn pct_decode(s: &str) -> String {
     while i < bytes.len() {
         if bytes[i] == b'%'
             && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16)
+            && let Ok(b) = u8::from_str_radix(
+                std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                16,
+            )
         {
             out.push(b);
             i += 3;
@@ -280,7 +311,10 @@ async fn fe(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr) -> Resp 
     }
     if let Some((db, table)) = stream_load_path(&path) {
         if req.method() != Method::PUT {
-            return rest_failed(StatusCode::METHOD_NOT_ALLOWED, "Only PUT is supported for stream load");
+            return rest_failed(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Only PUT is supported for stream load",
+            );
         }
         match check_auth(req.headers(), ctx, peer) {
             Auth::Ok => {}
@@ -290,8 +324,8 @@ async fn fe(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr) -> Resp 
         if !ctx.info.may_insert(&db, &table) {
             return unauthorized(&insert_denied(ctx, &table));
         }
-        let expects_continue = header(req.headers(), "expect")
-            .is_some_and(|e| e.eq_ignore_ascii_case("100-continue"));
+        let expects_continue =
+            header(req.headers(), "expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue"));
         if req.version() == Version::HTTP_11 && !expects_continue {
             let mut r = json_resp(
                 &json!({
@@ -300,7 +334,8 @@ async fn fe(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr) -> Resp 
                 }),
                 b"  ",
             );
-            r.headers_mut().insert("connection", HeaderValue::from_static("close"));
+            r.headers_mut()
+                .insert("connection", HeaderValue::from_static("close"));
             r.extensions_mut().insert(LoadStatus("FAILED".into()));
             return r;
         }
@@ -308,7 +343,10 @@ async fn fe(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr) -> Resp 
     }
     if let Some(op) = path.strip_prefix("/api/transaction/") {
         if req.method() != Method::POST && req.method() != Method::PUT {
-            return rest_failed(StatusCode::METHOD_NOT_ALLOWED, "Only POST and PUT are supported");
+            return rest_failed(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Only POST and PUT are supported",
+            );
         }
         match check_auth(req.headers(), ctx, peer) {
             Auth::Ok => {}
@@ -322,7 +360,10 @@ async fn fe(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr) -> Resp 
             );
         }
         if header(req.headers(), "label").is_none_or(|l| l.is_empty()) {
-            return json_resp(&json!({"Status": "FAILED", "Message": "empty label"}), b"  ");
+            return json_resp(
+                &json!({"Status": "FAILED", "Message": "empty label"}),
+                b"  ",
+            );
         }
         return redirect_to_be(&req, ctx);
     }
@@ -361,7 +402,8 @@ async fn fe(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr) -> Resp 
                 Ok(_) => respond(
                     StatusCode::OK,
                     "application/json",
-                    json!({"status": "OK", "code": "0", "msg": "Success", "message": "Success"}).to_string(),
+                    json!({"status": "OK", "code": "0", "msg": "Success", "message": "Success"})
+                        .to_string(),
                 ),
                 Err(e) => rest_failed(StatusCode::OK, &e.to_string()),
             }
@@ -387,29 +429,50 @@ fn redirect_to_be(req: &Request<Incoming>, ctx: &SimContext) -> Resp {
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| req.uri().path().to_string());
-    let location = format!("http://{host}:{}{path_and_query}", ctx.info.be_redirect_port);
+    let location = format!(
+        "http://{host}:{}{path_and_query}",
+        ctx.info.be_redirect_port
+    );
     let mut r = respond(StatusCode::TEMPORARY_REDIRECT, "text/plain", String::new());
     if let Ok(v) = HeaderValue::from_str(&location) {
         r.headers_mut().insert("location", v);
     }
-    r.headers_mut().insert("connection", HeaderValue::from_static("close"));
+    r.headers_mut()
+        .insert("connection", HeaderValue::from_static("close"));
     r
 }
 
 async fn admin(req: Request<Incoming>, ctx: &SimContext) -> Resp {
     let path = req.uri().path().to_string();
     let method = req.method().clone();
-    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     match (method, path.as_str()) {
         (Method::POST, "/_sim/faults") => {
             let times = parsed.get("times").and_then(Value::as_u64).unwrap_or(1) as usize;
-            match parsed.get("fault").cloned().map(serde_json::from_value::<Fault>) {
+            match parsed
+                .get("fault")
+                .cloned()
+                .map(serde_json::from_value::<Fault>)
+            {
                 Some(Ok(fault)) => {
                     ctx.faults.inject(fault, times);
-                    respond(StatusCode::OK, "application/json", json!({"queued": ctx.faults.pending()}).to_string())
+                    respond(
+                        StatusCode::OK,
+                        "application/json",
+                        json!({"queued": ctx.faults.pending()}).to_string(),
+                    )
                 }
-                Some(Err(e)) => respond(StatusCode::BAD_REQUEST, "text/plain", format!("bad fault: {e}\n")),
+                Some(Err(e)) => respond(
+                    StatusCode::BAD_REQUEST,
+                    "text/plain",
+                    format!("bad fault: {e}\n"),
+                ),
                 None => respond(
                     StatusCode::BAD_REQUEST,
                     "text/plain",
@@ -417,9 +480,11 @@ async fn admin(req: Request<Incoming>, ctx: &SimContext) -> Resp {
                 ),
             }
         }
-        (Method::GET, "/_sim/faults") => {
-            respond(StatusCode::OK, "application/json", json!({"queued": ctx.faults.pending()}).to_string())
-        }
+        (Method::GET, "/_sim/faults") => respond(
+            StatusCode::OK,
+            "application/json",
+            json!({"queued": ctx.faults.pending()}).to_string(),
+        ),
         (Method::DELETE, "/_sim/faults") => {
             ctx.faults.clear();
             respond(StatusCode::OK, "application/json", "{}".into())
@@ -427,7 +492,11 @@ async fn admin(req: Request<Incoming>, ctx: &SimContext) -> Resp {
         (Method::POST, "/_sim/down") => {
             let secs = parsed.get("seconds").and_then(Value::as_f64).unwrap_or(1.0);
             ctx.faults.go_down(Duration::from_secs_f64(secs.max(0.0)));
-            respond(StatusCode::OK, "application/json", json!({"down_for_seconds": secs}).to_string())
+            respond(
+                StatusCode::OK,
+                "application/json",
+                json!({"down_for_seconds": secs}).to_string(),
+            )
         }
         (Method::GET, "/_sim/requests") => respond(
             StatusCode::OK,
@@ -438,7 +507,11 @@ async fn admin(req: Request<Incoming>, ctx: &SimContext) -> Resp {
             ctx.faults.clear_requests();
             respond(StatusCode::OK, "application/json", "{}".into())
         }
-        _ => respond(StatusCode::NOT_FOUND, "text/plain", "unknown admin endpoint\n".into()),
+        _ => respond(
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            "unknown admin endpoint\n".into(),
+        ),
     }
 }
 
@@ -449,7 +522,11 @@ async fn be(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr) -> Resp 
     let path = req.uri().path().to_string();
     if let Some((db, table)) = stream_load_path(&path) {
         if req.method() != Method::PUT {
-            return respond(StatusCode::METHOD_NOT_ALLOWED, "text/plain", "Method Not Allowed\n".into());
+            return respond(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "text/plain",
+                "Method Not Allowed\n".into(),
+            );
         }
         return stream_load(req, ctx, peer, db, table).await;
     }
@@ -464,7 +541,11 @@ async fn be(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr) -> Resp 
                 text.push('\n');
                 respond(StatusCode::OK, "text/plain; charset=UTF-8", text)
             }
-            None => respond(StatusCode::NOT_FOUND, "text/plain", format!("error log file {file} not found\n")),
+            None => respond(
+                StatusCode::NOT_FOUND,
+                "text/plain",
+                format!("error log file {file} not found\n"),
+            ),
         };
     }
     respond(StatusCode::NOT_FOUND, "text/plain", "Not Found\n".into())
@@ -516,7 +597,10 @@ impl LoadAnswer {
         m.insert("NumberTotalRows".into(), json!(self.stats.total_rows));
         m.insert("NumberLoadedRows".into(), json!(self.stats.loaded_rows));
         m.insert("NumberFilteredRows".into(), json!(self.stats.filtered_rows));
-        m.insert("NumberUnselectedRows".into(), json!(self.stats.unselected_rows));
+        m.insert(
+            "NumberUnselectedRows".into(),
+            json!(self.stats.unselected_rows),
+        );
         m.insert("LoadBytes".into(), json!(self.stats.load_bytes));
         m.insert("LoadTimeMs".into(), json!(self.load_time_ms));
         m.insert("BeginTxnTimeMs".into(), json!(self.begin_ms));
@@ -545,7 +629,14 @@ fn valid_label(label: &str) -> bool {
 fn generated_label() -> String {
     let bytes: [u8; 16] = rand::random();
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 /// Stores the filtered rows' lines and returns the ErrorURL pointing at this BE.
@@ -566,7 +657,9 @@ fn error_url(ctx: &SimContext, lines: Vec<String>) -> Option<String> {
 /// Whether `filtered` rows fail the load under `max_filter_ratio`.
 fn too_many_filtered(stats: &LoadStats, ratio: f64) -> bool {
     let considered = stats.total_rows.saturating_sub(stats.unselected_rows);
-    stats.filtered_rows > 0 && considered > 0 && (stats.filtered_rows as f64 / considered as f64) > ratio
+    stats.filtered_rows > 0
+        && considered > 0
+        && (stats.filtered_rows as f64 / considered as f64) > ratio
 }
 
 fn params_of(headers: &HeaderMap) -> Result<LoadParams, String> {
@@ -593,13 +686,21 @@ fn decode_body(ctx: &SimContext, params: &LoadParams, raw: &[u8]) -> Result<Vec<
     Ok(body)
 }
 
-async fn stream_load(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr, db: String, table: String) -> Resp {
+async fn stream_load(
+    req: Request<Incoming>,
+    ctx: &SimContext,
+    peer: SocketAddr,
+    db: String,
+    table: String,
+) -> Resp {
     let started = Instant::now();
     let headers = req.headers().clone();
     let label = header(&headers, "label").unwrap_or_else(generated_label);
     match check_auth(&headers, ctx, peer) {
         Auth::Ok => {}
-        Auth::Missing => return LoadAnswer::fail(-1, &label, "no valid Basic authorization").into_response(),
+        Auth::Missing => {
+            return LoadAnswer::fail(-1, &label, "no valid Basic authorization").into_response();
+        }
         Auth::Denied(m) => return LoadAnswer::fail(-1, &label, m).into_response(),
     }
     if !valid_label(&label) {
@@ -620,8 +721,13 @@ async fn stream_load(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr,
     let fault = ctx.faults.take();
     if let Some(Fault::HttpStatus { status }) = &fault {
         let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut r = respond(status, "text/plain", format!("{status}: injected by starrocks-sim\n"));
-        r.headers_mut().insert("connection", HeaderValue::from_static("close"));
+        let mut r = respond(
+            status,
+            "text/plain",
+            format!("{status}: injected by starrocks-sim\n"),
+        );
+        r.headers_mut()
+            .insert("connection", HeaderValue::from_static("close"));
         return r;
     }
     let begin_started = Instant::now();
@@ -701,7 +807,8 @@ async fn stream_load(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr,
         Some(Fault::LabelRunning { finish_after_ms }) => {
             // Keep the transaction open (RUNNING) for a while, then make it visible.
             let catalog = ctx.catalog.clone();
-            let (db2, label2, ops, wait) = (db.clone(), label.clone(), outcome.ops, *finish_after_ms);
+            let (db2, label2, ops, wait) =
+                (db.clone(), label.clone(), outcome.ops, *finish_after_ms);
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(wait)).await;
                 if let Err(e) = catalog.commit(&db2, &label2, ops) {
@@ -721,7 +828,8 @@ async fn stream_load(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr,
             }
             if let Some(Fault::PublishTimeout) = &fault {
                 answer.status = "Publish Timeout".into();
-                answer.message = "transaction commit successfully, BUT data will be visible later".into();
+                answer.message =
+                    "transaction commit successfully, BUT data will be visible later".into();
             }
         }
     }
@@ -734,7 +842,12 @@ async fn stream_load(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr,
 }
 
 /// The transaction API on the BE (after the FE's 307).
-async fn transaction(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr, op: String) -> Resp {
+async fn transaction(
+    req: Request<Incoming>,
+    ctx: &SimContext,
+    peer: SocketAddr,
+    op: String,
+) -> Resp {
     let headers = req.headers().clone();
     let label = header(&headers, "label").unwrap_or_default();
     let db = header(&headers, "db").unwrap_or_default();
@@ -791,7 +904,11 @@ async fn transaction(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr,
                 return answer("INVALID_ARGUMENT", "table is required", vec![]);
             }
             match ctx.catalog.begin(&db, &table, &label) {
-                Ok((txn_id, _)) => answer("OK", "", vec![("TxnId", json!(txn_id)), ("BeginTxnTimeMs", json!(0))]),
+                Ok((txn_id, _)) => answer(
+                    "OK",
+                    "",
+                    vec![("TxnId", json!(txn_id)), ("BeginTxnTimeMs", json!(0))],
+                ),
                 Err(CatalogError::LabelAlreadyExists { state, .. }) => answer(
                     "LABEL_ALREADY_EXISTS",
                     &format!("Label [{label}] has already been used."),
@@ -801,8 +918,16 @@ async fn transaction(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr,
             }
         }
         "load" => {
-            let Some(rec) = ctx.catalog.label(&db, &label).filter(|r| r.state == TxnState::Prepare) else {
-                return answer("TXN_NOT_EXISTS", &format!("Transaction with label {label} not exists"), vec![]);
+            let Some(rec) = ctx
+                .catalog
+                .label(&db, &label)
+                .filter(|r| r.state == TxnState::Prepare)
+            else {
+                return answer(
+                    "TXN_NOT_EXISTS",
+                    &format!("Transaction with label {label} not exists"),
+                    vec![],
+                );
             };
             let def = match ctx.catalog.table_def(&db, &rec.table) {
                 Ok(d) => d,
@@ -813,8 +938,13 @@ async fn transaction(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr,
                 Err(m) => return answer("INVALID_ARGUMENT", &m, vec![]),
             };
             if let Some(Fault::HttpStatus { status }) = ctx.faults.take() {
-                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                return respond(status, "text/plain", format!("{status}: injected by starrocks-sim\n"));
+                let status =
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                return respond(
+                    status,
+                    "text/plain",
+                    format!("{status}: injected by starrocks-sim\n"),
+                );
             }
             let raw = match read_body(req.into_body()).await {
                 Ok(b) => b,
@@ -830,7 +960,13 @@ async fn transaction(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr,
             match load::execute(&def, &params, &body) {
                 Ok(mut outcome) => {
                     outcome.stats.load_bytes = raw.len() as u64;
-                    match ctx.catalog.stage(&db, &label, outcome.ops, &outcome.stats, outcome.error_lines) {
+                    match ctx.catalog.stage(
+                        &db,
+                        &label,
+                        outcome.ops,
+                        &outcome.stats,
+                        outcome.error_lines,
+                    ) {
                         Ok(rec) => answer(
                             "OK",
                             "",
@@ -852,23 +988,41 @@ async fn transaction(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr,
         }
         "prepare" | "commit" => {
             let Some(rec) = ctx.catalog.label(&db, &label) else {
-                return answer("TXN_NOT_EXISTS", &format!("Transaction with label {label} not exists"), vec![]);
+                return answer(
+                    "TXN_NOT_EXISTS",
+                    &format!("Transaction with label {label} not exists"),
+                    vec![],
+                );
             };
             if matches!(rec.state, TxnState::Committed | TxnState::Visible) {
                 return if op == "commit" {
-                    answer("OK", "Transaction already commited", stats_fields(&rec, None))
+                    answer(
+                        "OK",
+                        "Transaction already commited",
+                        stats_fields(&rec, None),
+                    )
                 } else {
                     answer("INTERNAL_ERROR", "Transaction already commited", vec![])
                 };
             }
             if rec.state == TxnState::Aborted {
-                return answer("TXN_NOT_EXISTS", &format!("Transaction with label {label} not exists"), vec![]);
+                return answer(
+                    "TXN_NOT_EXISTS",
+                    &format!("Transaction with label {label} not exists"),
+                    vec![],
+                );
             }
-            let ratio = params_of(&headers).map(|p| p.max_filter_ratio).unwrap_or(0.0);
+            let ratio = params_of(&headers)
+                .map(|p| p.max_filter_ratio)
+                .unwrap_or(0.0);
             let url = error_url(ctx, rec.staged_errors.clone());
             if too_many_filtered(&rec.staged_stats, ratio) {
                 let _ = ctx.catalog.abort(&db, &label, "too many filtered rows");
-                return answer("INTERNAL_ERROR", "too many filtered rows", stats_fields(&rec, url));
+                return answer(
+                    "INTERNAL_ERROR",
+                    "too many filtered rows",
+                    stats_fields(&rec, url),
+                );
             }
             let result = if op == "prepare" {
                 ctx.catalog.prepare(&db, &label)
@@ -882,11 +1036,17 @@ async fn transaction(req: Request<Incoming>, ctx: &SimContext, peer: SocketAddr,
         }
         "rollback" => match ctx.catalog.abort(&db, &label, "rolled back by the user") {
             Ok(_) => answer("OK", "", vec![]),
-            Err(CatalogError::TxnNotExists(_)) => {
-                answer("TXN_NOT_EXISTS", &format!("Transaction with label {label} not exists"), vec![])
-            }
+            Err(CatalogError::TxnNotExists(_)) => answer(
+                "TXN_NOT_EXISTS",
+                &format!("Transaction with label {label} not exists"),
+                vec![],
+            ),
             Err(e) => answer("INTERNAL_ERROR", &e.to_string(), vec![]),
         },
-        other => answer("INVALID_ARGUMENT", &format!("Unknown transaction operation: {other}"), vec![]),
+        other => answer(
+            "INVALID_ARGUMENT",
+            &format!("Unknown transaction operation: {other}"),
+            vec![],
+        ),
     }
 }

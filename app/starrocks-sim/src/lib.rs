@@ -164,8 +164,11 @@ impl StarRocksSim {
         let http_listener = bind(config.http_port, "FE HTTP").await?;
         let be_listener = bind(config.be_port, "BE HTTP").await?;
         let local = |l: &TcpListener| l.local_addr().expect("bound listener has an address");
-        let (mysql_addr, http_addr, be_addr) =
-            (local(&mysql_listener), local(&http_listener), local(&be_listener));
+        let (mysql_addr, http_addr, be_addr) = (
+            local(&mysql_listener),
+            local(&http_listener),
+            local(&be_listener),
+        );
 
         let catalog = match &config.data_dir {
             Some(dir) => Catalog::open(dir).map_err(|source| StartError::DataDir {
@@ -268,5 +271,10 @@ impl StarRocksSim {
 fn commit_hash(version: &str) -> String {
     use sha1::{Digest, Sha1};
     let digest = Sha1::digest(format!("starrocks-sim {version}").as_bytes());
-    digest.iter().take(4).map(|b| format!("{b:02x}")).collect::<String>()[..7].to_string()
+    digest
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()[..7]
+        .to_string()
 }

@@ -101,13 +101,15 @@ pub fn parse_params(get: &dyn Fn(&str) -> Option<String>) -> Result<LoadParams, 
     let columns = match get("columns") {
         None => None,
         Some(c) if c.trim().is_empty() => None,
-        Some(c) => Some(parse_columns(&c).map_err(|e| format!("failed to parse columns header: {e}"))?),
+        Some(c) => {
+            Some(parse_columns(&c).map_err(|e| format!("failed to parse columns header: {e}"))?)
+        }
     };
     let jsonpaths = match get("jsonpaths") {
         None => None,
         Some(j) => {
-            let list: Vec<String> = serde_json::from_str(&j)
-                .map_err(|_| format!("Invalid json path: {j}"))?;
+            let list: Vec<String> =
+                serde_json::from_str(&j).map_err(|_| format!("Invalid json path: {j}"))?;
             Some(
                 list.iter()
                     .map(|p| JsonPath::parse(p))
@@ -122,7 +124,9 @@ pub fn parse_params(get: &dyn Fn(&str) -> Option<String>) -> Result<LoadParams, 
     let timezone = parse_timezone(&get("timezone").unwrap_or_else(|| "Asia/Shanghai".into()))?;
     let compression = match (get("content-encoding"), get("compression")) {
         (Some(_), Some(_)) => {
-            return Err("Only one of http header content-encoding and compression can be set".into());
+            return Err(
+                "Only one of http header content-encoding and compression can be set".into(),
+            );
         }
         (Some(c), None) | (None, Some(c)) => match c.trim().to_ascii_lowercase().as_str() {
             "gzip" => Some(Compression::Gzip),
@@ -135,7 +139,10 @@ pub fn parse_params(get: &dyn Fn(&str) -> Option<String>) -> Result<LoadParams, 
     };
     let skip_header = match get("skip_header") {
         None => 0,
-        Some(v) => v.trim().parse().map_err(|_| format!("Invalid skip_header: {v}"))?,
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| format!("Invalid skip_header: {v}"))?,
     };
     let byte_param = |name: &str| -> Result<Option<u8>, String> {
         match get(name) {
@@ -181,7 +188,11 @@ pub fn parse_params(get: &dyn Fn(&str) -> Option<String>) -> Result<LoadParams, 
 /// `\t`, `,`, `\x01`, `\\x0D0A`, `|` … (UTF-8, at most 50 bytes; hex forms allowed).
 fn parse_separator(v: &str) -> Option<Vec<u8>> {
     let s = v.strip_prefix('\\').unwrap_or(v);
-    if let Some(hex) = s.strip_prefix("\\x").or_else(|| s.strip_prefix("x")).filter(|_| v.starts_with('\\')) {
+    if let Some(hex) = s
+        .strip_prefix("\\x")
+        .or_else(|| s.strip_prefix("x"))
+        .filter(|_| v.starts_with('\\'))
+    {
         if hex.is_empty() || hex.len() % 2 != 0 {
             return None;
         }
@@ -235,7 +246,9 @@ impl JsonPath {
             return Err(bad());
         }
         raw.push(cur);
-        if raw.first().map(String::as_str) != Some("$") && !raw.first().is_some_and(|p| p.starts_with("$[")) {
+        if raw.first().map(String::as_str) != Some("$")
+            && !raw.first().is_some_and(|p| p.starts_with("$["))
+        {
             raw.insert(0, "$".into());
         }
         let mut pieces = Vec::new();
@@ -285,7 +298,9 @@ impl JsonPath {
                 cur = match cur {
                     serde_json::Value::Array(items) => {
                         // A key applied to an array maps over it (`$.a[*].b`).
-                        serde_json::Value::Array(items.iter().filter_map(|v| v.get(k).cloned()).collect())
+                        serde_json::Value::Array(
+                            items.iter().filter_map(|v| v.get(k).cloned()).collect(),
+                        )
                     }
                     other => other.get(k)?.clone(),
                 };
@@ -304,7 +319,13 @@ impl JsonPath {
     /// The top-level key of a simple `$.key` path.
     pub fn simple_key(&self) -> Option<&str> {
         match self.pieces.as_slice() {
-            [_, PathPiece { key: Some(k), selectors }] if selectors.is_empty() => Some(k),
+            [
+                _,
+                PathPiece {
+                    key: Some(k),
+                    selectors,
+                },
+            ] if selectors.is_empty() => Some(k),
             _ => None,
         }
     }
@@ -317,7 +338,9 @@ pub fn decompress(body: &[u8], compression: Option<Compression>) -> Result<Vec<u
         None => return Ok(body.to_vec()),
         Some(Compression::Gzip) => flate2::read::MultiGzDecoder::new(body).read_to_end(&mut out),
         Some(Compression::Deflate) => flate2::read::ZlibDecoder::new(body).read_to_end(&mut out),
-        Some(Compression::Lz4Frame) => lz4_flex::frame::FrameDecoder::new(body).read_to_end(&mut out),
+        Some(Compression::Lz4Frame) => {
+            lz4_flex::frame::FrameDecoder::new(body).read_to_end(&mut out)
+        }
     };
     res.map(|_| out)
         .map_err(|e| format!("Failed to decompress the body ({compression:?}): {e}"))
@@ -392,7 +415,9 @@ fn build_plan(def: &TableDef, params: &LoadParams) -> Result<Plan, LoadError> {
                 slot_names.push(name.to_ascii_lowercase());
             }
             for col in &def.columns {
-                let item = items.iter().find(|i| i.name().eq_ignore_ascii_case(&col.name));
+                let item = items
+                    .iter()
+                    .find(|i| i.name().eq_ignore_ascii_case(&col.name));
                 targets.push(match item {
                     Some(ColumnItem::Source(n)) => Target::Slot(
                         slot_names
@@ -411,7 +436,10 @@ fn build_plan(def: &TableDef, params: &LoadParams) -> Result<Plan, LoadError> {
                 if item.name().eq_ignore_ascii_case("__op") {
                     op = Some(match item {
                         ColumnItem::Source(n) => Target::Slot(
-                            slot_names.iter().position(|s| s.eq_ignore_ascii_case(n)).unwrap_or(0),
+                            slot_names
+                                .iter()
+                                .position(|s| s.eq_ignore_ascii_case(n))
+                                .unwrap_or(0),
                         ),
                         ColumnItem::Derived(_, e) => {
                             needs_names = true;
@@ -516,7 +544,11 @@ pub fn execute(def: &TableDef, params: &LoadParams, body: &[u8]) -> Result<LoadO
                     Some(root) => match root.extract(&value) {
                         Some(v) => v,
                         None => {
-                            reject(&mut out, format!("JSON root not found: {}", root.text), text);
+                            reject(
+                                &mut out,
+                                format!("JSON root not found: {}", root.text),
+                                text,
+                            );
                             continue;
                         }
                     },
@@ -644,14 +676,16 @@ fn finish_row(
                 Target::Expr(e) => e.eval(&row_ctx).map_err(LoadError)?,
                 Target::Default => Val::Null,
             };
-            matches!(v, Val::Int(1)) || matches!(&v, Val::Str(s) if s.trim() == "1" || s.eq_ignore_ascii_case("delete"))
+            matches!(v, Val::Int(1))
+                || matches!(&v, Val::Str(s) if s.trim() == "1" || s.eq_ignore_ascii_case("delete"))
         }
     };
-    out.ops.push(if delete && def.keys_type == KeysType::Primary {
-        RowOp::Delete(cells)
-    } else {
-        RowOp::Upsert(cells)
-    });
+    out.ops
+        .push(if delete && def.keys_type == KeysType::Primary {
+            RowOp::Delete(cells)
+        } else {
+            RowOp::Upsert(cells)
+        });
     Ok(())
 }
 
@@ -723,7 +757,11 @@ fn split_fields(row: &[u8], params: &LoadParams) -> Vec<Option<String>> {
         .into_iter()
         .map(|f| {
             let s = String::from_utf8_lossy(&f).into_owned();
-            let s = if params.trim_space { s.trim().to_string() } else { s };
+            let s = if params.trim_space {
+                s.trim().to_string()
+            } else {
+                s
+            };
             if s == "\\N" { None } else { Some(s) }
         })
         .collect()
@@ -772,9 +810,18 @@ fn json_documents(body: &[u8], strip_outer_array: bool) -> Vec<JsonDoc> {
                     .unwrap_or(body.len() - offset);
                 let offset = offset + skip;
                 let rest = &body[offset..];
-                let line_end = rest.iter().position(|b| *b == b'\n').map(|p| p + 1).unwrap_or(rest.len());
-                let bad = String::from_utf8_lossy(&rest[..line_end]).trim().to_string();
-                docs.push(Err((format!("parse json failed: {e}"), truncate(&bad, 1000))));
+                let line_end = rest
+                    .iter()
+                    .position(|b| *b == b'\n')
+                    .map(|p| p + 1)
+                    .unwrap_or(rest.len());
+                let bad = String::from_utf8_lossy(&rest[..line_end])
+                    .trim()
+                    .to_string();
+                docs.push(Err((
+                    format!("parse json failed: {e}"),
+                    truncate(&bad, 1000),
+                )));
                 let next = offset + line_end;
                 if next >= body.len() {
                     break;
@@ -821,7 +868,10 @@ mod tests {
     }
 
     fn params(h: &[(&str, &str)]) -> LoadParams {
-        let map: HashMap<String, String> = h.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = h
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         parse_params(&|k| map.get(k).cloned()).unwrap()
     }
 
@@ -838,7 +888,10 @@ mod tests {
         assert_eq!(out.stats.total_rows, 2);
         assert_eq!(out.stats.loaded_rows, 1);
         assert_eq!(out.stats.filtered_rows, 1);
-        assert!(out.error_lines[0].starts_with("Error: NULL value in non-nullable column 'ticker'. Row: ["));
+        assert!(
+            out.error_lines[0]
+                .starts_with("Error: NULL value in non-nullable column 'ticker'. Row: [")
+        );
     }
 
     #[test]
@@ -848,7 +901,9 @@ mod tests {
         assert_eq!(out.stats.loaded_rows, 1);
         assert_eq!(
             out.error_lines,
-            vec!["Error: Value count does not match column count. Expect 3, but got 2. Row: 0,aaaa"]
+            vec![
+                "Error: Value count does not match column count. Expect 3, but got 2. Row: 0,aaaa"
+            ]
         );
     }
 
@@ -856,10 +911,18 @@ mod tests {
     fn columns_expression_converts_epoch_millis() {
         let p = params(&[
             ("format", "json"),
-            ("columns", "ts, ticker, price, event_time = from_unixtime(ts / 1000)"),
+            (
+                "columns",
+                "ts, ticker, price, event_time = from_unixtime(ts / 1000)",
+            ),
             ("timezone", "UTC"),
         ]);
-        let out = execute(&stock(), &p, br#"{"ts":1716925997497,"ticker":"X","price":2}"#).unwrap();
+        let out = execute(
+            &stock(),
+            &p,
+            br#"{"ts":1716925997497,"ticker":"X","price":2}"#,
+        )
+        .unwrap();
         match &out.ops[0] {
             RowOp::Upsert(cells) => assert_eq!(cells[0].to_text().unwrap(), "2024-05-28 19:53:17"),
             other => panic!("{other:?}"),
@@ -869,7 +932,10 @@ mod tests {
     #[test]
     fn json_paths_parse_as_starrocks_accepts_them() {
         let doc = serde_json::json!({"a.b": {"c": [1, 2]}, "x": 1});
-        assert_eq!(JsonPath::parse("$.\"a.b\".c[1]").unwrap().extract(&doc), Some(2.into()));
+        assert_eq!(
+            JsonPath::parse("$.\"a.b\".c[1]").unwrap().extract(&doc),
+            Some(2.into())
+        );
         assert_eq!(JsonPath::parse("x").unwrap().extract(&doc), Some(1.into()));
         assert_eq!(JsonPath::parse("$.missing").unwrap().extract(&doc), None);
     }

@@ -23,7 +23,12 @@ struct Args {
     #[arg(long, default_value = "root")]
     user: String,
     /// The user's password (empty by default, like a fresh StarRocks).
-    #[arg(long, default_value = "", env = "STARROCKS_SIM_PASSWORD", hide_env_values = true)]
+    #[arg(
+        long,
+        default_value = "",
+        env = "STARROCKS_SIM_PASSWORD",
+        hide_env_values = true
+    )]
     password: String,
     /// Address to listen on. Only loopback makes sense for tests.
     #[arg(long, default_value = "127.0.0.1")]

@@ -24,7 +24,8 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::watch;
 use tokio_rustls_025::rustls::ServerConfig as ServerConfig022;
 
-/// Serves the MySQL protocol until `shutdown`; outages (`Faults::go_down`) close the listener.
+/// Serves the MySQL protocol until `shutdown`; outages (`Faults::go_down`) close the listener
+/// and the open connections.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     ctx: Arc<SimContext>,
@@ -45,8 +46,13 @@ pub async fn serve(
         let ctx = ctx.clone();
         let tls = tls.clone();
         async move {
-            if let Err(e) = handle(stream, ctx, tls).await {
-                tracing::debug!("MySQL connection from {peer}: {e}");
+            let faults = ctx.faults.clone();
+            tokio::select! {
+                res = handle(stream, ctx, tls) => if let Err(e) = res {
+                    tracing::debug!("MySQL connection from {peer}: {e}");
+                },
+                // An outage drops open connections too, like a crashed FE.
+                _ = faults.outage_started() => {}
             }
         }
     })

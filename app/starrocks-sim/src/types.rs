@@ -17,7 +17,10 @@ pub enum SqlType {
     LargeInt,
     Float,
     Double,
-    Decimal { precision: u8, scale: u8 },
+    Decimal {
+        precision: u8,
+        scale: u8,
+    },
     Date,
     DateTime,
     Char(u32),
@@ -316,7 +319,11 @@ pub fn convert_text(s: &str, ty: &SqlType) -> Result<Cell, ConvertError> {
             "false" | "0" => Ok(Cell::Bool(false)),
             _ => Err(err()),
         },
-        SqlType::TinyInt | SqlType::SmallInt | SqlType::Int | SqlType::BigInt | SqlType::LargeInt => {
+        SqlType::TinyInt
+        | SqlType::SmallInt
+        | SqlType::Int
+        | SqlType::BigInt
+        | SqlType::LargeInt => {
             let v: i128 = s.trim().parse().map_err(|_| err())?;
             let (lo, hi) = ty.int_range().unwrap_or((i128::MIN, i128::MAX));
             if v < lo || v > hi {
@@ -409,12 +416,14 @@ pub fn convert_json(v: &serde_json::Value, ty: &SqlType) -> Result<Cell, Convert
                  (use from_unixtime() in the columns parameter for epoch values)"
             ),
         }),
-        (Value::Number(_) | Value::Bool(_), SqlType::Char(_) | SqlType::Varchar(_) | SqlType::String) => {
-            convert_text(&v.to_string(), ty)
-        }
-        (Value::Array(_) | Value::Object(_), SqlType::Char(_) | SqlType::Varchar(_) | SqlType::String) => {
-            convert_text(&v.to_string(), ty)
-        }
+        (
+            Value::Number(_) | Value::Bool(_),
+            SqlType::Char(_) | SqlType::Varchar(_) | SqlType::String,
+        ) => convert_text(&v.to_string(), ty),
+        (
+            Value::Array(_) | Value::Object(_),
+            SqlType::Char(_) | SqlType::Varchar(_) | SqlType::String,
+        ) => convert_text(&v.to_string(), ty),
         _ => Err(err()),
     }
 }
@@ -422,7 +431,10 @@ pub fn convert_json(v: &serde_json::Value, ty: &SqlType) -> Result<Cell, Convert
 fn parse_float(s: &str) -> Option<f64> {
     let t = s.trim();
     // Rust accepts "inf"/"NaN"; StarRocks does not load them as numbers.
-    if t.is_empty() || t.chars().any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E') {
+    if t.is_empty()
+        || t.chars()
+            .any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+    {
         return None;
     }
     t.parse::<f64>().ok().filter(|x| x.is_finite())
@@ -444,20 +456,31 @@ pub fn parse_decimal(s: &str, precision: u8, scale: u8) -> Option<Cell> {
     {
         // Exponent forms go through f64.
         let x: f64 = parse_float(s)?;
-        return parse_decimal(&format!("{:.*}", usize::from(scale) + 1, x), precision, scale);
+        return parse_decimal(
+            &format!("{:.*}", usize::from(scale) + 1, x),
+            precision,
+            scale,
+        );
     }
     let scale_us = usize::from(scale);
     let mut frac: String = frac_part.chars().take(scale_us).collect();
     while frac.len() < scale_us {
         frac.push('0');
     }
-    let round_up = frac_part.as_bytes().get(scale_us).is_some_and(|d| *d >= b'5');
+    let round_up = frac_part
+        .as_bytes()
+        .get(scale_us)
+        .is_some_and(|d| *d >= b'5');
     let int_trimmed = int_part.trim_start_matches('0');
     if int_trimmed.len() > usize::from(precision.saturating_sub(scale)) {
         return None;
     }
     let digits = format!("{int_trimmed}{frac}");
-    let mut v: i128 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
+    let mut v: i128 = if digits.is_empty() {
+        0
+    } else {
+        digits.parse().ok()?
+    };
     if round_up {
         v += 1;
     }
@@ -533,10 +556,29 @@ fn parse_time(tp: &str) -> Option<NaiveTime> {
 
 fn parse_compact(t: &str) -> Option<NaiveDateTime> {
     let (date_digits, time_digits) = match t.len() {
-        6 => (format!("{}{}", if t[..2].parse::<u32>().ok()? < 70 { "20" } else { "19" }, t), ""),
+        6 => (
+            format!(
+                "{}{}",
+                if t[..2].parse::<u32>().ok()? < 70 {
+                    "20"
+                } else {
+                    "19"
+                },
+                t
+            ),
+            "",
+        ),
         8 => (t.to_string(), ""),
         12 => (
-            format!("{}{}", if t[..2].parse::<u32>().ok()? < 70 { "20" } else { "19" }, &t[..6]),
+            format!(
+                "{}{}",
+                if t[..2].parse::<u32>().ok()? < 70 {
+                    "20"
+                } else {
+                    "19"
+                },
+                &t[..6]
+            ),
             &t[6..],
         ),
         14 => (t[..8].to_string(), &t[8..]),
@@ -585,12 +627,25 @@ mod tests {
         assert!(convert_json(&json!("abcdefg"), &SqlType::Varchar(5)).is_err());
         assert!(convert_json(&json!(2000), &SqlType::TinyInt).is_err());
         assert!(convert_json(&json!("12x"), &SqlType::Int).is_err());
-        assert_eq!(convert_json(&json!(84.27), &SqlType::Double).unwrap(), Cell::Float(84.27));
         assert_eq!(
-            convert_json(&json!("84.275"), &SqlType::Decimal { precision: 10, scale: 2 }).unwrap(),
+            convert_json(&json!(84.27), &SqlType::Double).unwrap(),
+            Cell::Float(84.27)
+        );
+        assert_eq!(
+            convert_json(
+                &json!("84.275"),
+                &SqlType::Decimal {
+                    precision: 10,
+                    scale: 2
+                }
+            )
+            .unwrap(),
             Cell::Decimal(8428, 2)
         );
-        assert_eq!(convert_json(&json!(null), &SqlType::Int).unwrap(), Cell::Null);
+        assert_eq!(
+            convert_json(&json!(null), &SqlType::Int).unwrap(),
+            Cell::Null
+        );
     }
 
     #[test]

@@ -11,7 +11,16 @@ fn orders_table() -> TableDef {
     id.nullable = false;
     TableDef {
         name: "orders".into(),
-        columns: vec![id, ColumnDef::new("amount", SqlType::Decimal { precision: 10, scale: 2 })],
+        columns: vec![
+            id,
+            ColumnDef::new(
+                "amount",
+                SqlType::Decimal {
+                    precision: 10,
+                    scale: 2,
+                },
+            ),
+        ],
         keys_type: KeysType::Primary,
         key_columns: vec!["id".into()],
         ..Default::default()
@@ -41,7 +50,9 @@ async fn in_process_server_redirects_loads_and_injects_faults() {
     .expect("start");
     assert!(sim.mysql_addr().ip().is_loopback() && sim.http_addr().port() != 0);
     sim.catalog().create_database("shop", false).unwrap();
-    sim.catalog().create_table("shop", orders_table(), false).unwrap();
+    sim.catalog()
+        .create_table("shop", orders_table(), false)
+        .unwrap();
 
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -51,16 +62,25 @@ async fn in_process_server_redirects_loads_and_injects_faults() {
     let r = put(&client, &fe_url, "l1", "").await;
     assert_eq!(r.status(), 307);
     let be_url = r.headers()["location"].to_str().unwrap().to_string();
-    assert_eq!(be_url, format!("http://{}/api/shop/orders/_stream_load", sim.be_addr()));
+    assert_eq!(
+        be_url,
+        format!("http://{}/api/shop/orders/_stream_load", sim.be_addr())
+    );
 
     let body = r#"{"id": 1, "amount": "12.345"}
 {"id": 2, "amount": 7}"#;
-    let j: serde_json::Value = put(&client, &be_url, "l1", body).await.json().await.unwrap();
+    let j: serde_json::Value = put(&client, &be_url, "l1", body)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(j["Status"], "Success", "{j}");
     let amounts = sim
         .catalog()
         .with_table("shop", "orders", |t| {
-            t.rows().map(|r| r[1].to_text().unwrap()).collect::<Vec<_>>()
+            t.rows()
+                .map(|r| r[1].to_text().unwrap())
+                .collect::<Vec<_>>()
         })
         .unwrap();
     assert_eq!(amounts, vec!["12.35", "7.00"]);
@@ -69,7 +89,11 @@ async fn in_process_server_redirects_loads_and_injects_faults() {
     for _ in 0..2 {
         assert_eq!(put(&client, &be_url, "l2", body).await.status(), 500);
     }
-    let j: serde_json::Value = put(&client, &be_url, "l2", body).await.json().await.unwrap();
+    let j: serde_json::Value = put(&client, &be_url, "l2", body)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(j["Status"], "Success");
 
     sim.faults().go_down(Duration::from_millis(600));
@@ -77,7 +101,11 @@ async fn in_process_server_redirects_loads_and_injects_faults() {
     let err = client.put(&be_url).send().await.expect_err("down");
     assert!(err.is_connect(), "{err:?}");
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let j: serde_json::Value = put(&client, &be_url, "l3", body).await.json().await.unwrap();
+    let j: serde_json::Value = put(&client, &be_url, "l3", body)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(j["Status"], "Success");
 
     let loads: Vec<_> = sim

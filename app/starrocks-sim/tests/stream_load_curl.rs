@@ -15,16 +15,32 @@ fn auth() -> String {
 fn seed_table(sim: &SimProcess) {
     proc::require("mysql", "mariadb-client");
     let mut child = Command::new("mysql")
-        .args(["-h", "127.0.0.1", "-P", &sim.mysql_port.to_string(), "-u", "root"])
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-P",
+            &sim.mysql_port.to_string(),
+            "-u",
+            "root",
+        ])
         .arg(format!("-p{PASSWORD}"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("mysql");
-    child.stdin.take().unwrap().write_all(SEED_DDL.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(SEED_DDL.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "seed DDL failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "seed DDL failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn stock_json(n: usize, offset: usize) -> Vec<u8> {
@@ -32,13 +48,29 @@ fn stock_json(n: usize, offset: usize) -> Vec<u8> {
 }
 
 /// The docs' JSON load for the seed table: format json, strip_outer_array, the seed's jsonpaths.
-fn load_stock(sim: &SimProcess, label: &str, file: &std::path::Path, extra: &[&str]) -> proc::CurlResult {
+fn load_stock(
+    sim: &SimProcess,
+    label: &str,
+    file: &std::path::Path,
+    extra: &[&str],
+) -> proc::CurlResult {
     let url = sim.load_url("example_db", "stock");
     let label_h = format!("label:{label}");
     let a = auth();
     let mut args = vec![
-        "--location-trusted", "-u", &a, "-H", "Expect:100-continue", "-H", &label_h, "-H", "format: json",
-        "-H", "strip_outer_array: true", "-H", r#"jsonpaths: ["$.event_time", "$.ticker", "$.price"]"#,
+        "--location-trusted",
+        "-u",
+        &a,
+        "-H",
+        "Expect:100-continue",
+        "-H",
+        &label_h,
+        "-H",
+        "format: json",
+        "-H",
+        "strip_outer_array: true",
+        "-H",
+        r#"jsonpaths: ["$.event_time", "$.ticker", "$.price"]"#,
     ];
     args.extend_from_slice(extra);
     let file = file.to_str().unwrap().to_string();
@@ -62,9 +94,13 @@ fn json_and_csv_load_as_the_docs_show_and_select_sees_the_rows() {
     assert_eq!(j["NumberFilteredRows"], 0);
     assert_eq!(sim.count("example_db.stock"), 250);
     // The microseconds of the stock.py timestamp survive.
-    let first = sim.mysql("select EVENT_TIME, TICKER, PRICE from example_db.stock order by EVENT_TIME limit 1");
+    let first = sim.mysql(
+        "select EVENT_TIME, TICKER, PRICE from example_db.stock order by EVENT_TIME limit 1",
+    );
     assert_eq!(first, "2024-05-28 19:00:00\tAAPL\t0");
-    let t = sim.mysql("select EVENT_TIME from example_db.stock where TICKER = 'AMZN' order by EVENT_TIME limit 1");
+    let t = sim.mysql(
+        "select EVENT_TIME from example_db.stock where TICKER = 'AMZN' order by EVENT_TIME limit 1",
+    );
     assert_eq!(t, "2024-05-28 19:00:01.000001");
 
     // CSV, as in the StarRocks Stream Load docs: `id,name,score` with column_separator and columns.
@@ -72,26 +108,60 @@ fn json_and_csv_load_as_the_docs_show_and_select_sees_the_rows() {
         "CREATE TABLE example_db.table1 (id INT NOT NULL, name STRING NULL, score INT NOT NULL DEFAULT \"0\") \
          ENGINE=OLAP PRIMARY KEY(id) DISTRIBUTED BY HASH(id)",
     );
-    let csv = write_file(dir.path(), "example1.csv", b"1,Lily,23\n2,Rose,23\n3,Alice,24\n4,Julia,25\n");
+    let csv = write_file(
+        dir.path(),
+        "example1.csv",
+        b"1,Lily,23\n2,Rose,23\n3,Alice,24\n4,Julia,25\n",
+    );
     let a = auth();
     let r = curl(&[
-        "--location-trusted", "-u", &a, "-H", "label:123", "-H", "Expect:100-continue", "-H",
-        "column_separator:,", "-H", "columns: id, name, score", "-T", csv.to_str().unwrap(), "-XPUT",
+        "--location-trusted",
+        "-u",
+        &a,
+        "-H",
+        "label:123",
+        "-H",
+        "Expect:100-continue",
+        "-H",
+        "column_separator:,",
+        "-H",
+        "columns: id, name, score",
+        "-T",
+        csv.to_str().unwrap(),
+        "-XPUT",
         &sim.load_url("example_db", "table1"),
     ]);
     assert_eq!(r.json()["Status"], "Success", "{}", r.body);
     assert_eq!(r.json()["NumberLoadedRows"], 4);
-    assert_eq!(sim.mysql("select name from example_db.table1 where id = 3"), "Alice");
+    assert_eq!(
+        sim.mysql("select name from example_db.table1 where id = 3"),
+        "Alice"
+    );
     // Primary key upsert: loading id 3 again replaces it; __op=1 deletes id 4.
     let upd = write_file(dir.path(), "upd.csv", b"3,Alicia,30,0\n4,Julia,25,1\n");
     let r = curl(&[
-        "--location-trusted", "-u", &a, "-H", "label:124", "-H", "Expect:100-continue", "-H",
-        "column_separator:,", "-H", "columns: id, name, score, __op", "-T", upd.to_str().unwrap(), "-XPUT",
+        "--location-trusted",
+        "-u",
+        &a,
+        "-H",
+        "label:124",
+        "-H",
+        "Expect:100-continue",
+        "-H",
+        "column_separator:,",
+        "-H",
+        "columns: id, name, score, __op",
+        "-T",
+        upd.to_str().unwrap(),
+        "-XPUT",
         &sim.load_url("example_db", "table1"),
     ]);
     assert_eq!(r.json()["Status"], "Success", "{}", r.body);
     assert_eq!(sim.count("example_db.table1"), 3);
-    assert_eq!(sim.mysql("select name, score from example_db.table1 where id = 3"), "Alicia\t30");
+    assert_eq!(
+        sim.mysql("select name, score from example_db.table1 where id = 3"),
+        "Alicia\t30"
+    );
 }
 
 #[test]
@@ -102,17 +172,44 @@ fn the_response_keeps_the_be_key_order_and_pretty_printing() {
     let file = write_file(dir.path(), "s.json", &stock_json(3, 0));
     let r = load_stock(&sim, "order_1", &file, &[]);
     let keys = [
-        "TxnId", "Label", "Status", "Message", "NumberTotalRows", "NumberLoadedRows", "NumberFilteredRows",
-        "NumberUnselectedRows", "LoadBytes", "LoadTimeMs", "BeginTxnTimeMs", "StreamLoadPlanTimeMs",
-        "ReadDataTimeMs", "WriteDataTimeMs", "CommitAndPublishTimeMs",
+        "TxnId",
+        "Label",
+        "Status",
+        "Message",
+        "NumberTotalRows",
+        "NumberLoadedRows",
+        "NumberFilteredRows",
+        "NumberUnselectedRows",
+        "LoadBytes",
+        "LoadTimeMs",
+        "BeginTxnTimeMs",
+        "StreamLoadPlanTimeMs",
+        "ReadDataTimeMs",
+        "WriteDataTimeMs",
+        "CommitAndPublishTimeMs",
     ];
     let positions: Vec<usize> = keys
         .iter()
-        .map(|k| r.body.find(&format!("\"{k}\"")).unwrap_or_else(|| panic!("{k} missing: {}", r.body)))
+        .map(|k| {
+            r.body
+                .find(&format!("\"{k}\""))
+                .unwrap_or_else(|| panic!("{k} missing: {}", r.body))
+        })
         .collect();
-    assert!(positions.windows(2).all(|w| w[0] < w[1]), "key order: {}", r.body);
-    assert!(r.body.contains("\n    \"TxnId\": "), "4-space pretty print: {}", r.body);
-    assert_eq!(r.json()["LoadBytes"], std::fs::metadata(&file).unwrap().len());
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "key order: {}",
+        r.body
+    );
+    assert!(
+        r.body.contains("\n    \"TxnId\": "),
+        "4-space pretty print: {}",
+        r.body
+    );
+    assert_eq!(
+        r.json()["LoadBytes"],
+        std::fs::metadata(&file).unwrap().len()
+    );
 }
 
 #[test]
@@ -121,14 +218,21 @@ fn a_duplicate_label_is_refused_with_the_existing_job_status() {
     seed_table(&sim);
     let dir = tempfile::tempdir().unwrap();
     let file = write_file(dir.path(), "s.json", &stock_json(10, 0));
-    assert_eq!(load_stock(&sim, "dup_label", &file, &[]).json()["Status"], "Success");
+    assert_eq!(
+        load_stock(&sim, "dup_label", &file, &[]).json()["Status"],
+        "Success"
+    );
     let r = load_stock(&sim, "dup_label", &file, &[]);
     let j = r.json();
     assert_eq!(j["Status"], "Label Already Exists", "{}", r.body);
     assert_eq!(j["ExistingJobStatus"], "FINISHED");
     assert_eq!(j["Message"], "Label [dup_label] has already been used.");
     assert!(r.body.find("\"ExistingJobStatus\"").unwrap() < r.body.find("\"Message\"").unwrap());
-    assert_eq!(sim.count("example_db.stock"), 10, "the duplicate must not load twice");
+    assert_eq!(
+        sim.count("example_db.stock"),
+        10,
+        "the duplicate must not load twice"
+    );
 }
 
 #[test]
@@ -138,17 +242,39 @@ fn wrong_credentials_get_401_with_www_authenticate() {
     let dir = tempfile::tempdir().unwrap();
     let file = write_file(dir.path(), "s.json", &stock_json(1, 0));
     let r = curl(&[
-        "--location-trusted", "-u", "root:wrong", "-H", "Expect:100-continue", "-H", "format: json",
-        "-T", file.to_str().unwrap(), "-XPUT", &sim.load_url("example_db", "stock"),
+        "--location-trusted",
+        "-u",
+        "root:wrong",
+        "-H",
+        "Expect:100-continue",
+        "-H",
+        "format: json",
+        "-T",
+        file.to_str().unwrap(),
+        "-XPUT",
+        &sim.load_url("example_db", "stock"),
     ]);
     assert_eq!(r.status, 401, "{r:?}");
-    assert!(r.headers.to_ascii_lowercase().contains("www-authenticate: basic realm=\"\""), "{}", r.headers);
+    assert!(
+        r.headers
+            .to_ascii_lowercase()
+            .contains("www-authenticate: basic realm=\"\""),
+        "{}",
+        r.headers
+    );
     let j = r.json();
     assert_eq!(j["status"], "FAILED");
     assert_eq!(j["code"], "1");
     assert_eq!(j["msg"], "Access denied for root@127.0.0.1");
     // No credentials at all.
-    let r = curl(&["-H", "Expect:100-continue", "-T", file.to_str().unwrap(), "-XPUT", &sim.load_url("example_db", "stock")]);
+    let r = curl(&[
+        "-H",
+        "Expect:100-continue",
+        "-T",
+        file.to_str().unwrap(),
+        "-XPUT",
+        &sim.load_url("example_db", "stock"),
+    ]);
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["msg"], "Need auth information.");
     assert_eq!(sim.count("example_db.stock"), 0);
@@ -163,19 +289,44 @@ fn without_expect_100_continue_the_fe_refuses_over_http_1_1() {
     let a = auth();
     // `-H "Expect:"` stops curl from adding the header by itself.
     let r = curl(&[
-        "--location-trusted", "-u", &a, "-H", "Expect:", "-H", "format: json", "-T",
-        file.to_str().unwrap(), "-XPUT", &sim.load_url("example_db", "stock"),
+        "--location-trusted",
+        "-u",
+        &a,
+        "-H",
+        "Expect:",
+        "-H",
+        "format: json",
+        "-T",
+        file.to_str().unwrap(),
+        "-XPUT",
+        &sim.load_url("example_db", "stock"),
     ]);
     assert_eq!(r.status, 200);
-    assert!(r.headers.to_ascii_lowercase().contains("connection: close"), "{}", r.headers);
+    assert!(
+        r.headers.to_ascii_lowercase().contains("connection: close"),
+        "{}",
+        r.headers
+    );
     assert_eq!(
         r.body,
         "{\n  \"Status\": \"FAILED\",\n  \"Message\": \"class com.starrocks.common.DdlException: There is no 100-continue header\"\n}"
     );
     // HTTP/1.0 is exempt (StarRocks PRs #52582/#53010).
     let r = curl(&[
-        "--http1.0", "--location-trusted", "-u", &a, "-H", "format: json", "-H", "strip_outer_array: true",
-        "-H", "label: http10", "-T", file.to_str().unwrap(), "-XPUT", &sim.load_url("example_db", "stock"),
+        "--http1.0",
+        "--location-trusted",
+        "-u",
+        &a,
+        "-H",
+        "format: json",
+        "-H",
+        "strip_outer_array: true",
+        "-H",
+        "label: http10",
+        "-T",
+        file.to_str().unwrap(),
+        "-XPUT",
+        &sim.load_url("example_db", "stock"),
     ]);
     assert_eq!(r.json()["Status"], "Success", "{}", r.body);
 }
@@ -188,10 +339,28 @@ fn the_fe_answers_307_to_the_be_without_reading_the_body() {
     let file = write_file(dir.path(), "s.json", &stock_json(1, 0));
     let a = auth();
     let url = format!("{}?x=1", sim.load_url("example_db", "stock"));
-    let r = curl(&["-u", &a, "-H", "Expect:100-continue", "-H", "label:r1", "-T", file.to_str().unwrap(), "-XPUT", &url]);
+    let r = curl(&[
+        "-u",
+        &a,
+        "-H",
+        "Expect:100-continue",
+        "-H",
+        "label:r1",
+        "-T",
+        file.to_str().unwrap(),
+        "-XPUT",
+        &url,
+    ]);
     assert_eq!(r.status, 307, "{r:?}");
-    let expected = format!("location: http://127.0.0.1:{}/api/example_db/stock/_stream_load?x=1", sim.be_port);
-    assert!(r.headers.to_ascii_lowercase().contains(&expected), "{}", r.headers);
+    let expected = format!(
+        "location: http://127.0.0.1:{}/api/example_db/stock/_stream_load?x=1",
+        sim.be_port
+    );
+    assert!(
+        r.headers.to_ascii_lowercase().contains(&expected),
+        "{}",
+        r.headers
+    );
     assert!(r.headers.to_ascii_lowercase().contains("connection: close"));
     assert_eq!(sim.count("example_db.stock"), 0);
 
@@ -199,11 +368,22 @@ fn the_fe_answers_307_to_the_be_without_reading_the_body() {
     let sim2 = SimProcess::start(&["--be-host", "be-0.starrocks-be-search.invalid"]);
     seed_table(&sim2);
     let r = curl(&[
-        "--location-trusted", "-u", &a, "-H", "Expect:100-continue", "-T", file.to_str().unwrap(), "-XPUT",
+        "--location-trusted",
+        "-u",
+        &a,
+        "-H",
+        "Expect:100-continue",
+        "-T",
+        file.to_str().unwrap(),
+        "-XPUT",
         &sim2.load_url("example_db", "stock"),
     ]);
     assert_eq!(r.exit_code, 6, "curl: could not resolve host, got {r:?}");
-    assert!(r.stderr.contains("be-0.starrocks-be-search.invalid"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("be-0.starrocks-be-search.invalid"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -221,7 +401,10 @@ fn filtered_rows_are_counted_and_the_error_url_is_readable() {
     assert_eq!(j["NumberLoadedRows"], 2);
     assert_eq!(j["NumberFilteredRows"], 1);
     let url = j["ErrorURL"].as_str().expect("ErrorURL");
-    assert!(url.starts_with(&format!("http://127.0.0.1:{}/api/_load_error_log?file=error_log_", sim.be_port)));
+    assert!(url.starts_with(&format!(
+        "http://127.0.0.1:{}/api/_load_error_log?file=error_log_",
+        sim.be_port
+    )));
     let log = curl(&[url]);
     assert_eq!(log.status, 200);
     assert_eq!(
@@ -246,10 +429,17 @@ fn too_many_filtered_rows_fails_the_whole_load() {
     assert_eq!(j["NumberFilteredRows"], 1);
     assert!(j["TxnId"].as_i64().unwrap() > 0);
     assert!(j["ErrorURL"].is_string());
-    assert_eq!(sim.count("example_db.stock"), 0, "nothing of a failed load is visible");
+    assert_eq!(
+        sim.count("example_db.stock"),
+        0,
+        "nothing of a failed load is visible"
+    );
     // The label of a failed (aborted) load may be used again.
     let good = write_file(dir.path(), "g.json", &stock_json(4, 0));
-    assert_eq!(load_stock(&sim, "too_many", &good, &[]).json()["Status"], "Success");
+    assert_eq!(
+        load_stock(&sim, "too_many", &good, &[]).json()["Status"],
+        "Success"
+    );
 }
 
 #[test]
@@ -260,15 +450,31 @@ fn an_unknown_table_or_database_fails_with_starrocks_message() {
     let file = write_file(dir.path(), "s.json", &stock_json(1, 0));
     let a = auth();
     let r = curl(&[
-        "--location-trusted", "-u", &a, "-H", "Expect:100-continue", "-H", "format: json", "-T",
-        file.to_str().unwrap(), "-XPUT", &sim.load_url("example_db", "t_missing"),
+        "--location-trusted",
+        "-u",
+        &a,
+        "-H",
+        "Expect:100-continue",
+        "-H",
+        "format: json",
+        "-T",
+        file.to_str().unwrap(),
+        "-XPUT",
+        &sim.load_url("example_db", "t_missing"),
     ]);
     let j = r.json();
     assert_eq!(j["Status"], "Fail");
     assert_eq!(j["TxnId"], -1);
     assert_eq!(j["Message"], "unknown table, table=t_missing");
     let r = curl(&[
-        "--location-trusted", "-u", &a, "-H", "Expect:100-continue", "-T", file.to_str().unwrap(), "-XPUT",
+        "--location-trusted",
+        "-u",
+        &a,
+        "-H",
+        "Expect:100-continue",
+        "-T",
+        file.to_str().unwrap(),
+        "-XPUT",
         &sim.load_url("no_db", "stock"),
     ]);
     assert_eq!(r.json()["Message"], "unknown database, database=no_db");
@@ -279,24 +485,52 @@ fn bad_json_is_filtered_with_the_parser_reason() {
     let sim = SimProcess::start(&[]);
     seed_table(&sim);
     let dir = tempfile::tempdir().unwrap();
-    let file = write_file(dir.path(), "bad.json", b"[{\"event_time\": \"2024-05-28T19:53:17\", \"ticker\": ");
+    let file = write_file(
+        dir.path(),
+        "bad.json",
+        b"[{\"event_time\": \"2024-05-28T19:53:17\", \"ticker\": ",
+    );
     let r = load_stock(&sim, "bad_json", &file, &[]);
     let j = r.json();
     assert_eq!(j["Status"], "Fail", "{}", r.body);
     assert_eq!(j["Message"], "too many filtered rows");
     let log = curl(&[j["ErrorURL"].as_str().unwrap()]);
-    assert!(log.body.starts_with("Error: parse json failed: "), "{}", log.body);
+    assert!(
+        log.body.starts_with("Error: parse json failed: "),
+        "{}",
+        log.body
+    );
     // Newline-delimited JSON: one broken line is one filtered row; the others load.
     let ndjson = b"{\"event_time\":\"2024-05-28 10:00:00\",\"ticker\":\"A\",\"price\":1}\nnot json\n{\"event_time\":\"2024-05-28 10:00:01\",\"ticker\":\"B\",\"price\":2}\n";
     let file = write_file(dir.path(), "nd.json", ndjson);
     let a = auth();
     let r = curl(&[
-        "--location-trusted", "-u", &a, "-H", "Expect:100-continue", "-H", "format: json", "-H",
-        "max_filter_ratio: 0.5", "-H", "label: nd1", "-T", file.to_str().unwrap(), "-XPUT",
+        "--location-trusted",
+        "-u",
+        &a,
+        "-H",
+        "Expect:100-continue",
+        "-H",
+        "format: json",
+        "-H",
+        "max_filter_ratio: 0.5",
+        "-H",
+        "label: nd1",
+        "-T",
+        file.to_str().unwrap(),
+        "-XPUT",
         &sim.load_url("example_db", "stock"),
     ]);
     let j = r.json();
-    assert_eq!((j["NumberLoadedRows"].as_u64(), j["NumberFilteredRows"].as_u64()), (Some(2), Some(1)), "{}", r.body);
+    assert_eq!(
+        (
+            j["NumberLoadedRows"].as_u64(),
+            j["NumberFilteredRows"].as_u64()
+        ),
+        (Some(2), Some(1)),
+        "{}",
+        r.body
+    );
 }
 
 #[test]
@@ -311,21 +545,69 @@ fn conversion_follows_non_strict_and_strict_mode() {
     let a = auth();
     let url = sim.load_url("example_db", "conv");
     let r = curl(&[
-        "--location-trusted", "-u", &a, "-H", "Expect:100-continue", "-H", "format: json", "-H",
-        "strip_outer_array: true", "-H", "label: conv1", "-T", file.to_str().unwrap(), "-XPUT", &url,
+        "--location-trusted",
+        "-u",
+        &a,
+        "-H",
+        "Expect:100-continue",
+        "-H",
+        "format: json",
+        "-H",
+        "strip_outer_array: true",
+        "-H",
+        "label: conv1",
+        "-T",
+        file.to_str().unwrap(),
+        "-XPUT",
+        &url,
     ]);
     let j = r.json();
-    assert_eq!((j["Status"].as_str(), j["NumberFilteredRows"].as_u64()), (Some("Success"), Some(0)), "{}", r.body);
-    assert_eq!(sim.mysql("select n, s, t from example_db.conv where id = 1"), "NULL\tNULL\tNULL");
-    assert_eq!(sim.mysql("select n, s, t from example_db.conv where id = 2"), "7\tabc\t2024-05-28 19:53:17.497201");
+    assert_eq!(
+        (j["Status"].as_str(), j["NumberFilteredRows"].as_u64()),
+        (Some("Success"), Some(0)),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        sim.mysql("select n, s, t from example_db.conv where id = 1"),
+        "NULL\tNULL\tNULL"
+    );
+    assert_eq!(
+        sim.mysql("select n, s, t from example_db.conv where id = 2"),
+        "7\tabc\t2024-05-28 19:53:17.497201"
+    );
     // Strict: the same row is filtered instead.
     let r = curl(&[
-        "--location-trusted", "-u", &a, "-H", "Expect:100-continue", "-H", "format: json", "-H",
-        "strip_outer_array: true", "-H", "strict_mode: true", "-H", "max_filter_ratio: 1", "-H", "label: conv2",
-        "-T", file.to_str().unwrap(), "-XPUT", &url,
+        "--location-trusted",
+        "-u",
+        &a,
+        "-H",
+        "Expect:100-continue",
+        "-H",
+        "format: json",
+        "-H",
+        "strip_outer_array: true",
+        "-H",
+        "strict_mode: true",
+        "-H",
+        "max_filter_ratio: 1",
+        "-H",
+        "label: conv2",
+        "-T",
+        file.to_str().unwrap(),
+        "-XPUT",
+        &url,
     ]);
     let j = r.json();
-    assert_eq!((j["NumberLoadedRows"].as_u64(), j["NumberFilteredRows"].as_u64()), (Some(1), Some(1)), "{}", r.body);
+    assert_eq!(
+        (
+            j["NumberLoadedRows"].as_u64(),
+            j["NumberFilteredRows"].as_u64()
+        ),
+        (Some(1), Some(1)),
+        "{}",
+        r.body
+    );
 }
 
 #[test]
@@ -345,11 +627,29 @@ fn gzip_lz4_and_chunked_bodies_load() {
     let r = load_stock(&sim, "lz1", &lz_file, &["-H", "compression: lz4_frame"]);
     assert_eq!(r.json()["Status"], "Success", "{}", r.body);
     // Both at once is an error, as in StarRocks.
-    let r = load_stock(&sim, "lz2", &lz_file, &["-H", "compression: lz4_frame", "-H", "Content-Encoding: gzip"]);
-    assert_eq!(r.json()["Message"], "Only one of http header content-encoding and compression can be set");
+    let r = load_stock(
+        &sim,
+        "lz2",
+        &lz_file,
+        &[
+            "-H",
+            "compression: lz4_frame",
+            "-H",
+            "Content-Encoding: gzip",
+        ],
+    );
+    assert_eq!(
+        r.json()["Message"],
+        "Only one of http header content-encoding and compression can be set"
+    );
     // Chunked transfer encoding.
     let plain = write_file(dir.path(), "c.json", &stock_json(50, 200));
-    let r = load_stock(&sim, "chunked1", &plain, &["-H", "Transfer-Encoding: chunked"]);
+    let r = load_stock(
+        &sim,
+        "chunked1",
+        &plain,
+        &["-H", "Transfer-Encoding: chunked"],
+    );
     assert_eq!(r.json()["Status"], "Success", "{}", r.body);
     assert_eq!(sim.count("example_db.stock"), 250);
 }
@@ -364,7 +664,10 @@ fn the_json_size_limit_and_ignore_json_size() {
     let j = r.json();
     assert_eq!(j["Status"], "Fail");
     let msg = j["Message"].as_str().unwrap();
-    assert!(msg.starts_with("The size of this batch exceed the max size [2000] of json type data"), "{msg}");
+    assert!(
+        msg.starts_with("The size of this batch exceed the max size [2000] of json type data"),
+        "{msg}"
+    );
     assert!(msg.contains("Set ignore_json_size to skip the check"));
     let r = load_stock(&sim, "big1", &file, &["-H", "ignore_json_size: true"]);
     assert_eq!(r.json()["Status"], "Success", "{}", r.body);
@@ -379,17 +682,26 @@ fn data_tables_and_labels_survive_a_restart_with_a_data_dir() {
     seed_table(&sim);
     let dir = tempfile::tempdir().unwrap();
     let file = write_file(dir.path(), "s.json", &stock_json(40, 0));
-    assert_eq!(load_stock(&sim, "persist_1", &file, &[]).json()["Status"], "Success");
+    assert_eq!(
+        load_stock(&sim, "persist_1", &file, &[]).json()["Status"],
+        "Success"
+    );
     // A crash, not a clean stop.
     sim.kill();
     let sim = SimProcess::start(&["--data-dir", &data_dir]);
     assert_eq!(sim.count("example_db.stock"), 40);
-    assert!(sim.mysql("show create table example_db.stock").contains("DUPLICATE KEY(`EVENT_TIME`)"));
+    assert!(
+        sim.mysql("show create table example_db.stock")
+            .contains("DUPLICATE KEY(`EVENT_TIME`)")
+    );
     let r = load_stock(&sim, "persist_1", &file, &[]);
     assert_eq!(r.json()["Status"], "Label Already Exists", "{}", r.body);
     assert_eq!(r.json()["ExistingJobStatus"], "FINISHED");
     let file2 = write_file(dir.path(), "s2.json", &stock_json(5, 40));
-    assert_eq!(load_stock(&sim, "persist_2", &file2, &[]).json()["Status"], "Success");
+    assert_eq!(
+        load_stock(&sim, "persist_2", &file2, &[]).json()["Status"],
+        "Success"
+    );
     sim.stop();
     let sim = SimProcess::start(&["--data-dir", &data_dir]);
     assert_eq!(sim.count("example_db.stock"), 45);
@@ -404,7 +716,17 @@ fn the_transaction_api_begin_load_prepare_commit_and_rollback() {
     let txn = |op: &str, label: &str, extra: &[&str]| {
         let url = format!("http://127.0.0.1:{}/api/transaction/{op}", sim.http_port);
         let label_h = format!("label:{label}");
-        let mut args = vec!["--location-trusted", "-u", &a, "-H", &label_h, "-H", "db:example_db", "-H", "table:stock"];
+        let mut args = vec![
+            "--location-trusted",
+            "-u",
+            &a,
+            "-H",
+            &label_h,
+            "-H",
+            "db:example_db",
+            "-H",
+            "table:stock",
+        ];
         args.extend_from_slice(extra);
         args.extend_from_slice(&["-XPOST", &url]);
         curl(&args)
@@ -417,42 +739,107 @@ fn the_transaction_api_begin_load_prepare_commit_and_rollback() {
         let r = txn(
             "load",
             "txn_1",
-            &["-H", "format: json", "-H", "strip_outer_array: true", "-H", "Expect:100-continue", "-T", f.to_str().unwrap(), "-XPUT"],
+            &[
+                "-H",
+                "format: json",
+                "-H",
+                "strip_outer_array: true",
+                "-H",
+                "Expect:100-continue",
+                "-T",
+                f.to_str().unwrap(),
+                "-XPUT",
+            ],
         );
         assert_eq!(r.json()["Status"], "OK", "{}", r.body);
     }
-    assert_eq!(sim.count("example_db.stock"), 0, "nothing visible before commit");
+    assert_eq!(
+        sim.count("example_db.stock"),
+        0,
+        "nothing visible before commit"
+    );
     let r = txn("prepare", "txn_1", &[]);
     assert_eq!(r.json()["Status"], "OK", "{}", r.body);
     assert_eq!(r.json()["NumberLoadedRows"], 10);
-    let state = curl(&["-u", &a, &format!("http://127.0.0.1:{}/api/example_db/get_load_state?label=txn_1", sim.http_port)]);
+    let state = curl(&[
+        "-u",
+        &a,
+        &format!(
+            "http://127.0.0.1:{}/api/example_db/get_load_state?label=txn_1",
+            sim.http_port
+        ),
+    ]);
     assert_eq!(state.json()["state"], "PREPARED");
     let r = txn("commit", "txn_1", &[]);
     assert_eq!(r.json()["Status"], "OK", "{}", r.body);
     assert_eq!(sim.count("example_db.stock"), 10);
-    let state = curl(&["-u", &a, &format!("http://127.0.0.1:{}/api/example_db/get_load_state?label=txn_1", sim.http_port)]);
+    let state = curl(&[
+        "-u",
+        &a,
+        &format!(
+            "http://127.0.0.1:{}/api/example_db/get_load_state?label=txn_1",
+            sim.http_port
+        ),
+    ]);
     assert_eq!(state.json()["state"], "VISIBLE");
     // Commit again: already committed.
-    assert_eq!(txn("commit", "txn_1", &[]).json()["Message"], "Transaction already commited");
+    assert_eq!(
+        txn("commit", "txn_1", &[]).json()["Message"],
+        "Transaction already commited"
+    );
     // Begin with a used label.
     let r = txn("begin", "txn_1", &[]);
     assert_eq!(r.json()["Status"], "LABEL_ALREADY_EXISTS");
     assert_eq!(r.json()["ExistingJobStatus"], "FINISHED");
     // Rollback discards staged rows and frees the label.
     assert_eq!(txn("begin", "txn_2", &[]).json()["Status"], "OK");
-    let r = txn("load", "txn_2", &["-H", "format: json", "-H", "strip_outer_array: true", "-T", f1.to_str().unwrap(), "-XPUT"]);
+    let r = txn(
+        "load",
+        "txn_2",
+        &[
+            "-H",
+            "format: json",
+            "-H",
+            "strip_outer_array: true",
+            "-T",
+            f1.to_str().unwrap(),
+            "-XPUT",
+        ],
+    );
     assert_eq!(r.json()["Status"], "OK");
     assert_eq!(txn("rollback", "txn_2", &[]).json()["Status"], "OK");
-    let state = curl(&["-u", &a, &format!("http://127.0.0.1:{}/api/example_db/get_load_state?label=txn_2", sim.http_port)]);
+    let state = curl(&[
+        "-u",
+        &a,
+        &format!(
+            "http://127.0.0.1:{}/api/example_db/get_load_state?label=txn_2",
+            sim.http_port
+        ),
+    ]);
     assert_eq!(state.json()["state"], "ABORTED");
-    assert_eq!(txn("commit", "txn_2", &[]).json()["Status"], "TXN_NOT_EXISTS");
+    assert_eq!(
+        txn("commit", "txn_2", &[]).json()["Status"],
+        "TXN_NOT_EXISTS"
+    );
     assert_eq!(sim.count("example_db.stock"), 10);
     // An unknown API on this FE.
-    let r = curl(&["-u", &a, &format!("http://127.0.0.1:{}/api/v2/whatever", sim.http_port)]);
+    let r = curl(&[
+        "-u",
+        &a,
+        &format!("http://127.0.0.1:{}/api/v2/whatever", sim.http_port),
+    ]);
     assert_eq!(r.body, r#"{"status":"FAILED","msg":"Not implemented"}"#);
     // Cancel through the FE.
     assert_eq!(txn("begin", "txn_3", &[]).json()["Status"], "OK");
-    let r = curl(&["-u", &a, "-XPOST", &format!("http://127.0.0.1:{}/api/example_db/stock/_cancel?label=txn_3", sim.http_port)]);
+    let r = curl(&[
+        "-u",
+        &a,
+        "-XPOST",
+        &format!(
+            "http://127.0.0.1:{}/api/example_db/stock/_cancel?label=txn_3",
+            sim.http_port
+        ),
+    ]);
     assert_eq!(r.json()["status"], "OK", "{}", r.body);
 }
 
@@ -463,48 +850,105 @@ fn injected_faults_behave_as_named_and_requests_are_recorded_redacted() {
     let dir = tempfile::tempdir().unwrap();
     let file = write_file(dir.path(), "s.json", &stock_json(5, 0));
     let admin = |path: &str, body: &str| {
-        curl(&["-XPOST", "-H", "content-type: application/json", "-d", body, &format!("http://127.0.0.1:{}{path}", sim.http_port)])
+        curl(&[
+            "-XPOST",
+            "-H",
+            "content-type: application/json",
+            "-d",
+            body,
+            &format!("http://127.0.0.1:{}{path}", sim.http_port),
+        ])
     };
-    admin("/_sim/faults", r#"{"fault":{"kind":"http_status","status":503},"times":1}"#);
+    admin(
+        "/_sim/faults",
+        r#"{"fault":{"kind":"http_status","status":503},"times":1}"#,
+    );
     let r = load_stock(&sim, "f1", &file, &[]);
     assert_eq!(r.status, 503);
-    admin("/_sim/faults", r#"{"fault":{"kind":"reset_connection"},"times":1}"#);
+    admin(
+        "/_sim/faults",
+        r#"{"fault":{"kind":"reset_connection"},"times":1}"#,
+    );
     let r = load_stock(&sim, "f1", &file, &[]);
     assert_eq!(r.exit_code, 56, "connection reset: {r:?}");
-    admin("/_sim/faults", r#"{"fault":{"kind":"fail","message":"close index channel failed"},"times":1}"#);
+    admin(
+        "/_sim/faults",
+        r#"{"fault":{"kind":"fail","message":"close index channel failed"},"times":1}"#,
+    );
     let r = load_stock(&sim, "f1", &file, &[]);
-    assert_eq!((r.json()["Status"].as_str(), r.json()["Message"].as_str()), (Some("Fail"), Some("close index channel failed")));
+    assert_eq!(
+        (r.json()["Status"].as_str(), r.json()["Message"].as_str()),
+        (Some("Fail"), Some("close index channel failed"))
+    );
     assert_eq!(sim.count("example_db.stock"), 0);
-    admin("/_sim/faults", r#"{"fault":{"kind":"publish_timeout"},"times":1}"#);
+    admin(
+        "/_sim/faults",
+        r#"{"fault":{"kind":"publish_timeout"},"times":1}"#,
+    );
     let r = load_stock(&sim, "f1", &file, &[]);
     assert_eq!(r.json()["Status"], "Publish Timeout");
-    assert_eq!(sim.count("example_db.stock"), 5, "publish timeout still loads");
-    admin("/_sim/faults", r#"{"fault":{"kind":"label_running","finish_after_ms":1500},"times":1}"#);
+    assert_eq!(
+        sim.count("example_db.stock"),
+        5,
+        "publish timeout still loads"
+    );
+    admin(
+        "/_sim/faults",
+        r#"{"fault":{"kind":"label_running","finish_after_ms":1500},"times":1}"#,
+    );
     let r = load_stock(&sim, "f2", &file, &[]);
-    assert_eq!((r.json()["Status"].as_str(), r.json()["ExistingJobStatus"].as_str()), (Some("Label Already Exists"), Some("RUNNING")));
+    assert_eq!(
+        (
+            r.json()["Status"].as_str(),
+            r.json()["ExistingJobStatus"].as_str()
+        ),
+        (Some("Label Already Exists"), Some("RUNNING"))
+    );
     let r = load_stock(&sim, "f2", &file, &[]);
     assert_eq!(r.json()["ExistingJobStatus"], "RUNNING", "{}", r.body);
     std::thread::sleep(std::time::Duration::from_millis(1800));
     let r = load_stock(&sim, "f2", &file, &[]);
     assert_eq!(r.json()["ExistingJobStatus"], "FINISHED", "{}", r.body);
     assert_eq!(sim.count("example_db.stock"), 10);
-    admin("/_sim/faults", r#"{"fault":{"kind":"delay","ms":800},"times":1}"#);
+    admin(
+        "/_sim/faults",
+        r#"{"fault":{"kind":"delay","ms":800},"times":1}"#,
+    );
     let t = std::time::Instant::now();
-    assert_eq!(load_stock(&sim, "f3", &file, &[]).json()["Status"], "Success");
+    assert_eq!(
+        load_stock(&sim, "f3", &file, &[]).json()["Status"],
+        "Success"
+    );
     assert!(t.elapsed() >= std::time::Duration::from_millis(800));
     admin("/_sim/down", r#"{"seconds":1.5}"#);
     std::thread::sleep(std::time::Duration::from_millis(200));
     let r = load_stock(&sim, "f4", &file, &[]);
     assert_eq!(r.exit_code, 7, "connection refused while down: {r:?}");
     std::thread::sleep(std::time::Duration::from_millis(1600));
-    assert_eq!(load_stock(&sim, "f4", &file, &[]).json()["Status"], "Success");
+    assert_eq!(
+        load_stock(&sim, "f4", &file, &[]).json()["Status"],
+        "Success"
+    );
     let recorded = curl(&[&format!("http://127.0.0.1:{}/_sim/requests", sim.http_port)]);
     assert!(!recorded.body.contains(PASSWORD));
     assert!(!recorded.body.contains(&base64_of(&auth())));
     let list = recorded.json();
-    let statuses: Vec<&str> = list.as_array().unwrap().iter().filter_map(|r| r["load_status"].as_str()).collect();
-    assert!(statuses.contains(&"Publish Timeout") && statuses.contains(&"Label Already Exists"), "{statuses:?}");
-    assert!(list.as_array().unwrap().iter().any(|r| r["headers"].to_string().contains("Basic <redacted>")));
+    let statuses: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["load_status"].as_str())
+        .collect();
+    assert!(
+        statuses.contains(&"Publish Timeout") && statuses.contains(&"Label Already Exists"),
+        "{statuses:?}"
+    );
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["headers"].to_string().contains("Basic <redacted>"))
+    );
 }
 
 fn base64_of(s: &str) -> String {

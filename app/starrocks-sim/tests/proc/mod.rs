@@ -33,14 +33,26 @@ pub fn require(cmd: &str, package: &str) {
 }
 
 fn port_of(addr: &str) -> u16 {
-    addr.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port in the ready line")
+    addr.rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port in the ready line")
 }
 
 impl SimProcess {
     /// Starts the binary on free ports with `extra` flags and waits for its ready line.
     pub fn start(extra: &[&str]) -> SimProcess {
         let mut args: Vec<String> = [
-            "--mysql-port", "0", "--http-port", "0", "--be-port", "0", "--user", "root", "--password", PASSWORD,
+            "--mysql-port",
+            "0",
+            "--http-port",
+            "0",
+            "--be-port",
+            "0",
+            "--user",
+            "root",
+            "--password",
+            PASSWORD,
         ]
         .iter()
         .map(|s| s.to_string())
@@ -59,8 +71,13 @@ impl SimProcess {
             .expect("spawn starrocks-sim");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("ready line");
-        assert!(line.starts_with("starrocks-sim ready:"), "unexpected first line: {line:?}");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("ready line");
+        assert!(
+            line.starts_with("starrocks-sim ready:"),
+            "unexpected first line: {line:?}"
+        );
         let field = |name: &str| {
             line.split_whitespace()
                 .find_map(|w| w.strip_prefix(&format!("{name}=")))
@@ -90,7 +107,14 @@ impl SimProcess {
     pub fn mysql_raw(&self, args: &[&str], password: &str) -> Output {
         require("mysql", "mariadb-client");
         Command::new("mysql")
-            .args(["-h", "127.0.0.1", "-P", &self.mysql_port.to_string(), "-u", "root"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-P",
+                &self.mysql_port.to_string(),
+                "-u",
+                "root",
+            ])
             .arg(format!("-p{password}"))
             .args(args)
             .output()
@@ -98,11 +122,16 @@ impl SimProcess {
     }
 
     pub fn load_url(&self, db: &str, table: &str) -> String {
-        format!("http://127.0.0.1:{}/api/{db}/{table}/_stream_load", self.http_port)
+        format!(
+            "http://127.0.0.1:{}/api/{db}/{table}/_stream_load",
+            self.http_port
+        )
     }
 
     pub fn count(&self, table: &str) -> u64 {
-        self.mysql(&format!("select count(*) from {table}")).parse().expect("a count")
+        self.mysql(&format!("select count(*) from {table}"))
+            .parse()
+            .expect("a count")
     }
 
     /// SIGKILL, like a crash.
@@ -114,7 +143,9 @@ impl SimProcess {
 
     /// SIGTERM and wait: a clean stop.
     pub fn stop(mut self) -> Vec<String> {
-        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
