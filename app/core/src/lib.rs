@@ -5,6 +5,10 @@ pub mod config;
 pub mod domain;
 pub mod secret;
 
-pub use config::{PipelineConfig, SinkConfig, SourceConfig};
-pub use domain::{ExtendedSeq, InitialPosition, Label, ShardId};
+pub use config::{
+    BufferFlush, ConfigError, JdbcUrl, KeyError, KeyringLookup, LoadUrl, NetworkConfig,
+    OnDataError, PasswordError, PasswordSource, PipelineConfig, ReaderKind, SinkConfig,
+    SourceConfig, SslMode, keyring_account, resolve_password,
+};
+pub use domain::{ExtendedSeq, InitialPosition, Label, SeqNum, ShardId};
 pub use secret::Secret;
