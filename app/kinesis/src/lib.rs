@@ -1,1 +1,25 @@
-//! Kinesis source: stream discovery, per-shard readers, KPL de-aggregation, checkpoints. Filled by the engine issue (#3).
+//! Kinesis source: stream discovery, per-shard readers, KPL de-aggregation.
+//!
+//! * [`KinesisSource`]: the SDK client (operation timeout always set), DescribeStreamSummary,
+//!   paginated ListShards (StreamName and StreamARN both sent), and [`ShardReader`]s.
+//! * [`ShardReader::next_batch`]: one GetRecords round within 5 calls/s and 2 MiB/s per shard;
+//!   throttling keeps the iterator and backs off; an expired iterator is re-acquired after the last
+//!   record read; KPL aggregates are de-aggregated into (sequence, sub-sequence) positions.
+//! * [`ready_to_start`]: KCL's rule that children start after their parents are drained.
+//! * [`testing`]: ferrokinesis embedded in-process, and producer helpers (tests and the demo).
+
+mod error;
+pub mod kpl;
+mod lineage;
+mod reader;
+mod source;
+pub mod testing;
+
+pub use error::{ReadError, SourceError};
+pub use kpl::{AggError, deaggregate};
+pub use lineage::ready_to_start;
+pub use reader::{
+    ReadBatch, ReaderOptions, ShardReader, ShardStats, ShardStatsSnapshot, SourceRecord,
+    StartPosition,
+};
+pub use source::{ConnectOptions, KinesisSource, ShardInfo, StreamSummary};

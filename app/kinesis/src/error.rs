@@ -1,0 +1,282 @@
+//! Error classification: every AWS error becomes a message that names the stream, the endpoint
+//! and the region, and carries the full cause chain (`DisplayErrorContext`), never just
+//! "dispatch failure".
+
+use aws_sdk_kinesis::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use ks_core::ShardId;
+
+/// A failed call to Kinesis (discovery, describe, iterator acquisition, …).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceError {
+    #[error(
+        "Kinesis stream {stream:?} does not exist in region {region} (endpoint {endpoint}): {message}"
+    )]
+    StreamNotFound {
+        stream: String,
+        region: String,
+        endpoint: String,
+        message: String,
+    },
+    #[error(
+        "shard {shard} of Kinesis stream {stream:?} does not exist (region {region}): {message}"
+    )]
+    ShardNotFound {
+        stream: String,
+        shard: String,
+        region: String,
+        message: String,
+    },
+    #[error(
+        "access denied: {action} on Kinesis stream {stream:?} (region {region}) was refused: {message}"
+    )]
+    AccessDenied {
+        action: String,
+        stream: String,
+        region: String,
+        message: String,
+    },
+    #[error(
+        "cannot reach the Kinesis endpoint {endpoint} (region {region}) for {operation} on stream {stream:?}: {message}"
+    )]
+    Unreachable {
+        endpoint: String,
+        region: String,
+        operation: String,
+        stream: String,
+        message: String,
+    },
+    #[error(
+        "{operation} on Kinesis stream {stream:?} timed out (operation timeout {timeout_ms} ms, endpoint {endpoint}): {message}"
+    )]
+    Timeout {
+        operation: String,
+        stream: String,
+        endpoint: String,
+        timeout_ms: u64,
+        message: String,
+    },
+    #[error("{operation} on Kinesis stream {stream:?} is being throttled by Kinesis: {message}")]
+    Throttled {
+        operation: String,
+        stream: String,
+        message: String,
+    },
+    #[error("AWS configuration for Kinesis stream {stream:?}: {message}")]
+    Config { stream: String, message: String },
+    #[error(
+        "{operation} on Kinesis stream {stream:?} failed (endpoint {endpoint}, region {region}): {message}"
+    )]
+    Other {
+        operation: String,
+        stream: String,
+        endpoint: String,
+        region: String,
+        message: String,
+    },
+}
+
+impl SourceError {
+    /// Worth retrying later as is (network, timeouts, throttling, 5xx).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            SourceError::Unreachable { .. }
+                | SourceError::Timeout { .. }
+                | SourceError::Throttled { .. }
+        )
+    }
+}
+
+/// A failed [`crate::ShardReader::next_batch`]. Throttling and expired iterators are handled
+/// inside the reader (and counted); they do not surface here.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    /// The shard was read to its end (`shard_end: true` was returned); start its children.
+    #[error("shard {shard} was already read to its end; its children take over")]
+    ShardEnded { shard: ShardId },
+    /// A Kinesis call failed; the reader keeps its position and may be called again.
+    #[error("reading shard {shard}: {error}")]
+    Source {
+        shard: ShardId,
+        #[source]
+        error: Box<SourceError>,
+    },
+}
+
+impl ReadError {
+    /// Worth calling `next_batch` again later (the reader kept its iterator and position).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ReadError::ShardEnded { .. } => false,
+            ReadError::Source { error, .. } => error.is_transient(),
+        }
+    }
+
+    pub fn source_error(&self) -> Option<&SourceError> {
+        match self {
+            ReadError::ShardEnded { .. } => None,
+            ReadError::Source { error, .. } => Some(error),
+        }
+    }
+}
+
+/// How a failed call should be handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Throttled,
+    ExpiredIterator,
+    /// Network, timeout, 5xx, unparsable response: retry a few times.
+    Transient,
+    /// Not worth retrying as is.
+    Fatal,
+}
+
+/// Where a call went, for messages.
+#[derive(Debug, Clone)]
+pub(crate) struct Ctx<'a> {
+    pub operation: &'static str,
+    pub stream: &'a str,
+    pub region: &'a str,
+    pub endpoint: &'a str,
+    pub timeout_ms: u64,
+    pub shard: Option<&'a str>,
+}
+
+const THROTTLE_CODES: &[&str] = &[
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "Throttling",
+    "LimitExceededException",
+    "KMSThrottlingException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "SlowDown",
+];
+
+const ACCESS_CODES: &[&str] = &[
+    "AccessDeniedException",
+    "AccessDenied",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+    "InvalidClientTokenId",
+    "ExpiredTokenException",
+    "ExpiredToken",
+    "KMSAccessDeniedException",
+    "KMSDisabledException",
+    "KMSNotFoundException",
+    "KMSInvalidStateException",
+    "KMSOptInRequired",
+];
+
+pub(crate) fn classify<E>(err: &SdkError<E, HttpResponse>, ctx: &Ctx<'_>) -> (SourceError, Kind)
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let message = DisplayErrorContext(err).to_string();
+    let stream = ctx.stream.to_string();
+    let operation = ctx.operation.to_string();
+    let region = ctx.region.to_string();
+    let endpoint = ctx.endpoint.to_string();
+    let other = |message: String| SourceError::Other {
+        operation: operation.clone(),
+        stream: stream.clone(),
+        endpoint: endpoint.clone(),
+        region: region.clone(),
+        message,
+    };
+    match err {
+        SdkError::TimeoutError(_) => (
+            SourceError::Timeout {
+                operation: operation.clone(),
+                stream: stream.clone(),
+                endpoint: endpoint.clone(),
+                timeout_ms: ctx.timeout_ms,
+                message,
+            },
+            Kind::Transient,
+        ),
+        SdkError::DispatchFailure(_) => (
+            SourceError::Unreachable {
+                endpoint: endpoint.clone(),
+                region: region.clone(),
+                operation: operation.clone(),
+                stream: stream.clone(),
+                message,
+            },
+            Kind::Transient,
+        ),
+        SdkError::ResponseError(_) => (other(message), Kind::Transient),
+        SdkError::ConstructionFailure(_) => (
+            SourceError::Config {
+                stream: stream.clone(),
+                message,
+            },
+            Kind::Fatal,
+        ),
+        SdkError::ServiceError(se) => {
+            let code = se.err().code().unwrap_or("");
+            let status = se.raw().status().as_u16();
+            let is_5xx = (500..600).contains(&status);
+            if code == "ExpiredIteratorException" {
+                (other(message), Kind::ExpiredIterator)
+            } else if THROTTLE_CODES.contains(&code) || status == 429 {
+                (
+                    SourceError::Throttled {
+                        operation: operation.clone(),
+                        stream: stream.clone(),
+                        message,
+                    },
+                    Kind::Throttled,
+                )
+            } else if ACCESS_CODES.contains(&code) {
+                (
+                    SourceError::AccessDenied {
+                        action: format!("kinesis:{operation}"),
+                        stream: stream.clone(),
+                        region: region.clone(),
+                        message,
+                    },
+                    Kind::Fatal,
+                )
+            } else if code == "ResourceNotFoundException" {
+                match ctx.shard {
+                    Some(shard) if !se.err().message().unwrap_or("").contains("Stream ") => (
+                        SourceError::ShardNotFound {
+                            stream: stream.clone(),
+                            shard: shard.to_string(),
+                            region: region.clone(),
+                            message,
+                        },
+                        Kind::Fatal,
+                    ),
+                    _ => (
+                        SourceError::StreamNotFound {
+                            stream: stream.clone(),
+                            region: region.clone(),
+                            endpoint: endpoint.clone(),
+                            message,
+                        },
+                        Kind::Fatal,
+                    ),
+                }
+            } else if is_5xx
+                || matches!(
+                    code,
+                    "InternalFailure"
+                        | "InternalFailureException"
+                        | "InternalServerError"
+                        | "ServiceUnavailable"
+                        | "ServiceUnavailableException"
+                )
+            {
+                (other(message), Kind::Transient)
+            } else {
+                (other(message), Kind::Fatal)
+            }
+        }
+        _ => (other(message), Kind::Fatal),
+    }
+}

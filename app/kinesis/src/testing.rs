@@ -1,0 +1,381 @@
+//! ferrokinesis embedded in the current process, and producer helpers. Used by this crate's
+//! tests, the engine's and the app's end-to-end tests, and the local demo.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use ks_kinesis::testing::{EmbeddedKinesis, create_stream, put_json_records};
+//! let (url, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options()).await?;
+//! let client = kinesis.client().await;
+//! create_stream(&client, "stock", 2).await?;
+//! let rows = vec![serde_json::json!({"id": 1, "ticker": "AMZN"})];
+//! put_json_records(&client, "stock", &rows, &["AMZN".to_string()]).await?;
+//! # let _ = url; Ok(()) }
+//! ```
+
+use crate::source::{ConnectOptions, KinesisSource};
+use aws_config::BehaviorVersion;
+use aws_sdk_kinesis::Client;
+use aws_sdk_kinesis::config::{Credentials, Region};
+use aws_sdk_kinesis::error::DisplayErrorContext;
+use aws_sdk_kinesis::primitives::Blob;
+use aws_sdk_kinesis::types::{PutRecordsRequestEntry, StreamStatus};
+use aws_smithy_types::timeout::TimeoutConfig;
+use bytes::Bytes;
+use ks_core::config::ReaderKind;
+use ks_core::{InitialPosition, SeqNum, SourceConfig};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+pub use ferrokinesis::store::{Store, StoreOptions};
+
+/// The region the embedded emulator reports.
+pub const TEST_REGION: &str = "us-east-1";
+
+/// A helper failed (the message carries the SDK's full error context).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TestingError(pub String);
+
+fn sdk_err<E: std::error::Error + 'static, R: std::fmt::Debug>(
+    what: &str,
+    e: aws_sdk_kinesis::error::SdkError<E, R>,
+) -> TestingError {
+    TestingError(format!("{what}: {}", DisplayErrorContext(&e)))
+}
+
+/// ferrokinesis served on a loopback port by a task of the current tokio runtime. Dropping the
+/// handle stops the server.
+pub struct EmbeddedKinesis {
+    endpoint_url: String,
+    addr: SocketAddr,
+    store: Store,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for EmbeddedKinesis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedKinesis")
+            .field("endpoint_url", &self.endpoint_url)
+            .finish()
+    }
+}
+
+impl Drop for EmbeddedKinesis {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl EmbeddedKinesis {
+    /// Options for tests: streams become ACTIVE at once, 100 shards allowed, 5-minute iterators.
+    pub fn options() -> StoreOptions {
+        StoreOptions {
+            create_stream_ms: 0,
+            delete_stream_ms: 0,
+            update_stream_ms: 0,
+            shard_limit: 100,
+            ..Default::default()
+        }
+    }
+
+    /// Starts on `127.0.0.1:0`; returns the endpoint URL (`http://127.0.0.1:PORT`) and the handle.
+    pub async fn start(opts: StoreOptions) -> std::io::Result<(String, EmbeddedKinesis)> {
+        let k = Self::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), opts).await?;
+        Ok((k.endpoint_url.clone(), k))
+    }
+
+    /// Starts on a given address (the local demo uses a fixed port).
+    pub async fn start_on(
+        addr: SocketAddr,
+        opts: StoreOptions,
+    ) -> std::io::Result<EmbeddedKinesis> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (app, store) = ferrokinesis::create_app(opts);
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!("embedded Kinesis stopped: {e}");
+            }
+        });
+        Ok(EmbeddedKinesis {
+            endpoint_url: format!("http://{addr}"),
+            addr,
+            store,
+            task,
+        })
+    }
+
+    pub fn endpoint_url(&self) -> &str {
+        &self.endpoint_url
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The emulator's store (for assertions that bypass the API).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// An SDK client on this emulator (static credentials, us-east-1, 10 s operation timeout).
+    pub async fn client(&self) -> Client {
+        Client::new(&sdk_config(&self.endpoint_url).await)
+    }
+
+    /// A source config for `stream` on this emulator (TRIM_HORIZON, 10 s operation timeout).
+    pub fn source_config(&self, stream: &str) -> SourceConfig {
+        SourceConfig {
+            stream_name: stream.to_string(),
+            stream_arn: None,
+            region: Some(TEST_REGION.to_string()),
+            profile: None,
+            endpoint_url: Some(self.endpoint_url.clone()),
+            initial_position: InitialPosition::TrimHorizon,
+            initial_timestamp: None,
+            reader: ReaderKind::Polling,
+            operation_timeout_ms: 10_000,
+            discovery_interval_ms: 1_000,
+        }
+    }
+
+    /// A [`KinesisSource`] on this emulator with static credentials.
+    pub async fn source(&self, stream: &str) -> KinesisSource {
+        KinesisSource::connect_with(
+            &self.source_config(stream),
+            ConnectOptions {
+                credentials: Some(test_credentials()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a source config with a region")
+    }
+}
+
+/// Credentials any emulator accepts.
+pub fn test_credentials() -> Credentials {
+    Credentials::new("AKIDTEST", "test-secret", None, None, "ks-kinesis-testing")
+}
+
+/// An `SdkConfig` for an emulator at `endpoint_url`: static credentials, us-east-1, and a 10 s
+/// operation timeout.
+pub async fn sdk_config(endpoint_url: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(TEST_REGION))
+        .endpoint_url(endpoint_url)
+        .credentials_provider(test_credentials())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(Duration::from_secs(10))
+                .operation_attempt_timeout(Duration::from_secs(5))
+                .build(),
+        )
+        .load()
+        .await
+}
+
+/// Creates a provisioned stream with `shards` shards and waits until it is ACTIVE.
+pub async fn create_stream(client: &Client, stream: &str, shards: i32) -> Result<(), TestingError> {
+    client
+        .create_stream()
+        .stream_name(stream)
+        .shard_count(shards)
+        .send()
+        .await
+        .map_err(|e| sdk_err("CreateStream", e))?;
+    wait_active(client, stream).await
+}
+
+/// Waits (up to 30 s) until the stream is ACTIVE.
+pub async fn wait_active(client: &Client, stream: &str) -> Result<(), TestingError> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = client
+            .describe_stream_summary()
+            .stream_name(stream)
+            .send()
+            .await
+            .map_err(|e| sdk_err("DescribeStreamSummary", e))?;
+        let status = out
+            .stream_description_summary
+            .map(|d| d.stream_status)
+            .unwrap_or(StreamStatus::Creating);
+        if status == StreamStatus::Active {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(TestingError(format!(
+                "stream {stream} still {status:?} after 30 s"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Splits `shard` at `new_starting_hash_key` and waits until the stream is ACTIVE again.
+pub async fn split_shard(
+    client: &Client,
+    stream: &str,
+    shard: &str,
+    new_starting_hash_key: u128,
+) -> Result<(), TestingError> {
+    client
+        .split_shard()
+        .stream_name(stream)
+        .shard_to_split(shard)
+        .new_starting_hash_key(new_starting_hash_key.to_string())
+        .send()
+        .await
+        .map_err(|e| sdk_err("SplitShard", e))?;
+    wait_active(client, stream).await
+}
+
+/// Merges two adjacent shards and waits until the stream is ACTIVE again.
+pub async fn merge_shards(
+    client: &Client,
+    stream: &str,
+    shard: &str,
+    adjacent: &str,
+) -> Result<(), TestingError> {
+    client
+        .merge_shards()
+        .stream_name(stream)
+        .shard_to_merge(shard)
+        .adjacent_shard_to_merge(adjacent)
+        .send()
+        .await
+        .map_err(|e| sdk_err("MergeShards", e))?;
+    wait_active(client, stream).await
+}
+
+/// One record to put.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutEntry {
+    pub partition_key: String,
+    pub explicit_hash_key: Option<String>,
+    pub data: Bytes,
+}
+
+impl PutEntry {
+    pub fn new(partition_key: impl Into<String>, data: impl Into<Bytes>) -> PutEntry {
+        PutEntry {
+            partition_key: partition_key.into(),
+            explicit_hash_key: None,
+            data: data.into(),
+        }
+    }
+}
+
+/// Where one put record landed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutResult {
+    pub shard_id: String,
+    pub sequence_number: SeqNum,
+}
+
+const MAX_BATCH_RECORDS: usize = 500;
+const MAX_BATCH_BYTES: usize = 4 * 1024 * 1024;
+
+/// Puts records with PutRecords (≤ 500 per call), retrying the entries that failed (throttling)
+/// with back-off. Results come back in input order.
+pub async fn put_records(
+    client: &Client,
+    stream: &str,
+    entries: &[PutEntry],
+) -> Result<Vec<PutResult>, TestingError> {
+    let mut results: Vec<Option<PutResult>> = vec![None; entries.len()];
+    let mut start = 0;
+    while start < entries.len() {
+        let mut end = start;
+        let mut bytes = 0;
+        while end < entries.len() && end - start < MAX_BATCH_RECORDS {
+            let size = entries[end].data.len() + entries[end].partition_key.len();
+            if end > start && bytes + size > MAX_BATCH_BYTES {
+                break;
+            }
+            bytes += size;
+            end += 1;
+        }
+        let mut pending: Vec<usize> = (start..end).collect();
+        let mut delay = Duration::from_millis(50);
+        let mut rounds = 0;
+        while !pending.is_empty() {
+            rounds += 1;
+            if rounds > 50 {
+                return Err(TestingError(format!(
+                    "PutRecords into {stream}: {} entries still failing after 50 rounds",
+                    pending.len()
+                )));
+            }
+            let reqs = pending
+                .iter()
+                .map(|&i| {
+                    let e = &entries[i];
+                    PutRecordsRequestEntry::builder()
+                        .partition_key(&e.partition_key)
+                        .set_explicit_hash_key(e.explicit_hash_key.clone())
+                        .data(Blob::new(e.data.to_vec()))
+                        .build()
+                        .map_err(|err| TestingError(format!("PutRecords entry {i}: {err}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let out = client
+                .put_records()
+                .stream_name(stream)
+                .set_records(Some(reqs))
+                .send()
+                .await
+                .map_err(|e| sdk_err("PutRecords", e))?;
+            let mut failed = Vec::new();
+            for (&i, r) in pending.iter().zip(out.records) {
+                match (r.shard_id, r.sequence_number, r.error_code) {
+                    (Some(shard_id), Some(seq), None) => {
+                        let sequence_number = SeqNum::parse(&seq).map_err(|_| {
+                            TestingError(format!("PutRecords returned sequence number {seq:?}"))
+                        })?;
+                        results[i] = Some(PutResult {
+                            shard_id,
+                            sequence_number,
+                        });
+                    }
+                    _ => failed.push(i),
+                }
+            }
+            if !failed.is_empty() {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(1));
+            }
+            pending = failed;
+        }
+        start = end;
+    }
+    Ok(results
+        .into_iter()
+        .map(|r| r.expect("every entry put"))
+        .collect())
+}
+
+/// Puts JSON records (one Kinesis record each). Record `i` gets `partition_keys[i % len]`
+/// (give one key per record, or a few to cycle through).
+pub async fn put_json_records(
+    client: &Client,
+    stream: &str,
+    records: &[serde_json::Value],
+    partition_keys: &[String],
+) -> Result<Vec<PutResult>, TestingError> {
+    if partition_keys.is_empty() {
+        return Err(TestingError("put_json_records: no partition keys".into()));
+    }
+    let entries: Vec<PutEntry> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            PutEntry::new(
+                partition_keys[i % partition_keys.len()].clone(),
+                Bytes::from(r.to_string()),
+            )
+        })
+        .collect();
+    put_records(client, stream, &entries).await
+}
