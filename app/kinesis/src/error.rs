@@ -62,6 +62,16 @@ pub enum SourceError {
         stream: String,
         message: String,
     },
+    /// 5xx, or a response that could not be read: Kinesis-side trouble, worth retrying.
+    #[error(
+        "{operation} on Kinesis stream {stream:?} failed on the service side (endpoint {endpoint}): {message}"
+    )]
+    ServiceError {
+        operation: String,
+        stream: String,
+        endpoint: String,
+        message: String,
+    },
     #[error("AWS configuration for Kinesis stream {stream:?}: {message}")]
     Config { stream: String, message: String },
     #[error(
@@ -84,6 +94,7 @@ impl SourceError {
             SourceError::Unreachable { .. }
                 | SourceError::Timeout { .. }
                 | SourceError::Throttled { .. }
+                | SourceError::ServiceError { .. }
         )
     }
 }
@@ -180,6 +191,12 @@ where
     let operation = ctx.operation.to_string();
     let region = ctx.region.to_string();
     let endpoint = ctx.endpoint.to_string();
+    let service = |message: String| SourceError::ServiceError {
+        operation: operation.clone(),
+        stream: stream.clone(),
+        endpoint: endpoint.clone(),
+        message,
+    };
     let other = |message: String| SourceError::Other {
         operation: operation.clone(),
         stream: stream.clone(),
@@ -208,7 +225,7 @@ where
             },
             Kind::Transient,
         ),
-        SdkError::ResponseError(_) => (other(message), Kind::Transient),
+        SdkError::ResponseError(_) => (service(message), Kind::Transient),
         SdkError::ConstructionFailure(_) => (
             SourceError::Config {
                 stream: stream.clone(),
@@ -272,7 +289,7 @@ where
                         | "ServiceUnavailableException"
                 )
             {
-                (other(message), Kind::Transient)
+                (service(message), Kind::Transient)
             } else {
                 (other(message), Kind::Fatal)
             }
