@@ -2,7 +2,7 @@
 //! throttling back-off, expired-iterator recovery and KPL de-aggregation.
 
 use crate::error::{Kind, ReadError, SourceError, classify};
-use crate::kpl::{Deaggregated, UserRecord, deaggregate_bytes};
+use crate::kpl::{Deaggregated, UserRecord, deaggregate_bytes, has_kpl_magic};
 use crate::source::{KinesisSource, ShardInfo};
 use aws_sdk_kinesis::types::ShardIteratorType;
 use aws_smithy_types::retry::RetryConfig;
@@ -524,20 +524,34 @@ impl ShardReader {
                 .approximate_arrival_timestamp
                 .and_then(|t| t.to_millis().ok())
                 .unwrap_or(0);
-            let d = match deaggregate_bytes(seq, data.clone(), &pk, self.shard.hash_range()) {
-                Ok(d) => d,
-                Err(e) => {
-                    agg_errors += 1;
-                    tracing::warn!(shard = %self.shard.id, "{e}; passing the record on as plain bytes");
-                    Deaggregated {
-                        aggregated: false,
-                        records: vec![UserRecord {
-                            sub: 0,
-                            partition_key: pk.clone(),
-                            explicit_hash_key: None,
-                            data,
-                        }],
-                        dropped: 0,
+            let d = if !has_kpl_magic(&data) {
+                // Fast path for plain records: no copies of the key or the payload.
+                Deaggregated {
+                    aggregated: false,
+                    records: vec![UserRecord {
+                        sub: 0,
+                        partition_key: pk,
+                        explicit_hash_key: None,
+                        data,
+                    }],
+                    dropped: 0,
+                }
+            } else {
+                match deaggregate_bytes(seq, data.clone(), &pk, self.shard.hash_range()) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        agg_errors += 1;
+                        tracing::warn!(shard = %self.shard.id, "{e}; passing the record on as plain bytes");
+                        Deaggregated {
+                            aggregated: false,
+                            records: vec![UserRecord {
+                                sub: 0,
+                                partition_key: pk.clone(),
+                                explicit_hash_key: None,
+                                data,
+                            }],
+                            dropped: 0,
+                        }
                     }
                 }
             };

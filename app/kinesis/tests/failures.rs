@@ -273,6 +273,22 @@ async fn a_missing_stream_is_stream_not_found_naming_it() {
     let err = source.list_shards().await.unwrap_err();
     assert!(matches!(err, SourceError::StreamNotFound { .. }), "{err:?}");
     assert!(!err.is_transient());
+
+    // A shard that does not exist in a stream that does.
+    let source = connect(&config(e.kinesis.endpoint_url(), "exists", 5_000)).await;
+    let mut shard = source.list_shards().await.unwrap()[0].clone();
+    shard.id = "shardId-000000000009".into();
+    let mut reader = source.reader(
+        &shard,
+        StartPosition::TrimHorizon,
+        Arc::new(ShardStats::default()),
+    );
+    let err = reader.next_batch().await.unwrap_err();
+    assert!(
+        matches!(err.source_error(), Some(SourceError::ShardNotFound { shard, stream, .. }) if shard == "shardId-000000000009" && stream == "exists"),
+        "{err:?}"
+    );
+    assert!(!err.is_transient());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -451,3 +451,73 @@ async fn expired_iterator_resumes_after_the_last_record_read() {
         (130..135).collect::<Vec<_>>()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_respect_the_per_shard_call_and_byte_limits() {
+    let e = env("limits", 1).await;
+    put_json_records(&e.client, "limits", &json_rows(0, 100), &keys(0, 100))
+        .await
+        .unwrap();
+    let shard = &e.source.list_shards().await.unwrap()[0];
+
+    // 5 calls per second: 10 batches of 10 records then an empty one take at least 2 s.
+    let stats = Arc::new(ShardStats::default());
+    let source = e.source.clone().with_reader_options(ReaderOptions {
+        limit: 10,
+        ..ReaderOptions::default()
+    });
+    let mut reader = source.reader(shard, StartPosition::TrimHorizon, stats.clone());
+    let started = Instant::now();
+    let (records, _) = read_until_quiet(&mut reader, 100).await;
+    assert_eq!(records.len(), 100);
+    let snap = stats.snapshot();
+    assert_eq!(snap.get_records_calls, 11);
+    assert!(
+        started.elapsed() >= Duration::from_millis(1900),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(snap.rate_wait_ms >= 1500, "{snap:?}");
+
+    // Bytes per second: one call returns all ~5 KB; at 4 KB/s the next waits over a second.
+    let bytes: u64 = records.iter().map(|r| r.data.len() as u64).sum();
+    let source = e.source.clone().with_reader_options(ReaderOptions {
+        max_calls_per_second: 0,
+        max_bytes_per_second: 4_000,
+        ..ReaderOptions::default()
+    });
+    let mut reader = source.reader(
+        shard,
+        StartPosition::TrimHorizon,
+        Arc::new(ShardStats::default()),
+    );
+    assert_eq!(reader.next_batch().await.unwrap().records.len(), 100);
+    let t = Instant::now();
+    assert!(reader.next_batch().await.unwrap().records.is_empty());
+    let waited = t.elapsed();
+    let expected = Duration::from_secs_f64(bytes as f64 / 4_000.0);
+    assert!(
+        waited >= expected.mul_f64(0.9),
+        "waited {waited:?}, expected {expected:?}"
+    );
+
+    // Unlimited (emulators, benchmarks): no waiting between full batches.
+    let source = e.source.clone().with_reader_options(ReaderOptions {
+        limit: 10,
+        ..ReaderOptions::unlimited()
+    });
+    let mut reader = source.reader(
+        shard,
+        StartPosition::TrimHorizon,
+        Arc::new(ShardStats::default()),
+    );
+    let t = Instant::now();
+    for _ in 0..10 {
+        assert_eq!(reader.next_batch().await.unwrap().records.len(), 10);
+    }
+    assert!(
+        t.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        t.elapsed()
+    );
+}
