@@ -501,9 +501,9 @@ async fn reads_respect_the_per_shard_call_and_byte_limits() {
         "waited {waited:?}, expected {expected:?}"
     );
 
-    // Unlimited (emulators, benchmarks): no waiting between full batches.
+    // Unlimited (emulators, benchmarks): 20 full batches without waiting (limited: over 3 s).
     let source = e.source.clone().with_reader_options(ReaderOptions {
-        limit: 10,
+        limit: 5,
         ..ReaderOptions::unlimited()
     });
     let mut reader = source.reader(
@@ -512,12 +512,8 @@ async fn reads_respect_the_per_shard_call_and_byte_limits() {
         Arc::new(ShardStats::default()),
     );
     let t = Instant::now();
-    for _ in 0..10 {
-        assert_eq!(reader.next_batch().await.unwrap().records.len(), 10);
+    for _ in 0..20 {
+        assert_eq!(reader.next_batch().await.unwrap().records.len(), 5);
     }
-    assert!(
-        t.elapsed() < Duration::from_millis(900),
-        "{:?}",
-        t.elapsed()
-    );
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
 }
