@@ -24,6 +24,12 @@ packages=(
     libfontconfig1 fonts-dejavu-core
 )
 
+if [[ $(id -u) -eq 0 ]]; then
+    as_root=()
+else
+    as_root=(sudo)
+fi
+
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg -s "$package" >/dev/null 2>&1; then
@@ -49,8 +55,31 @@ else
 fi
 
 # --- emulators (npm / PyPI) -----------------------------------------------------------------------
-# Later issues install the Kinesis conformance emulators (kinesalite, kinesis-local from npm) and
-# moto[server] (PyPI) here.
+# ferrokinesis (the main Kinesis emulator) is a crate embedded in the tests. The conformance group
+# runs kinesalite and kinesis-local (= kinesis-mock) from npm; the preflight tests run moto_server
+# (PyPI) for EC2/STS. They go under target/emulators/ (KS_EMULATORS_DIR), installed once.
+KS_EMULATORS_DIR="${KS_EMULATORS_DIR:-$PWD/target/emulators}"
+export KS_EMULATORS_DIR
+mkdir -p "$KS_EMULATORS_DIR"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "run.sh: installing nodejs and npm"
+    "${as_root[@]}" apt-get update
+    "${as_root[@]}" apt-get install -y --no-install-recommends nodejs npm
+fi
+if [[ ! -f "$KS_EMULATORS_DIR/npm/node_modules/kinesalite/cli.js" || ! -f "$KS_EMULATORS_DIR/npm/node_modules/kinesis-local/main.js" ]]; then
+    echo "run.sh: npm install kinesalite@3.3.3 kinesis-local@0.6.2"
+    npm install --no-audit --no-fund --prefix "$KS_EMULATORS_DIR/npm" kinesalite@3.3.3 kinesis-local@0.6.2
+fi
+if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    echo "run.sh: installing python3-venv"
+    "${as_root[@]}" apt-get update
+    "${as_root[@]}" apt-get install -y --no-install-recommends python3 python3-venv python3-pip
+fi
+if [[ ! -x "$KS_EMULATORS_DIR/venv/bin/moto_server" ]]; then
+    echo "run.sh: pip install moto[server]==5.2.5 into $KS_EMULATORS_DIR/venv"
+    python3 -m venv "$KS_EMULATORS_DIR/venv"
+    "$KS_EMULATORS_DIR/venv/bin/pip" install --quiet "moto[server]==5.2.5"
+fi
 
 # --- toolchain ------------------------------------------------------------------------------------
 if ! command -v cargo >/dev/null; then

@@ -6,6 +6,8 @@
 
 pub use image;
 
+pub mod emulators;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};

@@ -1,6 +1,7 @@
 //! `kinesis-starrocks`: the desktop app (no arguments) and, as later issues land, the headless
 //! subcommands (`run`, `check`, `sample`, `init-table`, `demo`, …) of the same binary.
 
+mod cli;
 mod gui;
 
 use anyhow::Result;
@@ -22,17 +23,23 @@ struct Cli {
     command: Option<Command>,
 }
 
-/// Headless subcommands. None exists yet: `run`, `check`, `sample`, `init-table`, `demo` and the
-/// others arrive with the engine, preflight and demo issues, each as a variant here.
+/// Headless subcommands (`check`, `sample`, `init-table`, `demo` arrive with the preflight and
+/// demo issues, each as a variant here).
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Run a pipeline headless: Kinesis → StarRocks Stream Load, exactly once.
+    Run(cli::run::RunArgs),
+    /// Store or remove the StarRocks password in the OS keyring.
+    Secret(cli::secrets::SecretArgs),
+}
 
 fn main() -> Result<()> {
     init_logging();
     let cli = Cli::parse();
     match cli.command {
         None => gui::open_window(cli.renderer),
-        Some(command) => match command {},
+        Some(Command::Run(args)) => std::process::exit(cli::run::run(args)),
+        Some(Command::Secret(args)) => std::process::exit(cli::secrets::run(args)),
     }
 }
 

@@ -1,1 +1,12 @@
-//! The pipeline: readers -> batcher -> loader -> checkpoint; commands, events, snapshot, metrics. Filled by the engine issue (#3).
+//! The pipeline engine: Kinesis shard readers → batcher → Stream Load → checkpoint, exactly once
+//! (DESIGN.md §4). No GUI code here: the app and the CLI reach it through [`EngineHandle`] —
+//! commands in, a watch of the latest [`Snapshot`] and a bounded [`Event`] channel out.
+
+pub mod batch;
+pub mod checkpoint;
+pub mod metrics;
+pub mod pipeline;
+pub mod snapshot;
+
+pub use pipeline::{EngineError, EngineHandle, EngineOptions, RunSummary, start, start_with};
+pub use snapshot::{Command, Event, PipelineState, Snapshot};

@@ -27,6 +27,8 @@ pub enum StartPosition {
     /// for AT_SEQUENCE_NUMBER `seq` and drops what is ≤ the position, so a checkpoint in the
     /// middle of a KPL aggregate neither repeats nor skips sub-records.
     After(ExtendedSeq),
+    /// From this (sequence, sub-sequence) on, inclusive: a replay of a batch that began a shard.
+    At(ExtendedSeq),
 }
 
 /// Limits and back-offs of a reader. The defaults are AWS's per-shard GetRecords limits.
@@ -248,6 +250,8 @@ impl ShardReader {
         opts.limit = opts.limit.clamp(1, 10_000);
         let skip_through = match start {
             StartPosition::After(p) => Some(p),
+            // AT_SEQUENCE_NUMBER includes the record; inside an aggregate, skip the earlier subs.
+            StartPosition::At(p) if p.sub > 0 => Some(ExtendedSeq::new(p.seq, p.sub - 1)),
             _ => None,
         };
         ShardReader {
@@ -458,7 +462,7 @@ impl ShardReader {
                     req.shard_iterator_type(ShardIteratorType::AtTimestamp)
                         .timestamp(to_smithy(ts))
                 }
-                StartPosition::After(p) => req
+                StartPosition::After(p) | StartPosition::At(p) => req
                     .shard_iterator_type(ShardIteratorType::AtSequenceNumber)
                     .starting_sequence_number(p.seq.to_string()),
             }

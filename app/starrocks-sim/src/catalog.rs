@@ -216,7 +216,7 @@ impl TableDef {
         }
         let mut props = self.properties.clone();
         if !props.iter().any(|(k, _)| k == "replication_num") {
-            props.insert(0, ("replication_num".into(), "3".into()));
+            props.insert(0, ("replication_num".into(), "1".into()));
         }
         s.push_str("PROPERTIES (\n");
         let props: Vec<String> = props

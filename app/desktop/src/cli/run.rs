@@ -1,0 +1,220 @@
+//! `kinesis-starrocks run --config F [--stop-when-caught-up] [--metrics-addr ADDR]`: the engine,
+//! headless. Needs only the load URL; with a reachable `jdbc-url` it also checks the version and
+//! the table and warns about mismatches.
+
+use super::{EXIT_FAILED, EXIT_USAGE, secrets};
+use ks_core::PipelineConfig;
+use ks_engine::{EngineOptions, PipelineState, Snapshot};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The pipeline's TOML config.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Exit 0 once every shard is at the tip and everything read is loaded and checkpointed.
+    #[arg(long)]
+    pub stop_when_caught_up: bool,
+    /// Serve Prometheus metrics (`kinesis_starrocks_*`) on this address, e.g. 127.0.0.1:9108.
+    #[arg(long)]
+    pub metrics_addr: Option<SocketAddr>,
+}
+
+/// Runs the pipeline and returns the process exit code.
+pub fn run(args: RunArgs) -> i32 {
+    let config = match PipelineConfig::load(&args.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let (password, source) = match secrets::password_for(&config.sink) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    tracing::info!("password from {source}");
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    runtime.block_on(run_async(config, password, args))
+}
+
+async fn run_async(config: PipelineConfig, password: ks_core::Secret, args: RunArgs) -> i32 {
+    check_cluster(&config, &password).await;
+    let name = config.name.clone();
+    let mut handle = match ks_engine::start(
+        config,
+        password,
+        EngineOptions {
+            stop_when_caught_up: args.stop_when_caught_up,
+        },
+    )
+    .await
+    {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    // Events feed the logs; the snapshot feeds the status line and the metrics.
+    if let Some(mut events) = handle.take_events() {
+        tokio::spawn(async move { while events.recv().await.is_some() {} });
+    }
+    if let Some(addr) = args.metrics_addr {
+        match ks_engine::metrics::serve(addr, handle.snapshot()).await {
+            Ok(bound) => tracing::info!("metrics on http://{bound}/metrics"),
+            Err(e) => {
+                eprintln!("error: --metrics-addr {addr}: {e}");
+                handle.stop();
+                let _ = handle.wait().await;
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let commands = handle.commands();
+    tokio::spawn(async move {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => return,
+            };
+        let mut stops = 0;
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            stops += 1;
+            if stops == 1 {
+                tracing::info!(
+                    "stopping: flushing, confirming and checkpointing (signal again to quit at once)"
+                );
+                let _ = commands.send(ks_engine::Command::Stop).await;
+            } else {
+                tracing::warn!(
+                    "quitting without a flush: the unconfirmed batch is replayed on the next start"
+                );
+                std::process::exit(EXIT_FAILED);
+            }
+        }
+    });
+    let status = tokio::spawn(status_lines(name, handle.snapshot()));
+    let result = handle.wait().await;
+    status.abort();
+    match result {
+        Ok(summary) => {
+            tracing::info!(
+                "stopped: {} rows loaded in {} loads ({} replayed)",
+                summary.rows_loaded,
+                summary.loads,
+                summary.replayed_intents
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_FAILED
+        }
+    }
+}
+
+/// A one-line status every few seconds.
+async fn status_lines(name: String, mut snapshot: tokio::sync::watch::Receiver<Snapshot>) {
+    let mut last = (Instant::now(), 0u64, 0u64);
+    loop {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let s = snapshot.borrow_and_update().clone();
+        let elapsed = last.0.elapsed().as_secs_f64().max(0.001);
+        let rate = (s.totals.records_read - last.1) as f64 / elapsed;
+        let load_rate = (s.totals.rows_loaded - last.2) as f64 / elapsed;
+        last = (Instant::now(), s.totals.records_read, s.totals.rows_loaded);
+        let state = match &s.state {
+            PipelineState::Stalled { reason, .. } => format!("stalled ({reason})"),
+            PipelineState::Failed { error } => format!("failed ({error})"),
+            other => format!("{other:?}").to_lowercase(),
+        };
+        tracing::info!(
+            "{name}: {state} · {} shards · read {:.0}/s · loaded {:.0} rows/s · total {} rows · filtered {} · lag {}",
+            s.shards
+                .iter()
+                .filter(|sh| matches!(sh.state, ks_engine::snapshot::ShardState::Reading))
+                .count(),
+            rate,
+            load_rate,
+            s.totals.rows_loaded,
+            s.totals.rows_filtered,
+            s.max_lag_ms()
+                .map(|l| format!("{l} ms"))
+                .unwrap_or_else(|| "n/a".into()),
+        );
+    }
+}
+
+/// With a reachable `jdbc-url`: the version and the table, with warnings. Never fatal.
+async fn check_cluster(config: &PipelineConfig, password: &ks_core::Secret) {
+    let Some(jdbc) = &config.sink.jdbc_url else {
+        tracing::info!("no jdbc-url: the table is not checked before loading");
+        return;
+    };
+    let admin = match ks_starrocks::MysqlAdmin::connect(
+        jdbc,
+        &config.sink.username,
+        password,
+        config.sink.ssl_mode,
+        Duration::from_secs(5),
+    )
+    .await
+    {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::warn!(
+                "jdbc-url {} did not answer ({e}); loading anyway through the load-url",
+                jdbc.text
+            );
+            return;
+        }
+    };
+    match admin.version().await {
+        Ok(v) => tracing::info!("StarRocks {}", v.text),
+        Err(e) => tracing::warn!("{e}"),
+    }
+    let (db, table) = (&config.sink.database_name, &config.sink.table_name);
+    match admin.table_schema(db, table).await {
+        Ok(Some(columns)) => {
+            let names: Vec<String> = columns
+                .iter()
+                .map(|c| c.name.to_ascii_lowercase())
+                .collect();
+            if let Some(paths) = config.sink.properties.get("jsonpaths")
+                && let Ok(list) = serde_json::from_str::<Vec<String>>(paths)
+                && config.sink.properties.get("columns").is_none()
+                && list.len() != columns.len()
+            {
+                tracing::warn!(
+                    "properties.jsonpaths has {} paths but {db}.{table} has {} columns ({}); StarRocks maps them in order",
+                    list.len(),
+                    columns.len(),
+                    names.join(", ")
+                );
+            }
+        }
+        Ok(None) => tracing::warn!(
+            "table {db}.{table} does not exist: every load will fail until it is created (`kinesis-starrocks init-table`)"
+        ),
+        Err(e) => tracing::warn!("could not read the schema of {db}.{table}: {e}"),
+    }
+}

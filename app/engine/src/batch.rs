@@ -1,0 +1,256 @@
+//! Turns source records into Stream Load bodies: a JSON array (with `strip_outer_array`) or CSV
+//! rows, and remembers, per shard, which records the batch holds (its intent's ranges).
+
+use crate::checkpoint::ShardRange;
+use ks_core::{ExtendedSeq, ShardId};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+/// The body format, from `properties.format`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyFormat {
+    /// Each record is one JSON value; the body is `[r1,r2,…]` (sent with `strip_outer_array`).
+    Json,
+    /// Each record is one CSV row; rows end with the row delimiter.
+    Csv { row_delimiter: Vec<u8> },
+}
+
+impl BodyFormat {
+    pub fn from_properties(props: &BTreeMap<String, String>) -> BodyFormat {
+        match props.get("format").map(|f| f.to_ascii_lowercase()) {
+            Some(f) if f == "json" => BodyFormat::Json,
+            _ => BodyFormat::Csv {
+                row_delimiter: props
+                    .get("row_delimiter")
+                    .map(|d| unescape_delimiter(d))
+                    .unwrap_or_else(|| b"\n".to_vec()),
+            },
+        }
+    }
+}
+
+fn unescape_delimiter(d: &str) -> Vec<u8> {
+    match d {
+        "\\n" => b"\n".to_vec(),
+        "\\r\\n" => b"\r\n".to_vec(),
+        "\\t" => b"\t".to_vec(),
+        other => {
+            if let Some(hex) = other.strip_prefix("\\x")
+                && hex.len() % 2 == 0
+                && let Ok(bytes) = (0..hex.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
+                    .collect::<Result<Vec<u8>, _>>()
+            {
+                return bytes;
+            }
+            other.as_bytes().to_vec()
+        }
+    }
+}
+
+/// Why a record cannot go into a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    pub shard: ShardId,
+    pub position: ExtendedSeq,
+    pub reason: String,
+    pub data: Vec<u8>,
+}
+
+/// One record on its way into a batch.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub shard: ShardId,
+    pub position: ExtendedSeq,
+    pub data: bytes::Bytes,
+}
+
+/// Checks that a record can be one row of the body.
+pub fn check_record(format: &BodyFormat, data: &[u8]) -> Result<(), String> {
+    match format {
+        BodyFormat::Json => {
+            if data.iter().all(u8::is_ascii_whitespace) {
+                return Err("empty record: not a JSON value".into());
+            }
+            serde_json::from_slice::<serde::de::IgnoredAny>(data)
+                .map(|_| ())
+                .map_err(|e| format!("not JSON: {e}"))
+        }
+        BodyFormat::Csv { .. } => {
+            if data.is_empty() {
+                Err("empty record: not a CSV row".into())
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A batch being filled.
+pub struct BatchBuilder {
+    format: BodyFormat,
+    body: Vec<u8>,
+    rows: u64,
+    ranges: BTreeMap<ShardId, ShardRange>,
+    ended: BTreeSet<ShardId>,
+    malformed: Vec<Malformed>,
+    opened: Option<Instant>,
+    /// Back-pressure permits held by the records in this batch.
+    pub permits: u64,
+}
+
+/// A batch ready to load.
+pub struct Batch {
+    pub body: bytes::Bytes,
+    pub rows: u64,
+    pub ranges: BTreeMap<ShardId, ShardRange>,
+    pub ended: BTreeSet<ShardId>,
+    pub malformed: Vec<Malformed>,
+    pub permits: u64,
+}
+
+impl BatchBuilder {
+    pub fn new(format: BodyFormat) -> BatchBuilder {
+        BatchBuilder {
+            format,
+            body: Vec::new(),
+            rows: 0,
+            ranges: BTreeMap::new(),
+            ended: BTreeSet::new(),
+            malformed: Vec::new(),
+            opened: None,
+            permits: 0,
+        }
+    }
+
+    pub fn format(&self) -> &BodyFormat {
+        &self.format
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty() && self.ended.is_empty()
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.body.len() as u64
+    }
+
+    /// How long the batch has been open.
+    pub fn age(&self) -> Option<std::time::Duration> {
+        self.opened.map(|t| t.elapsed())
+    }
+
+    /// Adds a record. `after` is the position before it in its shard (the previous record in
+    /// this pipeline, or the checkpoint), used for the intent's range. A malformed record is kept
+    /// aside (it still advances the range: it was read and is accounted for).
+    pub fn push(&mut self, row: Row, after: Option<ExtendedSeq>) {
+        self.opened.get_or_insert_with(Instant::now);
+        let range = self
+            .ranges
+            .entry(row.shard.clone())
+            .or_insert_with(|| ShardRange {
+                after,
+                first: row.position,
+                last: row.position,
+                records: 0,
+            });
+        range.last = row.position;
+        range.records += 1;
+        if let Err(reason) = check_record(&self.format, &row.data) {
+            self.malformed.push(Malformed {
+                shard: row.shard,
+                position: row.position,
+                reason,
+                data: row.data.to_vec(),
+            });
+            return;
+        }
+        match &self.format {
+            BodyFormat::Json => {
+                self.body.push(if self.rows == 0 { b'[' } else { b',' });
+                self.body.extend_from_slice(&row.data);
+            }
+            BodyFormat::Csv { row_delimiter } => {
+                self.body.extend_from_slice(&row.data);
+                if !row.data.ends_with(row_delimiter) {
+                    self.body.extend_from_slice(row_delimiter);
+                }
+            }
+        }
+        self.rows += 1;
+    }
+
+    /// Records that `shard` was read to its end (finished when this batch is confirmed).
+    pub fn shard_ended(&mut self, shard: ShardId) {
+        self.opened.get_or_insert_with(Instant::now);
+        self.ended.insert(shard);
+    }
+
+    /// Closes the batch and starts a new one.
+    pub fn take(&mut self) -> Batch {
+        let mut body = std::mem::take(&mut self.body);
+        if self.format == BodyFormat::Json && self.rows > 0 {
+            body.push(b']');
+        }
+        let batch = Batch {
+            body: bytes::Bytes::from(body),
+            rows: self.rows,
+            ranges: std::mem::take(&mut self.ranges),
+            ended: std::mem::take(&mut self.ended),
+            malformed: std::mem::take(&mut self.malformed),
+            permits: self.permits,
+        };
+        self.rows = 0;
+        self.opened = None;
+        self.permits = 0;
+        batch
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(shard: &str, seq: u128, data: &str) -> Row {
+        Row {
+            shard: ShardId::from(shard),
+            position: ExtendedSeq::new(seq, 0),
+            data: bytes::Bytes::from(data.to_string()),
+        }
+    }
+
+    #[test]
+    fn json_batches_are_arrays_and_ranges_follow_shards() {
+        let mut b = BatchBuilder::new(BodyFormat::Json);
+        b.push(row("s0", 5, r#"{"a":1}"#), Some(ExtendedSeq::new(4, 0)));
+        b.push(row("s1", 9, r#"{"a":2}"#), None);
+        b.push(row("s0", 7, "not json"), None);
+        b.push(row("s0", 8, r#"{"a":3}"#), None);
+        let batch = b.take();
+        assert_eq!(&batch.body[..], br#"[{"a":1},{"a":2},{"a":3}]"#);
+        assert_eq!(batch.rows, 3);
+        let r0 = &batch.ranges[&ShardId::from("s0")];
+        assert_eq!(
+            (r0.after, r0.first.seq, r0.last.seq, r0.records),
+            (Some(ExtendedSeq::new(4, 0)), 5, 8, 3)
+        );
+        assert_eq!(batch.malformed.len(), 1);
+        assert!(batch.malformed[0].reason.starts_with("not JSON"));
+        assert!(b.is_empty());
+    }
+
+    #[test]
+    fn csv_rows_get_their_delimiter() {
+        let mut props = BTreeMap::new();
+        props.insert("format".to_string(), "csv".to_string());
+        let mut b = BatchBuilder::new(BodyFormat::from_properties(&props));
+        b.push(row("s0", 1, "1,a"), None);
+        b.push(row("s0", 2, "2,b\n"), None);
+        assert_eq!(&b.take().body[..], b"1,a\n2,b\n");
+    }
+}
