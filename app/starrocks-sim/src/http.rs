@@ -116,8 +116,11 @@ where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let faults = ctx.faults.clone();
-    let service = service_fn(move |req: Request<Incoming>| {
+    let reset = Arc::new(tokio::sync::Notify::new());
+    let handle = ResetHandle(reset.clone());
+    let service = service_fn(move |mut req: Request<Incoming>| {
         let ctx = ctx.clone();
+        req.extensions_mut().insert(handle.clone());
         async move { Ok::<_, Infallible>(recorded(req, ctx, peer, port).await) }
     });
     let conn = http1::Builder::new()
@@ -129,7 +132,25 @@ where
         },
         // An outage drops open (keep-alive) connections too.
         _ = faults.outage_started() => {}
+        // A `reset_connection` fault taken on a kept-alive connection (the accept-time check
+        // only sees a connection's first request): drop it without answering.
+        _ = reset.notified() => {
+            tracing::info!("fault: dropping the load connection from {peer} without an answer");
+        }
     }
+}
+
+/// Lets a request handler drop its own (kept-alive) connection without answering.
+#[derive(Clone)]
+struct ResetHandle(Arc<tokio::sync::Notify>);
+
+/// Applies a `reset_connection` fault taken on a kept-alive connection: the connection is
+/// dropped and this never returns.
+async fn reset_this_connection(req: &Request<Incoming>) -> ! {
+    if let Some(ResetHandle(n)) = req.extensions().get::<ResetHandle>() {
+        n.notify_one();
+    }
+    std::future::pending().await
 }
 
 async fn recorded(
@@ -719,6 +740,9 @@ async fn stream_load(
         Err(m) => return LoadAnswer::fail(-1, &label, m).into_response(),
     };
     let fault = ctx.faults.take();
+    if let Some(Fault::ResetConnection) = &fault {
+        reset_this_connection(&req).await;
+    }
     if let Some(Fault::HttpStatus { status }) = &fault {
         let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut r = respond(
@@ -937,7 +961,11 @@ async fn transaction(
                 Ok(p) => p,
                 Err(m) => return answer("INVALID_ARGUMENT", &m, vec![]),
             };
-            if let Some(Fault::HttpStatus { status }) = ctx.faults.take() {
+            let fault = ctx.faults.take();
+            if let Some(Fault::ResetConnection) = &fault {
+                reset_this_connection(&req).await;
+            }
+            if let Some(Fault::HttpStatus { status }) = fault {
                 let status =
                     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 return respond(

@@ -1,1 +1,23 @@
-//! StarRocks clients: MySQL-protocol admin (version, DDL, schema, grants) and the Stream Load client. Filled by the engine issue (#3).
+//! StarRocks clients: the Stream Load client (manual 307 handling, tolerant answers, classified
+//! errors, retries) and the MySQL-protocol admin (version, schema, grants, DDL).
+//!
+//! Both build their TLS on one process-wide rustls provider ([`tls::ensure_crypto_provider`]).
+
+// `LoadError` carries what the user needs to see (ErrorURL lines, row counts) in plain fields so
+// callers can match on it; it is returned once per failed HTTP attempt, not in a hot loop.
+#![allow(clippy::result_large_err)]
+
+pub mod admin;
+pub mod error;
+pub mod response;
+pub mod retry;
+pub mod stream_load;
+pub mod tls;
+
+pub use admin::{AdminError, ColumnInfo, MysqlAdmin, StarRocksVersion};
+pub use error::{LoadError, LoadStats, UnreachableKind};
+pub use retry::{AttemptReport, RetryPolicy};
+pub use stream_load::{
+    LoadOutcome, LoadStatus, SettingsError, StreamLoadClient, StreamLoadSettings,
+};
+pub use tls::ensure_crypto_provider;
