@@ -625,7 +625,8 @@ impl StreamLoadClient {
         self.classify(answer, &body, label, node).await
     }
 
-    /// Turns a parsed answer into the outcome or the classified error.
+    /// Turns a parsed answer into the outcome or the classified error, fetching the ErrorURL's
+    /// lines and asking `get_load_state` where the answer calls for it.
     async fn classify(
         &self,
         a: Answer,
@@ -633,143 +634,53 @@ impl StreamLoadClient {
         label: &Label,
         node: &str,
     ) -> Result<LoadOutcome, LoadError> {
-        let stats = LoadStats {
-            txn_id: a.txn_id,
-            total_rows: a.total_rows,
-            loaded_rows: a.loaded_rows,
-            filtered_rows: a.filtered_rows,
-            unselected_rows: a.unselected_rows,
-            load_bytes: a.load_bytes,
-            load_time_ms: a.load_time_ms,
-        };
-        let outcome = |status: LoadStatus, error_lines: Vec<String>| LoadOutcome {
-            label: label.to_string(),
-            status,
-            txn_id: a.txn_id,
-            total_rows: a.total_rows,
-            loaded_rows: a.loaded_rows,
-            filtered_rows: a.filtered_rows,
-            unselected_rows: a.unselected_rows,
-            load_bytes: a.load_bytes,
-            load_time_ms: a.load_time_ms,
-            error_url: a.error_url.clone(),
-            error_lines,
-            node: node.to_string(),
-            message: a.message.clone().unwrap_or_default(),
-            elapsed: Duration::ZERO,
-        };
-        let l = || label.to_string();
-        let n = || node.to_string();
-        match a.status_norm().as_str() {
-            "SUCCESS" | "OK" => {
-                let lines = match (&a.error_url, a.filtered_rows) {
-                    (Some(url), f) if f > 0 => self.fetch_error_lines(url).await,
-                    _ => Vec::new(),
-                };
-                Ok(outcome(LoadStatus::Loaded, lines))
-            }
-            "PUBLISH_TIMEOUT" => Ok(outcome(LoadStatus::PublishTimeout, Vec::new())),
-            "LABEL_ALREADY_EXISTS" => {
-                let existing = a
-                    .existing_job_status
-                    .as_deref()
-                    .map(|s| s.trim().to_ascii_uppercase());
-                match existing.as_deref() {
-                    Some("FINISHED") => Ok(outcome(LoadStatus::AlreadyLoaded, Vec::new())),
-                    Some("RUNNING") => Err(LoadError::LabelRunning {
+        let mut result = match verdict(&a, body, label.as_str(), node) {
+            Some(r) => r,
+            // No ExistingJobStatus (older versions): ask the FE what became of the label.
+            None => {
+                let l = || label.to_string();
+                let n = || node.to_string();
+                match self.get_load_state(label).await.as_deref() {
+                    Ok("VISIBLE") | Ok("COMMITTED") => Ok(outcome_of(
+                        &a,
+                        label.as_str(),
+                        node,
+                        LoadStatus::AlreadyLoaded,
+                    )),
+                    Ok("ABORTED") => Err(LoadError::Transient {
+                        label: l(),
+                        node: n(),
+                        reason: "the label's earlier attempt was aborted, so it can be used again"
+                            .into(),
+                    }),
+                    _ => Err(LoadError::LabelRunning {
                         label: l(),
                         node: n(),
                     }),
-                    // No ExistingJobStatus (older versions): ask the FE.
-                    _ => match self.get_load_state(label).await.as_deref() {
-                        Ok("VISIBLE") | Ok("COMMITTED") => {
-                            Ok(outcome(LoadStatus::AlreadyLoaded, Vec::new()))
-                        }
-                        Ok("ABORTED") => Err(LoadError::Transient {
-                            label: l(),
-                            node: n(),
-                            reason:
-                                "the label's earlier attempt was aborted, so it can be used again"
-                                    .into(),
-                        }),
-                        _ => Err(LoadError::LabelRunning {
-                            label: l(),
-                            node: n(),
-                        }),
-                    },
                 }
             }
-            "TXN_IN_PROCESSING" => Err(LoadError::LabelRunning {
-                label: l(),
-                node: n(),
-            }),
-            "" => Err(LoadError::Protocol {
-                label: l(),
-                node: n(),
-                message: format!(
-                    "the answer has no Status: {}; not retried blindly",
-                    snippet(body, 300)
-                ),
-            }),
-            _ => {
-                let message = a
-                    .message
-                    .clone()
-                    .unwrap_or_else(|| format!("Status {}", a.status.clone().unwrap_or_default()));
-                match classify_fail_message(&message) {
-                    FailClass::Data => {
-                        let error_lines = match &a.error_url {
-                            Some(url) => self.fetch_error_lines(url).await,
-                            None => Vec::new(),
-                        };
-                        Err(LoadError::DataQuality {
-                            label: l(),
-                            node: n(),
-                            message,
-                            error_url: a.error_url.clone(),
-                            error_lines,
-                            stats,
-                        })
-                    }
-                    FailClass::Auth => Err(LoadError::Auth {
-                        label: l(),
-                        node: n(),
-                        message,
-                    }),
-                    FailClass::UnknownTable => Err(LoadError::UnknownTable {
-                        label: l(),
-                        node: n(),
-                        message,
-                    }),
-                    FailClass::UnknownDatabase => Err(LoadError::UnknownDatabase {
-                        label: l(),
-                        node: n(),
-                        message,
-                    }),
-                    FailClass::NoContinue => Err(LoadError::Protocol {
-                        label: l(),
-                        node: n(),
-                        message: format!(
-                            "StarRocks says \"{message}\": this client always sends `Expect: 100-continue`, so a proxy between here and the FE stripped it (nginx needs `proxy_http_version 1.1`); fix the proxy or point load-url at the FE"
-                        ),
-                    }),
-                    class => {
-                        let error_lines = match &a.error_url {
-                            Some(url) => self.fetch_error_lines(url).await,
-                            None => Vec::new(),
-                        };
-                        Err(LoadError::Fail {
-                            label: l(),
-                            node: n(),
-                            message,
-                            retryable: matches!(class, FailClass::Transient),
-                            error_url: a.error_url.clone(),
-                            error_lines,
-                        })
-                    }
+        };
+        match &mut result {
+            Ok(o) if o.filtered_rows > 0 => {
+                if let Some(url) = o.error_url.clone() {
+                    o.error_lines = self.fetch_error_lines(&url).await;
                 }
             }
+            Err(LoadError::DataQuality {
+                error_url: Some(url),
+                error_lines,
+                ..
+            })
+            | Err(LoadError::Fail {
+                error_url: Some(url),
+                error_lines,
+                ..
+            }) => {
+                *error_lines = self.fetch_error_lines(url).await;
+            }
+            _ => {}
         }
+        result
     }
 
     /// GETs an ErrorURL (no auth, short timeout) and keeps its first lines. If it cannot be read,
@@ -856,6 +767,128 @@ impl StreamLoadClient {
     }
 }
 
+fn outcome_of(a: &Answer, label: &str, node: &str, status: LoadStatus) -> LoadOutcome {
+    LoadOutcome {
+        label: label.to_string(),
+        status,
+        txn_id: a.txn_id,
+        total_rows: a.total_rows,
+        loaded_rows: a.loaded_rows,
+        filtered_rows: a.filtered_rows,
+        unselected_rows: a.unselected_rows,
+        load_bytes: a.load_bytes,
+        load_time_ms: a.load_time_ms,
+        error_url: a.error_url.clone(),
+        error_lines: Vec::new(),
+        node: node.to_string(),
+        message: a.message.clone().unwrap_or_default(),
+        elapsed: Duration::ZERO,
+    }
+}
+
+/// Protocol reference §2: `Success`/`OK` and `Publish Timeout` are successes, `Label Already
+/// Exists` + `FINISHED` is "already loaded", + `RUNNING` is "ask again later"; any other status
+/// is a failure classified by its message (flink-connector-starrocks' rules).
+///
+/// `None`: `Label Already Exists` without `ExistingJobStatus` — ask `get_load_state`. The
+/// ErrorURL's lines are not fetched here.
+pub(crate) fn verdict(
+    a: &Answer,
+    body: &[u8],
+    label: &str,
+    node: &str,
+) -> Option<Result<LoadOutcome, LoadError>> {
+    let l = || label.to_string();
+    let n = || node.to_string();
+    let done = Some;
+    match a.status_norm().as_str() {
+        "SUCCESS" | "OK" => done(Ok(outcome_of(a, label, node, LoadStatus::Loaded))),
+        "PUBLISH_TIMEOUT" => done(Ok(outcome_of(a, label, node, LoadStatus::PublishTimeout))),
+        "LABEL_ALREADY_EXISTS" => {
+            let existing = a
+                .existing_job_status
+                .as_deref()
+                .map(|s| s.trim().to_ascii_uppercase());
+            match existing.as_deref() {
+                Some("FINISHED") => done(Ok(outcome_of(a, label, node, LoadStatus::AlreadyLoaded))),
+                Some("RUNNING") => done(Err(LoadError::LabelRunning {
+                    label: l(),
+                    node: n(),
+                })),
+                _ => None,
+            }
+        }
+        // The transaction API's "another load of this label is in progress".
+        "TXN_IN_PROCESSING" => done(Err(LoadError::LabelRunning {
+            label: l(),
+            node: n(),
+        })),
+        "" => done(Err(LoadError::Protocol {
+            label: l(),
+            node: n(),
+            message: format!(
+                "the answer has no Status: {}; not retried blindly",
+                snippet(body, 300)
+            ),
+        })),
+        _ => {
+            let message = a
+                .message
+                .clone()
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| format!("Status {}", a.status.clone().unwrap_or_default()));
+            done(Err(match classify_fail_message(&message) {
+                FailClass::Data => LoadError::DataQuality {
+                    label: l(),
+                    node: n(),
+                    message,
+                    error_url: a.error_url.clone(),
+                    error_lines: Vec::new(),
+                    stats: LoadStats {
+                        txn_id: a.txn_id,
+                        total_rows: a.total_rows,
+                        loaded_rows: a.loaded_rows,
+                        filtered_rows: a.filtered_rows,
+                        unselected_rows: a.unselected_rows,
+                        load_bytes: a.load_bytes,
+                        load_time_ms: a.load_time_ms,
+                    },
+                },
+                FailClass::Auth => LoadError::Auth {
+                    label: l(),
+                    node: n(),
+                    message,
+                },
+                FailClass::UnknownTable => LoadError::UnknownTable {
+                    label: l(),
+                    node: n(),
+                    message,
+                },
+                FailClass::UnknownDatabase => LoadError::UnknownDatabase {
+                    label: l(),
+                    node: n(),
+                    message,
+                },
+                FailClass::NoContinue => LoadError::Protocol {
+                    label: l(),
+                    node: n(),
+                    message: format!(
+                        "StarRocks says \"{message}\": this client always sends `Expect: 100-continue`, so a proxy between here and the FE stripped it (nginx needs `proxy_http_version 1.1`); fix the proxy or point load-url at the FE"
+                    ),
+                },
+                class => LoadError::Fail {
+                    label: l(),
+                    node: n(),
+                    message,
+                    retryable: matches!(class, FailClass::Transient),
+                    error_url: a.error_url.clone(),
+                    error_lines: Vec::new(),
+                },
+            }))
+        }
+    }
+}
+
 /// The URL being requested and how we got there.
 struct Hop {
     url: Url,
@@ -881,22 +914,27 @@ impl Hop {
 
     /// Moves to the redirect's `Location` (≤ [`MAX_REDIRECTS`], no loops, http(s) only).
     fn follow(&mut self, resp: &reqwest::Response, label: &Label) -> Result<(), LoadError> {
+        let location = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok());
+        self.follow_location(resp.status().as_u16(), location, label.as_str())
+    }
+
+    fn follow_location(
+        &mut self,
+        status: u16,
+        location: Option<&str>,
+        label: &str,
+    ) -> Result<(), LoadError> {
         let node = authority(&self.url);
         let protocol = |message: String| LoadError::Protocol {
             label: label.to_string(),
             node: node.clone(),
             message,
         };
-        let location = resp
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                protocol(format!(
-                    "HTTP {} without a Location header",
-                    resp.status().as_u16()
-                ))
-            })?;
+        let location =
+            location.ok_or_else(|| protocol(format!("HTTP {status} without a Location header")))?;
         let next = self
             .url
             .join(location.trim())
@@ -1056,5 +1094,226 @@ fn connect_kind(e: &reqwest::Error) -> UnreachableKind {
         UnreachableKind::Tls
     } else {
         UnreachableKind::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(json: &str) -> Option<Result<LoadOutcome, LoadError>> {
+        let a = Answer::parse(json.as_bytes()).unwrap();
+        verdict(&a, json.as_bytes(), "L1", "be:8040")
+    }
+
+    fn ok(json: &str) -> LoadOutcome {
+        match v(json) {
+            Some(Ok(o)) => o,
+            other => panic!("expected an outcome, got {other:?}"),
+        }
+    }
+
+    fn err(json: &str) -> LoadError {
+        match v(json) {
+            Some(Err(e)) => e,
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn successes() {
+        let o = ok(
+            r#"{"TxnId":1003,"Label":"L1","Status":"Success","Message":"OK","NumberTotalRows":10,"NumberLoadedRows":9,"NumberFilteredRows":1,"NumberUnselectedRows":0,"LoadBytes":400,"LoadTimeMs":21,"ErrorURL":"http://be:8040/api/_load_error_log?file=x"}"#,
+        );
+        assert_eq!(o.status, LoadStatus::Loaded);
+        assert_eq!(
+            (o.txn_id, o.loaded_rows, o.filtered_rows),
+            (Some(1003), 9, 1)
+        );
+        assert_eq!(o.node, "be:8040");
+        assert!(o.error_url.is_some());
+        assert_eq!(
+            ok(r#"{"Status":"OK","Message":""}"#).status,
+            LoadStatus::Loaded
+        );
+        assert_eq!(
+            ok(r#"{"TxnId":5,"Status":"Publish Timeout","Message":"transaction commit successfully, BUT data will be visible later"}"#).status,
+            LoadStatus::PublishTimeout
+        );
+        // 2.x names.
+        let o =
+            ok(r#"{"TxnId":1,"Status":"Success","NumberLoadedRows":3,"StreamLoadPutTimeMs":1}"#);
+        assert_eq!(o.loaded_rows, 3);
+    }
+
+    #[test]
+    fn duplicate_labels_both_shapes() {
+        let be = r#"{"TxnId":-1,"Label":"L1","Status":"Label Already Exists","ExistingJobStatus":"FINISHED","Message":"Label [L1] has already been used.","NumberTotalRows":0}"#;
+        assert_eq!(ok(be).status, LoadStatus::AlreadyLoaded);
+        let running = be.replace("FINISHED", "RUNNING");
+        assert!(matches!(err(&running), LoadError::LabelRunning { .. }));
+        let fe = r#"{"Status":"LABEL_ALREADY_EXISTS","ExistingJobStatus":"FINISHED","Message":"Label [L1] has already been used."}"#;
+        assert_eq!(ok(fe).status, LoadStatus::AlreadyLoaded);
+        let bare =
+            r#"{"Status":"Label Already Exists","Message":"Label [L1] has already been used."}"#;
+        assert!(v(bare).is_none(), "asks get_load_state");
+        assert!(matches!(
+            err(r#"{"Status":"TXN_IN_PROCESSING","Label":"L1"}"#),
+            LoadError::LabelRunning { .. }
+        ));
+    }
+
+    #[test]
+    fn failures_are_classified() {
+        let dq = err(
+            r#"{"TxnId":413190,"Label":"L1","Status":"Fail","Message":"too many filtered rows","NumberTotalRows":4,"NumberLoadedRows":0,"NumberFilteredRows":4,"ErrorURL":"http://x:8438/api/_load_error_log?file=error_log_1_2"}"#,
+        );
+        let LoadError::DataQuality {
+            stats, error_url, ..
+        } = &dq
+        else {
+            panic!("{dq:?}")
+        };
+        assert_eq!((stats.total_rows, stats.filtered_rows), (4, 4));
+        assert!(error_url.is_some());
+        assert!(!dq.is_retryable());
+
+        let nc = err(
+            "{\n  \"Status\": \"FAILED\",\n  \"Message\": \"class com.starrocks.common.DdlException: There is no 100-continue header\"\n}",
+        );
+        assert!(matches!(nc, LoadError::Protocol { .. }));
+        assert!(
+            nc.to_string()
+                .contains("a proxy between here and the FE stripped it"),
+            "{nc}"
+        );
+
+        let auth =
+            err(r#"{"TxnId":-1,"Status":"Fail","Message":"Access denied for root@1.2.3.4"}"#);
+        assert!(matches!(auth, LoadError::Auth { .. }));
+        let auth = err(r#"{"status":"FAILED","msg":"Access denied for root@10.1.1.1"}"#);
+        assert!(matches!(auth, LoadError::Auth { .. }));
+        assert!(matches!(
+            err(r#"{"TxnId":-1,"Status":"Fail","Message":"unknown table, table=t_missing"}"#),
+            LoadError::UnknownTable { .. }
+        ));
+        let t = err(r#"{"TxnId":7,"Status":"Fail","Message":"timeout by txn manager"}"#);
+        assert!(
+            matches!(
+                t,
+                LoadError::Fail {
+                    retryable: true,
+                    ..
+                }
+            ) && t.is_retryable()
+        );
+        let busy = err(
+            r#"{"Status":"Fail","Message":"current running txns on db 10 is 1000, larger than limit 1000"}"#,
+        );
+        assert!(!busy.is_retryable());
+        let other = err(r#"{"Status":"INTERNAL_ERROR","Message":""}"#);
+        assert!(
+            other.to_string().contains("Status INTERNAL_ERROR"),
+            "{other}"
+        );
+        assert!(!other.is_retryable());
+        assert!(matches!(err(r#"{"TxnId":1}"#), LoadError::Protocol { .. }));
+    }
+
+    fn hop(url: &str) -> Hop {
+        Hop::new(Url::parse(url).unwrap())
+    }
+
+    #[test]
+    fn redirects_are_followed_at_most_three_times_without_loops() {
+        let mut h = hop("http://fe1:8030/api/db/t/_stream_load");
+        h.follow_location(307, Some("http://fe2:8030/api/db/t/_stream_load"), "L")
+            .unwrap();
+        assert_eq!((h.hops, h.via.as_deref()), (1, Some("fe1:8030")));
+        h.follow_location(307, Some("http://be1:8040/api/db/t/_stream_load?x=1"), "L")
+            .unwrap();
+        h.follow_location(307, Some("/api/db/t/_stream_load?again"), "L")
+            .unwrap();
+        assert_eq!(
+            authority(&h.url),
+            "be1:8040",
+            "relative Location keeps the host"
+        );
+        let e = h
+            .follow_location(307, Some("http://be2:8040/api/db/t/_stream_load"), "L")
+            .unwrap_err();
+        assert!(e.to_string().contains("more than 3 redirects"), "{e}");
+
+        let mut h = hop("http://fe1:8030/api/db/t/_stream_load");
+        h.follow_location(307, Some("http://fe2:8030/api/db/t/_stream_load"), "L")
+            .unwrap();
+        let e = h
+            .follow_location(307, Some("http://fe1:8030/api/db/t/_stream_load"), "L")
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("redirect loop: fe1:8030 → fe2:8030 → fe1:8030"),
+            "{e}"
+        );
+
+        let mut h = hop("http://fe1:8030/x");
+        assert!(
+            h.follow_location(307, None, "L")
+                .unwrap_err()
+                .to_string()
+                .contains("without a Location")
+        );
+        assert!(h.follow_location(307, Some("ftp://be/x"), "L").is_err());
+    }
+
+    #[test]
+    fn authorities_and_redirect_statuses() {
+        assert_eq!(
+            authority(&Url::parse("https://h.example.com/x").unwrap()),
+            "h.example.com:443"
+        );
+        assert_eq!(
+            authority(&Url::parse("http://[::1]:8040/x").unwrap()),
+            "[::1]:8040"
+        );
+        for s in [301, 302, 303, 307, 308] {
+            assert!(is_redirect(reqwest::StatusCode::from_u16(s).unwrap()));
+        }
+        assert!(!is_redirect(reqwest::StatusCode::OK));
+    }
+
+    #[test]
+    fn http_statuses_decide_some_errors() {
+        let e = http_status_error(
+            reqwest::StatusCode::UNAUTHORIZED,
+            br#"{"status":"FAILED","code":"1","msg":"Access denied for bob@10.0.0.5","message":"Access denied for bob@10.0.0.5"}"#,
+            "L",
+            "fe:8030",
+        )
+        .unwrap();
+        assert!(matches!(e, LoadError::Auth { .. }));
+        assert!(
+            e.to_string()
+                .contains("HTTP 401: Access denied for bob@10.0.0.5"),
+            "{e}"
+        );
+        let e = http_status_error(
+            reqwest::StatusCode::BAD_GATEWAY,
+            b"<html>bad gateway</html>",
+            "L",
+            "lb:443",
+        )
+        .unwrap();
+        assert!(matches!(e, LoadError::Transient { .. }));
+        let e = http_status_error(
+            reqwest::StatusCode::NOT_FOUND,
+            br#"{"status":"FAILED","msg":"Not implemented"}"#,
+            "L",
+            "x:80",
+        )
+        .unwrap();
+        assert!(matches!(e, LoadError::Protocol { .. }));
+        assert!(e.to_string().contains("does not serve Stream Load"), "{e}");
+        assert!(http_status_error(reqwest::StatusCode::OK, b"{}", "L", "x:80").is_none());
     }
 }

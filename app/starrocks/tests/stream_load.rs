@@ -147,7 +147,7 @@ async fn label_running_then_finished() {
 async fn transient_failures_are_retried_to_an_exact_row_count() {
     let sim = start_with_table(sim_config()).await;
     let mut settings = settings(&[sim.load_url()], PASSWORD);
-    settings.request_timeout = Duration::from_millis(800);
+    settings.request_timeout = Duration::from_millis(1_500);
     let client = StreamLoadClient::new(settings).unwrap();
     let mut expected = 0;
     let cases: Vec<(&str, Fault, usize)> = vec![
@@ -155,7 +155,7 @@ async fn transient_failures_are_retried_to_an_exact_row_count() {
         ("http_500", Fault::HttpStatus { status: 500 }, 1),
         ("reset", Fault::ResetConnection, 2),
         // Loads, but answers after the client gave up: the retry finds the label FINISHED.
-        ("slow", Fault::Delay { ms: 1_500 }, 1),
+        ("slow", Fault::Delay { ms: 3_000 }, 1),
         (
             "txn_timeout",
             Fault::Fail {
@@ -685,4 +685,68 @@ async fn the_authorization_header_never_appears_in_logs() {
             "Basic credentials in the logs:\n{text}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_transient_fail_messages_are_not_retried() {
+    let sim = start_with_table(sim_config()).await;
+    let client = client(&sim);
+    sim.faults().inject(
+        Fault::Fail {
+            message: "current running txns on db 10010 is 1000, larger than limit 1000".into(),
+        },
+        1,
+    );
+    let before = be_loads(&sim);
+    let err = client
+        .load_with_retries(
+            &label("too_busy"),
+            body_of(&stock_records(80, 3)),
+            fast_policy(5),
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LoadError::Fail {
+                retryable: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(be_loads(&sim) - before, 1);
+    assert!(
+        err.to_string().contains("current running txns on db"),
+        "{err}"
+    );
+    // The label was not used up: the same label loads once the condition is gone.
+    let out = client
+        .load(&label("too_busy"), body_of(&stock_records(80, 3)))
+        .await
+        .unwrap();
+    assert_eq!(out.status, LoadStatus::Loaded);
+    assert_eq!(row_count(&sim), 3);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_error_url_leaves_a_line_saying_so() {
+    let client =
+        StreamLoadClient::new(settings(&["http://127.0.0.1:8030".into()], PASSWORD)).unwrap();
+    let lines = client
+        .fetch_error_lines(
+            "http://be-0.starrocks-be.invalid:8040/api/_load_error_log?file=error_log_1_2",
+        )
+        .await;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains(
+            "could not fetch the rejected rows from http://be-0.starrocks-be.invalid:8040"
+        ),
+        "{lines:?}"
+    );
+    assert!(lines[0].contains("BE's own address"), "{lines:?}");
 }
