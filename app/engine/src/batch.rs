@@ -237,7 +237,7 @@ mod tests {
         let r0 = &batch.ranges[&ShardId::from("s0")];
         assert_eq!(
             (r0.after, r0.first.seq, r0.last.seq, r0.records),
-            (Some(ExtendedSeq::new(4, 0)), 5, 8, 3)
+            (Some(ExtendedSeq::new(4, 0)), 5u128.into(), 8u128.into(), 3)
         );
         assert_eq!(batch.malformed.len(), 1);
         assert!(batch.malformed[0].reason.starts_with("not JSON"));

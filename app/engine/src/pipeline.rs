@@ -229,7 +229,7 @@ pub async fn start_with(
         client: Arc::new(client),
         store,
         shared,
-        snap_tx,
+        snap_tx: Arc::new(snap_tx),
         options,
         replayed: 0,
         rows_loaded: 0,
@@ -271,7 +271,7 @@ struct Run {
     client: Arc<StreamLoadClient>,
     store: CheckpointStore,
     shared: Arc<Shared>,
-    snap_tx: watch::Sender<Snapshot>,
+    snap_tx: Arc<watch::Sender<Snapshot>>,
     options: EngineOptions,
     label_prefix: String,
     format: BodyFormat,
@@ -304,7 +304,21 @@ impl Run {
         mut self,
         mut commands: mpsc::Receiver<Command>,
     ) -> Result<RunSummary, EngineError> {
+        // Published on a timer of its own: the main loop may wait on a stalled load.
+        let publisher = {
+            let (shared, tx) = (self.shared.clone(), self.snap_tx.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                    let snap = shared.with(|s| s.clone());
+                    if tx.send(snap).is_err() {
+                        return;
+                    }
+                }
+            })
+        };
         let result = self.run_inner(&mut commands).await;
+        publisher.abort();
         match &result {
             Ok(_) => self.set_state(PipelineState::Stopped),
             Err(e) => {
@@ -345,7 +359,7 @@ impl Run {
         self.set_state(PipelineState::Running);
 
         let budget_bytes =
-            (self.config.sink.buffer_flush.max_bytes.saturating_mul(2)).clamp(1 << 20, 1 << 34);
+            (self.config.sink.buffer_flush.max_bytes.saturating_mul(2)).clamp(64 << 10, 1 << 34);
         let budget = Arc::new(Semaphore::new(budget_bytes as usize));
         let max_permit = u32::try_from(budget_bytes).unwrap_or(u32::MAX);
         let (tx, mut rx) = mpsc::channel::<Msg>(10_000);
@@ -715,13 +729,19 @@ impl Run {
     }
 
     fn record_success(&mut self, intent: &Intent, outcome: &LoadOutcome, elapsed: Duration) {
-        self.rows_loaded += outcome.loaded_rows;
+        // "Already loaded" answers carry no row counts: an earlier attempt under this label
+        // loaded the batch (its rows minus what StarRocks filtered then, which we cannot know).
+        let loaded_rows = match outcome.status {
+            ks_starrocks::LoadStatus::AlreadyLoaded => intent.rows,
+            _ => outcome.loaded_rows,
+        };
+        self.rows_loaded += loaded_rows;
         self.loads += 1;
         let summary = LoadSummary {
             label: intent.label.clone(),
             rows: intent.rows,
             bytes: intent.bytes,
-            loaded_rows: outcome.loaded_rows,
+            loaded_rows,
             filtered_rows: outcome.filtered_rows,
             ms: elapsed.as_millis() as u64,
             status: format!("{:?}", outcome.status),
@@ -737,7 +757,7 @@ impl Run {
             outcome.status
         );
         let was_stalled = self.shared.with(|s| {
-            s.totals.rows_loaded += outcome.loaded_rows;
+            s.totals.rows_loaded += loaded_rows;
             s.totals.bytes_loaded += intent.bytes;
             s.totals.rows_filtered += outcome.filtered_rows;
             s.totals.loads_ok += 1;

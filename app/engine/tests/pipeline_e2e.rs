@@ -1,0 +1,473 @@
+//! The engine end to end: ferrokinesis → engine → the StarRocks stand-in. Every scenario ends
+//! with rows in the table == distinct records produced.
+
+mod harness;
+
+use harness::{Harness, STREAM, stock_record, wait_for};
+use ks_engine::PipelineState;
+use ks_engine::snapshot::ShardState;
+use ks_kinesis::testing;
+use starrocks_sim::Fault;
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn json_pipeline_loads_every_record_once_in_batches() {
+    let h = Harness::new(4).await;
+    h.produce(0, 3000).await;
+    let summary = h
+        .run_until_caught_up(h.json_config("TRIM_HORIZON", 500, 200))
+        .await;
+    h.assert_exactly(3000).await;
+    assert_eq!(summary.rows_loaded, 3000);
+    assert!(
+        summary.loads >= 6,
+        "max-rows 500 splits 3000 rows into ≥ 6 loads, got {}",
+        summary.loads
+    );
+    // Labels follow <prefix>-<store id>-<batch no>.
+    let labels: Vec<String> = h
+        .sim
+        .faults()
+        .requests()
+        .iter()
+        .filter(|r| r.port == "be")
+        .filter_map(|r| {
+            r.headers
+                .iter()
+                .find(|(k, _)| k == "label")
+                .map(|(_, v)| v.clone())
+        })
+        .collect();
+    assert!(
+        labels.iter().all(|l| l.starts_with("ks-stock-")),
+        "{labels:?}"
+    );
+    // A second run from the checkpoint finds nothing new and loads nothing.
+    let again = h
+        .run_until_caught_up(h.json_config("TRIM_HORIZON", 500, 200))
+        .await;
+    assert_eq!(again.rows_loaded, 0);
+    h.produce(3000, 100).await;
+    let third = h
+        .run_until_caught_up(h.json_config("TRIM_HORIZON", 500, 200))
+        .await;
+    assert_eq!(third.rows_loaded, 100);
+    h.assert_exactly(3100).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn csv_pipeline_with_a_columns_mapping() {
+    let h = Harness::new(2).await;
+    let entries: Vec<testing::PutEntry> = (0..500u64)
+        .map(|i| testing::PutEntry::new(format!("k{i}"), format!("{i},MSFT,{}.5", i % 100)))
+        .collect();
+    testing::put_records(&h.client, STREAM, &entries)
+        .await
+        .unwrap();
+    let cfg = h.config(
+        "initial-position = \"TRIM_HORIZON\"",
+        "buffer-flush.max-rows = 200\nbuffer-flush.interval-ms = 200\nproperties.format = \"csv\"\n\
+         properties.column_separator = \",\"\nproperties.columns = \"id, ticker, price\"",
+        "",
+    );
+    h.run_until_caught_up(cfg).await;
+    h.assert_exactly(500).await;
+    let rows = h
+        .admin()
+        .await
+        .query("select ticker, price from example_db.stock where id = 7")
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![vec![Some("MSFT".to_string()), Some("7.5".to_string())]]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn latest_reads_only_what_arrives_after_the_first_start() {
+    let h = Harness::new(2).await;
+    h.produce(0, 100).await;
+    // ferrokinesis keeps arrival times in whole seconds: leave a clear gap.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let handle = h.start(h.json_config("LATEST", 1000, 200), false).await;
+    wait_for(&handle, "readers started", 30, |s| {
+        s.shards.len() == 2 && s.shards.iter().all(|x| x.state == ShardState::Reading)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    h.produce(1000, 200).await;
+    wait_for(&handle, "200 rows", 60, |s| s.totals.rows_loaded >= 200).await;
+    handle.stop();
+    handle.wait().await.unwrap();
+    h.assert_exactly(200).await;
+    assert_eq!(
+        h.query_u64("select count(*) from example_db.stock where id < 1000")
+            .await,
+        0
+    );
+    // A restart keeps "LATEST" as of the first start: nothing old is read, nothing new skipped.
+    h.produce(2000, 50).await;
+    h.run_until_caught_up(h.json_config("LATEST", 1000, 200))
+        .await;
+    h.assert_exactly(250).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn at_timestamp_starts_at_the_given_time() {
+    let h = Harness::new(2).await;
+    h.produce(0, 100).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let ts = chrono::Utc::now();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    h.produce(100, 150).await;
+    let cfg = h.config(
+        &format!(
+            "initial-position = \"AT_TIMESTAMP\"\ninitial-timestamp = \"{}\"",
+            ts.to_rfc3339()
+        ),
+        "buffer-flush.interval-ms = 200\nproperties.format = \"json\"",
+        "",
+    );
+    h.run_until_caught_up(cfg).await;
+    h.assert_exactly(150).await;
+    assert_eq!(
+        h.query_u64("select count(*) from example_db.stock where id < 100")
+            .await,
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kpl_aggregated_records_mixed_with_plain_ones() {
+    use ks_kinesis::kpl::{AggInput, aggregate};
+    let h = Harness::new(2).await;
+    let mut entries = Vec::new();
+    let mut id = 0u64;
+    for round in 0..20 {
+        // An aggregate of 25 user records…
+        let subs: Vec<AggInput> = (0..25)
+            .map(|_| {
+                id += 1;
+                AggInput::new(format!("agg-{round}"), stock_record(id).to_string())
+            })
+            .collect();
+        entries.push(testing::PutEntry::new(
+            format!("agg-{round}"),
+            aggregate(&subs),
+        ));
+        // …and a few plain records.
+        for _ in 0..5 {
+            id += 1;
+            entries.push(testing::PutEntry::new(
+                format!("plain-{id}"),
+                stock_record(id).to_string(),
+            ));
+        }
+    }
+    testing::put_records(&h.client, STREAM, &entries)
+        .await
+        .unwrap();
+    // A small max-rows cuts batches inside aggregates: positions are (sequence, sub-sequence).
+    h.run_until_caught_up(h.json_config("TRIM_HORIZON", 37, 100))
+        .await;
+    h.assert_exactly(id).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn split_and_merge_while_running_lose_nothing() {
+    let h = Harness::new(2).await;
+    h.produce(0, 400).await;
+    let handle = h
+        .start(h.json_config("TRIM_HORIZON", 100, 100), false)
+        .await;
+    wait_for(&handle, "first rows", 60, |s| s.totals.rows_loaded >= 100).await;
+    let shards = h.kinesis.source(STREAM).await.list_shards().await.unwrap();
+    let parent = shards[0].clone();
+    let mid = parent.hash_key_start / 2 + parent.hash_key_end / 2;
+    testing::split_shard(&h.client, STREAM, &parent.id.0, mid)
+        .await
+        .unwrap();
+    testing::wait_active(&h.client, STREAM).await.unwrap();
+    h.produce(400, 400).await;
+    wait_for(&handle, "800 rows", 60, |s| s.totals.rows_loaded >= 800).await;
+    // Merge the two children of the split.
+    let open: Vec<_> = h
+        .kinesis
+        .source(STREAM)
+        .await
+        .list_shards()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.parent.as_ref() == Some(&parent.id))
+        .collect();
+    assert_eq!(open.len(), 2, "the split made two children");
+    let (a, b) = if open[0].hash_key_start < open[1].hash_key_start {
+        (&open[0], &open[1])
+    } else {
+        (&open[1], &open[0])
+    };
+    testing::merge_shards(&h.client, STREAM, &a.id.0, &b.id.0)
+        .await
+        .unwrap();
+    testing::wait_active(&h.client, STREAM).await.unwrap();
+    h.produce(800, 400).await;
+    let snap = wait_for(&handle, "1200 rows", 90, |s| s.totals.rows_loaded >= 1200).await;
+    handle.stop();
+    handle.wait().await.unwrap();
+    h.assert_exactly(1200).await;
+    // The parent and both children were read to their end and are done.
+    for id in [&parent.id, &a.id, &b.id] {
+        let sh = snap
+            .shards
+            .iter()
+            .find(|s| &s.shard == id)
+            .expect("shard in the snapshot");
+        assert!(
+            matches!(sh.state, ShardState::Done | ShardState::ShardEnd),
+            "{id}: {:?}",
+            sh.state
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn outages_faults_and_slow_answers_lose_and_duplicate_nothing() {
+    let h = Harness::new(2).await;
+    h.produce(0, 2000).await;
+    let handle = h
+        .start(h.json_config("TRIM_HORIZON", 150, 100), false)
+        .await;
+    wait_for(&handle, "first rows", 60, |s| s.totals.rows_loaded > 0).await;
+    let faults = h.sim.faults();
+    faults.inject(Fault::HttpStatus { status: 503 }, 2);
+    faults.inject(Fault::ResetConnection, 2);
+    faults.inject(Fault::PublishTimeout, 1);
+    faults.inject(
+        Fault::LabelRunning {
+            finish_after_ms: 800,
+        },
+        1,
+    );
+    faults.inject(Fault::Delay { ms: 700 }, 2);
+    faults.inject(
+        Fault::Fail {
+            message: "Stream Load exceed http cuncurrent limit 2, please try again later".into(),
+        },
+        1,
+    );
+    // The stand-in goes down for 3 s while new records arrive: the pipeline shows the stall,
+    // then recovers.
+    faults.go_down(Duration::from_secs(3));
+    h.produce(2500, 300).await;
+    let stalled = wait_for(&handle, "a visible stall", 30, |s| {
+        matches!(s.state, PipelineState::Stalled { .. })
+    })
+    .await;
+    match &stalled.state {
+        PipelineState::Stalled { reason, .. } => assert!(!reason.is_empty()),
+        other => panic!("{other:?}"),
+    }
+    h.produce(2000, 500).await;
+    wait_for(&handle, "2800 rows", 120, |s| s.totals.rows_loaded >= 2800).await;
+    handle.stop();
+    let snap = handle.snapshot().borrow().clone();
+    handle.wait().await.unwrap();
+    assert!(
+        faults.pending().is_empty(),
+        "every injected fault was hit: {:?}",
+        faults.pending()
+    );
+    assert!(snap.totals.loads_failed_attempts > 0);
+    h.assert_exactly(2800).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn expired_iterators_under_back_pressure_lose_nothing() {
+    let opts = ks_kinesis::testing::StoreOptions {
+        iterator_ttl_seconds: 1,
+        ..ks_kinesis::testing::EmbeddedKinesis::options()
+    };
+    let h = Harness::with_options(1, opts, Default::default()).await;
+    // 600 records of ~1 KiB (extra JSON keys are ignored by the load).
+    let records: Vec<serde_json::Value> = (0..600u64)
+        .map(|i| {
+            let mut r = stock_record(i);
+            r["padding"] = serde_json::Value::String("x".repeat(1000));
+            r
+        })
+        .collect();
+    let keys: Vec<String> = (0..600).map(|i| format!("k{i}")).collect();
+    testing::put_json_records(&h.client, STREAM, &records, &keys)
+        .await
+        .unwrap();
+    // Slow loads and a tiny buffer: the reader waits on the byte budget longer than the TTL.
+    h.sim.faults().inject(Fault::Delay { ms: 1500 }, 3);
+    let cfg = h.config(
+        "initial-position = \"TRIM_HORIZON\"",
+        "buffer-flush.max-rows = 100\nbuffer-flush.max-bytes = 1024\nbuffer-flush.interval-ms = 100\nproperties.format = \"json\"",
+        "",
+    );
+    let handle = h.start(cfg, true).await;
+    let snap_rx = handle.snapshot();
+    tokio::time::timeout(Duration::from_secs(120), handle.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    let snap = snap_rx.borrow().clone();
+    h.assert_exactly(600).await;
+    assert!(
+        snap.shards.iter().map(|s| s.expired_iterators).sum::<u64>() >= 1,
+        "an iterator expired while the reader waited: {:?}",
+        snap.shards
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn malformed_records_stop_the_pipeline_with_a_clear_error() {
+    let h = Harness::new(1).await;
+    h.produce(0, 10).await;
+    testing::put_records(
+        &h.client,
+        STREAM,
+        &[testing::PutEntry::new("x", "this is not json")],
+    )
+    .await
+    .unwrap();
+    let handle = h
+        .start(h.json_config("TRIM_HORIZON", 1000, 100), true)
+        .await;
+    let err = tokio::time::timeout(Duration::from_secs(60), handle.wait())
+        .await
+        .unwrap()
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("not JSON") && msg.contains("shardId-") && msg.contains("dead-letter"),
+        "{msg}"
+    );
+    assert_eq!(h.count().await, 0, "nothing of the failing batch is loaded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dead_letter_mode_keeps_bad_records_and_goes_on() {
+    let h = Harness::new(1).await;
+    h.produce(0, 50).await;
+    testing::put_records(
+        &h.client,
+        STREAM,
+        &[testing::PutEntry::new("x", "{broken json")],
+    )
+    .await
+    .unwrap();
+    // A record whose NOT NULL ticker is missing: StarRocks filters it, the batch fails
+    // ("too many filtered rows") and goes to the dead-letter dir with the ErrorURL lines.
+    let bad = serde_json::json!({"id": 999_999, "event_time": "2024-05-28T19:53:17", "price": 1.0});
+    testing::put_json_records(&h.client, STREAM, &[bad], &["y".to_string()])
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    h.produce(50, 50).await;
+    let cfg = h.config(
+        "initial-position = \"TRIM_HORIZON\"",
+        "buffer-flush.max-rows = 10\nbuffer-flush.interval-ms = 100\nproperties.format = \"json\"",
+        "on-data-error = \"dead-letter\"",
+    );
+    let handle = h.start(cfg, true).await;
+    let snap_rx = handle.snapshot();
+    tokio::time::timeout(Duration::from_secs(60), handle.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    let snap = snap_rx.borrow().clone();
+    let dead_dir = h.state.path().join("dead-letter");
+    let files: Vec<String> = std::fs::read_dir(&dead_dir)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    let all = files.join("\n");
+    assert!(
+        all.contains("{broken json") && all.contains("not JSON"),
+        "{all}"
+    );
+    assert!(
+        all.contains("NULL value in non-nullable column 'ticker'"),
+        "{all}"
+    );
+    assert_eq!(snap.totals.records_malformed, 1);
+    assert!(
+        snap.errors
+            .iter()
+            .any(|e| e.error_lines.iter().any(|l| l.contains("non-nullable")))
+    );
+    // Every good record not in the dead-lettered batch landed once; the dead-lettered batch's good
+    // rows are in the dead-letter file, not lost.
+    let loaded = h.count().await;
+    assert_eq!(loaded, h.distinct_ids().await);
+    // 100 good records + the NULL-ticker one + the broken one were produced.
+    assert_eq!(
+        loaded + snap.totals.rows_dead_lettered,
+        102,
+        "loaded + dead-lettered == produced"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_wrong_password_and_an_unresolvable_redirect_fail_fast() {
+    let h = Harness::new(1).await;
+    h.produce(0, 5).await;
+    let handle = {
+        let cfg = h.json_config("TRIM_HORIZON", 1000, 100);
+        let source = h.kinesis.source(STREAM).await;
+        let settings =
+            ks_starrocks::StreamLoadSettings::from_sink(&cfg.sink, ks_core::Secret::new("wrong"))
+                .unwrap();
+        let client = ks_starrocks::StreamLoadClient::new(settings).unwrap();
+        ks_engine::start_with(
+            cfg,
+            source,
+            client,
+            ks_engine::EngineOptions {
+                stop_when_caught_up: true,
+            },
+        )
+        .await
+        .unwrap()
+    };
+    let started = std::time::Instant::now();
+    let err = tokio::time::timeout(Duration::from_secs(30), handle.wait())
+        .await
+        .unwrap()
+        .unwrap_err()
+        .to_string();
+    assert!(started.elapsed() < Duration::from_secs(15), "fails fast");
+    assert!(
+        err.contains("Access denied") && err.contains("password"),
+        "{err}"
+    );
+
+    let h2 = Harness::with_options(
+        1,
+        ks_kinesis::testing::EmbeddedKinesis::options(),
+        starrocks_sim::SimConfig {
+            be_host: Some("be-0.starrocks-be-search.invalid".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    h2.produce(0, 5).await;
+    let handle = h2
+        .start(h2.json_config("TRIM_HORIZON", 1000, 100), true)
+        .await;
+    let err = tokio::time::timeout(Duration::from_secs(30), handle.wait())
+        .await
+        .unwrap()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("be-0.starrocks-be-search.invalid"), "{err}");
+    assert!(
+        err.to_lowercase().contains("not reachable") || err.contains("does not resolve"),
+        "{err}"
+    );
+}
