@@ -1178,6 +1178,9 @@ async fn shard_reader(
                     shared.shard(&id, |s| {
                         s.state = ShardState::ShardEnd;
                         s.at_tip = true;
+                        // Nothing is left behind on a drained shard (kinesalite reports a
+                        // non-zero MillisBehindLatest in the last GetRecords of a closed shard).
+                        s.millis_behind_latest = Some(0);
                     });
                     shared.emit(Event::ShardEnded { shard: id.clone() });
                     shared

@@ -1,0 +1,317 @@
+//! The world of a conformance test: a Kinesis emulator run as a separate node process
+//! (kinesalite or kinesis-local, from `ks_tests::emulators`), the StarRocks stand-in in-process,
+//! a producer of stock.py-shaped JSON records with unique ids, and the check every scenario ends
+//! with (rows in the table == distinct records produced).
+//!
+//! Kept apart from `harness/` (ferrokinesis embedded) so the two evolve independently.
+
+#![allow(dead_code)]
+
+use aws_sdk_kinesis::Client;
+use ks_core::{PipelineConfig, Secret};
+use ks_engine::{EngineHandle, EngineOptions, Event, Snapshot};
+use ks_kinesis::testing::{self, PutResult};
+use ks_kinesis::{ConnectOptions, KinesisSource, ReaderOptions, ShardInfo};
+use ks_starrocks::{MysqlAdmin, StreamLoadClient, StreamLoadSettings};
+use ks_tests::emulators::Emulator;
+use starrocks_sim::{SimConfig, StarRocksSim};
+use std::path::Path;
+use std::time::Duration;
+
+pub const PASSWORD: &str = "sim-pw";
+
+/// The stock table, with a unique id per record so duplicates would show.
+pub const STOCK_DDL: &str = "CREATE TABLE example_db.stock (
+    `id` BIGINT NOT NULL,
+    `event_time` DATETIME NULL,
+    `ticker` VARCHAR(20) NOT NULL,
+    `price` DOUBLE NULL
+) ENGINE=OLAP DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`) BUCKETS 4";
+
+/// Which npm emulator a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    Kinesalite,
+    KinesisLocal,
+}
+
+/// Starts an emulator (off the async threads: the start-up wait blocks).
+pub async fn start_emulator(which: Which) -> Emulator {
+    tokio::task::spawn_blocking(move || match which {
+        Which::Kinesalite => Emulator::kinesalite(),
+        Which::KinesisLocal => Emulator::kinesis_local(),
+    })
+    .await
+    .expect("the emulator starts")
+}
+
+pub struct World {
+    pub stream: String,
+    pub client: Client,
+    pub sim: StarRocksSim,
+    pub state: tempfile::TempDir,
+    /// Dropped last (declared last): the engine and clients are gone by then.
+    pub emu: Emulator,
+}
+
+impl World {
+    /// An emulator with a provisioned stream of `shards` shards, and the stand-in with the stock
+    /// table. The static test credentials (`AKIDTEST`) work on both emulators: kinesis-local
+    /// maps an access key id that is not 12 digits to its default account 000000000000.
+    pub async fn new(which: Which, stream: &str, shards: i32) -> World {
+        let emu = start_emulator(which).await;
+        let client = Client::new(&testing::sdk_config(&emu.endpoint).await);
+        testing::create_stream(&client, stream, shards)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", emu.name));
+        let sim = StarRocksSim::start(SimConfig {
+            password: PASSWORD.into(),
+            ..SimConfig::default()
+        })
+        .await
+        .expect("stand-in");
+        let w = World {
+            stream: stream.to_string(),
+            client,
+            sim,
+            state: tempfile::tempdir().expect("state dir"),
+            emu,
+        };
+        w.sql("CREATE DATABASE IF NOT EXISTS example_db").await;
+        w.sql(STOCK_DDL).await;
+        w
+    }
+
+    pub async fn admin(&self) -> MysqlAdmin {
+        let jdbc = ks_core::config::JdbcUrl::parse(&self.sim.jdbc_url()).expect("jdbc url");
+        MysqlAdmin::connect(
+            &jdbc,
+            "root",
+            &Secret::new(PASSWORD),
+            ks_core::config::SslMode::Disabled,
+            Duration::from_secs(5),
+        )
+        .await
+        .expect("mysql login")
+    }
+
+    pub async fn sql(&self, sql: &str) {
+        self.admin()
+            .await
+            .execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    pub async fn query_u64(&self, sql: &str) -> u64 {
+        let rows = self
+            .admin()
+            .await
+            .query(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        rows[0][0]
+            .as_deref()
+            .unwrap_or("0")
+            .parse()
+            .expect("a number")
+    }
+
+    /// Asserts the invariant: rows == distinct ids == `expected` (none lost, none duplicated).
+    pub async fn assert_exactly(&self, expected: u64) {
+        let rows = self
+            .query_u64("select count(*) from example_db.stock")
+            .await;
+        let distinct = self
+            .query_u64("select count(distinct id) from example_db.stock")
+            .await;
+        assert_eq!(
+            (rows, distinct),
+            (expected, expected),
+            "{}: rows in the table / distinct ids / records produced",
+            self.emu.name
+        );
+    }
+
+    /// A JSON pipeline on this world: `initial` position, batches of at most `max_rows` rows,
+    /// flushed after `interval_ms`.
+    pub fn json_config(&self, initial: &str, max_rows: u64, interval_ms: u64) -> PipelineConfig {
+        let text = format!(
+            r#"name = "stock"
+state-dir = "{state}"
+
+[source]
+stream = "{stream}"
+region = "us-east-1"
+endpoint-url = "{endpoint}"
+operation-timeout-ms = 10000
+discovery-interval-ms = 500
+initial-position = "{initial}"
+
+[sink]
+jdbc-url = "{jdbc}"
+load-url = "{load}"
+username = "root"
+database-name = "example_db"
+table-name = "stock"
+max-retries = 3
+retry-interval-ms = 100
+buffer-flush.max-rows = {max_rows}
+buffer-flush.interval-ms = {interval_ms}
+properties.format = "json"
+properties.strip_outer_array = "true"
+"#,
+            state = self.state.path().display(),
+            stream = self.stream,
+            endpoint = self.emu.endpoint,
+            jdbc = self.sim.jdbc_url(),
+            load = self.sim.load_url(),
+        );
+        PipelineConfig::from_toml_str(&text, Path::new("conformance.toml"))
+            .unwrap_or_else(|e| panic!("{e}\n{text}"))
+    }
+
+    /// A source on the emulator, as the engine builds it (static test credentials), with the
+    /// given reader options (AWS's per-shard limits when `None`).
+    pub async fn source(
+        &self,
+        config: &PipelineConfig,
+        reader: Option<ReaderOptions>,
+    ) -> KinesisSource {
+        KinesisSource::connect_with(
+            &config.source,
+            ConnectOptions {
+                credentials: Some(testing::test_credentials()),
+                reader,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("source")
+    }
+
+    /// Every shard of the stream, through our own ListShards.
+    pub async fn list_shards(&self) -> Vec<ShardInfo> {
+        let cfg = self.json_config("TRIM_HORIZON", 100, 100);
+        self.source(&cfg, None)
+            .await
+            .list_shards()
+            .await
+            .unwrap_or_else(|e| panic!("{}: ListShards: {e}", self.emu.name))
+    }
+
+    pub async fn start(
+        &self,
+        config: PipelineConfig,
+        stop_when_caught_up: bool,
+        reader: Option<ReaderOptions>,
+    ) -> EngineHandle {
+        let source = self.source(&config, reader).await;
+        let settings =
+            StreamLoadSettings::from_sink(&config.sink, Secret::new(PASSWORD)).expect("settings");
+        let client = StreamLoadClient::new(settings).expect("client");
+        ks_engine::start_with(
+            config,
+            source,
+            client,
+            EngineOptions {
+                stop_when_caught_up,
+            },
+        )
+        .await
+        .expect("engine starts")
+    }
+
+    /// Puts stock.py-shaped records with ids `from..from+n`, one partition key each.
+    pub async fn produce(&self, from: u64, n: u64) -> Vec<PutResult> {
+        produce(&self.client, &self.stream, from, n).await
+    }
+}
+
+/// Puts stock.py-shaped records with ids `from..from+n` (usable from a spawned task).
+pub async fn produce(client: &Client, stream: &str, from: u64, n: u64) -> Vec<PutResult> {
+    let records: Vec<serde_json::Value> = (from..from + n).map(stock_record).collect();
+    let keys: Vec<String> = (from..from + n).map(|i| format!("pk-{i}")).collect();
+    testing::put_json_records(client, stream, &records, &keys)
+        .await
+        .expect("put records")
+}
+
+pub fn stock_record(id: u64) -> serde_json::Value {
+    let tickers = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"];
+    serde_json::json!({
+        "id": id,
+        "event_time": format!("2024-05-28T19:{:02}:{:02}.{:06}", (id / 60) % 60, id % 60, id % 1_000_000),
+        "ticker": tickers[(id % 5) as usize],
+        "price": (id % 10_000) as f64 / 100.0,
+    })
+}
+
+/// Waits until `pred` holds for the snapshot (bounded).
+pub async fn wait_for(
+    handle: &EngineHandle,
+    what: &str,
+    secs: u64,
+    pred: impl Fn(&Snapshot) -> bool,
+) -> Snapshot {
+    let mut rx = handle.snapshot();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        {
+            let s = rx.borrow_and_update();
+            if pred(&s) {
+                return s.clone();
+            }
+        }
+        if tokio::time::timeout_at(deadline, rx.changed())
+            .await
+            .is_err()
+        {
+            panic!(
+                "timed out waiting for {what}; last snapshot: {:#?}",
+                *rx.borrow()
+            );
+        }
+    }
+}
+
+/// Everything left in the event channel (call after the engine ended).
+pub fn drain_events(rx: &mut tokio::sync::mpsc::Receiver<Event>) -> Vec<Event> {
+    let mut out = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        out.push(e);
+    }
+    out
+}
+
+/// KCL's lineage rule checked on the event stream: every child in `shards` started only after
+/// every parent of it ended. Returns the violations (empty when the rule held).
+pub fn lineage_violations(events: &[Event], shards: &[ShardInfo]) -> Vec<String> {
+    let pos = |want: &dyn Fn(&Event) -> bool| events.iter().position(want);
+    let mut out = Vec::new();
+    for child in shards.iter().filter(|s| s.parents().next().is_some()) {
+        let Some(started) =
+            pos(&|e| matches!(e, Event::ShardStarted { shard } if shard == &child.id))
+        else {
+            out.push(format!("{} never started", child.id));
+            continue;
+        };
+        for parent in child.parents() {
+            match pos(&|e| matches!(e, Event::ShardEnded { shard } if shard == parent)) {
+                None => out.push(format!("parent {parent} of {} never ended", child.id)),
+                Some(ended) if ended > started => out.push(format!(
+                    "child {} started (event #{started}) before its parent {parent} ended (event #{ended})",
+                    child.id
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    out
+}
+
+/// Asserts [`lineage_violations`] finds none.
+pub fn assert_parents_before_children(events: &[Event], shards: &[ShardInfo]) {
+    let v = lineage_violations(events, shards);
+    assert!(v.is_empty(), "{v:#?}\nevents: {events:#?}");
+}
