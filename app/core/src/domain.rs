@@ -47,11 +47,18 @@ impl SeqNum {
             return Err(bad());
         }
         let mut n = SeqNum::ZERO;
-        for b in t.bytes() {
-            // n = n * 10 + digit
-            let mut carry = u128::from(b - b'0');
+        // 19 digits at a time (the most a u64 holds): n = n * 10^len + chunk. A hot path: every
+        // record read carries a ~56-digit sequence number.
+        for chunk in t.as_bytes().chunks(19) {
+            let mut value = 0u64;
+            let mut scale = 1u64;
+            for b in chunk {
+                value = value * 10 + u64::from(b - b'0');
+                scale *= 10;
+            }
+            let mut carry = u128::from(value);
             for limb in n.limbs.iter_mut() {
-                let v = u128::from(*limb) * 10 + carry;
+                let v = u128::from(*limb) * u128::from(scale) + carry;
                 *limb = v as u64;
                 carry = v >> 64;
             }

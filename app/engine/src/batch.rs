@@ -150,15 +150,16 @@ impl BatchBuilder {
     /// aside (it still advances the range: it was read and is accounted for).
     pub fn push(&mut self, row: Row, after: Option<ExtendedSeq>) {
         self.opened.get_or_insert_with(Instant::now);
-        let range = self
-            .ranges
-            .entry(row.shard.clone())
-            .or_insert_with(|| ShardRange {
+        // Looked up before inserting: no clone of the shard id per record.
+        let range = match self.ranges.get_mut(&row.shard) {
+            Some(r) => r,
+            None => self.ranges.entry(row.shard.clone()).or_insert(ShardRange {
                 after,
                 first: row.position,
                 last: row.position,
                 records: 0,
-            });
+            }),
+        };
         range.last = row.position;
         range.records += 1;
         if let Err(reason) = check_record(&self.format, &row.data) {

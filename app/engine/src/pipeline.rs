@@ -27,9 +27,9 @@ pub enum EngineError {
     #[error("{0}")]
     Config(String),
     #[error("Kinesis: {0}")]
-    Source(#[from] ks_kinesis::SourceError),
+    Source(Box<ks_kinesis::SourceError>),
     #[error("StarRocks Stream Load: {0}")]
-    Load(#[from] LoadError),
+    Load(Box<LoadError>),
     #[error("{0}")]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -40,6 +40,18 @@ pub enum EngineError {
         "stopped with the batch {label} unconfirmed ({reason}); it will be replayed under the same label on the next start"
     )]
     StoppedUnconfirmed { label: String, reason: String },
+}
+
+impl From<ks_kinesis::SourceError> for EngineError {
+    fn from(e: ks_kinesis::SourceError) -> Self {
+        EngineError::Source(Box::new(e))
+    }
+}
+
+impl From<LoadError> for EngineError {
+    fn from(e: LoadError) -> Self {
+        EngineError::Load(Box::new(e))
+    }
 }
 
 /// How a run is started.
@@ -111,6 +123,9 @@ struct Shared {
     drain_count: std::sync::atomic::AtomicU64,
     /// Shards ready to start but not started yet, as of the last discovery pass.
     ready_unstarted: std::sync::atomic::AtomicU64,
+    /// Set when a stop is requested: a load that keeps failing is then given up (its intent
+    /// stays and is replayed on the next start) instead of holding the stop forever.
+    stopping: watch::Sender<bool>,
 }
 
 impl Shared {
@@ -183,7 +198,10 @@ fn now_ms() -> i64 {
 }
 
 enum Msg {
-    Record { record: SourceRecord, permits: u32 },
+    /// Consecutive records of one shard, each with the budget permits it holds. Sent in chunks
+    /// (not one message per record): per-record channel and semaphore traffic was a measurable
+    /// part of the engine's CPU time (BENCHMARKS.md).
+    Records(Vec<(SourceRecord, u32)>),
     ShardEnd(ShardId),
     Fatal(String),
 }
@@ -220,6 +238,7 @@ pub async fn start_with(
         discovery_passes: Default::default(),
         drain_count: Default::default(),
         ready_unstarted: Default::default(),
+        stopping: watch::channel(false).0,
     });
     let run = Run {
         label_prefix: label_prefix(&config),
@@ -302,8 +321,27 @@ impl Run {
 
     async fn run(
         mut self,
-        mut commands: mpsc::Receiver<Command>,
+        mut external: mpsc::Receiver<Command>,
     ) -> Result<RunSummary, EngineError> {
+        // Commands are seen at once, even while the main loop waits on a load: a stop raises the
+        // `stopping` flag (which ends a stalled load) and is then handed to the main loop.
+        let (forward, mut commands) = mpsc::channel(8);
+        let forwarder = {
+            let shared = self.shared.clone();
+            tokio::spawn(async move {
+                while let Some(cmd) = external.recv().await {
+                    if cmd == Command::Stop {
+                        let _ = shared.stopping.send(true);
+                    }
+                    if forward.send(cmd).await.is_err() {
+                        return;
+                    }
+                }
+                // Every handle dropped: stop as well.
+                let _ = shared.stopping.send(true);
+                let _ = forward.send(Command::Stop).await;
+            })
+        };
         // Published on a timer of its own: the main loop may wait on a stalled load.
         let publisher = {
             let (shared, tx) = (self.shared.clone(), self.snap_tx.clone());
@@ -319,6 +357,7 @@ impl Run {
         };
         let result = self.run_inner(&mut commands).await;
         publisher.abort();
+        forwarder.abort();
         match &result {
             Ok(_) => self.set_state(PipelineState::Stopped),
             Err(e) => {
@@ -395,13 +434,16 @@ impl Run {
         while stop_reason.is_none() && fatal.is_none() {
             tokio::select! {
                 msg = rx.recv() => match msg {
-                    Some(Msg::Record { record, permits }) => {
-                        let after = last_pos.insert(record.shard.clone(), record.position);
-                        builder.permits += u64::from(permits);
-                        builder.push(Row { shard: record.shard, position: record.position, data: record.data }, after);
-                        if self.is_full(&builder) {
-                            if let Err(e) = self.flush(&mut builder, &mut inflight, &budget).await {
+                    Some(Msg::Records(records)) => {
+                        for (record, permits) in records {
+                            let after = note_position(&mut last_pos, &record.shard, record.position);
+                            builder.permits += u64::from(permits);
+                            builder.push(Row { shard: record.shard, position: record.position, data: record.data }, after);
+                            if self.is_full(&builder)
+                                && let Err(e) = self.flush(&mut builder, &mut inflight, &budget).await
+                            {
                                 fatal = Some(e);
+                                break;
                             }
                         }
                     }
@@ -427,7 +469,7 @@ impl Run {
                     let caught_up = self.caught_up(&builder, inflight.is_some(), rx.is_empty());
                     self.shared.with(|s| {
                         s.caught_up = caught_up;
-                        s.buffered_bytes = (budget_bytes as u64).saturating_sub(budget.available_permits() as u64);
+                        s.buffered_bytes = budget_bytes.saturating_sub(budget.available_permits() as u64);
                         if matches!(s.state, PipelineState::Running | PipelineState::CatchingUp) {
                             let behind = s.max_lag_ms().is_some_and(|l| l > 60_000);
                             s.state = if behind { PipelineState::CatchingUp } else { PipelineState::Running };
@@ -446,22 +488,25 @@ impl Run {
 
         // Graceful stop: stop the readers, take what they already sent, flush, confirm.
         self.set_state(PipelineState::Stopping);
+        let _ = self.shared.stopping.send(true);
         let _ = cancel_tx.send(true);
         manager.abort();
         let _ = manager.await;
         while let Ok(msg) = rx.try_recv() {
             match msg {
-                Msg::Record { record, permits } => {
-                    let after = last_pos.insert(record.shard.clone(), record.position);
-                    builder.permits += u64::from(permits);
-                    builder.push(
-                        Row {
-                            shard: record.shard,
-                            position: record.position,
-                            data: record.data,
-                        },
-                        after,
-                    );
+                Msg::Records(records) => {
+                    for (record, permits) in records {
+                        let after = note_position(&mut last_pos, &record.shard, record.position);
+                        builder.permits += u64::from(permits);
+                        builder.push(
+                            Row {
+                                shard: record.shard,
+                                position: record.position,
+                                data: record.data,
+                            },
+                            after,
+                        );
+                    }
                 }
                 Msg::ShardEnd(shard) => builder.shard_ended(shard),
                 Msg::Fatal(_) => {}
@@ -723,7 +768,13 @@ impl Run {
                             .unwrap_or_default()
                     )));
                 }
-                Err(EngineError::Load(e))
+                if e.is_retryable() && *self.shared.stopping.borrow() {
+                    return Err(EngineError::StoppedUnconfirmed {
+                        label: intent.label.clone(),
+                        reason: "StarRocks did not confirm it before the stop".into(),
+                    });
+                }
+                Err(EngineError::Load(Box::new(e)))
             }
         }
     }
@@ -919,26 +970,42 @@ async fn load_until_done(
         message: m,
     })?;
     let mut round = 0u32;
+    let mut stopping = shared.stopping.subscribe();
     loop {
-        let result = client
-            .load_with_retries(&label, body.clone(), policy.clone(), |report| {
-                shared.with(|s| s.totals.loads_failed_attempts += 1);
-                shared.emit(Event::LoadRetrying {
-                    label: intent.label.clone(),
-                    attempt: report.attempt,
-                    error: report.error.clone(),
-                    next_delay_ms: report.next_delay.map(|d| d.as_millis() as u64).unwrap_or(0),
-                });
-                tracing::info!(
-                    "load {} attempt {} failed: {}; retrying in {} ms",
-                    intent.label,
-                    report.attempt,
-                    report.error,
-                    report.next_delay.map(|d| d.as_millis() as u64).unwrap_or(0)
-                );
-            })
-            .await;
+        let attempt = client.load_with_retries(&label, body.clone(), policy, |report| {
+            shared.with(|s| s.totals.loads_failed_attempts += 1);
+            shared.emit(Event::LoadRetrying {
+                label: intent.label.clone(),
+                attempt: report.attempt,
+                error: report.error.clone(),
+                next_delay_ms: report.next_delay.map(|d| d.as_millis() as u64).unwrap_or(0),
+            });
+            tracing::info!(
+                "load {} attempt {} failed: {}; retrying in {} ms",
+                intent.label,
+                report.attempt,
+                report.error,
+                report.next_delay.map(|d| d.as_millis() as u64).unwrap_or(0)
+            );
+        });
+        // A stop while the load keeps failing: give it up after the current attempts.
+        // A stalled load is given up at once; a healthy one gets a grace period to finish.
+        let grace = if round > 0 {
+            Duration::ZERO
+        } else {
+            STOP_GRACE
+        };
+        let mut stop_rx = stopping.clone();
+        let stop_then_grace = async move {
+            let _ = stop_rx.wait_for(|s| *s).await;
+            tokio::time::sleep(grace).await;
+        };
+        let result = tokio::select! {
+            r = attempt => r,
+            _ = stop_then_grace => return Err(stopped_error(intent, "stop requested while StarRocks kept failing")),
+        };
         match result {
+            Err(e) if e.is_retryable() && *stopping.borrow() => return Err(e),
             Err(e) if e.is_retryable() => {
                 round += 1;
                 let reason = e.to_string();
@@ -967,10 +1034,25 @@ async fn load_until_done(
                         .max_ms
                         .min(policy.base_ms.saturating_mul(1 << round.min(5))),
                 );
-                tokio::time::sleep(wait).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stopping.wait_for(|s| *s) => {}
+                }
             }
             other => return other,
         }
+    }
+}
+
+/// How long a stop waits for a load that is not (yet) stalled.
+const STOP_GRACE: Duration = Duration::from_secs(15);
+
+/// The error a stopped, unconfirmed load ends with (retryable: it is replayed next start).
+fn stopped_error(intent: &Intent, reason: &str) -> LoadError {
+    LoadError::Transient {
+        label: intent.label.clone(),
+        node: String::new(),
+        reason: reason.to_string(),
     }
 }
 
@@ -1100,6 +1182,9 @@ fn start_position(
     }
 }
 
+/// Most records in one message from a shard reader to the batcher.
+const CHUNK_RECORDS: usize = 1000;
+
 #[allow(clippy::too_many_arguments)]
 async fn shard_reader(
     source: Arc<KinesisSource>,
@@ -1152,24 +1237,35 @@ async fn shard_reader(
                     s.totals.bytes_read += bytes;
                     s.totals.throttled += st.throttled.saturating_sub(throttled_before);
                 });
-                for record in batch.records {
-                    let want = u32::try_from(record.data.len())
-                        .unwrap_or(u32::MAX)
-                        .clamp(1, max_permit);
+                // In chunks: at most CHUNK_RECORDS records and an eighth of the budget each, so
+                // the batcher can always fill a batch while the previous one loads.
+                let chunk_bytes = u64::from((max_permit / 8).max(1));
+                let mut records = batch.records.into_iter().peekable();
+                while records.peek().is_some() {
+                    let mut chunk = Vec::with_capacity(CHUNK_RECORDS.min(records.len()));
+                    let mut want_total = 0u64;
+                    while let Some(record) = records.peek() {
+                        let want = u32::try_from(record.data.len())
+                            .unwrap_or(u32::MAX)
+                            .clamp(1, max_permit);
+                        if !chunk.is_empty()
+                            && (chunk.len() >= CHUNK_RECORDS
+                                || want_total + u64::from(want) > chunk_bytes)
+                        {
+                            break;
+                        }
+                        want_total += u64::from(want);
+                        chunk.extend(records.next().map(|r| (r, want)));
+                    }
+                    // ≤ max_permit: one record's want, or several within chunk_bytes.
+                    let want_total = u32::try_from(want_total).unwrap_or(max_permit);
                     let permit = tokio::select! {
-                        p = budget.clone().acquire_many_owned(want) => p,
+                        p = budget.clone().acquire_many_owned(want_total) => p,
                         _ = cancel.changed() => return,
                     };
                     let Ok(permit) = permit else { return };
                     permit.forget();
-                    if tx
-                        .send(Msg::Record {
-                            record,
-                            permits: want,
-                        })
-                        .await
-                        .is_err()
-                    {
+                    if tx.send(Msg::Records(chunk)).await.is_err() {
                         return;
                     }
                 }
@@ -1209,6 +1305,19 @@ async fn shard_reader(
                 backoff_ms = (backoff_ms * 2).min(30_000);
             }
         }
+    }
+}
+
+/// Remembers `pos` as the last position read from `shard`; returns the previous one. No clone of
+/// the shard id per record (only for a shard's first record).
+fn note_position(
+    last_pos: &mut HashMap<ShardId, ExtendedSeq>,
+    shard: &ShardId,
+    pos: ExtendedSeq,
+) -> Option<ExtendedSeq> {
+    match last_pos.get_mut(shard) {
+        Some(p) => Some(std::mem::replace(p, pos)),
+        None => last_pos.insert(shard.clone(), pos),
     }
 }
 

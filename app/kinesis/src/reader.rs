@@ -521,7 +521,7 @@ impl ShardReader {
         let mut dropped = 0u64;
         let mut agg_errors = 0u64;
         for (r, seq) in out.records.into_iter().zip(seqs) {
-            let data = Bytes::from(r.data.into_inner());
+            let data = r.data.into_bytes();
             kinesis_bytes += data.len() as u64;
             let pk = r.partition_key.unwrap_or_default();
             let arrival_ms = r

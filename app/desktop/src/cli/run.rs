@@ -92,14 +92,19 @@ async fn run_async(config: PipelineConfig, password: ks_core::Secret, args: RunA
                 Ok(t) => t,
                 Err(_) => return,
             };
-        let mut stops = 0;
+        let mut first: Option<Instant> = None;
         loop {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
             }
-            stops += 1;
-            if stops == 1 {
+            // The same signal often arrives twice at once (sent to the process and its group,
+            // e.g. by `timeout`): only a signal a second later means "quit now".
+            if first.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
+                continue;
+            }
+            if first.is_none() {
+                first = Some(Instant::now());
                 tracing::info!(
                     "stopping: flushing, confirming and checkpointing (signal again to quit at once)"
                 );
@@ -201,7 +206,7 @@ async fn check_cluster(config: &PipelineConfig, password: &ks_core::Secret) {
                 .collect();
             if let Some(paths) = config.sink.properties.get("jsonpaths")
                 && let Ok(list) = serde_json::from_str::<Vec<String>>(paths)
-                && config.sink.properties.get("columns").is_none()
+                && !config.sink.properties.contains_key("columns")
                 && list.len() != columns.len()
             {
                 tracing::warn!(
