@@ -213,21 +213,8 @@ pub fn write_file(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
     p
 }
 
-/// The seed's DDL, verbatim.
-pub const SEED_DDL: &str = "CREATE DATABASE IF NOT EXISTS example_db;
-
-USE example_db;
-CREATE TABLE stock (
-    `EVENT_TIME` datetime NOT NULL,
-    `TICKER` varchar(65533) NOT NULL,
-    `PRICE` float NULL
-) ENGINE=OLAP 
-DUPLICATE KEY(`EVENT_TIME`)
-DISTRIBUTED BY HASH(`EVENT_TIME`) BUCKETS 2
-PROPERTIES (
-    \"replication_num\" = \"1\"
-);
-";
+/// The seed's DDL, verbatim (the same file the MySQL CLI test feeds to `mysql`).
+pub const SEED_DDL: &str = include_str!("../fixtures/seed_ddl.sql");
 
 /// Records shaped like the AWS getting-started `stock.py`: `event_time` ISO-8601 with
 /// microseconds, `ticker`, `price`.
