@@ -186,7 +186,16 @@ pub(crate) fn classify<E>(err: &SdkError<E, HttpResponse>, ctx: &Ctx<'_>) -> (So
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let message = DisplayErrorContext(err).to_string();
+    // A service error's own code and message say it all; DisplayErrorContext would append the
+    // whole Debug dump. Transport errors keep the full cause chain.
+    let message = match err.as_service_error() {
+        Some(service) => match (service.code(), service.message()) {
+            (Some(code), Some(msg)) => format!("{code}: {msg}"),
+            (Some(code), None) => code.to_string(),
+            _ => DisplayErrorContext(err).to_string(),
+        },
+        None => DisplayErrorContext(err).to_string(),
+    };
     let stream = ctx.stream.to_string();
     let operation = ctx.operation.to_string();
     let region = ctx.region.to_string();
