@@ -1,0 +1,517 @@
+//! `ks-bench`: the benchmarks of BENCHMARKS.md (not tests). Everything talks to 127.0.0.1 only
+//! and ends by itself.
+//!
+//! ```text
+//! cargo run --release -p ks-bench -- [all|throughput|e2e|rss] [options]
+//!   --a-records N       (a) records served in total (default 2,000,000 ≈ 2 GB), over --a-shards (2)
+//!   --b-records N       (b) records produced into ferrokinesis (default 200,000), over --b-shards (4)
+//!   --b-engine B:MS,…   (b) engine runs as buffer-flush.max-bytes:interval-ms pairs
+//!                       (default 67108864:1000,16777216:200; the null-sink run uses the last)
+//!   --no-python         (b) without the boto3 baseline (target/bench-venv, made with pip)
+//!   --rss-mib A,B       (c) backlogs in MiB (default 256,1024), buffer-flush.max-bytes --rss-buffer
+//!                       (64 MiB), --rss-reps (3) fresh processes per backlog
+//! ```
+//! Internal modes (children of the above, also handy for profiling):
+//! `fake --shards N --records-per-shard M` (prints `READY kinesis=URL load=URL`, serves until its
+//! stdin closes) and `engine-run --kinesis URL --load URL --max-bytes B --expect-rows N`
+//! (prints `RESULT {json}`); `KS_BENCH_TRACE=1` prints the engine's progress and RSS.
+
+mod e2e;
+mod engine_run;
+mod fake;
+mod procstat;
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+const MIB: f64 = 1024.0 * 1024.0;
+const MB: f64 = 1_000_000.0;
+
+struct Opts {
+    scenario: String,
+    a_records: u64,
+    a_shards: usize,
+    b_records: u64,
+    b_shards: i32,
+    python: bool,
+    b_configs: Vec<(u64, u64)>,
+    rss_mib: Vec<u64>,
+    rss_buffer: u64,
+    rss_shards: usize,
+    rss_reps: usize,
+    // internal modes
+    kinesis: String,
+    load: String,
+    max_bytes: u64,
+    expect_rows: u64,
+    records_per_shard: u64,
+    shards: usize,
+}
+
+fn parse_args() -> anyhow::Result<Opts> {
+    let mut o = Opts {
+        scenario: "all".into(),
+        a_records: 2_000_000,
+        a_shards: 2,
+        b_records: 200_000,
+        b_shards: 4,
+        python: true,
+        b_configs: vec![(64 << 20, 1000), (16 << 20, 200)],
+        rss_mib: vec![256, 1024],
+        rss_buffer: 64 << 20,
+        rss_shards: 2,
+        rss_reps: 3,
+        kinesis: String::new(),
+        load: String::new(),
+        max_bytes: 64 << 20,
+        expect_rows: 0,
+        records_per_shard: 0,
+        shards: 1,
+    };
+    let mut it = std::env::args().skip(1);
+    let mut first = true;
+    while let Some(a) = it.next() {
+        let mut val = || {
+            it.next()
+                .ok_or_else(|| anyhow::anyhow!("{a} needs a value"))
+        };
+        match a.as_str() {
+            "--a-records" => o.a_records = val()?.parse()?,
+            "--a-shards" => o.a_shards = val()?.parse()?,
+            "--b-records" => o.b_records = val()?.parse()?,
+            "--b-shards" => o.b_shards = val()?.parse()?,
+            "--no-python" => o.python = false,
+            "--b-engine" => {
+                // max-bytes:interval-ms[,max-bytes:interval-ms…]
+                o.b_configs = val()?
+                    .split(',')
+                    .map(|p| {
+                        let (b, i) = p
+                            .split_once(':')
+                            .ok_or_else(|| anyhow::anyhow!("--b-engine wants BYTES:MS pairs"))?;
+                        anyhow::Ok((b.trim().parse()?, i.trim().parse()?))
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+            "--rss-mib" => {
+                o.rss_mib = val()?
+                    .split(',')
+                    .map(|s| s.trim().parse())
+                    .collect::<Result<_, _>>()?
+            }
+            "--rss-buffer" => o.rss_buffer = val()?.parse()?,
+            "--rss-shards" => o.rss_shards = val()?.parse()?,
+            "--rss-reps" => o.rss_reps = val()?.parse()?,
+            "--kinesis" => o.kinesis = val()?,
+            "--load" => o.load = val()?,
+            "--max-bytes" => o.max_bytes = val()?.parse()?,
+            "--expect-rows" => o.expect_rows = val()?.parse()?,
+            "--records-per-shard" => o.records_per_shard = val()?.parse()?,
+            "--shards" => o.shards = val()?.parse()?,
+            "-h" | "--help" => {
+                println!(
+                    "usage: ks-bench [all|throughput|e2e|rss] [--a-records N] [--a-shards N] \
+                     [--b-records N] [--b-shards N] [--no-python] [--rss-mib 256,1024] \
+                     [--rss-buffer BYTES] [--rss-shards N] [--rss-reps N] [--b-engine BYTES:MS,...]"
+                );
+                std::process::exit(0);
+            }
+            s if first && !s.starts_with('-') => o.scenario = s.to_string(),
+            other => anyhow::bail!("unknown argument {other:?} (see --help)"),
+        }
+        first = false;
+    }
+    Ok(o)
+}
+
+fn main() -> anyhow::Result<()> {
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    let o = parse_args()?;
+    match o.scenario.as_str() {
+        "fake" => fake::main(fake::FakeConfig {
+            shards: o.shards,
+            records_per_shard: o.records_per_shard,
+        }),
+        "engine-run" => engine_run::main(engine_run::EngineArgs {
+            kinesis_url: o.kinesis.clone(),
+            load_url: o.load.clone(),
+            max_bytes: o.max_bytes,
+            expect_rows: o.expect_rows,
+            timeout: Duration::from_secs(900),
+        }),
+        "all" | "throughput" | "e2e" | "rss" => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(orchestrate(o))
+        }
+        other => anyhow::bail!("unknown scenario {other:?}: all, throughput, e2e or rss"),
+    }
+}
+
+/// The fixed-response endpoints in a child process.
+struct Fake {
+    child: tokio::process::Child,
+    lines: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+    kinesis: String,
+    load: String,
+}
+
+impl Fake {
+    async fn start(shards: usize, per_shard: u64) -> anyhow::Result<Fake> {
+        let exe = std::env::current_exe()?;
+        let mut child = tokio::process::Command::new(&exe)
+            .args(["fake", "--shards", &shards.to_string()])
+            .args(["--records-per-shard", &per_shard.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+        let ready = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+            .await??
+            .ok_or_else(|| anyhow::anyhow!("the fake endpoints did not start"))?;
+        let field = |k: &str| {
+            ready
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix(k))
+                .map(str::to_string)
+                .ok_or_else(|| anyhow::anyhow!("bad READY line {ready:?}"))
+        };
+        let (kinesis, load) = (field("kinesis=")?, field("load=")?);
+        Ok(Fake {
+            child,
+            lines,
+            kinesis,
+            load,
+        })
+    }
+
+    /// Closes its stdin (it then reports and ends); returns its STATS.
+    async fn stop(mut self) -> anyhow::Result<Value> {
+        drop(self.child.stdin.take());
+        let mut stats = Value::Null;
+        while let Ok(Ok(Some(l))) =
+            tokio::time::timeout(Duration::from_secs(30), self.lines.next_line()).await
+        {
+            if let Some(j) = l.strip_prefix("STATS ") {
+                stats = serde_json::from_str(j)?;
+            }
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+        Ok(stats)
+    }
+}
+
+/// Runs the fixed-response endpoints and the engine, each in a fresh child process.
+async fn fixed_run(shards: usize, total_records: u64, max_bytes: u64) -> anyhow::Result<Value> {
+    let exe = std::env::current_exe()?;
+    let per_shard = total_records.div_ceil(shards as u64);
+    let total = per_shard * shards as u64;
+    let fake = Fake::start(shards, per_shard).await?;
+    let (kinesis, load) = (fake.kinesis.clone(), fake.load.clone());
+    let load_avg_before = procstat::loadavg();
+    let engine = tokio::process::Command::new(&exe)
+        .args(["engine-run", "--kinesis", &kinesis, "--load", &load])
+        .args(["--max-bytes", &max_bytes.to_string()])
+        .args(["--expect-rows", &total.to_string()])
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let out = tokio::time::timeout(Duration::from_secs(1000), engine.wait_with_output())
+        .await
+        .map_err(|_| anyhow::anyhow!("the engine run did not end in 1000 s"))??;
+    let load_avg_after = procstat::loadavg();
+    let fake_stats = fake.stop().await?;
+    anyhow::ensure!(
+        out.status.success(),
+        "the engine run failed: {}",
+        out.status
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let result: Value = text
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT "))
+        .map(serde_json::from_str)
+        .transpose()?
+        .ok_or_else(|| anyhow::anyhow!("the engine run printed no RESULT"))?;
+    Ok(json!({
+        "shards": shards,
+        "records": total,
+        "payload_bytes": total * fake::RECORD_BYTES as u64,
+        "max_bytes": max_bytes,
+        "engine": result,
+        "endpoints": fake_stats,
+        "loadavg_before": load_avg_before,
+        "loadavg_after": load_avg_after,
+    }))
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+fn target_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(d);
+    }
+    // …/target/release/ks-bench
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent()?.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("target"))
+}
+
+/// `target/bench-venv` with boto3 and requests (created with pip on first use).
+async fn ensure_venv() -> anyhow::Result<PathBuf> {
+    let venv = target_dir().join("bench-venv");
+    let python = venv.join("bin").join("python");
+    let ok = |python: PathBuf| async move {
+        tokio::process::Command::new(python)
+            .args(["-c", "import boto3, requests"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .await
+            .map(|s| s.success())
+            .unwrap_or(false)
+    };
+    if ok(python.clone()).await {
+        return Ok(python);
+    }
+    eprintln!("creating {} with boto3 and requests…", venv.display());
+    let st = tokio::process::Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .await?;
+    anyhow::ensure!(st.success(), "python3 -m venv failed");
+    let st = tokio::process::Command::new(venv.join("bin").join("pip"))
+        .args(["install", "--quiet", "boto3", "requests"])
+        .status()
+        .await?;
+    anyhow::ensure!(st.success(), "pip install boto3 requests failed");
+    anyhow::ensure!(ok(python.clone()).await, "boto3 still not importable");
+    Ok(python)
+}
+
+async fn orchestrate(o: Opts) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut results = json!({
+        "loadavg_at_start": procstat::loadavg(),
+        "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+    });
+    let all = o.scenario == "all";
+    if all || o.scenario == "throughput" {
+        eprintln!(
+            "(a) engine payload throughput: {} records over {} shards…",
+            o.a_records, o.a_shards
+        );
+        results["a"] = fixed_run(o.a_shards, o.a_records, 64 << 20).await?;
+    }
+    if all || o.scenario == "e2e" {
+        let python = if o.python {
+            Some(ensure_venv().await?)
+        } else {
+            None
+        };
+        // Its loopback receiver is the null sink (its Kinesis side serves nothing here).
+        let null = Fake::start(1, 0).await?;
+        let b = e2e::run(e2e::E2eArgs {
+            records: o.b_records,
+            shards: o.b_shards,
+            python,
+            engine_configs: o.b_configs.clone(),
+            null_sink: Some(null.load.clone()),
+        })
+        .await;
+        let _ = null.stop().await;
+        results["b"] = b?;
+    }
+    if all || o.scenario == "rss" {
+        let mut runs = Vec::new();
+        for mib in &o.rss_mib {
+            eprintln!(
+                "(c) peak RSS: {mib} MiB backlog, buffer {} MiB…",
+                o.rss_buffer >> 20
+            );
+            let records = (mib << 20) / fake::RECORD_BYTES as u64;
+            let mut reps = Vec::new();
+            for _ in 0..o.rss_reps.max(1) {
+                reps.push(fixed_run(o.rss_shards, records, o.rss_buffer).await?);
+            }
+            runs.push(json!({ "backlog_mib": mib, "runs": reps }));
+        }
+        results["c"] = Value::Array(runs);
+    }
+    results["loadavg_at_end"] = json!(procstat::loadavg());
+    results["total_s"] = json!(started.elapsed().as_secs_f64());
+    let path = target_dir().join("bench-results.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&results)?)?;
+    print_table(&results);
+    println!("\n(raw figures: {})", path.display());
+    Ok(())
+}
+
+fn print_table(r: &Value) {
+    println!(
+        "\nks-bench — {} CPUs, load average at start {}, at end {}\n",
+        r["cpus"],
+        r["loadavg_at_start"].as_str().unwrap_or("?"),
+        r["loadavg_at_end"].as_str().unwrap_or("?")
+    );
+    println!("| scenario | figure | value | target | met |");
+    println!("| --- | --- | --- | --- | --- |");
+    if let Some(a) = r.get("a") {
+        let e = &a["engine"];
+        let payload = f(&a["payload_bytes"]);
+        let records = f(&a["records"]);
+        let wall = f(&e["wall_s"]);
+        let cpu = f(&e["cpu_user_s"]) + f(&e["cpu_sys_s"]);
+        let per_core = payload / MB / cpu;
+        let steady = f(&e["steady_rows_per_s"]);
+        println!(
+            "| (a) fixed GetRecords → engine → loopback receiver | payload MB/s (wall, {} records, {} shards) | {:.0} MB/s, {:.0} records/s | | |",
+            a["records"],
+            a["shards"],
+            payload / MB / wall,
+            records / wall
+        );
+        println!(
+            "| | steady state (10 %→90 % of rows) | {:.0} MB/s, {:.0} records/s | | |",
+            steady * fake::RECORD_BYTES as f64 / MB,
+            steady
+        );
+        println!(
+            "| | per core: MB per engine-process CPU second ({:.1} s user + {:.1} s sys) | {:.0} MB/s/core, {:.0} records/s/core | ≥ 1000 MB/s/core | {} |",
+            f(&e["cpu_user_s"]),
+            f(&e["cpu_sys_s"]),
+            per_core,
+            records / cpu,
+            if per_core >= 1000.0 { "yes" } else { "no" }
+        );
+        let ep = &a["endpoints"];
+        println!(
+            "| | endpoints' own process (not counted above) | {:.1} CPU s, {} GetRecords, {} loads, {} rows received | | |",
+            f(&ep["cpu_user_s"]) + f(&ep["cpu_sys_s"]),
+            ep["get_records"],
+            ep["loads"],
+            ep["load_rows"]
+        );
+    }
+    if let Some(b) = r.get("b") {
+        let n = f(&b["records"]);
+        let bare = b["bare"]
+            .as_array()
+            .map(|v| {
+                v.iter()
+                    .map(|x| n / f(&x["seconds"]))
+                    .fold(0.0f64, f64::max)
+            })
+            .unwrap_or(f64::NAN);
+        let bare_cpu = b["bare"]
+            .as_array()
+            .and_then(|v| v.last())
+            .map(|x| f(&x["process_cpu_s"]) / f(&x["seconds"]))
+            .unwrap_or(f64::NAN);
+        println!(
+            "| (b) ferrokinesis → stand-in, {} × 1 KiB over {} shards | bare aws-sdk-kinesis reader, no sink (best of 2; emulator + reader use {:.1} of the 2 cores) | {:.0} records/s | | |",
+            b["records"], b["shards"], bare_cpu, bare
+        );
+        if let Some(k) = b.get("ks_reader") {
+            let r = n / f(&k["seconds"]);
+            println!(
+                "| | ks-kinesis ShardReader alone (the engine's reader, no pipeline, no sink) | {:.0} records/s = {:.0} % of the bare reader | | |",
+                r,
+                100.0 * r / bare
+            );
+        }
+        let mut best_engine = 0.0f64;
+        for e in b["engines"].as_array().into_iter().flatten() {
+            let eng = n / f(&e["all_loaded_s"]);
+            best_engine = best_engine.max(eng);
+            println!(
+                "| | engine (max-bytes {} MiB, interval-ms {}): all {} rows in the table in {:.2} s (exit {:.2} s); the stand-in's loads took {:.2} s | {:.0} records/s = {:.0} % of the bare reader | ≥ 80 % | {} |",
+                e["max_bytes"].as_u64().unwrap_or(0) >> 20,
+                e["interval_ms"],
+                e["rows_in_table"],
+                f(&e["all_loaded_s"]),
+                f(&e["exit_s"]),
+                f(&e["load_ms_total"]) / 1000.0,
+                eng,
+                100.0 * eng / bare,
+                if eng >= 0.8 * bare { "yes" } else { "no" }
+            );
+        }
+        if let Some(e) = b.get("engine_null_sink").filter(|e| !e.is_null()) {
+            let eng = n / f(&e["all_loaded_s"]);
+            println!(
+                "| | engine into a null sink (loopback receiver, no stand-in; max-bytes {} MiB, interval-ms {}): {:.2} s | {:.0} records/s = {:.0} % of the bare reader | | |",
+                e["max_bytes"].as_u64().unwrap_or(0) >> 20,
+                e["interval_ms"],
+                f(&e["all_loaded_s"]),
+                eng,
+                100.0 * eng / bare
+            );
+        }
+        let eng = best_engine;
+        if let Some(p) = b.get("python").filter(|p| !p.is_null()) {
+            let py = n / f(&p["seconds"]);
+            println!(
+                "| | boto3 + requests script ({} rows, {:.2} s) | {:.0} records/s; engine = {:.1} × the script | | |",
+                p["rows_in_table"],
+                f(&p["seconds"]),
+                py,
+                eng / py
+            );
+        }
+    }
+    if let Some(c) = r.get("c").and_then(Value::as_array) {
+        // One entry per backlog size, each with several fresh-process runs.
+        let mut medians = Vec::new();
+        for size in c {
+            let runs = size["runs"].as_array().cloned().unwrap_or_default();
+            let mut h: Vec<f64> = runs
+                .iter()
+                .map(|x| f(&x["engine"]["vm_hwm_kib"]) / 1024.0)
+                .collect();
+            h.sort_by(f64::total_cmp);
+            let Some(first) = runs.first() else { continue };
+            let med = h[h.len() / 2];
+            medians.push(med);
+            let buffer = f(&first["max_bytes"]) / MIB;
+            println!(
+                "| (c) peak RSS, {:.0} MiB backlog, buffer {:.0} MiB | VmHWM of the engine process, median of {} runs (min {:.0}, max {:.0}; RSS before start {:.0} MiB) | {:.0} MiB | ≤ {:.0} MiB | {} |",
+                f(&first["payload_bytes"]) / MIB,
+                buffer,
+                h.len(),
+                h[0],
+                h[h.len() - 1],
+                f(&first["engine"]["rss_before_kib"]) / 1024.0,
+                med,
+                buffer + 64.0,
+                if med <= buffer + 64.0 { "yes" } else { "no" }
+            );
+        }
+        if medians.len() >= 2 {
+            let (lo, hi) = (medians[0], medians[medians.len() - 1]);
+            println!(
+                "| | flat in backlog size: median, smallest → largest backlog | {lo:.0} → {hi:.0} MiB ({:+.1} %) | flat (±10 %) | {} |",
+                100.0 * (hi - lo) / lo,
+                if (hi - lo).abs() <= 0.1 * lo {
+                    "yes"
+                } else {
+                    "no"
+                }
+            );
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! This process's CPU time and memory, read from /proc (no `unsafe`, no libc calls).
+
+/// Linux reports utime/stime in USER_HZ ticks, which the kernel ABI fixes at 100 per second.
+const USER_HZ: f64 = 100.0;
+
+/// User and system CPU seconds of the whole process (all threads) so far.
+pub fn cpu_seconds() -> (f64, f64) {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return (0.0, 0.0);
+    };
+    // The command name may contain spaces: fields are counted after its closing ')'.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After ')': field 3 (state) is index 0, so utime (14) is 11 and stime (15) is 12.
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / USER_HZ
+    };
+    (tick(11), tick(12))
+}
+
+/// A `Vm*` line of /proc/self/status, in KiB.
+fn status_kib(key: &str) -> u64 {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return 0;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.trim_start_matches(':').split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Peak resident set size (high-water mark) of this process, KiB.
+pub fn vm_hwm_kib() -> u64 {
+    status_kib("VmHWM")
+}
+
+/// Current resident set size, KiB.
+pub fn vm_rss_kib() -> u64 {
+    status_kib("VmRSS")
+}
+
+/// The 1-minute load average.
+pub fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
