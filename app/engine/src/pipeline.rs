@@ -226,6 +226,13 @@ pub async fn start_with(
     client: StreamLoadClient,
     options: EngineOptions,
 ) -> Result<EngineHandle, EngineError> {
+    if config.sink.max_inflight_loads > 1 {
+        tracing::warn!(
+            "sink.max-inflight-loads = {}: this version keeps one load in flight (the next batch \
+             fills meanwhile); the setting is ignored",
+            config.sink.max_inflight_loads
+        );
+    }
     let store = CheckpointStore::open(&config.state_dir, &config.name, &config.source.stream_name)?;
     let (cmd_tx, cmd_rx) = mpsc::channel(8);
     let (snap_tx, snap_rx) = watch::channel(Snapshot::new(&config.name));
