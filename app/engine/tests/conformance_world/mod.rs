@@ -7,6 +7,9 @@
 
 #![allow(dead_code)]
 
+#[path = "../harness/stock_table.rs"]
+mod stock_table;
+
 use aws_sdk_kinesis::Client;
 use ks_core::{PipelineConfig, Secret};
 use ks_engine::{EngineHandle, EngineOptions, Event, Snapshot};
@@ -18,15 +21,7 @@ use starrocks_sim::{SimConfig, StarRocksSim};
 use std::path::Path;
 use std::time::Duration;
 
-pub const PASSWORD: &str = "sim-pw";
-
-/// The stock table, with a unique id per record so duplicates would show.
-pub const STOCK_DDL: &str = "CREATE TABLE example_db.stock (
-    `id` BIGINT NOT NULL,
-    `event_time` DATETIME NULL,
-    `ticker` VARCHAR(20) NOT NULL,
-    `price` DOUBLE NULL
-) ENGINE=OLAP DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`) BUCKETS 4";
+pub use stock_table::PASSWORD;
 
 /// Which npm emulator a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,73 +59,31 @@ impl World {
         testing::create_stream(&client, stream, shards)
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", emu.name));
-        let sim = StarRocksSim::start(SimConfig {
-            password: PASSWORD.into(),
-            ..SimConfig::default()
-        })
-        .await
-        .expect("stand-in");
-        let w = World {
+        let sim = stock_table::start_sim(SimConfig::default()).await;
+        World {
             stream: stream.to_string(),
             client,
             sim,
             state: tempfile::tempdir().expect("state dir"),
             emu,
-        };
-        w.sql("CREATE DATABASE IF NOT EXISTS example_db").await;
-        w.sql(STOCK_DDL).await;
-        w
+        }
     }
 
     pub async fn admin(&self) -> MysqlAdmin {
-        let jdbc = ks_core::config::JdbcUrl::parse(&self.sim.jdbc_url()).expect("jdbc url");
-        MysqlAdmin::connect(
-            &jdbc,
-            "root",
-            &Secret::new(PASSWORD),
-            ks_core::config::SslMode::Disabled,
-            Duration::from_secs(5),
-        )
-        .await
-        .expect("mysql login")
+        stock_table::admin(&self.sim).await
     }
 
     pub async fn sql(&self, sql: &str) {
-        self.admin()
-            .await
-            .execute(sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        stock_table::sql(&self.sim, sql).await;
     }
 
     pub async fn query_u64(&self, sql: &str) -> u64 {
-        let rows = self
-            .admin()
-            .await
-            .query(sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        rows[0][0]
-            .as_deref()
-            .unwrap_or("0")
-            .parse()
-            .expect("a number")
+        stock_table::query_u64(&self.sim, sql).await
     }
 
     /// Asserts the invariant: rows == distinct ids == `expected` (none lost, none duplicated).
     pub async fn assert_exactly(&self, expected: u64) {
-        let rows = self
-            .query_u64("select count(*) from example_db.stock")
-            .await;
-        let distinct = self
-            .query_u64("select count(distinct id) from example_db.stock")
-            .await;
-        assert_eq!(
-            (rows, distinct),
-            (expected, expected),
-            "{}: rows in the table / distinct ids / records produced",
-            self.emu.name
-        );
+        stock_table::assert_exactly(&self.sim, expected, self.emu.name).await;
     }
 
     /// A JSON pipeline on this world: `initial` position, batches of at most `max_rows` rows,

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod stock_table;
+
 use aws_sdk_kinesis::Client;
 use ks_core::{PipelineConfig, Secret};
 use ks_engine::{EngineHandle, EngineOptions, RunSummary, Snapshot};
@@ -14,7 +16,7 @@ use starrocks_sim::{SimConfig, StarRocksSim};
 use std::path::Path;
 use std::time::Duration;
 
-pub const PASSWORD: &str = "sim-pw";
+pub use stock_table::PASSWORD;
 pub const STREAM: &str = "ExampleInputStream";
 
 pub struct Harness {
@@ -23,14 +25,6 @@ pub struct Harness {
     pub sim: StarRocksSim,
     pub state: tempfile::TempDir,
 }
-
-/// The stock table, with a unique id per record so duplicates would show.
-pub const STOCK_DDL: &str = "CREATE TABLE example_db.stock (
-    `id` BIGINT NOT NULL,
-    `event_time` DATETIME NULL,
-    `ticker` VARCHAR(20) NOT NULL,
-    `price` DOUBLE NULL
-) ENGINE=OLAP DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`) BUCKETS 4";
 
 impl Harness {
     pub async fn new(shards: i32) -> Harness {
@@ -52,56 +46,25 @@ impl Harness {
         testing::wait_active(&client, STREAM)
             .await
             .expect("stream active");
-        let sim = StarRocksSim::start(SimConfig {
-            password: PASSWORD.into(),
-            ..sim_cfg
-        })
-        .await
-        .expect("stand-in");
-        let h = Harness {
+        let sim = stock_table::start_sim(sim_cfg).await;
+        Harness {
             kinesis,
             client,
             sim,
             state: tempfile::tempdir().expect("state dir"),
-        };
-        h.sql("CREATE DATABASE IF NOT EXISTS example_db").await;
-        h.sql(STOCK_DDL).await;
-        h
+        }
     }
 
     pub async fn admin(&self) -> MysqlAdmin {
-        let jdbc = ks_core::config::JdbcUrl::parse(&self.sim.jdbc_url()).expect("jdbc url");
-        MysqlAdmin::connect(
-            &jdbc,
-            "root",
-            &Secret::new(PASSWORD),
-            ks_core::config::SslMode::Disabled,
-            Duration::from_secs(5),
-        )
-        .await
-        .expect("mysql login")
+        stock_table::admin(&self.sim).await
     }
 
     pub async fn sql(&self, sql: &str) {
-        self.admin()
-            .await
-            .execute(sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        stock_table::sql(&self.sim, sql).await;
     }
 
     pub async fn query_u64(&self, sql: &str) -> u64 {
-        let rows = self
-            .admin()
-            .await
-            .query(sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        rows[0][0]
-            .as_deref()
-            .unwrap_or("0")
-            .parse()
-            .expect("a number")
+        stock_table::query_u64(&self.sim, sql).await
     }
 
     pub async fn count(&self) -> u64 {
@@ -116,12 +79,7 @@ impl Harness {
 
     /// Asserts the invariant: rows == distinct ids == `expected` (none lost, none duplicated).
     pub async fn assert_exactly(&self, expected: u64) {
-        let (rows, distinct) = (self.count().await, self.distinct_ids().await);
-        assert_eq!(
-            (rows, distinct),
-            (expected, expected),
-            "rows in the table / distinct ids / records produced"
-        );
+        stock_table::assert_exactly(&self.sim, expected, "ferrokinesis").await;
     }
 
     /// A config for this world; `sink_extra` and `source_extra` are TOML lines added to the tables.
