@@ -414,7 +414,9 @@ impl Run {
             self.source.clone(),
             self.config.clone(),
             self.store.checkpoint().clone(),
-            self.store_t0(),
+            // The pipeline's first start: LATEST means "records arriving from then on", kept
+            // across restarts.
+            self.store.created(),
             tx,
             budget.clone(),
             max_permit,
@@ -443,9 +445,7 @@ impl Run {
                 msg = rx.recv() => match msg {
                     Some(Msg::Records(records)) => {
                         for (record, permits) in records {
-                            let after = note_position(&mut last_pos, &record.shard, record.position);
-                            builder.permits += u64::from(permits);
-                            builder.push(Row { shard: record.shard, position: record.position, data: record.data }, after);
+                            add_record(&mut builder, &mut last_pos, record, permits);
                             if self.is_full(&builder)
                                 && let Err(e) = self.flush(&mut builder, &mut inflight, &budget).await
                             {
@@ -460,9 +460,8 @@ impl Run {
                 },
                 done = async { inflight.as_mut().expect("guarded").await }, if inflight.is_some() => {
                     inflight = None;
-                    match done {
-                        Ok(done) => if let Err(e) = self.finish_load(done, &budget).await { fatal = Some(e); },
-                        Err(e) => fatal = Some(EngineError::Data(format!("a load task ended abnormally: {e}"))),
+                    if let Err(e) = self.finish_joined(done, &budget).await {
+                        fatal = Some(e);
                     }
                 }
                 cmd = commands.recv() => match cmd {
@@ -503,16 +502,7 @@ impl Run {
             match msg {
                 Msg::Records(records) => {
                     for (record, permits) in records {
-                        let after = note_position(&mut last_pos, &record.shard, record.position);
-                        builder.permits += u64::from(permits);
-                        builder.push(
-                            Row {
-                                shard: record.shard,
-                                position: record.position,
-                                data: record.data,
-                            },
-                            after,
-                        );
+                        add_record(&mut builder, &mut last_pos, record, permits);
                     }
                 }
                 Msg::ShardEnd(shard) => builder.shard_ended(shard),
@@ -526,26 +516,12 @@ impl Run {
             return Err(e);
         }
         if let Some(handle) = inflight.take() {
-            match handle.await {
-                Ok(done) => self.finish_load(done, &budget).await?,
-                Err(e) => {
-                    return Err(EngineError::Data(format!(
-                        "a load task ended abnormally: {e}"
-                    )));
-                }
-            }
+            self.settle(handle, &budget).await?
         }
         if !builder.is_empty() {
             self.flush(&mut builder, &mut inflight, &budget).await?;
             if let Some(handle) = inflight.take() {
-                match handle.await {
-                    Ok(done) => self.finish_load(done, &budget).await?,
-                    Err(e) => {
-                        return Err(EngineError::Data(format!(
-                            "a load task ended abnormally: {e}"
-                        )));
-                    }
-                }
+                self.settle(handle, &budget).await?
             }
         }
         tracing::info!(
@@ -556,9 +532,26 @@ impl Run {
         Ok(())
     }
 
-    /// The pipeline's first start: LATEST means "records arriving from then on", kept across restarts.
-    fn store_t0(&self) -> chrono::DateTime<chrono::Utc> {
-        self.store.created()
+    /// Waits for a load task and handles its result.
+    async fn settle(
+        &mut self,
+        handle: JoinHandle<LoadDone>,
+        budget: &Arc<Semaphore>,
+    ) -> Result<(), EngineError> {
+        self.finish_joined(handle.await, budget).await
+    }
+
+    async fn finish_joined(
+        &mut self,
+        joined: Result<LoadDone, tokio::task::JoinError>,
+        budget: &Arc<Semaphore>,
+    ) -> Result<(), EngineError> {
+        match joined {
+            Ok(done) => self.finish_load(done, budget).await,
+            Err(e) => Err(EngineError::Data(format!(
+                "a load task ended abnormally: {e}"
+            ))),
+        }
     }
 
     fn is_full(&self, b: &BatchBuilder) -> bool {
@@ -598,14 +591,7 @@ impl Run {
             return Ok(());
         }
         if let Some(handle) = inflight.take() {
-            match handle.await {
-                Ok(done) => self.finish_load(done, budget).await?,
-                Err(e) => {
-                    return Err(EngineError::Data(format!(
-                        "a load task ended abnormally: {e}"
-                    )));
-                }
-            }
+            self.settle(handle, budget).await?
         }
         let batch = builder.take();
         self.handle_malformed(&batch)?;
@@ -1313,6 +1299,25 @@ async fn shard_reader(
             }
         }
     }
+}
+
+/// Puts a record read from Kinesis into the batch, with the position before it in its shard.
+fn add_record(
+    builder: &mut BatchBuilder,
+    last_pos: &mut HashMap<ShardId, ExtendedSeq>,
+    record: SourceRecord,
+    permits: u32,
+) {
+    let after = note_position(last_pos, &record.shard, record.position);
+    builder.permits += u64::from(permits);
+    builder.push(
+        Row {
+            shard: record.shard,
+            position: record.position,
+            data: record.data,
+        },
+        after,
+    );
 }
 
 /// Remembers `pos` as the last position read from `shard`; returns the previous one. No clone of
