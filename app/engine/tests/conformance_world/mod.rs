@@ -7,21 +7,20 @@
 
 #![allow(dead_code)]
 
-#[path = "../harness/stock_table.rs"]
-mod stock_table;
+#[path = "../harness/common.rs"]
+mod common;
 
 use aws_sdk_kinesis::Client;
 use ks_core::{PipelineConfig, Secret};
-use ks_engine::{EngineHandle, EngineOptions, Event, Snapshot};
+use ks_engine::{EngineHandle, EngineOptions, Event};
 use ks_kinesis::testing::{self, PutResult};
 use ks_kinesis::{ConnectOptions, KinesisSource, ReaderOptions, ShardInfo};
 use ks_starrocks::{MysqlAdmin, StreamLoadClient, StreamLoadSettings};
 use ks_tests::emulators::Emulator;
 use starrocks_sim::{SimConfig, StarRocksSim};
 use std::path::Path;
-use std::time::Duration;
 
-pub use stock_table::PASSWORD;
+pub use common::{PASSWORD, stock_record, wait_for};
 
 /// Which npm emulator a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +58,7 @@ impl World {
         testing::create_stream(&client, stream, shards)
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", emu.name));
-        let sim = stock_table::start_sim(SimConfig::default()).await;
+        let sim = common::start_sim(SimConfig::default()).await;
         World {
             stream: stream.to_string(),
             client,
@@ -70,20 +69,20 @@ impl World {
     }
 
     pub async fn admin(&self) -> MysqlAdmin {
-        stock_table::admin(&self.sim).await
+        common::admin(&self.sim).await
     }
 
     pub async fn sql(&self, sql: &str) {
-        stock_table::sql(&self.sim, sql).await;
+        common::sql(&self.sim, sql).await;
     }
 
     pub async fn query_u64(&self, sql: &str) -> u64 {
-        stock_table::query_u64(&self.sim, sql).await
+        common::query_u64(&self.sim, sql).await
     }
 
     /// Asserts the invariant: rows == distinct ids == `expected` (none lost, none duplicated).
     pub async fn assert_exactly(&self, expected: u64) {
-        stock_table::assert_exactly(&self.sim, expected, self.emu.name).await;
+        common::assert_exactly(&self.sim, expected, self.emu.name).await;
     }
 
     /// A JSON pipeline on this world: `initial` position, batches of at most `max_rows` rows,
@@ -188,44 +187,6 @@ pub async fn produce(client: &Client, stream: &str, from: u64, n: u64) -> Vec<Pu
     testing::put_json_records(client, stream, &records, &keys)
         .await
         .expect("put records")
-}
-
-pub fn stock_record(id: u64) -> serde_json::Value {
-    let tickers = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"];
-    serde_json::json!({
-        "id": id,
-        "event_time": format!("2024-05-28T19:{:02}:{:02}.{:06}", (id / 60) % 60, id % 60, id % 1_000_000),
-        "ticker": tickers[(id % 5) as usize],
-        "price": (id % 10_000) as f64 / 100.0,
-    })
-}
-
-/// Waits until `pred` holds for the snapshot (bounded).
-pub async fn wait_for(
-    handle: &EngineHandle,
-    what: &str,
-    secs: u64,
-    pred: impl Fn(&Snapshot) -> bool,
-) -> Snapshot {
-    let mut rx = handle.snapshot();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        {
-            let s = rx.borrow_and_update();
-            if pred(&s) {
-                return s.clone();
-            }
-        }
-        if tokio::time::timeout_at(deadline, rx.changed())
-            .await
-            .is_err()
-        {
-            panic!(
-                "timed out waiting for {what}; last snapshot: {:#?}",
-                *rx.borrow()
-            );
-        }
-    }
 }
 
 /// Everything left in the event channel (call after the engine ended).

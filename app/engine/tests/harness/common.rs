@@ -1,7 +1,9 @@
-//! The StarRocks side every engine test shares: the stand-in in-process with the stock table, SQL
-//! through the real MySQL protocol, and the invariant every scenario ends with.
+//! What every engine test world shares: the StarRocks stand-in in-process with the stock table,
+//! SQL through the real MySQL protocol, the invariant every scenario ends with, the stock.py-shaped
+//! records with unique ids, and waiting on the engine's snapshot.
 
 use ks_core::Secret;
+use ks_engine::{EngineHandle, Snapshot};
 use ks_starrocks::MysqlAdmin;
 use starrocks_sim::{SimConfig, StarRocksSim};
 use std::time::Duration;
@@ -72,4 +74,42 @@ pub async fn assert_exactly(sim: &StarRocksSim, expected: u64, context: &str) {
         (expected, expected),
         "{context}: rows in the table / distinct ids / records produced"
     );
+}
+
+pub fn stock_record(id: u64) -> serde_json::Value {
+    let tickers = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"];
+    serde_json::json!({
+        "id": id,
+        "event_time": format!("2024-05-28T19:{:02}:{:02}.{:06}", (id / 60) % 60, id % 60, id % 1_000_000),
+        "ticker": tickers[(id % 5) as usize],
+        "price": (id % 10_000) as f64 / 100.0,
+    })
+}
+
+/// Waits until `pred` holds for the snapshot (bounded).
+pub async fn wait_for(
+    handle: &EngineHandle,
+    what: &str,
+    secs: u64,
+    pred: impl Fn(&Snapshot) -> bool,
+) -> Snapshot {
+    let mut rx = handle.snapshot();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        {
+            let s = rx.borrow_and_update();
+            if pred(&s) {
+                return s.clone();
+            }
+        }
+        if tokio::time::timeout_at(deadline, rx.changed())
+            .await
+            .is_err()
+        {
+            panic!(
+                "timed out waiting for {what}; last snapshot: {:#?}",
+                *rx.borrow()
+            );
+        }
+    }
 }

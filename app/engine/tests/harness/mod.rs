@@ -4,11 +4,11 @@
 
 #![allow(dead_code)]
 
-pub mod stock_table;
+pub mod common;
 
 use aws_sdk_kinesis::Client;
 use ks_core::{PipelineConfig, Secret};
-use ks_engine::{EngineHandle, EngineOptions, RunSummary, Snapshot};
+use ks_engine::{EngineHandle, EngineOptions, RunSummary};
 use ks_kinesis::KinesisSource;
 use ks_kinesis::testing::{self, EmbeddedKinesis, StoreOptions};
 use ks_starrocks::{MysqlAdmin, StreamLoadClient, StreamLoadSettings};
@@ -16,7 +16,7 @@ use starrocks_sim::{SimConfig, StarRocksSim};
 use std::path::Path;
 use std::time::Duration;
 
-pub use stock_table::PASSWORD;
+pub use common::{PASSWORD, stock_record, wait_for};
 pub const STREAM: &str = "ExampleInputStream";
 
 pub struct Harness {
@@ -46,7 +46,7 @@ impl Harness {
         testing::wait_active(&client, STREAM)
             .await
             .expect("stream active");
-        let sim = stock_table::start_sim(sim_cfg).await;
+        let sim = common::start_sim(sim_cfg).await;
         Harness {
             kinesis,
             client,
@@ -56,15 +56,15 @@ impl Harness {
     }
 
     pub async fn admin(&self) -> MysqlAdmin {
-        stock_table::admin(&self.sim).await
+        common::admin(&self.sim).await
     }
 
     pub async fn sql(&self, sql: &str) {
-        stock_table::sql(&self.sim, sql).await;
+        common::sql(&self.sim, sql).await;
     }
 
     pub async fn query_u64(&self, sql: &str) -> u64 {
-        stock_table::query_u64(&self.sim, sql).await
+        common::query_u64(&self.sim, sql).await
     }
 
     pub async fn count(&self) -> u64 {
@@ -79,7 +79,7 @@ impl Harness {
 
     /// Asserts the invariant: rows == distinct ids == `expected` (none lost, none duplicated).
     pub async fn assert_exactly(&self, expected: u64) {
-        stock_table::assert_exactly(&self.sim, expected, "ferrokinesis").await;
+        common::assert_exactly(&self.sim, expected, "ferrokinesis").await;
     }
 
     /// A config for this world; `sink_extra` and `source_extra` are TOML lines added to the tables.
@@ -173,43 +173,5 @@ retry-interval-ms = 100
         testing::put_json_records(&self.client, STREAM, &records, &keys)
             .await
             .expect("put records");
-    }
-}
-
-pub fn stock_record(id: u64) -> serde_json::Value {
-    let tickers = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"];
-    serde_json::json!({
-        "id": id,
-        "event_time": format!("2024-05-28T19:{:02}:{:02}.{:06}", (id / 60) % 60, id % 60, id % 1_000_000),
-        "ticker": tickers[(id % 5) as usize],
-        "price": (id % 10_000) as f64 / 100.0,
-    })
-}
-
-/// Waits until `pred` holds for the snapshot (bounded).
-pub async fn wait_for(
-    handle: &EngineHandle,
-    what: &str,
-    secs: u64,
-    pred: impl Fn(&Snapshot) -> bool,
-) -> Snapshot {
-    let mut rx = handle.snapshot();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        {
-            let s = rx.borrow_and_update();
-            if pred(&s) {
-                return s.clone();
-            }
-        }
-        if tokio::time::timeout_at(deadline, rx.changed())
-            .await
-            .is_err()
-        {
-            panic!(
-                "timed out waiting for {what}; last snapshot: {:#?}",
-                *rx.borrow()
-            );
-        }
     }
 }
