@@ -1,9 +1,11 @@
 //! Config model (TOML, DESIGN.md §3), its validation, and the domain types every other crate
 //! shares: shard ids, extended sequence numbers, labels, secrets.
 
+pub mod check;
 pub mod config;
 pub mod domain;
 pub mod secret;
+pub mod snapshot;
 
 pub use config::{
     BufferFlush, ConfigError, JdbcUrl, KeyError, KeyringLookup, LoadUrl, NetworkConfig,

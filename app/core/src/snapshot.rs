@@ -1,0 +1,190 @@
+//! What the engine shows the outside world: the latest snapshot (a `watch` in the engine), a bounded
+//! stream of events, and the commands it accepts. The GUI and the CLI read exactly these; they live
+//! here (no tokio) so that the UI crate can draw them without depending on the engine.
+
+use crate::{ExtendedSeq, ShardId};
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// Commands into a running engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Stop reading, flush what was read, confirm it, checkpoint, end.
+    Stop,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum PipelineState {
+    Starting,
+    /// Replaying intents left by an earlier run.
+    Recovering,
+    Running,
+    /// Running, with shards far behind the tip.
+    CatchingUp,
+    /// Loads keep failing (transient): the reason and since when.
+    Stalled {
+        reason: String,
+        since_ms: i64,
+    },
+    Stopping,
+    Stopped,
+    Failed {
+        error: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShardState {
+    WaitingOnParents,
+    Initializing,
+    Reading,
+    ShardEnd,
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShardSnapshot {
+    pub shard: ShardId,
+    pub state: ShardState,
+    pub last_sequence: Option<ExtendedSeq>,
+    pub checkpoint: Option<ExtendedSeq>,
+    pub millis_behind_latest: Option<i64>,
+    pub records_read: u64,
+    pub bytes_read: u64,
+    pub throttled: u64,
+    pub expired_iterators: u64,
+    pub at_tip: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Totals {
+    pub records_read: u64,
+    pub bytes_read: u64,
+    pub rows_loaded: u64,
+    pub bytes_loaded: u64,
+    pub rows_filtered: u64,
+    pub rows_dead_lettered: u64,
+    pub records_malformed: u64,
+    pub loads_ok: u64,
+    pub loads_failed_attempts: u64,
+    pub throttled: u64,
+    pub expired_iterators: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoadSummary {
+    pub label: String,
+    pub rows: u64,
+    pub bytes: u64,
+    pub loaded_rows: u64,
+    pub filtered_rows: u64,
+    pub ms: u64,
+    pub status: String,
+    pub finished_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorEntry {
+    pub at_ms: i64,
+    /// Where: a label, a shard, a record position.
+    pub context: String,
+    /// StarRocks' `Status`, when the error came from a load.
+    pub status: Option<String>,
+    pub message: String,
+    pub error_url: Option<String>,
+    /// The ErrorURL's lines, fetched.
+    pub error_lines: Vec<String>,
+}
+
+/// The latest state of a pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Snapshot {
+    pub pipeline: String,
+    pub state: PipelineState,
+    pub shards: Vec<ShardSnapshot>,
+    pub totals: Totals,
+    pub recent_loads: VecDeque<LoadSummary>,
+    pub errors: VecDeque<ErrorEntry>,
+    pub started_ms: i64,
+    /// Every shard at the tip and everything read confirmed.
+    pub caught_up: bool,
+    /// Bytes read but not yet confirmed (the back-pressure budget in use).
+    pub buffered_bytes: u64,
+}
+
+impl Snapshot {
+    pub fn new(pipeline: &str) -> Snapshot {
+        Snapshot {
+            pipeline: pipeline.to_string(),
+            state: PipelineState::Starting,
+            shards: Vec::new(),
+            totals: Totals::default(),
+            recent_loads: VecDeque::new(),
+            errors: VecDeque::new(),
+            started_ms: chrono::Utc::now().timestamp_millis(),
+            caught_up: false,
+            buffered_bytes: 0,
+        }
+    }
+
+    /// The largest MillisBehindLatest over reading shards.
+    pub fn max_lag_ms(&self) -> Option<i64> {
+        self.shards
+            .iter()
+            .filter_map(|s| s.millis_behind_latest)
+            .max()
+    }
+}
+
+/// Events, for plots, notifications and logs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    ShardStarted {
+        shard: ShardId,
+    },
+    ShardEnded {
+        shard: ShardId,
+    },
+    ShardThrottled {
+        shard: ShardId,
+        count: u64,
+    },
+    BatchLoaded {
+        summary: LoadSummary,
+    },
+    RowsFiltered {
+        label: String,
+        rows: u64,
+        error_lines: Vec<String>,
+    },
+    LoadRetrying {
+        label: String,
+        attempt: u32,
+        error: String,
+        next_delay_ms: u64,
+    },
+    Stalled {
+        reason: String,
+    },
+    Recovered,
+    DeadLettered {
+        label: String,
+        rows: u64,
+        path: String,
+    },
+    RecordMalformed {
+        shard: ShardId,
+        position: ExtendedSeq,
+        reason: String,
+    },
+    Error {
+        entry: ErrorEntry,
+    },
+    Stopped,
+}
+
+pub const RECENT_LOADS: usize = 50;
+pub const RECENT_ERRORS: usize = 100;
