@@ -1,0 +1,85 @@
+//! The only way the UI reaches the world: typed requests to the backend (the desktop binary's
+//! tokio runtime thread) and its replies. No I/O happens in this crate.
+//!
+//! Requests that expect an answer carry a [`Ticket`]; the reply echoes it so a screen can ignore
+//! answers to questions it no longer asks (the user edited a field and pressed Test again).
+
+use ks_core::snapshot::{Event, Snapshot};
+
+pub use crate::wizard::protocol::{WizardReply, WizardRequest};
+
+pub type Ticket = u64;
+
+/// UI → backend.
+#[derive(Debug, Clone)]
+pub enum Request {
+    /// A wizard step's question (checks, streams, samples, tables, DDL, …).
+    Wizard {
+        ticket: Ticket,
+        request: WizardRequest,
+    },
+    /// Start the named saved pipeline's engine.
+    Start { name: String },
+    /// Stop it: flush, confirm, checkpoint.
+    Stop { name: String },
+}
+
+/// Backend → UI.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Wizard {
+        ticket: Ticket,
+        reply: WizardReply,
+    },
+    /// The latest snapshot of a running (or just stopped) pipeline.
+    Snapshot {
+        name: String,
+        snapshot: Box<Snapshot>,
+    },
+    /// One engine event (plots, notifications, the errors panel).
+    Event {
+        name: String,
+        event: Event,
+    },
+    /// A request failed before it reached anything that could answer it.
+    Error {
+        context: String,
+        message: String,
+    },
+}
+
+/// How the UI sends requests. The backend wakes the UI (`egui::Context::request_repaint`) after
+/// each reply it queues.
+#[derive(Clone)]
+pub struct BackendLink {
+    pub requests: std::sync::mpsc::Sender<Request>,
+    next_ticket: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl BackendLink {
+    pub fn new(requests: std::sync::mpsc::Sender<Request>) -> BackendLink {
+        BackendLink {
+            requests,
+            next_ticket: Default::default(),
+        }
+    }
+
+    /// A fresh ticket for a request that expects a reply.
+    pub fn ticket(&self) -> Ticket {
+        self.next_ticket
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1
+    }
+
+    /// Sends; a closed backend (the app is shutting down) is not an error worth showing.
+    pub fn send(&self, request: Request) {
+        let _ = self.requests.send(request);
+    }
+
+    /// Sends a wizard request under a fresh ticket and returns the ticket.
+    pub fn wizard(&self, request: WizardRequest) -> Ticket {
+        let ticket = self.ticket();
+        self.send(Request::Wizard { ticket, request });
+        ticket
+    }
+}
