@@ -5,6 +5,7 @@
 //! answers to questions it no longer asks (the user edited a field and pressed Test again).
 
 use ks_core::snapshot::{Event, Snapshot};
+use ks_core::{PipelineConfig, Secret};
 
 pub use crate::wizard::protocol::{WizardReply, WizardRequest};
 
@@ -18,6 +19,14 @@ pub enum Request {
         ticket: Ticket,
         request: WizardRequest,
     },
+    /// Save a pipeline: its config file (never the password) and the password in the OS keyring
+    /// (kept in memory for this session when no keyring is reachable; the reply says so).
+    Save {
+        ticket: Ticket,
+        name: String,
+        config: Box<PipelineConfig>,
+        password: Option<Secret>,
+    },
     /// Start the named saved pipeline's engine.
     Start { name: String },
     /// Stop it: flush, confirm, checkpoint.
@@ -30,6 +39,12 @@ pub enum Reply {
     Wizard {
         ticket: Ticket,
         reply: WizardReply,
+    },
+    /// Answer to [`Request::Save`].
+    Saved {
+        ticket: Ticket,
+        name: String,
+        result: Result<SaveInfo, String>,
     },
     /// The latest snapshot of a running (or just stopped) pipeline.
     Snapshot {
@@ -46,6 +61,16 @@ pub enum Reply {
         context: String,
         message: String,
     },
+}
+
+/// Where a saved pipeline went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaveInfo {
+    /// The config file written.
+    pub path: std::path::PathBuf,
+    /// Set when the password could not go to the OS keyring (why, and that it is kept in memory
+    /// for this session only).
+    pub keyring_warning: Option<String>,
 }
 
 /// How the UI sends requests. The backend wakes the UI (`egui::Context::request_repaint`) after
