@@ -4,6 +4,9 @@
 pub mod check;
 pub mod config;
 pub mod domain;
+pub mod preview;
+pub mod sample;
+pub mod schema;
 pub mod secret;
 pub mod snapshot;
 
