@@ -6,6 +6,8 @@
 pub mod aws;
 pub mod cluster;
 pub mod network;
+pub mod preview;
+pub mod sample;
 pub mod stream_load;
 pub mod table;
 
