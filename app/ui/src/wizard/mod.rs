@@ -1,9 +1,31 @@
 //! The setup wizard: Cluster → AWS & network → Stream → Table → Review, one file per step.
+//!
+//! The frame (this file) draws the left-hand step list, the current step and the Back / Next /
+//! Continue anyway row; the steps edit one shared [`Draft`] (the form's values as typed) and ask
+//! the backend questions through [`BackendLink`]. Replies come back through [`Wizard::on_reply`].
+//!
+//! Persistence: [`Wizard::draft`] gives a serde-able [`WizardDraft`] (never the password) that the
+//! app stores; [`Wizard::from_draft`] resumes at the first incomplete step.
 
+pub mod aws;
+pub mod checks;
+pub mod cluster;
+pub mod fields;
 pub mod protocol;
+pub mod review;
+pub mod stream;
+pub mod table;
 
-use crate::protocol::{BackendLink, Ticket};
+use crate::protocol::{BackendLink, SaveInfo, Ticket};
+use ks_core::config::default_state_dir;
+use ks_core::{
+    InitialPosition, JdbcUrl, KeyError, LoadUrl, NetworkConfig, OnDataError, PipelineConfig,
+    Secret, SinkConfig, SourceConfig, SslMode,
+};
 use protocol::WizardReply;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 /// What the wizard tells the app shell when the user is done with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,15 +37,610 @@ pub enum WizardOutcome {
     Cancelled,
 }
 
-/// The wizard's state (placeholder until the wizard lands).
-#[derive(Default)]
-pub struct Wizard {}
+/// The five steps, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Step {
+    Cluster,
+    Aws,
+    Stream,
+    Table,
+    Review,
+}
 
-impl Wizard {
-    pub fn ui(&mut self, ui: &mut egui::Ui, _backend: &BackendLink) -> Option<WizardOutcome> {
-        ui.label("Wizard: not built yet");
-        None
+impl Step {
+    pub const ALL: [Step; 5] = [
+        Step::Cluster,
+        Step::Aws,
+        Step::Stream,
+        Step::Table,
+        Step::Review,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::Cluster => "Cluster",
+            Step::Aws => "AWS & network",
+            Step::Stream => "Stream",
+            Step::Table => "Table",
+            Step::Review => "Review",
+        }
     }
 
-    pub fn on_reply(&mut self, _ticket: Ticket, _reply: WizardReply) {}
+    pub fn index(self) -> usize {
+        Step::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+
+    pub fn next(self) -> Option<Step> {
+        Step::ALL.get(self.index() + 1).copied()
+    }
+
+    pub fn prev(self) -> Option<Step> {
+        self.index().checked_sub(1).map(|i| Step::ALL[i])
+    }
+}
+
+/// The form's values as the user typed them (strings, so a half-typed value survives a restart),
+/// shared by every step. [`Draft::build_config`] turns it into a [`PipelineConfig`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Draft {
+    /// Pipeline name (Review step).
+    pub name: String,
+
+    // ---- Cluster ----
+    /// true: the jdbc-url field; false: host + query port.
+    pub use_jdbc_url: bool,
+    pub host: String,
+    pub query_port: String,
+    pub jdbc_url: String,
+    /// One or more, `;`-separated.
+    pub load_url: String,
+    pub username: String,
+    /// `disabled` | `preferred` | `required` | `verify-ca` | `verify-identity`.
+    pub ssl_mode: String,
+    /// Never persisted, never in the config: it goes to the keyring with `Request::Save`.
+    #[serde(skip)]
+    pub password: Secret,
+
+    // ---- AWS & network ----
+    /// Empty: the default credential chain.
+    pub profile: String,
+    pub region: String,
+    /// Emulators and VPC endpoints (advanced).
+    pub endpoint_url: String,
+    /// Comma- or space-separated `sg-…` ids (empty: discovered from the cluster's addresses).
+    pub security_group_ids: String,
+    /// This machine's public address (empty: detected).
+    pub egress_ip: String,
+
+    // ---- Stream ----
+    pub stream: String,
+    pub initial_position: InitialPosition,
+    /// RFC 3339, for AT_TIMESTAMP.
+    pub initial_timestamp: String,
+
+    // ---- Table ----
+    pub database: String,
+    pub table: String,
+    /// Stream Load properties (`format`, `jsonpaths`, `columns`, …).
+    pub properties: BTreeMap<String, String>,
+    /// Records sampled by the Stream step (the Table step infers and previews from them).
+    /// Not persisted: they are the user's data, and fresh ones are one click away.
+    #[serde(skip)]
+    pub samples: Vec<ks_core::sample::SampledRecord>,
+
+    /// The TOML of the config this draft started from: keys the wizard has no field for
+    /// (buffer-flush, timeouts, state-dir, …) are kept from it.
+    pub base_toml: Option<String>,
+}
+
+impl Default for Draft {
+    fn default() -> Self {
+        Draft {
+            name: String::new(),
+            use_jdbc_url: false,
+            host: String::new(),
+            query_port: "9030".into(),
+            jdbc_url: String::new(),
+            load_url: String::new(),
+            username: String::new(),
+            ssl_mode: SslMode::default().as_str().into(),
+            password: Secret::default(),
+            profile: String::new(),
+            region: String::new(),
+            endpoint_url: String::new(),
+            security_group_ids: String::new(),
+            egress_ip: String::new(),
+            stream: String::new(),
+            initial_position: InitialPosition::Latest,
+            initial_timestamp: String::new(),
+            database: String::new(),
+            table: String::new(),
+            properties: BTreeMap::from([("format".to_string(), "json".to_string())]),
+            samples: Vec::new(),
+            base_toml: None,
+        }
+    }
+}
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+impl Draft {
+    /// A draft holding every value of `config` (the wizard edits an existing pipeline).
+    pub fn from_config(config: &PipelineConfig) -> Draft {
+        let sink = &config.sink;
+        let src = &config.source;
+        let (use_jdbc_url, host, query_port, jdbc_url) = match &sink.jdbc_url {
+            // A plain host:port is shown as host + port; anything more (failover hosts, params)
+            // keeps its URL text.
+            Some(j) if j.text == format!("jdbc:mysql://{}", j.authority()) => {
+                (false, j.host.clone(), j.port.to_string(), j.text.clone())
+            }
+            Some(j) => (true, j.host.clone(), j.port.to_string(), j.text.clone()),
+            None => (false, String::new(), "9030".into(), String::new()),
+        };
+        Draft {
+            name: config.name.clone(),
+            use_jdbc_url,
+            host,
+            query_port,
+            jdbc_url,
+            load_url: sink
+                .load_urls
+                .iter()
+                .map(|u| u.base.clone())
+                .collect::<Vec<_>>()
+                .join(";"),
+            username: sink.username.clone(),
+            ssl_mode: sink.ssl_mode.as_str().into(),
+            password: Secret::default(),
+            profile: src.profile.clone().unwrap_or_default(),
+            region: src.region.clone().unwrap_or_default(),
+            endpoint_url: src.endpoint_url.clone().unwrap_or_default(),
+            security_group_ids: config.network.security_group_ids.join(", "),
+            egress_ip: config.network.egress_ip.clone().unwrap_or_default(),
+            stream: src.stream_name.clone(),
+            initial_position: src.initial_position,
+            initial_timestamp: src
+                .initial_timestamp
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+                .unwrap_or_default(),
+            database: sink.database_name.clone(),
+            table: sink.table_name.clone(),
+            properties: sink.properties.clone(),
+            samples: Vec::new(),
+            base_toml: Some(config.to_toml_string()),
+        }
+    }
+
+    /// The jdbc-url from either the URL field or host + port. `Ok(None)`: nothing typed yet.
+    pub fn parse_jdbc_url(&self) -> Result<Option<JdbcUrl>, String> {
+        if self.use_jdbc_url {
+            if self.jdbc_url.trim().is_empty() {
+                return Ok(None);
+            }
+            return JdbcUrl::parse(&self.jdbc_url).map(Some);
+        }
+        let host = self.host.trim();
+        if host.is_empty() {
+            return Ok(None);
+        }
+        fields::parse_port(&self.query_port).map_err(|e| format!("query port: {e}"))?;
+        JdbcUrl::parse(&format!("jdbc:mysql://{host}:{}", self.query_port.trim())).map(Some)
+    }
+
+    /// The load-url(s), `;`-separated.
+    pub fn parse_load_urls(&self) -> Result<Vec<LoadUrl>, String> {
+        self.load_url
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(LoadUrl::parse)
+            .collect()
+    }
+
+    pub fn parse_ssl_mode(&self) -> SslMode {
+        SslMode::parse(&self.ssl_mode).unwrap_or_default()
+    }
+
+    pub fn parse_security_group_ids(&self) -> Vec<String> {
+        self.security_group_ids
+            .split([',', ' ', ';', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The config as far as it is filled in, without validation (a step's checks need only its
+    /// own part). Unparsable values are left at their defaults; [`Draft::config`] reports them.
+    pub fn build_config(&self) -> PipelineConfig {
+        let mut config = self
+            .base_toml
+            .as_deref()
+            .and_then(|t| PipelineConfig::from_toml_str(t, Path::new("draft.toml")).ok())
+            .unwrap_or_else(|| PipelineConfig {
+                name: String::new(),
+                state_dir: PathBuf::new(),
+                source: SourceConfig::default(),
+                sink: SinkConfig::default(),
+                network: NetworkConfig::default(),
+                on_data_error: OnDataError::default(),
+            });
+        let name = self.name.trim().to_string();
+        let keep_state_dir = config.name == name && !config.state_dir.as_os_str().is_empty();
+        if !keep_state_dir {
+            let for_dir = if name.is_empty() { "draft" } else { &name };
+            config.state_dir = default_state_dir(for_dir).unwrap_or_default();
+        }
+        config.name = name;
+
+        let sink = &mut config.sink;
+        sink.jdbc_url = self.parse_jdbc_url().ok().flatten();
+        sink.load_urls = self.parse_load_urls().unwrap_or_default();
+        sink.username = self.username.trim().to_string();
+        sink.ssl_mode = self.parse_ssl_mode();
+        sink.database_name = self.database.trim().to_string();
+        sink.table_name = self.table.trim().to_string();
+        sink.properties = self.properties.clone();
+
+        let src = &mut config.source;
+        let stream = self.stream.trim();
+        src.stream_name = stream.to_string();
+        src.stream_arn = None;
+        if let Some(name) = stream
+            .strip_prefix("arn:")
+            .and_then(|_| stream.rsplit_once("stream/"))
+        {
+            src.stream_arn = Some(stream.to_string());
+            src.stream_name = name.1.to_string();
+        }
+        src.region = opt(&self.region);
+        src.profile = opt(&self.profile);
+        src.endpoint_url = opt(&self.endpoint_url);
+        src.initial_position = self.initial_position;
+        src.initial_timestamp = match self.initial_position {
+            InitialPosition::AtTimestamp => {
+                chrono::DateTime::parse_from_rfc3339(self.initial_timestamp.trim())
+                    .ok()
+                    .map(|d| d.with_timezone(&chrono::Utc))
+            }
+            _ => None,
+        };
+
+        config.network.security_group_ids = self.parse_security_group_ids();
+        config.network.egress_ip = opt(&self.egress_ip);
+        config
+    }
+
+    /// The whole config, validated: every problem with its key path (`sink.load-url: …`),
+    /// including values that did not parse.
+    pub fn config(&self) -> Result<PipelineConfig, Vec<KeyError>> {
+        let config = self.build_config();
+        let mut errors = Vec::new();
+        if let Err(e) = self.parse_jdbc_url() {
+            errors.push(KeyError::new("sink.jdbc-url", e));
+        }
+        if let Err(e) = self.parse_load_urls() {
+            errors.push(KeyError::new("sink.load-url", e));
+        }
+        if self.initial_position == InitialPosition::AtTimestamp
+            && config.source.initial_timestamp.is_none()
+        {
+            errors.push(KeyError::new(
+                "source.initial-timestamp",
+                format!(
+                    "expected an RFC 3339 timestamp such as \"2026-11-25T00:00:00Z\", got {:?}",
+                    self.initial_timestamp
+                ),
+            ));
+        }
+        if let Err(more) = config.validate() {
+            for e in more {
+                if !errors.iter().any(|x| x.key == e.key) {
+                    errors.push(e);
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The password to send with a request (None when none was typed).
+    pub fn password_opt(&self) -> Option<Secret> {
+        (!self.password.is_empty()).then(|| self.password.clone())
+    }
+}
+
+/// What the app persists so the wizard resumes after a restart. Never holds the password.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WizardDraft {
+    pub draft: Draft,
+    /// Steps the user got past, each with the fingerprint of its fields at that moment: a step
+    /// stays complete while its fields are unchanged.
+    pub completed: BTreeMap<Step, u64>,
+}
+
+/// Whether Next may be pressed on a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gate {
+    /// Required values valid and checks passed.
+    Ready,
+    /// Checks passed with warnings: "Continue anyway" is offered.
+    Warnings,
+    /// Why not (shown beside the disabled Next).
+    Blocked(String),
+}
+
+/// The setup wizard.
+pub struct Wizard {
+    draft: Draft,
+    step: Step,
+    completed: BTreeMap<Step, u64>,
+    cluster: cluster::ClusterStep,
+    aws: aws::AwsStep,
+    stream: stream::StreamStep,
+    table: table::TableStep,
+    review: review::ReviewStep,
+}
+
+impl Default for Wizard {
+    fn default() -> Self {
+        Wizard::new()
+    }
+}
+
+impl Wizard {
+    /// An empty wizard at the Cluster step.
+    pub fn new() -> Wizard {
+        Wizard::from_parts(Draft::default(), BTreeMap::new())
+    }
+
+    /// The wizard over an existing (or imported, or demo) pipeline's config.
+    pub fn prefilled(name: String, config: PipelineConfig, password: Option<Secret>) -> Wizard {
+        let mut draft = Draft::from_config(&config);
+        draft.name = name;
+        draft.password = password.unwrap_or_default();
+        Wizard::from_parts(draft, BTreeMap::new())
+    }
+
+    /// Resumes a persisted draft at its first incomplete step.
+    pub fn from_draft(saved: WizardDraft) -> Wizard {
+        Wizard::from_parts(saved.draft, saved.completed)
+    }
+
+    fn from_parts(draft: Draft, completed: BTreeMap<Step, u64>) -> Wizard {
+        let mut w = Wizard {
+            draft,
+            step: Step::Cluster,
+            completed,
+            cluster: cluster::ClusterStep::default(),
+            aws: aws::AwsStep::default(),
+            stream: stream::StreamStep::default(),
+            table: table::TableStep::default(),
+            review: review::ReviewStep::default(),
+        };
+        w.step = Step::ALL
+            .into_iter()
+            .find(|s| !w.is_complete(*s))
+            .unwrap_or(Step::Review);
+        w
+    }
+
+    /// What to persist (no password).
+    pub fn draft(&self) -> WizardDraft {
+        WizardDraft {
+            draft: self.draft.clone(),
+            completed: self.completed.clone(),
+        }
+    }
+
+    /// The values as typed (tests and the app shell read them).
+    pub fn values(&self) -> &Draft {
+        &self.draft
+    }
+
+    pub fn values_mut(&mut self) -> &mut Draft {
+        &mut self.draft
+    }
+
+    pub fn step(&self) -> Step {
+        self.step
+    }
+
+    pub fn go_to(&mut self, step: Step) {
+        self.step = step;
+    }
+
+    fn fingerprint(&self, step: Step) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let d = &self.draft;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        match step {
+            Step::Cluster => (
+                d.use_jdbc_url,
+                &d.host,
+                &d.query_port,
+                &d.jdbc_url,
+                &d.load_url,
+                &d.username,
+                &d.ssl_mode,
+            )
+                .hash(&mut h),
+            Step::Aws => (
+                &d.profile,
+                &d.region,
+                &d.endpoint_url,
+                &d.security_group_ids,
+                &d.egress_ip,
+            )
+                .hash(&mut h),
+            Step::Stream => {
+                (&d.stream, d.initial_position as u8, &d.initial_timestamp).hash(&mut h)
+            }
+            Step::Table => (&d.database, &d.table, &d.properties).hash(&mut h),
+            Step::Review => d.name.hash(&mut h),
+        }
+        h.finish()
+    }
+
+    /// True when the step was passed and its fields did not change since.
+    fn is_complete(&self, step: Step) -> bool {
+        self.completed.get(&step) == Some(&self.fingerprint(step))
+    }
+
+    fn gate(&self, step: Step) -> Gate {
+        let live = match step {
+            Step::Cluster => self.cluster.gate(&self.draft),
+            Step::Aws => self.aws.gate(&self.draft),
+            Step::Stream => self.stream.gate(&self.draft),
+            Step::Table => self.table.gate(&self.draft),
+            Step::Review => Gate::Blocked(String::new()),
+        };
+        match live {
+            Gate::Blocked(_) if self.is_complete(step) => Gate::Ready,
+            other => other,
+        }
+    }
+
+    fn mark_complete(&mut self, step: Step) {
+        let fp = self.fingerprint(step);
+        self.completed.insert(step, fp);
+    }
+
+    /// Draws the wizard. Returns an outcome when the user is done (saved, started, cancelled).
+    pub fn ui(&mut self, ui: &mut egui::Ui, backend: &BackendLink) -> Option<WizardOutcome> {
+        let mut outcome = None;
+        egui::Panel::left("wizard_steps")
+            .resizable(false)
+            .exact_size(170.0)
+            .show(ui, |ui| self.step_list(ui));
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    ui.heading(format!("{}. {}", self.step.index() + 1, self.step.title()));
+                    ui.add_space(6.0);
+                    match self.step {
+                        Step::Cluster => self.cluster.ui(ui, &mut self.draft, backend),
+                        Step::Aws => self.aws.ui(ui, &mut self.draft, backend),
+                        Step::Stream => self.stream.ui(ui, &mut self.draft, backend),
+                        Step::Table => self.table.ui(ui, &mut self.draft, backend),
+                        Step::Review => {
+                            let pending: Vec<Step> = Step::ALL[..4]
+                                .iter()
+                                .copied()
+                                .filter(|s| !self.is_complete(*s))
+                                .collect();
+                            match self.review.ui(ui, &mut self.draft, &pending, backend) {
+                                Some(review::ReviewAction::Edit(step)) => self.step = step,
+                                Some(review::ReviewAction::Done(o)) => outcome = Some(o),
+                                None => {}
+                            }
+                        }
+                    }
+                    ui.add_space(10.0);
+                    ui.separator();
+                    if let Some(o) = self.nav_row(ui) {
+                        outcome = Some(o);
+                    }
+                });
+        });
+        outcome
+    }
+
+    fn step_list(&mut self, ui: &mut egui::Ui) {
+        ui.add_space(8.0);
+        ui.strong("New pipeline");
+        ui.add_space(8.0);
+        for step in Step::ALL {
+            let done = self.is_complete(step);
+            let mark = if done { checks::MARK_PASS } else { " " };
+            let text = format!("{} {}  {}", step.index() + 1, step.title(), mark);
+            let mut rich = egui::RichText::new(text);
+            if done {
+                rich = rich.color(checks::pass_color(ui));
+            }
+            // A step can be opened when every step before it is complete (or it was visited).
+            let reachable = Step::ALL[..step.index()]
+                .iter()
+                .all(|s| self.is_complete(*s))
+                || step <= self.step;
+            let resp = ui.add_enabled(reachable, egui::Button::selectable(self.step == step, rich));
+            if resp.clicked() {
+                self.step = step;
+            }
+        }
+    }
+
+    fn nav_row(&mut self, ui: &mut egui::Ui) -> Option<WizardOutcome> {
+        let gate = self.gate(self.step);
+        let mut outcome = None;
+        ui.horizontal(|ui| {
+            if ui.button("Cancel").clicked() {
+                outcome = Some(WizardOutcome::Cancelled);
+            }
+            if let Some(prev) = self.step.prev()
+                && ui.button("Back").clicked()
+            {
+                self.step = prev;
+            }
+            let Some(next) = self.step.next() else {
+                return;
+            };
+            let ready = gate == Gate::Ready;
+            if ui.add_enabled(ready, egui::Button::new("Next")).clicked() {
+                self.mark_complete(self.step);
+                self.step = next;
+            }
+            match &gate {
+                Gate::Warnings => {
+                    if ui.button("Continue anyway").clicked() {
+                        self.mark_complete(self.step);
+                        self.step = next;
+                    }
+                    ui.label(
+                        egui::RichText::new("Some checks warn: read them before you continue")
+                            .color(checks::warn_color(ui)),
+                    );
+                }
+                Gate::Blocked(why) if !why.is_empty() => {
+                    ui.label(egui::RichText::new(why).weak());
+                }
+                _ => {}
+            }
+        });
+        outcome
+    }
+
+    /// A reply to one of the wizard's requests.
+    pub fn on_reply(&mut self, ticket: Ticket, reply: WizardReply) {
+        if self.cluster.on_reply(ticket, &reply, &mut self.draft)
+            || self.aws.on_reply(ticket, &reply, &mut self.draft)
+            || self.stream.on_reply(ticket, &reply, &mut self.draft)
+        {
+            return;
+        }
+        self.table.on_reply(ticket, &reply, &mut self.draft);
+    }
+
+    /// The answer to the Review step's `Request::Save`.
+    pub fn on_saved(&mut self, ticket: Ticket, result: &Result<SaveInfo, String>) {
+        self.review.on_saved(ticket, result);
+    }
+
+    /// Outcome to report once a save the user asked for has landed (Review → Start).
+    pub fn completed_steps(&self) -> BTreeSet<Step> {
+        Step::ALL
+            .into_iter()
+            .filter(|s| self.is_complete(*s))
+            .collect()
+    }
 }
