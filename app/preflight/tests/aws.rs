@@ -1,0 +1,375 @@
+//! The AWS group against real components: moto_server for STS (and, for the AccessDenied case, for
+//! IAM-enforced Kinesis), in-process ferrokinesis for the stream checks.
+
+use aws_sdk_kinesis::config::Credentials;
+use ks_core::PipelineConfig;
+use ks_core::check::{CheckGroup, CheckReport, CheckStatus};
+use ks_kinesis::testing::{EmbeddedKinesis, create_stream, test_credentials};
+use ks_preflight::aws::{self, AwsError};
+use ks_preflight::{AwsOverrides, PreflightContext};
+use ks_tests::emulators::Emulator;
+use std::path::Path;
+use std::time::Duration;
+
+fn config(stream: &str, kinesis_endpoint: &str, reader: &str) -> PipelineConfig {
+    let toml = format!(
+        r#"
+name = "stock"
+[source]
+stream = "{stream}"
+region = "us-east-1"
+endpoint-url = "{kinesis_endpoint}"
+reader = "{reader}"
+[sink]
+jdbc-url = "jdbc:mysql://127.0.0.1:9030"
+load-url = "http://127.0.0.1:8030"
+username = "admin"
+database-name = "example_db"
+table-name = "stock"
+"#
+    );
+    PipelineConfig::from_toml_str(&toml, Path::new("test.toml")).expect("a valid test config")
+}
+
+fn context(config: PipelineConfig, credentials: Credentials, moto: &Emulator) -> PreflightContext {
+    let mut ctx = PreflightContext::new(config, None);
+    ctx.aws = AwsOverrides {
+        credentials: Some(credentials),
+        sts_endpoint_url: Some(moto.endpoint.clone()),
+        ec2_endpoint_url: Some(moto.endpoint.clone()),
+    };
+    ctx.timeout = Duration::from_secs(10);
+    ctx
+}
+
+async fn run_aws(ctx: &PreflightContext) -> CheckReport {
+    let mut seen = Vec::new();
+    let report = ks_preflight::run(ctx, &[CheckGroup::Aws], &mut |r| seen.push(r.id.clone())).await;
+    assert_eq!(
+        seen,
+        ["aws.credentials", "aws.stream", "aws.read-permission"],
+        "every check reported once, in order"
+    );
+    report
+}
+
+fn check<'a>(report: &'a CheckReport, id: &str) -> &'a ks_core::check::CheckResult {
+    report
+        .get(id)
+        .unwrap_or_else(|| panic!("no {id} in {report:#?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identity_and_stream_pass() {
+    let moto = Emulator::moto();
+    let (url, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
+        .await
+        .unwrap();
+    create_stream(&kinesis.client().await, "stock", 2)
+        .await
+        .unwrap();
+    let ctx = context(config("stock", &url, "polling"), test_credentials(), &moto);
+
+    let report = run_aws(&ctx).await;
+    let creds = check(&report, "aws.credentials");
+    assert_eq!(creds.status, CheckStatus::Pass, "{creds:#?}");
+    assert!(
+        creds
+            .detail
+            .contains("static credentials (ks-kinesis-testing)"),
+        "{creds:#?}"
+    );
+    assert!(creds.detail.contains("account: 123456789012"), "{creds:#?}");
+    assert!(creds.detail.contains("principal: arn:aws:"), "{creds:#?}");
+    let stream = check(&report, "aws.stream");
+    assert_eq!(stream.status, CheckStatus::Pass, "{stream:#?}");
+    for part in [
+        "status: ACTIVE",
+        "open shards: 2",
+        "retention: 24 hours",
+        "mode: PROVISIONED",
+        "arn: arn:aws:kinesis:us-east-1:",
+        ":stream/stock",
+    ] {
+        assert!(stream.detail.contains(part), "{part} in {stream:#?}");
+    }
+    let read = check(&report, "aws.read-permission");
+    assert_eq!(read.status, CheckStatus::Pass, "{read:#?}");
+    assert!(read.detail.contains("kinesis:GetRecords: ok"), "{read:#?}");
+    assert!(report.passed());
+
+    // The wizard's helpers on the same set-up.
+    let id = aws::who_am_i(&ctx).await.unwrap();
+    assert_eq!(id.account, "123456789012");
+    assert!(id.arn.starts_with("arn:aws:"), "{id:?}");
+    assert_eq!(
+        id.credential_source,
+        "static credentials (ks-kinesis-testing)"
+    );
+    create_stream(&kinesis.client().await, "orders", 1)
+        .await
+        .unwrap();
+    let mut streams = aws::list_streams(&ctx).await.unwrap();
+    streams.sort_by(|a, b| a.name.cmp(&b.name));
+    assert_eq!(streams.len(), 2, "{streams:?}");
+    assert_eq!(streams[0].name, "orders");
+    assert_eq!(streams[0].shards, 1);
+    assert_eq!(streams[1].name, "stock");
+    assert_eq!(streams[1].shards, 2);
+    assert_eq!(streams[1].status, "ACTIVE");
+    assert_eq!(streams[1].retention_hours, 24);
+    assert!(streams[1].arn.ends_with(":stream/stock"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_stream_names_the_streams_that_exist() {
+    let moto = Emulator::moto();
+    let (url, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
+        .await
+        .unwrap();
+    let client = kinesis.client().await;
+    create_stream(&client, "orders", 1).await.unwrap();
+    create_stream(&client, "stock", 1).await.unwrap();
+    let ctx = context(config("stocks", &url, "polling"), test_credentials(), &moto);
+
+    let report = run_aws(&ctx).await;
+    assert_eq!(check(&report, "aws.credentials").status, CheckStatus::Pass);
+    let stream = check(&report, "aws.stream");
+    assert_eq!(stream.status, CheckStatus::Fail, "{stream:#?}");
+    let remediation = stream.remediation.as_deref().unwrap();
+    assert!(
+        remediation.contains("Stream \"stocks\" does not exist in region us-east-1"),
+        "{remediation}"
+    );
+    assert!(remediation.contains("orders, stock"), "{remediation}");
+    assert!(remediation.contains("fix `source.stream`"), "{remediation}");
+    let read = check(&report, "aws.read-permission");
+    assert_eq!(read.status, CheckStatus::Skipped);
+    assert!(read.detail.contains("aws.stream"), "{read:#?}");
+    assert!(!report.passed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_sts_fails_with_the_endpoint() {
+    // A port nothing listens on: the error names the endpoint and the remediation the network.
+    let dead = format!("http://127.0.0.1:{}", ks_tests::emulators::free_port());
+    let (url, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
+        .await
+        .unwrap();
+    create_stream(&kinesis.client().await, "stock", 1)
+        .await
+        .unwrap();
+    let mut ctx = PreflightContext::new(config("stock", &url, "polling"), None);
+    ctx.aws.credentials = Some(test_credentials());
+    ctx.aws.sts_endpoint_url = Some(dead.clone());
+    let report = run_aws(&ctx).await;
+    let creds = check(&report, "aws.credentials");
+    assert_eq!(creds.status, CheckStatus::Fail, "{creds:#?}");
+    assert!(creds.detail.contains(&dead), "{creds:#?}");
+    assert!(
+        creds
+            .remediation
+            .as_deref()
+            .unwrap()
+            .contains("STS could not be reached"),
+        "{creds:#?}"
+    );
+    // The stream checks still run: Kinesis itself answers.
+    assert_eq!(check(&report, "aws.stream").status, CheckStatus::Pass);
+    let err = aws::who_am_i(&ctx).await.unwrap_err();
+    assert!(matches!(err, AwsError::Unreachable { .. }), "{err:?}");
+}
+
+/// POSTs one IAM Query-API action to moto (before IAM enforcement is switched on, moto does not
+/// check the signature, only reads the service from the credential scope).
+async fn iam(moto: &Emulator, params: &[(&str, &str)]) -> String {
+    let mut form: Vec<(&str, &str)> = vec![("Version", "2010-05-08")];
+    form.extend_from_slice(params);
+    let resp = reqwest::Client::new()
+        .post(&moto.endpoint)
+        .header(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/iam/aws4_request, \
+             SignedHeaders=host, Signature=0",
+        )
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(
+            form.iter()
+                .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+                .collect::<Vec<_>>()
+                .join("&"),
+        )
+        .send()
+        .await
+        .expect("moto answers");
+    let status = resp.status();
+    let body = resp.text().await.unwrap();
+    assert!(status.is_success(), "IAM {params:?}: {status} {body}");
+    body
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn xml_value(body: &str, tag: &str) -> String {
+    let open = format!("<{tag}>");
+    let start = body
+        .find(&open)
+        .unwrap_or_else(|| panic!("no {tag} in {body}"))
+        + open.len();
+    let end = body[start..].find("</").unwrap() + start;
+    body[start..end].to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_denied_prints_the_policy_statement_with_the_real_arn() {
+    // moto enforces IAM once /moto-api/reset-auth is told to: a user whose policy lacks
+    // kinesis:GetRecords is refused GetRecords by moto's Kinesis.
+    let moto = Emulator::moto();
+    let kinesis =
+        aws_sdk_kinesis::Client::new(&ks_kinesis::testing::sdk_config(&moto.endpoint).await);
+    create_stream(&kinesis, "stock", 1).await.unwrap();
+    let arn = kinesis
+        .describe_stream_summary()
+        .stream_name("stock")
+        .send()
+        .await
+        .unwrap()
+        .stream_description_summary
+        .unwrap()
+        .stream_arn;
+    iam(&moto, &[("Action", "CreateUser"), ("UserName", "reader")]).await;
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Action": [
+                "kinesis:DescribeStreamSummary",
+                "kinesis:ListShards",
+                "kinesis:GetShardIterator",
+                "kinesis:ListStreams"
+            ],
+            "Resource": "*"
+        }]
+    })
+    .to_string();
+    iam(
+        &moto,
+        &[
+            ("Action", "PutUserPolicy"),
+            ("UserName", "reader"),
+            ("PolicyName", "almost-read"),
+            ("PolicyDocument", &policy),
+        ],
+    )
+    .await;
+    let key = iam(
+        &moto,
+        &[("Action", "CreateAccessKey"), ("UserName", "reader")],
+    )
+    .await;
+    let creds = Credentials::new(
+        xml_value(&key, "AccessKeyId"),
+        xml_value(&key, "SecretAccessKey"),
+        None,
+        None,
+        "moto-iam-user",
+    );
+    let resp = reqwest::Client::new()
+        .post(format!("{}/moto-api/reset-auth", moto.endpoint))
+        .body("0")
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success());
+
+    let ctx = context(config("stock", &moto.endpoint, "polling"), creds, &moto);
+    let report = run_aws(&ctx).await;
+    let id = check(&report, "aws.credentials");
+    assert_eq!(id.status, CheckStatus::Pass, "{id:#?}");
+    assert!(
+        id.detail
+            .contains("principal: arn:aws:iam::123456789012:user/reader"),
+        "{id:#?}"
+    );
+    assert_eq!(check(&report, "aws.stream").status, CheckStatus::Pass);
+    let read = check(&report, "aws.read-permission");
+    assert_eq!(read.status, CheckStatus::Fail, "{read:#?}");
+    assert!(
+        read.detail.contains("kinesis:GetShardIterator: ok"),
+        "{read:#?}"
+    );
+    assert!(
+        read.detail.contains("kinesis:GetRecords was refused"),
+        "{read:#?}"
+    );
+    let remediation = read.remediation.as_deref().unwrap();
+    let expected = aws::read_policy_statement(&arn, false);
+    assert!(remediation.contains(&expected), "{remediation}");
+    assert!(
+        remediation.contains(&format!("\"Resource\": \"{arn}\"")),
+        "{remediation}"
+    );
+    assert!(
+        remediation.contains("\"kinesis:GetRecords\""),
+        "{remediation}"
+    );
+    // The statement in the remediation is valid JSON on its own.
+    let json_start = remediation.find('{').unwrap();
+    let v: serde_json::Value = serde_json::from_str(&remediation[json_start..]).unwrap();
+    assert_eq!(v["Sid"], "ReadInputStream");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn efo_reader_asks_for_the_consumer_actions() {
+    let moto = Emulator::moto();
+    let kinesis =
+        aws_sdk_kinesis::Client::new(&ks_kinesis::testing::sdk_config(&moto.endpoint).await);
+    create_stream(&kinesis, "stock", 1).await.unwrap();
+    iam(&moto, &[("Action", "CreateUser"), ("UserName", "nobody")]).await;
+    let key = iam(
+        &moto,
+        &[("Action", "CreateAccessKey"), ("UserName", "nobody")],
+    )
+    .await;
+    let creds = Credentials::new(
+        xml_value(&key, "AccessKeyId"),
+        xml_value(&key, "SecretAccessKey"),
+        None,
+        None,
+        "moto-iam-user",
+    );
+    reqwest::Client::new()
+        .post(format!("{}/moto-api/reset-auth", moto.endpoint))
+        .body("0")
+        .send()
+        .await
+        .unwrap();
+    // No policy at all: DescribeStreamSummary is refused, so aws.stream carries the statement
+    // (the ARN built from the account STS reported).
+    let ctx = context(config("stock", &moto.endpoint, "efo"), creds, &moto);
+    let report = run_aws(&ctx).await;
+    let stream = check(&report, "aws.stream");
+    assert_eq!(stream.status, CheckStatus::Fail, "{stream:#?}");
+    let remediation = stream.remediation.as_deref().unwrap();
+    assert!(
+        remediation.contains("arn:aws:kinesis:us-east-1:123456789012:stream/stock/consumer/*"),
+        "{remediation}"
+    );
+    assert!(
+        remediation.contains("kinesis:SubscribeToShard"),
+        "{remediation}"
+    );
+    assert_eq!(
+        check(&report, "aws.read-permission").status,
+        CheckStatus::Skipped
+    );
+}
