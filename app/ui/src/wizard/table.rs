@@ -1,0 +1,573 @@
+//! Step 4, Table: pick an existing database/table, or create one from the Stream step's
+//! samples (an editable column grid with the DDL preview updating on every edit, then Create);
+//! the mapping preview for whichever table is chosen, with the proposed conversion fixes one
+//! click away; fields the table lacks (schema drift) with their ALTER TABLE, applied after a
+//! confirmation. Writes the draft's database, table and properties (format, jsonpaths,
+//! columns).
+//!
+//! Labels the tests drive: "Create from samples", "Use an existing table", "Database", "Table",
+//! the grid's "Column N name/type/nullable/key", "Add column", "Infer from samples",
+//! "Create table", "Refresh preview", "Apply fix for <column>", "Apply ALTER TABLE for <field>",
+//! "Run it", "Cancel".
+
+#[path = "table_grid.rs"]
+pub mod table_grid;
+
+use super::protocol::{PreviewAnswer, WizardReply, WizardRequest};
+use super::{Draft, Gate};
+use crate::protocol::{BackendLink, Ticket};
+use ks_core::schema::{self, ColumnSpec, TableSpec};
+
+/// `(database, its tables)` as the cluster lists them.
+type TableList = Vec<(String, Vec<String>)>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableMode {
+    CreateFromSamples,
+    Existing,
+}
+
+/// The table the step settled on and its columns as the cluster has them.
+#[derive(Debug, Clone, PartialEq)]
+struct Chosen {
+    database: String,
+    table: String,
+    columns: Vec<ColumnSpec>,
+}
+
+#[derive(Default)]
+pub struct TableStep {
+    mode: Option<TableMode>,
+    tables: Option<Result<TableList, String>>,
+    tables_ticket: Option<Ticket>,
+    describe_ticket: Option<Ticket>,
+    describe_error: Option<String>,
+    chosen: Option<Chosen>,
+    /// The Create grid.
+    grid: Vec<ColumnSpec>,
+    /// Samples the grid was inferred from (their count; 0: not inferred yet).
+    grid_samples: usize,
+    create_ticket: Option<Ticket>,
+    create_result: Option<Result<Vec<String>, String>>,
+    preview_ticket: Option<Ticket>,
+    preview: Option<Result<PreviewAnswer, String>>,
+    /// What the shown (or pending) preview was computed for.
+    preview_key: Option<u64>,
+    /// A statement waiting for the user's confirmation.
+    confirm_sql: Option<String>,
+    sql_ticket: Option<Ticket>,
+    sql_result: Option<Result<String, String>>,
+    need_describe: bool,
+}
+
+fn sample_values(draft: &Draft) -> Vec<serde_json::Value> {
+    draft.samples.iter().filter_map(|r| r.json()).collect()
+}
+
+/// The draft's properties for a table with `columns`: JSON with jsonpaths in column order; a
+/// `columns` mapping from an earlier table no longer applies.
+pub fn properties_for(draft: &mut Draft, columns: &[ColumnSpec]) {
+    draft.properties.insert("format".into(), "json".into());
+    draft
+        .properties
+        .insert("jsonpaths".into(), schema::jsonpaths(columns));
+    draft.properties.remove("columns");
+}
+
+/// Sample fields the table has no column for, each with the ALTER TABLE that adds it.
+pub fn drift(
+    draft: &Draft,
+    database: &str,
+    table: &str,
+    columns: &[ColumnSpec],
+) -> Vec<(String, String)> {
+    let values = sample_values(draft);
+    if values.is_empty() {
+        return Vec::new();
+    }
+    schema::infer(&values)
+        .into_iter()
+        .filter(|c| {
+            !columns.iter().any(|t| {
+                t.name.eq_ignore_ascii_case(&c.name) || t.name.eq_ignore_ascii_case(c.field())
+            })
+        })
+        .map(|c| {
+            (
+                c.field().to_string(),
+                schema::add_column_ddl(database, table, &c),
+            )
+        })
+        .collect()
+}
+
+impl TableStep {
+    pub fn ui(&mut self, ui: &mut egui::Ui, draft: &mut Draft, backend: &BackendLink) {
+        let mode = *self.mode.get_or_insert(
+            if draft.samples.is_empty() && !draft.table.trim().is_empty() {
+                TableMode::Existing
+            } else {
+                TableMode::CreateFromSamples
+            },
+        );
+        if self.need_describe && self.describe_ticket.is_none() {
+            self.need_describe = false;
+            self.describe(draft, backend);
+        }
+        let mut new_mode = mode;
+        ui.horizontal(|ui| {
+            ui.radio_value(
+                &mut new_mode,
+                TableMode::CreateFromSamples,
+                "Create from samples",
+            );
+            ui.radio_value(&mut new_mode, TableMode::Existing, "Use an existing table");
+        });
+        if new_mode != mode {
+            self.mode = Some(new_mode);
+        }
+        ui.add_space(6.0);
+        match new_mode {
+            TableMode::Existing => self.existing_ui(ui, draft, backend),
+            TableMode::CreateFromSamples => self.create_ui(ui, draft, backend),
+        }
+
+        // Whichever way the table was chosen: drift, then the mapping preview.
+        let chosen = self.chosen_for(draft).cloned();
+        if let Some(chosen) = chosen {
+            ui.add_space(8.0);
+            ui.separator();
+            self.drift_ui(ui, draft, backend, &chosen);
+            self.preview_ui(ui, draft, backend, &chosen);
+        }
+    }
+
+    /// The chosen table, if it is still the one the draft names.
+    fn chosen_for(&self, draft: &Draft) -> Option<&Chosen> {
+        self.chosen
+            .as_ref()
+            .filter(|c| c.database == draft.database.trim() && c.table == draft.table.trim())
+    }
+
+    fn existing_ui(&mut self, ui: &mut egui::Ui, draft: &mut Draft, backend: &BackendLink) {
+        if self.tables.is_none() && self.tables_ticket.is_none() {
+            self.tables_ticket = Some(backend.wizard(WizardRequest::ListTables {
+                config: Box::new(draft.build_config()),
+                password: draft.password_opt(),
+            }));
+        }
+        ui.horizontal(|ui| {
+            if ui.button("Refresh tables").clicked() && self.tables_ticket.is_none() {
+                self.tables_ticket = Some(backend.wizard(WizardRequest::ListTables {
+                    config: Box::new(draft.build_config()),
+                    password: draft.password_opt(),
+                }));
+            }
+            if self.tables_ticket.is_some() {
+                ui.spinner();
+            }
+        });
+        let mut describe = false;
+        match &self.tables {
+            None => {
+                ui.label(egui::RichText::new("Asking the cluster for its tables…").weak());
+            }
+            Some(Err(e)) => {
+                super::fields::copyable(ui, &format!("Cannot list tables: {e}"), "Copy")
+            }
+            Some(Ok(dbs)) => {
+                let before = (draft.database.clone(), draft.table.clone());
+                egui::ComboBox::from_label("Database")
+                    .selected_text(draft.database.as_str())
+                    .show_ui(ui, |ui| {
+                        for (db, _) in dbs {
+                            ui.selectable_value(&mut draft.database, db.clone(), db);
+                        }
+                    });
+                let tables: Vec<String> = dbs
+                    .iter()
+                    .find(|(db, _)| *db == draft.database)
+                    .map(|(_, t)| t.clone())
+                    .unwrap_or_default();
+                if before.0 != draft.database && !tables.contains(&draft.table) {
+                    draft.table.clear();
+                }
+                egui::ComboBox::from_label("Table")
+                    .selected_text(draft.table.as_str())
+                    .show_ui(ui, |ui| {
+                        for t in &tables {
+                            ui.selectable_value(&mut draft.table, t.clone(), t);
+                        }
+                    });
+                if tables.is_empty() && !draft.database.is_empty() {
+                    ui.label(egui::RichText::new("This database has no tables.").weak());
+                }
+                describe = before != (draft.database.clone(), draft.table.clone())
+                    || (self.chosen_for(draft).is_none()
+                        && self.describe_ticket.is_none()
+                        && self.describe_error.is_none());
+            }
+        }
+        if describe && !draft.database.trim().is_empty() && !draft.table.trim().is_empty() {
+            self.describe(draft, backend);
+        }
+        if let Some(e) = &self.describe_error {
+            super::fields::copyable(ui, e, "Copy");
+        }
+        if let Some(c) = self.chosen_for(draft) {
+            ui.label(format!(
+                "{}.{} has {} columns:",
+                c.database,
+                c.table,
+                c.columns.len()
+            ));
+            egui::Grid::new("described_columns")
+                .striped(true)
+                .num_columns(4)
+                .show(ui, |ui| {
+                    for h in ["Column", "Type", "Nullable", "Key"] {
+                        ui.strong(h);
+                    }
+                    ui.end_row();
+                    for col in &c.columns {
+                        ui.label(&col.name);
+                        ui.label(&col.sql_type);
+                        ui.label(if col.nullable { "yes" } else { "no" });
+                        ui.label(if col.key { "key" } else { "" });
+                        ui.end_row();
+                    }
+                });
+        }
+    }
+
+    fn describe(&mut self, draft: &Draft, backend: &BackendLink) {
+        self.describe_error = None;
+        self.describe_ticket = Some(backend.wizard(WizardRequest::DescribeTable {
+            config: Box::new(draft.build_config()),
+            password: draft.password_opt(),
+            database: draft.database.trim().to_string(),
+            table: draft.table.trim().to_string(),
+        }));
+    }
+
+    fn create_ui(&mut self, ui: &mut egui::Ui, draft: &mut Draft, backend: &BackendLink) {
+        // The grid starts from the samples (again when new samples arrive and it was not edited).
+        if self.grid_samples != draft.samples.len() && !draft.samples.is_empty() {
+            let inferred = schema::infer(&sample_values(draft));
+            if self.grid.is_empty() || self.grid_samples > 0 {
+                self.grid = inferred;
+            }
+            self.grid_samples = draft.samples.len();
+        }
+        if draft.samples.is_empty() {
+            ui.label(
+                egui::RichText::new(
+                    "No samples yet: go Back to the Stream step and press Sample, or add columns by hand.",
+                )
+                .weak(),
+            );
+        }
+        egui::Grid::new("create_names")
+            .num_columns(2)
+            .show(ui, |ui| {
+                let l = ui.label("Database");
+                ui.add(egui::TextEdit::singleline(&mut draft.database).desired_width(240.0))
+                    .labelled_by(l.id);
+                ui.end_row();
+                let l = ui.label("Table");
+                ui.add(egui::TextEdit::singleline(&mut draft.table).desired_width(240.0))
+                    .labelled_by(l.id);
+                ui.end_row();
+            });
+        ui.add_space(4.0);
+        table_grid::column_grid(ui, &mut self.grid);
+        if !draft.samples.is_empty() && ui.button("Infer from samples").clicked() {
+            self.grid = schema::infer(&sample_values(draft));
+        }
+
+        let spec = TableSpec {
+            database: draft.database.trim().to_string(),
+            table: draft.table.trim().to_string(),
+            columns: self.grid.clone(),
+            buckets: None,
+            replication_num: None,
+        };
+        let errors = spec.validate().err().unwrap_or_default();
+        for e in &errors {
+            super::fields::error_line(ui, Some(&e.to_string()));
+        }
+        ui.add_space(4.0);
+        ui.label("DDL (runs on Create):");
+        let mut ddl = format!("{};\n{};", spec.create_database_ddl(), spec.ddl());
+        ui.add(
+            egui::TextEdit::multiline(&mut ddl)
+                .code_editor()
+                .desired_rows(6)
+                .desired_width(f32::INFINITY),
+        )
+        .accessible_name("DDL preview");
+        ui.horizontal(|ui| {
+            let can = errors.is_empty() && self.create_ticket.is_none();
+            if ui
+                .add_enabled(can, egui::Button::new("Create table"))
+                .clicked()
+            {
+                self.create_result = None;
+                self.create_ticket = Some(backend.wizard(WizardRequest::CreateTable {
+                    config: Box::new(draft.build_config()),
+                    password: draft.password_opt(),
+                    spec: spec.clone(),
+                }));
+            }
+            if self.create_ticket.is_some() {
+                ui.spinner();
+            }
+        });
+        match &self.create_result {
+            Some(Ok(ran)) => {
+                ui.label(
+                    egui::RichText::new("✔ Created. Statements run:")
+                        .color(super::checks::pass_color(ui)),
+                );
+                super::fields::copyable(ui, &ran.join(";\n"), "Copy statements");
+            }
+            Some(Err(e)) => super::fields::copyable(ui, &format!("Create failed: {e}"), "Copy"),
+            None => {}
+        }
+    }
+
+    fn drift_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        draft: &mut Draft,
+        backend: &BackendLink,
+        c: &Chosen,
+    ) {
+        let missing = drift(draft, &c.database, &c.table, &c.columns);
+        if !missing.is_empty() {
+            ui.strong("Fields the table has no column for");
+            for (field, sql) in &missing {
+                ui.label(format!(
+                    "The samples have {field:?}; the table does not load it."
+                ));
+                super::fields::copyable(ui, sql, "Copy");
+                if ui
+                    .add_enabled(
+                        self.sql_ticket.is_none(),
+                        egui::Button::new(format!("Apply ALTER TABLE for {field}")),
+                    )
+                    .clicked()
+                {
+                    self.confirm_sql = Some(sql.clone());
+                }
+            }
+        }
+        if let Some(sql) = self.confirm_sql.clone() {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.label("Run this statement on the cluster?");
+                super::fields::copyable(ui, &sql, "Copy");
+                ui.horizontal(|ui| {
+                    if ui.button("Run it").clicked() {
+                        self.sql_result = None;
+                        self.sql_ticket = Some(backend.wizard(WizardRequest::ApplySql {
+                            config: Box::new(draft.build_config()),
+                            password: draft.password_opt(),
+                            sql: sql.clone(),
+                        }));
+                        self.confirm_sql = None;
+                    }
+                    if ui.button("Cancel").clicked() {
+                        self.confirm_sql = None;
+                    }
+                });
+            });
+        }
+        match &self.sql_result {
+            Some(Ok(sql)) => {
+                ui.label(
+                    egui::RichText::new(format!("✔ Ran: {sql}"))
+                        .color(super::checks::pass_color(ui)),
+                );
+            }
+            Some(Err(e)) => super::fields::copyable(ui, e, "Copy"),
+            None => {}
+        }
+    }
+
+    fn preview_key(draft: &Draft, c: &Chosen) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        serde_json::to_string(&c.columns)
+            .unwrap_or_default()
+            .hash(&mut h);
+        draft.properties.hash(&mut h);
+        for r in &draft.samples {
+            (&r.shard, &r.sequence, r.sub, &r.data).hash(&mut h);
+        }
+        h.finish()
+    }
+
+    fn request_preview(&mut self, draft: &Draft, backend: &BackendLink, c: &Chosen) {
+        self.preview_key = Some(Self::preview_key(draft, c));
+        self.preview_ticket = Some(backend.wizard(WizardRequest::Preview {
+            config: Box::new(draft.build_config()),
+            samples: draft.samples.clone(),
+            columns: c.columns.clone(),
+        }));
+    }
+
+    fn preview_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        draft: &mut Draft,
+        backend: &BackendLink,
+        c: &Chosen,
+    ) {
+        ui.add_space(8.0);
+        ui.strong(format!(
+            "Mapping preview: how the samples land in {}.{}",
+            c.database, c.table
+        ));
+        if draft.samples.is_empty() {
+            ui.label(
+                egui::RichText::new("No samples to preview: press Sample in the Stream step.")
+                    .weak(),
+            );
+            return;
+        }
+        // Recomputed whenever the table, the properties or the samples change.
+        if self.preview_ticket.is_none() && self.preview_key != Some(Self::preview_key(draft, c)) {
+            self.request_preview(draft, backend, c);
+        }
+        ui.horizontal(|ui| {
+            if ui.button("Refresh preview").clicked() && self.preview_ticket.is_none() {
+                self.request_preview(draft, backend, c);
+            }
+            if self.preview_ticket.is_some() {
+                ui.spinner();
+            }
+        });
+        if let Some(cols) = draft.properties.get("columns") {
+            ui.label(format!("columns = {cols}"));
+        }
+        match self.preview.clone() {
+            None => {}
+            Some(Err(e)) => super::fields::copyable(ui, &format!("No preview: {e}"), "Copy"),
+            Some(Ok(answer)) => {
+                let empty = table_grid::empty_columns(&answer.preview);
+                if !empty.is_empty() {
+                    ui.label(
+                        egui::RichText::new(format!(
+                            "No sample loads a value into: {} (every row would load NULL there or be filtered)",
+                            empty.join(", ")
+                        ))
+                        .color(super::checks::warn_color(ui)),
+                    );
+                }
+                for fix in &answer.fixes {
+                    egui::Frame::group(ui.style()).show(ui, |ui| {
+                        ui.label(format!("{}: {}", fix.column, fix.problem));
+                        ui.label(egui::RichText::new(&fix.explanation).weak());
+                        super::fields::copyable(ui, &fix.columns_expression, "Copy");
+                        if ui.button(format!("Apply fix for {}", fix.column)).clicked() {
+                            for (k, v) in &fix.properties {
+                                draft.properties.insert(k.clone(), v.clone());
+                            }
+                        }
+                    });
+                }
+                table_grid::preview_grid(ui, &answer);
+            }
+        }
+    }
+
+    /// True when the reply answered one of this step's requests.
+    pub fn on_reply(&mut self, ticket: Ticket, reply: &WizardReply, draft: &mut Draft) -> bool {
+        let ticket = Some(ticket);
+        match reply {
+            WizardReply::Tables(result) if self.tables_ticket == ticket => {
+                self.tables_ticket = None;
+                self.tables = Some(result.clone());
+            }
+            WizardReply::TableDescribed {
+                database,
+                table,
+                result,
+            } if self.describe_ticket == ticket => {
+                self.describe_ticket = None;
+                match result {
+                    Ok(columns) => {
+                        let changed = self
+                            .chosen
+                            .as_ref()
+                            .is_none_or(|c| c.database != *database || c.table != *table);
+                        if changed || !draft.properties.contains_key("jsonpaths") {
+                            properties_for(draft, columns);
+                        }
+                        self.chosen = Some(Chosen {
+                            database: database.clone(),
+                            table: table.clone(),
+                            columns: columns.clone(),
+                        });
+                    }
+                    Err(e) => self.describe_error = Some(e.clone()),
+                }
+            }
+            WizardReply::TableCreated(result) if self.create_ticket == ticket => {
+                self.create_ticket = None;
+                self.create_result = Some(result.clone());
+                if result.is_ok() {
+                    let database = draft.database.trim().to_string();
+                    let table = draft.table.trim().to_string();
+                    properties_for(draft, &self.grid);
+                    // The grid's columns as created (the source field names matter for
+                    // jsonpaths; the cluster would describe the same names and types).
+                    self.chosen = Some(Chosen {
+                        database,
+                        table,
+                        columns: self.grid.clone(),
+                    });
+                }
+            }
+            WizardReply::Preview(result) if self.preview_ticket == ticket => {
+                self.preview_ticket = None;
+                self.preview = Some(result.clone());
+            }
+            WizardReply::SqlApplied { sql, result } if self.sql_ticket == ticket => {
+                self.sql_ticket = None;
+                self.sql_result = Some(result.clone().map(|()| sql.clone()));
+                if result.is_ok() {
+                    // Read the table again (next frame): the new column joins the mapping.
+                    self.need_describe = true;
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Next's state: a table exists and the preview loads a value into every column; warnings
+    /// (no samples, a column no sample fills, no preview) allow "Continue anyway".
+    pub fn gate(&self, draft: &Draft) -> Gate {
+        if self.chosen_for(draft).is_none() {
+            return Gate::Blocked("create the table or choose an existing one".into());
+        }
+        if draft.samples.is_empty() {
+            return Gate::Warnings;
+        }
+        match &self.preview {
+            _ if self.preview_ticket.is_some() => {
+                Gate::Blocked("waiting for the mapping preview".into())
+            }
+            None => Gate::Blocked("waiting for the mapping preview".into()),
+            Some(Err(_)) => Gate::Warnings,
+            Some(Ok(a)) if !table_grid::empty_columns(&a.preview).is_empty() => Gate::Warnings,
+            Some(Ok(_)) => Gate::Ready,
+        }
+    }
+
+    /// Next is enabled (no warnings to confirm).
+    pub fn complete(&self, draft: &Draft) -> bool {
+        self.gate(draft) == Gate::Ready
+    }
+}

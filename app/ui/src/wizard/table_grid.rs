@@ -1,0 +1,197 @@
+//! The Table step's editable column grid (name, type, nullable, key; add/remove rows) and the
+//! mapping-preview grid. Pure drawing over ks-core types.
+//!
+//! Accessible names (the kittest tests use them): "Column N name", "Column N type",
+//! "Column N nullable", "Column N key", "Remove column N", "Add column".
+
+use super::super::protocol::PreviewAnswer;
+use ks_core::preview::{MappingPreview, PreviewCell, RowOutcome};
+use ks_core::schema::{ColumnSpec, TYPE_NAMES};
+
+/// Draws the editable grid. Returns true when anything changed.
+pub fn column_grid(ui: &mut egui::Ui, columns: &mut Vec<ColumnSpec>) -> bool {
+    let mut changed = false;
+    let mut remove = None;
+    egui::Grid::new("column_grid")
+        .striped(true)
+        .num_columns(6)
+        .show(ui, |ui| {
+            for h in ["#", "Name", "Type", "Nullable", "Key", ""] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for (i, c) in columns.iter_mut().enumerate() {
+                let n = i + 1;
+                ui.label(n.to_string());
+                changed |= ui
+                    .add(egui::TextEdit::singleline(&mut c.name).desired_width(140.0))
+                    .accessible_name(format!("Column {n} name"))
+                    .changed();
+                ui.horizontal(|ui| {
+                    changed |= ui
+                        .add(egui::TextEdit::singleline(&mut c.sql_type).desired_width(120.0))
+                        .accessible_name(format!("Column {n} type"))
+                        .changed();
+                    ui.menu_button("▾", |ui| {
+                        for t in TYPE_NAMES {
+                            if ui.button(*t).clicked() {
+                                c.sql_type = match *t {
+                                    "VARCHAR" => "VARCHAR(255)".into(),
+                                    "CHAR" => "CHAR(32)".into(),
+                                    "DECIMAL" => "DECIMAL(18, 4)".into(),
+                                    other => other.to_string(),
+                                };
+                                changed = true;
+                                ui.close();
+                            }
+                        }
+                    })
+                    .response
+                    .on_hover_text("Pick a type");
+                });
+                changed |= ui
+                    .checkbox(&mut c.nullable, "")
+                    .accessible_name(format!("Column {n} nullable"))
+                    .changed();
+                changed |= ui
+                    .checkbox(&mut c.key, "")
+                    .accessible_name(format!("Column {n} key"))
+                    .changed();
+                if ui
+                    .small_button("✖")
+                    .accessible_name(format!("Remove column {n}"))
+                    .on_hover_text("Remove this column")
+                    .clicked()
+                {
+                    remove = Some(i);
+                }
+                ui.end_row();
+            }
+        });
+    if let Some(i) = remove {
+        columns.remove(i);
+        changed = true;
+    }
+    if ui.button("Add column").clicked() {
+        let mut name = format!("column_{}", columns.len() + 1);
+        while columns.iter().any(|c| c.name.eq_ignore_ascii_case(&name)) {
+            name.push('_');
+        }
+        columns.push(ColumnSpec::new(name, "VARCHAR(255)"));
+        changed = true;
+    }
+    changed
+}
+
+/// A preview cell as the grid shows it.
+pub fn cell_text(cell: &PreviewCell) -> String {
+    match cell {
+        PreviewCell::Value(v) => v.clone(),
+        PreviewCell::Null => "NULL".into(),
+        PreviewCell::NullMissing { .. } => "NULL (missing)".into(),
+        PreviewCell::NullNotConvertible { .. } => "NULL (does not convert)".into(),
+        PreviewCell::Default { value: Some(v) } => v.clone(),
+        PreviewCell::Default { value: None } => "NULL (no source)".into(),
+    }
+}
+
+fn cell_hover(cell: &PreviewCell) -> Option<String> {
+    match cell {
+        PreviewCell::NullMissing { path } => Some(format!("no field at {path} in this record")),
+        PreviewCell::NullNotConvertible {
+            value,
+            to_type,
+            reason,
+        } => Some(format!("{value:?} does not convert to {to_type}: {reason}")),
+        _ => None,
+    }
+}
+
+/// Columns that load no value from any sample (every cell NULL, or every row filtered).
+pub fn empty_columns(preview: &MappingPreview) -> Vec<String> {
+    if preview.rows.is_empty() {
+        return Vec::new();
+    }
+    if preview.loaded() == 0 {
+        return preview.columns.clone();
+    }
+    preview
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            preview.rows.iter().all(|r| match &r.outcome {
+                RowOutcome::Loaded(cells) => cells.get(*i).is_none_or(PreviewCell::is_null),
+                _ => true,
+            })
+        })
+        .map(|(_, c)| c.clone())
+        .collect()
+}
+
+/// Draws the mapping preview grid: one row per sample, filtered rows marked with the reason.
+pub fn preview_grid(ui: &mut egui::Ui, answer: &PreviewAnswer) {
+    let p = &answer.preview;
+    ui.label(format!(
+        "{} of {} sampled records load, {} filtered",
+        p.loaded(),
+        p.rows.len(),
+        p.filtered()
+    ));
+    let null_color = ui.visuals().warn_fg_color;
+    let error_color = ui.visuals().error_fg_color;
+    egui::ScrollArea::horizontal()
+        .id_salt("preview_scroll")
+        .show(ui, |ui| {
+            egui::Grid::new("preview_grid")
+                .striped(true)
+                .num_columns(p.columns.len() + 1)
+                .show(ui, |ui| {
+                    ui.strong("Record");
+                    for c in &p.columns {
+                        ui.strong(c);
+                    }
+                    ui.end_row();
+                    for row in &p.rows {
+                        ui.label((row.source_index + 1).to_string());
+                        match &row.outcome {
+                            RowOutcome::Loaded(cells) => {
+                                for cell in cells {
+                                    let text = egui::RichText::new(cell_text(cell));
+                                    let r = ui.add(
+                                        egui::Label::new(if cell.is_null() {
+                                            text.color(null_color)
+                                        } else {
+                                            text
+                                        })
+                                        .selectable(true),
+                                    );
+                                    if let Some(h) = cell_hover(cell) {
+                                        r.on_hover_text(h);
+                                    }
+                                }
+                            }
+                            RowOutcome::Filtered { reason, .. } => {
+                                ui.add(
+                                    egui::Label::new(
+                                        egui::RichText::new(format!("filtered: {reason}"))
+                                            .color(error_color),
+                                    )
+                                    .selectable(true),
+                                );
+                                for _ in 1..p.columns.len() {
+                                    ui.label("");
+                                }
+                            }
+                            RowOutcome::Unselected => {
+                                ui.label(egui::RichText::new("not selected by `where`").weak());
+                                for _ in 1..p.columns.len() {
+                                    ui.label("");
+                                }
+                            }
+                        }
+                        ui.end_row();
+                    }
+                });
+        });
+}
