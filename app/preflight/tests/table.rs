@@ -1,0 +1,737 @@
+//! Schema inference, table creation, the mapping preview, the conversion helpers and the Table
+//! checks, against the real stand-in (MySQL protocol and Stream Load) and in-process
+//! ferrokinesis; the inferred table then takes a whole pipeline run.
+
+use bytes::Bytes;
+use ks_core::check::{CheckFix, CheckGroup, CheckReport, CheckStatus};
+use ks_core::preview::{PreviewCell, RowOutcome};
+use ks_core::sample::SampledRecord;
+use ks_core::schema::{ColumnSpec, infer_table};
+use ks_core::{Label, PipelineConfig, Secret};
+use ks_engine::EngineOptions;
+use ks_kinesis::testing::{self, EmbeddedKinesis};
+use ks_kinesis::{ConnectOptions, KinesisSource};
+use ks_preflight::PreflightContext;
+use ks_preflight::preview::{preview, properties_with_fixes, suggest_fixes};
+use ks_preflight::sample::{SampleFrom, sample};
+use ks_preflight::table::{describe, init_table, list_tables};
+use ks_starrocks::{MysqlAdmin, StreamLoadClient, StreamLoadSettings};
+use starrocks_sim::{SimConfig, StarRocksSim};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+const PASSWORD: &str = "sim-pw";
+const STREAM: &str = "ExampleInputStream";
+
+/// The seed's stock.py records (harness/common.rs `stock_record`).
+fn stock_record(id: u64) -> serde_json::Value {
+    let tickers = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"];
+    serde_json::json!({
+        "id": id,
+        "event_time": format!("2024-05-28T19:{:02}:{:02}.{:06}", (id / 60) % 60, id % 60, id % 1_000_000),
+        "ticker": tickers[(id % 5) as usize],
+        "price": (id % 10_000) as f64 / 100.0,
+    })
+}
+
+struct World {
+    kinesis: EmbeddedKinesis,
+    client: aws_sdk_kinesis::Client,
+    sim: StarRocksSim,
+    state: tempfile::TempDir,
+}
+
+impl World {
+    async fn new(shards: i32) -> World {
+        let (_, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
+            .await
+            .expect("embedded Kinesis");
+        let client = kinesis.client().await;
+        testing::create_stream(&client, STREAM, shards)
+            .await
+            .expect("create stream");
+        testing::wait_active(&client, STREAM).await.expect("active");
+        let sim = StarRocksSim::start(SimConfig {
+            password: PASSWORD.into(),
+            ..SimConfig::default()
+        })
+        .await
+        .expect("stand-in");
+        World {
+            kinesis,
+            client,
+            sim,
+            state: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    async fn produce(&self, ids: std::ops::Range<u64>) {
+        let records: Vec<serde_json::Value> = ids.clone().map(stock_record).collect();
+        let keys: Vec<String> = ids.map(|i| format!("pk-{i}")).collect();
+        testing::put_json_records(&self.client, STREAM, &records, &keys)
+            .await
+            .expect("put");
+    }
+
+    fn config(&self, sink_extra: &str) -> PipelineConfig {
+        let text = format!(
+            r#"name = "stock"
+state-dir = "{state}"
+[source]
+stream = "{STREAM}"
+region = "us-east-1"
+endpoint-url = "{endpoint}"
+initial-position = "TRIM_HORIZON"
+operation-timeout-ms = 10000
+discovery-interval-ms = 500
+[sink]
+jdbc-url = "{jdbc}"
+load-url = "{load}"
+username = "root"
+database-name = "example_db"
+table-name = "stock"
+max-retries = 2
+retry-interval-ms = 100
+buffer-flush.max-rows = 50
+buffer-flush.interval-ms = 200
+properties.format = "json"
+{sink_extra}
+"#,
+            state = self.state.path().display(),
+            endpoint = self.kinesis.endpoint_url(),
+            jdbc = self.sim.jdbc_url(),
+            load = self.sim.load_url(),
+        );
+        PipelineConfig::from_toml_str(&text, Path::new("test.toml"))
+            .unwrap_or_else(|e| panic!("{e}\n{text}"))
+    }
+
+    fn ctx(&self, sink_extra: &str) -> PreflightContext {
+        let mut ctx = PreflightContext::new(self.config(sink_extra), Some(Secret::new(PASSWORD)));
+        ctx.aws.credentials = Some(testing::test_credentials());
+        ctx
+    }
+
+    async fn admin(&self) -> MysqlAdmin {
+        let jdbc = ks_core::config::JdbcUrl::parse(&self.sim.jdbc_url()).unwrap();
+        MysqlAdmin::connect(
+            &jdbc,
+            "root",
+            &Secret::new(PASSWORD),
+            ks_core::config::SslMode::Disabled,
+            Duration::from_secs(5),
+        )
+        .await
+        .expect("login")
+    }
+
+    async fn sql(&self, sql: &str) {
+        self.admin()
+            .await
+            .execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    async fn rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        self.admin()
+            .await
+            .query(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    async fn check(&self, ctx: &PreflightContext) -> CheckReport {
+        let mut seen = Vec::new();
+        let report =
+            ks_preflight::run(ctx, &[CheckGroup::Table], &mut |r| seen.push(r.id.clone())).await;
+        assert_eq!(
+            seen,
+            vec![
+                "table.database",
+                "table.exists",
+                "table.mapping",
+                "table.drift"
+            ],
+            "every Table check reports, in order"
+        );
+        report
+    }
+}
+
+fn rec(data: &str) -> SampledRecord {
+    SampledRecord {
+        shard: "shardId-000000000000".into(),
+        sequence: "1".into(),
+        sub: None,
+        arrival_ms: None,
+        data: data.as_bytes().to_vec(),
+    }
+}
+
+fn col(name: &str, ty: &str, nullable: bool) -> ColumnSpec {
+    ColumnSpec {
+        nullable,
+        ..ColumnSpec::new(name, ty)
+    }
+}
+
+fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let mut m: BTreeMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    m.entry("format".into()).or_insert_with(|| "json".into());
+    m.entry("strip_outer_array".into())
+        .or_insert_with(|| "true".into());
+    m
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn inferred_table_is_accepted_and_a_pipeline_then_loads_every_record() {
+    let w = World::new(2).await;
+    w.produce(0..300).await;
+    let ctx = w.ctx("");
+    let samples = sample(&ctx, 50, SampleFrom::TrimHorizon).await.unwrap();
+    assert_eq!(samples.len(), 50);
+    let docs: Vec<serde_json::Value> = samples.iter().filter_map(|s| s.json()).collect();
+    let spec = infer_table("example_db", "stock", &docs);
+    let shape: Vec<(&str, &str, bool, bool)> = spec
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.sql_type.as_str(), c.nullable, c.key))
+        .collect();
+    assert_eq!(
+        shape,
+        vec![
+            ("id", "BIGINT", false, true),
+            ("event_time", "DATETIME", false, false),
+            ("ticker", "VARCHAR(64)", false, false),
+            ("price", "DOUBLE", false, false),
+        ]
+    );
+    // The database does not exist yet: init_table creates both.
+    let ran = init_table(&ctx, &spec)
+        .await
+        .expect("the stand-in accepts the DDL");
+    assert_eq!(ran, vec![spec.create_database_ddl(), spec.ddl()]);
+    // Idempotent (IF NOT EXISTS).
+    init_table(&ctx, &spec).await.expect("again");
+    let described = describe(&ctx, "example_db", "stock").await.unwrap();
+    assert_eq!(
+        described, spec.columns,
+        "what was created is what was proposed"
+    );
+    let listed = list_tables(&ctx).await.unwrap();
+    assert!(
+        listed.contains(&("example_db".to_string(), vec!["stock".to_string()])),
+        "{listed:?}"
+    );
+
+    // The pipeline with the proposed jsonpaths loads every record.
+    let config = w.config(&format!("properties.jsonpaths = '{}'", spec.jsonpaths()));
+    let source = KinesisSource::connect_with(
+        &config.source,
+        ConnectOptions {
+            credentials: Some(testing::test_credentials()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let client = StreamLoadClient::new(
+        StreamLoadSettings::from_sink(&config.sink, Secret::new(PASSWORD)).unwrap(),
+    )
+    .unwrap();
+    let handle = ks_engine::start_with(
+        config,
+        source,
+        client,
+        EngineOptions {
+            stop_when_caught_up: true,
+        },
+    )
+    .await
+    .unwrap();
+    tokio::time::timeout(Duration::from_secs(120), handle.wait())
+        .await
+        .expect("caught up in time")
+        .expect("the run ends well");
+    let count = w.rows("select count(*) from example_db.stock").await;
+    assert_eq!(count[0][0].as_deref(), Some("300"));
+    let nulls = w
+        .rows("select count(*) from example_db.stock where event_time is null")
+        .await;
+    assert_eq!(
+        nulls[0][0].as_deref(),
+        Some("0"),
+        "every timestamp converted"
+    );
+    let one = w
+        .rows("select event_time, ticker, price from example_db.stock where id = 61")
+        .await;
+    assert_eq!(
+        one[0],
+        vec![
+            Some("2024-05-28 19:01:01.000061".to_string()),
+            Some("AMZN".to_string()),
+            Some("0.61".to_string())
+        ]
+    );
+
+    // With the table in place and the right mapping, every Table check passes.
+    let report = w
+        .check(&w.ctx(&format!("properties.jsonpaths = '{}'", spec.jsonpaths())))
+        .await;
+    for c in &report.checks {
+        assert_eq!(c.status, CheckStatus::Pass, "{c:#?}");
+    }
+}
+
+#[test]
+fn preview_says_why_each_cell_is_null_or_the_row_is_filtered() {
+    let columns = vec![
+        col("id", "BIGINT", false),
+        col("event_time", "DATETIME", true),
+        col("ticker", "VARCHAR(8)", false),
+        col("price", "DOUBLE", true),
+    ];
+    let samples = vec![
+        rec(r#"{"id":1,"event_time":"2024-05-28T19:53:17.497201","ticker":"AAPL","price":84.27}"#),
+        rec(r#"{"id":2,"event_time":"2024-05-28 19:53:18","ticker":"AMZN"}"#),
+        rec(r#"{"id":3,"event_time":"yesterday","ticker":"MSFT","price":"cheap"}"#),
+        rec(r#"{"id":4,"event_time":"2024-05-28T19:53:19Z","price":1.5}"#),
+        rec(r#"{"id":5,"ticker":"TOOLONGTICKER","price":null}"#),
+        rec("not json"),
+    ];
+    let p = preview(&samples, &columns, &props(&[])).unwrap();
+    assert_eq!(p.columns, vec!["id", "event_time", "ticker", "price"]);
+    let cells = |i: usize| match &p.rows[i].outcome {
+        RowOutcome::Loaded(c) => c.clone(),
+        other => panic!("row {i}: {other:?}"),
+    };
+    assert_eq!(
+        cells(0),
+        vec![
+            PreviewCell::Value("1".into()),
+            PreviewCell::Value("2024-05-28 19:53:17.497201".into()),
+            PreviewCell::Value("AAPL".into()),
+            PreviewCell::Value("84.27".into()),
+        ]
+    );
+    assert_eq!(
+        cells(1)[3],
+        PreviewCell::NullMissing {
+            path: "$.price".into()
+        }
+    );
+    match &cells(2)[1] {
+        PreviewCell::NullNotConvertible { value, to_type, .. } => {
+            assert_eq!(
+                (value.as_str(), to_type.as_str()),
+                ("yesterday", "DATETIME")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        &cells(2)[3],
+        PreviewCell::NullNotConvertible { value, .. } if value == "cheap"
+    ));
+    match &p.rows[4].outcome {
+        RowOutcome::Filtered { reason, cells } => {
+            assert_eq!(
+                reason,
+                "NULL value in non-nullable column 'ticker': the row is filtered"
+            );
+            assert!(
+                matches!(&cells[2], PreviewCell::NullNotConvertible { value, to_type, .. }
+                if value == "TOOLONGTICKER" && to_type == "VARCHAR(8)")
+            );
+            assert_eq!(cells[3], PreviewCell::Null);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Row 3 has no ticker at all: filtered too, the cell says the field is missing.
+    match &p.rows[3].outcome {
+        RowOutcome::Filtered { cells, .. } => {
+            assert_eq!(
+                cells[2],
+                PreviewCell::NullMissing {
+                    path: "$.ticker".into()
+                }
+            );
+            // The other cells are still shown: the `Z` form converts.
+            assert_eq!(cells[1], PreviewCell::Value("2024-05-28 19:53:19".into()));
+        }
+        other => panic!("row 3 without a ticker: {other:?}"),
+    }
+    assert!(
+        matches!(&p.rows[5].outcome, RowOutcome::Filtered { reason, .. } if reason.starts_with("not JSON"))
+    );
+    assert_eq!((p.loaded(), p.filtered()), (3, 3));
+
+    // Strict mode filters the rows whose values do not convert instead of storing NULL.
+    let strict = preview(&samples, &columns, &props(&[("strict_mode", "true")])).unwrap();
+    assert!(
+        matches!(&strict.rows[2].outcome, RowOutcome::Filtered { reason, .. }
+        if reason.contains("yesterday")),
+        "{:?}",
+        strict.rows[2]
+    );
+    // A jsonpaths/columns disagreement fails the whole load, as StarRocks does.
+    let err = preview(
+        &samples,
+        &columns,
+        &props(&[("jsonpaths", r#"["$.id"]"#), ("columns", "id, ticker")]),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("number of jsonpaths"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn epoch_millis_in_a_datetime_column_load_null_until_the_suggested_expression() {
+    let columns = vec![
+        col("id", "BIGINT", false),
+        col("event_time", "DATETIME", true),
+        col("ticker", "VARCHAR(16)", true),
+    ];
+    let samples: Vec<SampledRecord> = (0..4)
+        .map(|i| {
+            rec(&format!(
+                r#"{{"id":{i},"event_time":{},"ticker":"  T{i} "}}"#,
+                1_716_925_997_000u64 + i * 1000
+            ))
+        })
+        .collect();
+    let base = props(&[("timezone", "UTC")]);
+    let before = preview(&samples, &columns, &base).unwrap();
+    for cell in before.column_cells("event_time") {
+        assert!(
+            matches!(cell, PreviewCell::NullNotConvertible { to_type, .. } if to_type == "DATETIME"),
+            "{cell:?}"
+        );
+    }
+    let fixes = suggest_fixes(&samples, &columns, &base).unwrap();
+    let names: Vec<(&str, &str)> = fixes
+        .iter()
+        .map(|f| (f.column.as_str(), f.columns_expression.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            (
+                "event_time",
+                "event_time=from_unixtime(event_time_src/1000)"
+            ),
+            ("ticker", "ticker=trim(ticker_src)"),
+        ]
+    );
+    assert!(
+        fixes[0].problem.contains("epoch milliseconds"),
+        "{}",
+        fixes[0].problem
+    );
+    let fixed = properties_with_fixes(&columns, &base, &fixes).unwrap();
+    assert_eq!(
+        fixed.get("columns").map(String::as_str),
+        Some(
+            "id, event_time_src, ticker_src, event_time=from_unixtime(event_time_src/1000), ticker=trim(ticker_src)"
+        )
+    );
+    assert_eq!(
+        fixed.get("jsonpaths").map(String::as_str),
+        Some(r#"["$.id","$.event_time","$.ticker"]"#)
+    );
+    let after = preview(&samples, &columns, &fixed).unwrap();
+    let times: Vec<String> = after
+        .column_cells("event_time")
+        .iter()
+        .map(|c| c.text())
+        .collect();
+    assert_eq!(
+        times,
+        vec![
+            "2024-05-28 19:53:17",
+            "2024-05-28 19:53:18",
+            "2024-05-28 19:53:19",
+            "2024-05-28 19:53:20"
+        ]
+    );
+    assert_eq!(after.column_cells("ticker")[1].text(), "T1");
+
+    // What the preview says is what the stand-in stores: load the same records for real.
+    let sim = StarRocksSim::start(SimConfig {
+        password: PASSWORD.into(),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let jdbc = ks_core::config::JdbcUrl::parse(&sim.jdbc_url()).unwrap();
+    let admin = MysqlAdmin::connect(
+        &jdbc,
+        "root",
+        &Secret::new(PASSWORD),
+        ks_core::config::SslMode::Disabled,
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
+    let spec = ks_core::schema::TableSpec {
+        database: "d".into(),
+        table: "t".into(),
+        columns: {
+            let mut c = columns.clone();
+            c[0].key = true;
+            c
+        },
+        buckets: None,
+        replication_num: None,
+    };
+    admin.execute(&spec.create_database_ddl()).await.unwrap();
+    admin.execute(&spec.ddl()).await.unwrap();
+    for (label, properties) in [("before", &base), ("after", &fixed)] {
+        let settings = StreamLoadSettings {
+            load_urls: vec![ks_core::config::LoadUrl::parse(&sim.load_url()).unwrap()],
+            username: "root".into(),
+            password: Secret::new(PASSWORD),
+            database: "d".into(),
+            table: "t".into(),
+            properties: properties.clone(),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(10),
+            extra_root_certs_pem: Vec::new(),
+        };
+        let client = StreamLoadClient::new(settings).unwrap();
+        let body: Vec<String> = samples
+            .iter()
+            .map(|s| String::from_utf8(s.data.clone()).unwrap())
+            .collect();
+        let out = client
+            .load(
+                &Label::new(label).unwrap(),
+                Bytes::from(format!("[{}]", body.join(","))),
+            )
+            .await
+            .unwrap();
+        assert_eq!(out.loaded_rows, 4);
+        let rows = admin
+            .query("select event_time, ticker from d.t order by id")
+            .await
+            .unwrap();
+        let stored: Vec<String> = rows
+            .iter()
+            .map(|r| r[0].clone().unwrap_or_else(|| "NULL".into()))
+            .collect();
+        let p = preview(&samples, &columns, properties).unwrap();
+        let previewed: Vec<String> = p
+            .column_cells("event_time")
+            .iter()
+            .map(|c| match c {
+                PreviewCell::Value(v) => v.clone(),
+                _ => "NULL".into(),
+            })
+            .collect();
+        assert_eq!(
+            stored, previewed,
+            "{label}: the stand-in stored what the preview showed"
+        );
+        admin.execute("DROP TABLE d.t").await.unwrap();
+        admin.execute(&spec.ddl()).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_database_and_table_fail_with_the_inferred_ddl_as_the_fix() {
+    let w = World::new(1).await;
+    w.produce(0..30).await;
+    let report = w.check(&w.ctx("")).await;
+    let db = report.get("table.database").unwrap();
+    assert_eq!(db.status, CheckStatus::Fail, "{db:#?}");
+    assert!(
+        db.detail.contains("database `example_db` does not exist"),
+        "{}",
+        db.detail
+    );
+    let t = report.get("table.exists").unwrap();
+    assert_eq!(t.status, CheckStatus::Fail, "{t:#?}");
+    let remediation = t.remediation.as_deref().unwrap();
+    assert!(
+        remediation.contains("kinesis-starrocks init-table --config"),
+        "{remediation}"
+    );
+    let Some(CheckFix::Sql { statements }) = &t.fix else {
+        panic!("{t:#?}")
+    };
+    assert_eq!(statements[0], "CREATE DATABASE IF NOT EXISTS `example_db`");
+    assert!(
+        statements[1].starts_with(
+            "CREATE TABLE IF NOT EXISTS `example_db`.`stock` (\n    `id` BIGINT NOT NULL,"
+        ),
+        "{}",
+        statements[1]
+    );
+    assert!(
+        t.detail
+            .contains(r#"["$.id","$.event_time","$.ticker","$.price"]"#),
+        "{}",
+        t.detail
+    );
+    for id in ["table.mapping", "table.drift"] {
+        assert_eq!(report.get(id).unwrap().status, CheckStatus::Skipped);
+    }
+    // The fix, run as given, makes the checks pass.
+    for s in statements {
+        w.sql(s).await;
+    }
+    let again = w.check(&w.ctx("")).await;
+    assert!(again.passed(), "{again:#?}");
+    assert_eq!(again.count(CheckStatus::Pass), 4, "{again:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_jsonpaths_not_null_filters_and_drift_are_reported_in_plain_words() {
+    let w = World::new(2).await;
+    w.produce(0..30).await;
+    w.sql("CREATE DATABASE example_db").await;
+    w.sql(
+        "CREATE TABLE example_db.stock (`id` BIGINT NOT NULL, `event_time` DATETIME NULL, \
+         `ticker` VARCHAR(20) NULL, `price` DOUBLE NULL) DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`)",
+    )
+    .await;
+
+    // A jsonpath that matches nothing: every row would load NULL into price.
+    let r = w
+        .check(&w.ctx(r#"properties.jsonpaths = '["$.id","$.event_time","$.ticker","$.cost"]'"#))
+        .await;
+    let m = r.get("table.mapping").unwrap();
+    assert_eq!(m.status, CheckStatus::Warn, "{m:#?}");
+    assert!(
+        m.detail.contains(
+            "every row would load NULL into price: $.cost matches no field in any of the 20 sampled records"
+        ),
+        "{}",
+        m.detail
+    );
+    // The table has a price column: that is a mapping problem, not drift.
+    assert_eq!(r.get("table.drift").unwrap().status, CheckStatus::Pass);
+
+    // ticker NOT NULL and its path wrong: every row is filtered, a failure.
+    w.sql("DROP TABLE example_db.stock").await;
+    w.sql(
+        "CREATE TABLE example_db.stock (`id` BIGINT NOT NULL, `event_time` DATETIME NULL, \
+         `ticker` VARCHAR(20) NOT NULL, `price` DOUBLE NULL) DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`)",
+    )
+    .await;
+    let r = w
+        .check(&w.ctx(r#"properties.jsonpaths = '["$.id","$.event_time","$.symbol","$.price"]'"#))
+        .await;
+    let m = r.get("table.mapping").unwrap();
+    assert_eq!(m.status, CheckStatus::Fail, "{m:#?}");
+    assert!(
+        m.detail
+            .contains("every row would load NULL into ticker: $.symbol matches no field")
+            && m.detail
+                .contains("ticker is NOT NULL, so every row would be filtered"),
+        "{}",
+        m.detail
+    );
+    assert!(!r.passed());
+
+    // The table lacks price: drift proposes the ALTER TABLE and the jsonpaths change.
+    w.sql("DROP TABLE example_db.stock").await;
+    w.sql(
+        "CREATE TABLE example_db.stock (`id` BIGINT NOT NULL, `event_time` DATETIME NULL, \
+         `ticker` VARCHAR(20) NULL) DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`)",
+    )
+    .await;
+    let r = w
+        .check(&w.ctx(r#"properties.jsonpaths = '["$.id","$.event_time","$.ticker"]'"#))
+        .await;
+    assert_eq!(r.get("table.mapping").unwrap().status, CheckStatus::Pass);
+    let d = r.get("table.drift").unwrap();
+    assert_eq!(d.status, CheckStatus::Warn, "{d:#?}");
+    assert!(
+        d.detail
+            .contains("ALTER TABLE `example_db`.`stock` ADD COLUMN `price` DOUBLE NULL"),
+        "{}",
+        d.detail
+    );
+    assert!(
+        d.detail.contains(
+            r#"sink.properties.jsonpaths = '["$.id","$.event_time","$.ticker","$.price"]'"#
+        ),
+        "{}",
+        d.detail
+    );
+    assert_eq!(
+        d.fix,
+        Some(CheckFix::Sql {
+            statements: vec![
+                "ALTER TABLE `example_db`.`stock` ADD COLUMN `price` DOUBLE NULL".into()
+            ]
+        })
+    );
+    // Without jsonpaths the load matches by name: no property change needed.
+    let r = w.check(&w.ctx("")).await;
+    let d = r.get("table.drift").unwrap();
+    assert!(
+        d.detail.contains("no jsonpaths change needed"),
+        "{}",
+        d.detail
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn epoch_values_in_the_stream_get_a_config_fix_and_an_empty_stream_is_said_so() {
+    let w = World::new(1).await;
+    w.sql("CREATE DATABASE example_db").await;
+    w.sql(
+        "CREATE TABLE example_db.stock (`id` BIGINT NOT NULL, `ts` DATETIME NULL) \
+         DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`)",
+    )
+    .await;
+    // Empty stream: mapping and drift are not checked, and say why.
+    let r = w.check(&w.ctx("")).await;
+    for id in ["table.mapping", "table.drift"] {
+        let c = r.get(id).unwrap();
+        assert_eq!(c.status, CheckStatus::Skipped, "{c:#?}");
+        assert!(
+            c.detail.contains("the stream has no records"),
+            "{}",
+            c.detail
+        );
+    }
+    let records: Vec<serde_json::Value> = (0..5)
+        .map(|i| serde_json::json!({"id": i, "ts": 1_716_925_997 + i}))
+        .collect();
+    testing::put_json_records(&w.client, STREAM, &records, &["k".into()])
+        .await
+        .unwrap();
+    let r = w.check(&w.ctx("")).await;
+    let m = r.get("table.mapping").unwrap();
+    assert_eq!(m.status, CheckStatus::Warn, "{m:#?}");
+    assert!(
+        m.detail.contains(
+            "every row would load NULL into ts: '1716925997' does not convert to DATETIME"
+        ),
+        "{}",
+        m.detail
+    );
+    assert_eq!(
+        m.fix,
+        Some(CheckFix::Config {
+            changes: vec![
+                (
+                    "sink.properties.columns".into(),
+                    "id, ts_src, ts=from_unixtime(ts_src)".into()
+                ),
+                (
+                    "sink.properties.jsonpaths".into(),
+                    r#"["$.id","$.ts"]"#.into()
+                ),
+            ]
+        })
+    );
+}
