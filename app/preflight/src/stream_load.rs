@@ -32,7 +32,7 @@ const AUTH_TITLE: &str = "Stream Load credentials";
 const REDIRECT_TITLE: &str = "Stream Load redirect target";
 
 /// The fixes users apply when the FE's redirect target cannot be reached from here.
-const REDIRECT_FIXES: &str = "set load-url to the BE/CN nodes directly (http://<be-address>:8040, several separated by commas), put an FE proxy or load balancer that follows the redirect in front of the cluster, or on CelerData use the HTTPS load endpoint (https://<cluster>.cloud-app.celerdata.com)";
+const REDIRECT_FIXES: &str = "set load-url to the BE/CN nodes directly (http://<be-address>:8040, several separated by semicolons), put an FE proxy or load balancer that follows the redirect in front of the cluster, or on CelerData use the HTTPS load endpoint (https://<cluster>.cloud-app.celerdata.com)";
 
 pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     ks_starrocks::ensure_crypto_provider();

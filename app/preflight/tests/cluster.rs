@@ -97,6 +97,18 @@ async fn run(ctx: &PreflightContext) -> CheckReport {
             .map(|c| c.id.clone())
             .collect::<Vec<_>>()
     );
+    if std::env::var_os("DUMP_REPORT").is_some() {
+        for c in &report.checks {
+            eprintln!(
+                "{} {} {}\n  {}\n  => {:?}",
+                c.status.mark(),
+                c.id,
+                c.title,
+                c.detail.replace('\n', "\n  "),
+                c.remediation
+            );
+        }
+    }
     let ids: Vec<&str> = report.checks.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, IDS, "{report:#?}");
     for c in &report.checks {

@@ -1,0 +1,345 @@
+//! The Stream Load checks against the real StarRocks stand-in (in-process, ephemeral ports): a
+//! passing run through the FE's 307, a load-url that is a BE, and each failure with its
+//! remediation text.
+
+use ks_core::check::{CheckGroup, CheckReport, CheckStatus};
+use ks_core::config::{JdbcUrl, SslMode};
+use ks_core::{PipelineConfig, Secret};
+use ks_preflight::PreflightContext;
+use ks_starrocks::MysqlAdmin;
+use starrocks_sim::{SimConfig, StarRocksSim};
+use std::path::Path;
+use std::time::Duration;
+
+/// Distinctive, so that its absence from every detail and remediation means something.
+const PASSWORD: &str = "Pw-h1-load-5d81a0-never-shown";
+
+const IDS: [&str; 3] = ["load.http", "load.auth", "load.redirect"];
+
+async fn start(config: SimConfig) -> StarRocksSim {
+    let sim = StarRocksSim::start(SimConfig {
+        password: PASSWORD.into(),
+        ..config
+    })
+    .await
+    .expect("start the stand-in");
+    let admin = admin(&sim).await;
+    admin
+        .execute("CREATE DATABASE IF NOT EXISTS example_db")
+        .await
+        .unwrap();
+    admin
+        .execute(
+            "CREATE TABLE example_db.stock (`event_time` DATETIME NULL, `ticker` VARCHAR(20) NOT NULL, \
+             `price` DOUBLE NULL) ENGINE=OLAP DUPLICATE KEY(`event_time`) DISTRIBUTED BY HASH(`ticker`) BUCKETS 2",
+        )
+        .await
+        .unwrap();
+    sim
+}
+
+async fn admin(sim: &StarRocksSim) -> MysqlAdmin {
+    MysqlAdmin::connect(
+        &JdbcUrl::parse(&sim.jdbc_url()).unwrap(),
+        "root",
+        &Secret::new(PASSWORD),
+        SslMode::Disabled,
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("admin login")
+}
+
+async fn rows_in_table(sim: &StarRocksSim) -> String {
+    let rows = admin(sim)
+        .await
+        .query("select count(*) from example_db.stock")
+        .await
+        .unwrap();
+    rows[0][0].clone().unwrap_or_default()
+}
+
+fn config(load: &str) -> PipelineConfig {
+    let text = format!(
+        r#"name = "h1-load"
+
+[source]
+stream = "ExampleInputStream"
+region = "us-east-1"
+
+[sink]
+jdbc-url = "jdbc:mysql://127.0.0.1:9030"
+load-url = "{load}"
+username = "root"
+database-name = "example_db"
+table-name = "stock"
+properties.format = "json"
+"#
+    );
+    PipelineConfig::from_toml_str(&text, Path::new("/tmp/h1-load.toml"))
+        .unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+fn ctx(load: &str, password: Option<&str>) -> PreflightContext {
+    let mut ctx = PreflightContext::new(config(load), password.map(Secret::new));
+    ctx.timeout = Duration::from_secs(5);
+    ctx
+}
+
+async fn run(ctx: &PreflightContext) -> CheckReport {
+    let report = ks_preflight::run(ctx, &[CheckGroup::StreamLoad], &mut |_| {}).await;
+    if std::env::var_os("DUMP_REPORT").is_some() {
+        for c in &report.checks {
+            eprintln!(
+                "{} {} {}\n  {}\n  => {:?}",
+                c.status.mark(),
+                c.id,
+                c.title,
+                c.detail.replace('\n', "\n  "),
+                c.remediation
+            );
+        }
+    }
+    let ids: Vec<&str> = report.checks.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, IDS, "{report:#?}");
+    for c in &report.checks {
+        assert_eq!(c.group, CheckGroup::StreamLoad);
+        let text = format!("{} {:?}", c.detail, c.remediation);
+        assert!(
+            !text.contains(PASSWORD),
+            "the password leaked in {}: {text}",
+            c.id
+        );
+        // Nor its Basic-auth form.
+        assert!(!text.contains("Basic "), "{}: {text}", c.id);
+        assert_eq!(
+            c.remediation.is_some(),
+            matches!(c.status, CheckStatus::Warn | CheckStatus::Fail),
+            "{}: {c:#?}",
+            c.id
+        );
+    }
+    report
+}
+
+fn status(report: &CheckReport, id: &str) -> CheckStatus {
+    report.get(id).unwrap().status
+}
+
+fn detail<'a>(report: &'a CheckReport, id: &str) -> &'a str {
+    &report.get(id).unwrap().detail
+}
+
+fn remediation<'a>(report: &'a CheckReport, id: &str) -> &'a str {
+    report
+        .get(id)
+        .unwrap()
+        .remediation
+        .as_deref()
+        .unwrap_or_else(|| panic!("{id} has no remediation: {report:#?}"))
+}
+
+fn dead_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn every_check_passes_through_the_fe_redirect() {
+    let sim = start(SimConfig::default()).await;
+    let report = run(&ctx(&sim.load_url(), Some(PASSWORD))).await;
+    for id in IDS {
+        assert_eq!(status(&report, id), CheckStatus::Pass, "{report:#?}");
+    }
+    assert!(
+        detail(&report, "load.http").contains("answered HTTP 404"),
+        "{report:#?}"
+    );
+    let auth = detail(&report, "load.auth");
+    assert!(auth.contains("HTTP 307"), "{auth}");
+    assert!(
+        auth.contains(&format!("Location: http://{}", sim.be_addr())),
+        "{auth}"
+    );
+    let redirect = detail(&report, "load.redirect");
+    assert!(redirect.contains("loopback"), "{redirect}");
+    assert!(
+        redirect.contains(&format!("TCP connect to {} succeeded", sim.be_addr())),
+        "{redirect}"
+    );
+    // The probe loaded nothing.
+    assert_eq!(rows_in_table(&sim).await, "0");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_load_url_that_is_a_be_passes_without_a_redirect() {
+    let sim = start(SimConfig::default()).await;
+    let report = run(&ctx(&format!("http://{}", sim.be_addr()), Some(PASSWORD))).await;
+    for id in IDS {
+        assert_eq!(status(&report, id), CheckStatus::Pass, "{report:#?}");
+    }
+    assert!(
+        detail(&report, "load.auth").contains("like a BE/CN node"),
+        "{report:#?}"
+    );
+    assert!(
+        detail(&report, "load.redirect").contains("without a redirect"),
+        "{report:#?}"
+    );
+    assert_eq!(rows_in_table(&sim).await, "0");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn wrong_credentials_get_401_naming_the_user() {
+    let sim = start(SimConfig::default()).await;
+    let report = run(&ctx(&sim.load_url(), Some("wrong-password"))).await;
+    assert_eq!(status(&report, "load.http"), CheckStatus::Pass);
+    assert_eq!(status(&report, "load.auth"), CheckStatus::Fail);
+    let d = detail(&report, "load.auth");
+    assert!(d.contains("HTTP 401"), "{d}");
+    assert!(d.contains("Access denied for root@"), "{d}");
+    assert!(!d.contains("wrong-password"), "{d}");
+    let r = remediation(&report, "load.auth");
+    assert!(r.contains("user \"root\""), "{r}");
+    assert!(r.contains("refused"), "{r}");
+    assert_eq!(status(&report, "load.redirect"), CheckStatus::Skipped);
+    assert!(detail(&report, "load.redirect").contains("load.auth"));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn no_insert_privilege_is_told_apart_from_bad_credentials() {
+    let sim = start(SimConfig {
+        insert_grants: Some(vec![]),
+        ..Default::default()
+    })
+    .await;
+    let report = run(&ctx(&sim.load_url(), Some(PASSWORD))).await;
+    assert_eq!(status(&report, "load.auth"), CheckStatus::Fail);
+    let r = remediation(&report, "load.auth");
+    assert!(r.contains("credentials of \"root\" are accepted"), "{r}");
+    assert!(
+        r.contains("GRANT INSERT ON example_db.stock TO USER 'root'@'%'"),
+        "{r}"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_redirect_to_a_name_that_does_not_resolve_fails_without_connecting() {
+    let sim = start(SimConfig {
+        be_host: Some("be-0.internal.invalid".into()),
+        be_redirect_port: Some(8040),
+        ..Default::default()
+    })
+    .await;
+    let report = run(&ctx(&sim.load_url(), Some(PASSWORD))).await;
+    assert_eq!(status(&report, "load.http"), CheckStatus::Pass);
+    assert_eq!(status(&report, "load.auth"), CheckStatus::Pass);
+    assert_eq!(status(&report, "load.redirect"), CheckStatus::Fail);
+    let d = detail(&report, "load.redirect");
+    assert!(
+        d.contains("http://be-0.internal.invalid:8040/api/example_db/stock/_stream_load"),
+        "{d}"
+    );
+    assert!(d.contains("does not resolve"), "{d}");
+    let r = remediation(&report, "load.redirect");
+    assert!(r.contains("be-0.internal.invalid"), "{r}");
+    for fix in [
+        "BE/CN nodes directly",
+        ":8040",
+        "FE proxy",
+        "HTTPS load endpoint",
+    ] {
+        assert!(r.contains(fix), "{fix} missing from {r}");
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_loopback_redirect_with_nothing_listening_fails() {
+    let port = dead_port();
+    let sim = start(SimConfig {
+        be_redirect_port: Some(port),
+        ..Default::default()
+    })
+    .await;
+    let report = run(&ctx(&sim.load_url(), Some(PASSWORD))).await;
+    assert_eq!(status(&report, "load.redirect"), CheckStatus::Fail);
+    let d = detail(&report, "load.redirect");
+    assert!(d.contains("connection refused"), "{d}");
+    assert!(
+        remediation(&report, "load.redirect").contains(&format!("127.0.0.1:{port}")),
+        "{report:#?}"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_closed_port_fails_and_skips_the_rest() {
+    let port = dead_port();
+    let report = run(&ctx(&format!("http://127.0.0.1:{port}"), Some(PASSWORD))).await;
+    assert_eq!(status(&report, "load.http"), CheckStatus::Fail);
+    assert!(detail(&report, "load.http").contains("connection refused"));
+    let r = remediation(&report, "load.http");
+    assert!(
+        r.contains(&format!("Nothing listens on 127.0.0.1:{port}")),
+        "{r}"
+    );
+    assert!(r.contains("8030"), "{r}");
+    for id in ["load.auth", "load.redirect"] {
+        assert_eq!(status(&report, id), CheckStatus::Skipped);
+        assert!(detail(&report, id).contains("load.http"));
+    }
+
+    // https on a closed port: FAQ 3's "Failed to connect to address".
+    let report = run(&ctx(&format!("https://127.0.0.1:{port}"), Some(PASSWORD))).await;
+    assert_eq!(status(&report, "load.http"), CheckStatus::Fail);
+    let r = remediation(&report, "load.http");
+    assert!(r.contains("Failed to connect to address"), "{r}");
+    assert!(r.contains("https on 443"), "{r}");
+    assert!(r.contains("http://127.0.0.1:8030"), "{r}");
+}
+
+#[tokio::test]
+async fn https_to_a_plain_http_port_says_ssl_is_not_enabled() {
+    let sim = start(SimConfig::default()).await;
+    let url = format!("https://{}", sim.http_addr());
+    let report = run(&ctx(&url, Some(PASSWORD))).await;
+    assert_eq!(
+        status(&report, "load.http"),
+        CheckStatus::Fail,
+        "{report:#?}"
+    );
+    let r = remediation(&report, "load.http");
+    assert!(r.contains("SSL is not enabled"), "{r}");
+    assert!(r.contains("http://127.0.0.1:8030"), "{r}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn several_load_urls_say_which_one_is_used() {
+    let sim = start(SimConfig::default()).await;
+    let dead = format!("http://127.0.0.1:{}", dead_port());
+    let both = format!("{dead};{}", sim.load_url());
+    let report = run(&ctx(&both, Some(PASSWORD))).await;
+    assert_eq!(
+        status(&report, "load.http"),
+        CheckStatus::Warn,
+        "{report:#?}"
+    );
+    let d = detail(&report, "load.http");
+    assert!(
+        d.contains(&format!("the next checks use {}", sim.load_url())),
+        "{d}"
+    );
+    assert!(
+        remediation(&report, "load.http").starts_with("1 of 2 load-urls did not answer"),
+        "{report:#?}"
+    );
+    assert_eq!(status(&report, "load.auth"), CheckStatus::Pass);
+    assert_eq!(status(&report, "load.redirect"), CheckStatus::Pass);
+    sim.shutdown().await;
+}
