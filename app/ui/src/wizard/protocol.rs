@@ -66,11 +66,12 @@ pub enum WizardRequest {
         password: Option<Secret>,
         spec: TableSpec,
     },
-    /// Run one statement the user confirmed (ALTER TABLE … ADD COLUMN; answer: `SqlApplied`).
+    /// Run statements the user confirmed, in order (ALTER TABLE … ADD COLUMN; answer:
+    /// `SqlApplied`).
     ApplySql {
         config: Box<PipelineConfig>,
         password: Option<Secret>,
-        sql: String,
+        statements: Vec<String>,
     },
 }
 
@@ -109,8 +110,9 @@ pub enum WizardReply {
     Preview(Result<PreviewAnswer, String>),
     /// The statements that ran, in order (or what failed, naming the host and table).
     TableCreated(Result<Vec<String>, String>),
+    /// `Ok`: every statement ran; `Err`: the first that failed (the ones before it ran).
     SqlApplied {
-        sql: String,
+        statements: Vec<String>,
         result: Result<(), String>,
     },
 }
@@ -158,9 +160,21 @@ pub struct ProposedFix {
     pub properties: Vec<(String, String)>,
 }
 
-/// A mapping preview and the fixes proposed for it.
+/// Sample fields the table has no column for (schema drift) and how to take them in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DriftAnswer {
+    /// The new columns, typed from the samples (all nullable).
+    pub columns: Vec<ColumnSpec>,
+    /// `ALTER TABLE … ADD COLUMN …`, one per column.
+    pub statements: Vec<String>,
+    /// The property changes (`jsonpaths`, `columns`) that load the new columns.
+    pub properties: Vec<(String, String)>,
+}
+
+/// A mapping preview, the fixes proposed for it and the schema drift against the draft's table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreviewAnswer {
     pub preview: MappingPreview,
     pub fixes: Vec<ProposedFix>,
+    pub drift: Option<DriftAnswer>,
 }

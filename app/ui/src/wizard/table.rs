@@ -13,7 +13,7 @@
 #[path = "table_grid.rs"]
 pub mod table_grid;
 
-use super::protocol::{PreviewAnswer, WizardReply, WizardRequest};
+use super::protocol::{DriftAnswer, PreviewAnswer, WizardReply, WizardRequest};
 use super::{Draft, Gate};
 use crate::protocol::{BackendLink, Ticket};
 use ks_core::schema::{self, ColumnSpec, TableSpec};
@@ -53,8 +53,9 @@ pub struct TableStep {
     preview: Option<Result<PreviewAnswer, String>>,
     /// What the shown (or pending) preview was computed for.
     preview_key: Option<u64>,
-    /// A statement waiting for the user's confirmation.
-    confirm_sql: Option<String>,
+    /// Drift statements waiting for the user's confirmation, then running.
+    confirm: Option<DriftAnswer>,
+    applying: Option<DriftAnswer>,
     sql_ticket: Option<Ticket>,
     sql_result: Option<Result<String, String>>,
     need_describe: bool,
@@ -72,33 +73,6 @@ pub fn properties_for(draft: &mut Draft, columns: &[ColumnSpec]) {
         .properties
         .insert("jsonpaths".into(), schema::jsonpaths(columns));
     draft.properties.remove("columns");
-}
-
-/// Sample fields the table has no column for, each with the ALTER TABLE that adds it.
-pub fn drift(
-    draft: &Draft,
-    database: &str,
-    table: &str,
-    columns: &[ColumnSpec],
-) -> Vec<(String, String)> {
-    let values = sample_values(draft);
-    if values.is_empty() {
-        return Vec::new();
-    }
-    schema::infer(&values)
-        .into_iter()
-        .filter(|c| {
-            !columns.iter().any(|t| {
-                t.name.eq_ignore_ascii_case(&c.name) || t.name.eq_ignore_ascii_case(c.field())
-            })
-        })
-        .map(|c| {
-            (
-                c.field().to_string(),
-                schema::add_column_ddl(database, table, &c),
-            )
-        })
-        .collect()
 }
 
 impl TableStep {
@@ -137,7 +111,7 @@ impl TableStep {
         if let Some(chosen) = chosen {
             ui.add_space(8.0);
             ui.separator();
-            self.drift_ui(ui, draft, backend, &chosen);
+            self.drift_ui(ui, draft, backend);
             self.preview_ui(ui, draft, backend, &chosen);
         }
     }
@@ -336,52 +310,63 @@ impl TableStep {
         }
     }
 
-    fn drift_ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        draft: &mut Draft,
-        backend: &BackendLink,
-        c: &Chosen,
-    ) {
-        let missing = drift(draft, &c.database, &c.table, &c.columns);
-        if !missing.is_empty() {
-            ui.strong("Fields the table has no column for");
-            for (field, sql) in &missing {
-                ui.label(format!(
-                    "The samples have {field:?}; the table does not load it."
-                ));
-                super::fields::copyable(ui, sql, "Copy");
-                if ui
-                    .add_enabled(
-                        self.sql_ticket.is_none(),
-                        egui::Button::new(format!("Apply ALTER TABLE for {field}")),
-                    )
-                    .clicked()
-                {
-                    self.confirm_sql = Some(sql.clone());
-                }
+    /// Fields the samples carry that the table lacks (from the last preview), their ALTER
+    /// TABLE, and the confirmation before it runs.
+    fn drift_ui(&mut self, ui: &mut egui::Ui, draft: &mut Draft, backend: &BackendLink) {
+        let drift = match &self.preview {
+            Some(Ok(PreviewAnswer { drift: Some(d), .. })) if self.preview_ticket.is_none() => {
+                d.clone()
             }
+            _ => return self.sql_result_ui(ui),
+        };
+        ui.strong("Schema drift: fields the table has no column for");
+        for c in &drift.columns {
+            ui.label(format!(
+                "The samples have {:?}; the table does not load it (new column {} {}).",
+                c.field(),
+                c.name,
+                c.sql_type
+            ));
         }
-        if let Some(sql) = self.confirm_sql.clone() {
+        let sql = drift.statements.join(";\n");
+        super::fields::copyable(ui, &sql, "Copy ALTER TABLE");
+        if ui
+            .add_enabled(
+                self.sql_ticket.is_none() && self.confirm.is_none(),
+                egui::Button::new("Apply ALTER TABLE"),
+            )
+            .clicked()
+        {
+            self.confirm = Some(drift.clone());
+        }
+        if let Some(d) = self.confirm.clone() {
             egui::Frame::group(ui.style()).show(ui, |ui| {
-                ui.label("Run this statement on the cluster?");
-                super::fields::copyable(ui, &sql, "Copy");
+                ui.label("Run on the cluster?");
+                super::fields::copyable(ui, &d.statements.join(";\n"), "Copy statements");
+                for (k, v) in &d.properties {
+                    ui.label(format!("and set properties.{k} = {v}"));
+                }
                 ui.horizontal(|ui| {
                     if ui.button("Run it").clicked() {
                         self.sql_result = None;
                         self.sql_ticket = Some(backend.wizard(WizardRequest::ApplySql {
                             config: Box::new(draft.build_config()),
                             password: draft.password_opt(),
-                            sql: sql.clone(),
+                            statements: d.statements.clone(),
                         }));
-                        self.confirm_sql = None;
+                        self.applying = Some(d.clone());
+                        self.confirm = None;
                     }
                     if ui.button("Cancel").clicked() {
-                        self.confirm_sql = None;
+                        self.confirm = None;
                     }
                 });
             });
         }
+        self.sql_result_ui(ui);
+    }
+
+    fn sql_result_ui(&self, ui: &mut egui::Ui) {
         match &self.sql_result {
             Some(Ok(sql)) => {
                 ui.label(
@@ -533,10 +518,15 @@ impl TableStep {
                 self.preview_ticket = None;
                 self.preview = Some(result.clone());
             }
-            WizardReply::SqlApplied { sql, result } if self.sql_ticket == ticket => {
+            WizardReply::SqlApplied { statements, result } if self.sql_ticket == ticket => {
                 self.sql_ticket = None;
-                self.sql_result = Some(result.clone().map(|()| sql.clone()));
+                self.sql_result = Some(result.clone().map(|()| statements.join("; ")));
+                let applied = self.applying.take();
                 if result.is_ok() {
+                    // The new columns join the mapping.
+                    for (k, v) in applied.map(|d| d.properties).unwrap_or_default() {
+                        draft.properties.insert(k, v);
+                    }
                     // Read the table again (next frame): the new column joins the mapping.
                     self.need_describe = true;
                 }

@@ -1,0 +1,329 @@
+//! Answers the Stream and Table steps' requests (`ListStreams`, `Sample`, `ListTables`,
+//! `DescribeTable`, `Preview`, `CreateTable`, `ApplySql`) by calling ks-preflight, ks-kinesis and
+//! ks-starrocks. `backend/wizard.rs` hands these variants here. Every error is readable text
+//! that names the host, stream or table it is about.
+
+use super::{BackendCtx, ReplySender};
+use ks_core::sample::SampledRecord;
+use ks_core::schema::{ColumnSpec, TableSpec};
+use ks_core::{PipelineConfig, Secret};
+use ks_kinesis::{ConnectOptions, KinesisSource, ReaderOptions, ShardStats, StartPosition};
+use ks_preflight::PreflightContext;
+use ks_ui::protocol::{Reply, Ticket};
+use ks_ui::wizard::protocol::{
+    DriftAnswer, PreviewAnswer, ProposedFix, SampleFrom, StreamInfo, WizardReply, WizardRequest,
+};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long a Sample request reads at most (LATEST waits for new records this long).
+const SAMPLE_DEADLINE_MS: u64 = 5_000;
+
+/// True for the variants this module answers.
+pub fn handles(request: &WizardRequest) -> bool {
+    matches!(
+        request,
+        WizardRequest::ListStreams { .. }
+            | WizardRequest::Sample { .. }
+            | WizardRequest::ListTables { .. }
+            | WizardRequest::DescribeTable { .. }
+            | WizardRequest::Preview { .. }
+            | WizardRequest::CreateTable { .. }
+            | WizardRequest::ApplySql { .. }
+    )
+}
+
+/// Answers one Stream/Table step request with one reply under `ticket`.
+pub async fn handle(ctx: &BackendCtx, ticket: Ticket, request: WizardRequest, reply: &ReplySender) {
+    let answer = match request {
+        WizardRequest::ListStreams { config } => {
+            WizardReply::Streams(list_streams(&preflight_ctx(ctx, *config, None)).await)
+        }
+        WizardRequest::Sample {
+            config,
+            count,
+            from,
+        } => WizardReply::Samples(sample(ctx, &config, count, from).await),
+        WizardRequest::ListTables { config, password } => {
+            WizardReply::Tables(list_tables(&preflight_ctx(ctx, *config, password)).await)
+        }
+        WizardRequest::DescribeTable {
+            config,
+            password,
+            database,
+            table,
+        } => {
+            let pctx = preflight_ctx(ctx, *config, password);
+            let result = describe(&pctx, &database, &table).await;
+            WizardReply::TableDescribed {
+                database,
+                table,
+                result,
+            }
+        }
+        WizardRequest::Preview {
+            config,
+            samples,
+            columns,
+        } => WizardReply::Preview(preview(&config, &samples, &columns)),
+        WizardRequest::CreateTable {
+            config,
+            password,
+            spec,
+        } => WizardReply::TableCreated(
+            create_table(&preflight_ctx(ctx, *config, password), &spec).await,
+        ),
+        WizardRequest::ApplySql {
+            config,
+            password,
+            statements,
+        } => {
+            let result = apply_sql(&preflight_ctx(ctx, *config, password), &statements).await;
+            WizardReply::SqlApplied { statements, result }
+        }
+        other => {
+            reply.send(Reply::Error {
+                context: "wizard".into(),
+                message: format!(
+                    "the Stream/Table handler got a request it does not answer: {other:?}"
+                ),
+            });
+            return;
+        }
+    };
+    reply.send(Reply::Wizard {
+        ticket,
+        reply: answer,
+    });
+}
+
+/// The preflight context for a wizard request: the backend's AWS overrides (emulators, tests)
+/// and egress-address URL, the password typed in the wizard.
+pub fn preflight_ctx(
+    ctx: &BackendCtx,
+    config: PipelineConfig,
+    password: Option<Secret>,
+) -> PreflightContext {
+    let mut p = PreflightContext::new(config, password);
+    p.aws = ctx.options.aws.clone();
+    p.egress_ip_url = ctx.options.egress_ip_url.clone();
+    p
+}
+
+// -------------------------------------------------------------------------------------------------
+// Stream step
+
+pub async fn list_streams(ctx: &PreflightContext) -> Result<Vec<StreamInfo>, String> {
+    let mut streams: Vec<StreamInfo> = ks_preflight::aws::list_streams(ctx)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|s| StreamInfo {
+            name: s.name,
+            arn: s.arn,
+            status: s.status,
+            shards: s.shards as usize,
+            mode: s.mode.unwrap_or_else(|| "PROVISIONED".into()),
+            retention_hours: s.retention_hours,
+        })
+        .collect();
+    streams.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(streams)
+}
+
+/// Up to `count` records across the stream's open shards, de-aggregated, read for at most
+/// [`SAMPLE_DEADLINE_MS`].
+pub async fn sample(
+    ctx: &BackendCtx,
+    config: &PipelineConfig,
+    count: usize,
+    from: SampleFrom,
+) -> Result<Vec<SampledRecord>, String> {
+    let stream = config.source.stream_name.clone();
+    if stream.trim().is_empty() {
+        return Err("choose a stream first".into());
+    }
+    let preflight_from = match from {
+        SampleFrom::TrimHorizon => Some(ks_preflight::sample::SampleFrom::TrimHorizon),
+        SampleFrom::Latest => Some(ks_preflight::sample::SampleFrom::Latest),
+        // ks-preflight samples from the two ends only; AT_TIMESTAMP is read here.
+        SampleFrom::AtTimestamp(_) => None,
+    };
+    if let Some(f) = preflight_from {
+        let pctx = preflight_ctx(ctx, config.clone(), None);
+        return ks_preflight::sample::sample(&pctx, count, f)
+            .await
+            .map_err(|e| e.to_string());
+    }
+    let source = KinesisSource::connect_with(
+        &config.source,
+        ConnectOptions {
+            credentials: ctx.options.aws.credentials.clone(),
+            max_attempts: Some(1),
+            reader: Some(ReaderOptions {
+                idle_wait: Duration::from_millis(200),
+                transient_retries: 1,
+                ..ReaderOptions::default()
+            }),
+        },
+    )
+    .await
+    .map_err(|e| format!("stream {stream}: {e}"))?;
+    let shards: Vec<_> = source
+        .list_shards()
+        .await
+        .map_err(|e| format!("stream {stream}: {e}"))?
+        .into_iter()
+        .filter(|s| !s.is_closed())
+        .collect();
+    if shards.is_empty() {
+        return Err(format!("stream {stream} has no open shard"));
+    }
+    let start = match from {
+        SampleFrom::TrimHorizon => StartPosition::TrimHorizon,
+        SampleFrom::Latest => StartPosition::Latest,
+        SampleFrom::AtTimestamp(t) => StartPosition::AtTimestamp(t),
+    };
+    let per_shard = count.div_ceil(shards.len()).max(1);
+    let deadline = Instant::now() + Duration::from_millis(SAMPLE_DEADLINE_MS);
+    let mut readers: Vec<_> = shards
+        .iter()
+        .map(|s| {
+            (
+                source.reader(s, start, Arc::new(ShardStats::default())),
+                0usize,
+                false,
+            )
+        })
+        .collect();
+    let mut out: Vec<SampledRecord> = Vec::new();
+    // Round-robin over the shards until each has its share, is caught up, or time is up.
+    while out.len() < count && Instant::now() < deadline {
+        let mut active = false;
+        for (reader, taken, done) in readers.iter_mut() {
+            if *done || out.len() >= count {
+                continue;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            let batch = match tokio::time::timeout(left, reader.next_batch()).await {
+                Ok(Ok(b)) => b,
+                Ok(Err(e)) => return Err(format!("stream {stream}: {e}")),
+                Err(_) => break,
+            };
+            let caught_up = batch.records.is_empty() && *taken > 0;
+            for r in batch.records {
+                if *taken >= per_shard || out.len() >= count {
+                    break;
+                }
+                *taken += 1;
+                out.push(SampledRecord {
+                    shard: r.shard.to_string(),
+                    sequence: r.position.seq.to_string(),
+                    sub: r.aggregated.then_some(r.position.sub as u32),
+                    arrival_ms: Some(r.arrival_ms),
+                    data: r.data.to_vec(),
+                });
+            }
+            *done = *taken >= per_shard || batch.shard_end || caught_up;
+            active |= !*done;
+        }
+        if !active {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+// -------------------------------------------------------------------------------------------------
+// Table step
+
+/// `host:port` of the cluster for messages ("the cluster" when no jdbc-url is set yet).
+fn cluster(ctx: &PreflightContext) -> String {
+    ctx.config
+        .sink
+        .jdbc_url
+        .as_ref()
+        .map(|j| j.authority())
+        .unwrap_or_else(|| "the cluster".into())
+}
+
+/// Databases (without the system ones) and their tables, sorted.
+pub async fn list_tables(ctx: &PreflightContext) -> Result<Vec<(String, Vec<String>)>, String> {
+    ks_preflight::table::list_tables(ctx)
+        .await
+        .map_err(|e| format!("{}: listing tables: {e}", cluster(ctx)))
+}
+
+/// The columns of `database.table` as grid rows.
+pub async fn describe(
+    ctx: &PreflightContext,
+    database: &str,
+    table: &str,
+) -> Result<Vec<ColumnSpec>, String> {
+    ks_preflight::table::describe(ctx, database, table)
+        .await
+        .map_err(|e| format!("{}: describing {database}.{table}: {e}", cluster(ctx)))
+}
+
+/// CREATE DATABASE IF NOT EXISTS, then CREATE TABLE: the statements that ran.
+pub async fn create_table(ctx: &PreflightContext, spec: &TableSpec) -> Result<Vec<String>, String> {
+    ks_preflight::table::init_table(ctx, spec)
+        .await
+        .map_err(|e| format!("{}: creating {}: {e}", cluster(ctx), spec.qualified_name()))
+}
+
+/// Runs the confirmed statements in order; stops at the first failure.
+pub async fn apply_sql(ctx: &PreflightContext, statements: &[String]) -> Result<(), String> {
+    let admin = ks_preflight::table::connect(ctx)
+        .await
+        .map_err(|e| format!("{}: {e}", cluster(ctx)))?;
+    for sql in statements {
+        admin
+            .execute(sql)
+            .await
+            .map_err(|e| format!("{}: {e} (statement: {sql})", cluster(ctx)))?;
+    }
+    Ok(())
+}
+
+/// The mapping preview, its proposed fixes and the drift against `config.sink`'s table, under
+/// `config.sink.properties`.
+pub fn preview(
+    config: &PipelineConfig,
+    samples: &[SampledRecord],
+    columns: &[ColumnSpec],
+) -> Result<PreviewAnswer, String> {
+    let props = &config.sink.properties;
+    let table = format!("{}.{}", config.sink.database_name, config.sink.table_name);
+    let err = |e: ks_preflight::preview::PreviewError| format!("preview for {table}: {e}");
+    let preview = ks_preflight::preview::preview(samples, columns, props).map_err(err)?;
+    let fixes = ks_preflight::preview::suggest_fixes(samples, columns, props)
+        .map_err(err)?
+        .into_iter()
+        .map(|f| ProposedFix {
+            column: f.column,
+            problem: f.problem,
+            columns_expression: f.columns_expression,
+            explanation: f.explanation,
+            properties: f.properties,
+        })
+        .collect();
+    let drift = ks_preflight::table::drift(
+        samples,
+        &config.sink.database_name,
+        &config.sink.table_name,
+        columns,
+        props,
+    )
+    .map_err(err)?
+    .map(|d| DriftAnswer {
+        columns: d.columns,
+        statements: d.statements,
+        properties: d.properties,
+    });
+    Ok(PreviewAnswer {
+        preview,
+        fixes,
+        drift,
+    })
+}
