@@ -7,7 +7,7 @@ use ks_core::config::{JdbcUrl, SslMode};
 use ks_core::{PipelineConfig, Secret};
 use ks_preflight::PreflightContext;
 use ks_starrocks::MysqlAdmin;
-use starrocks_sim::{SimConfig, StarRocksSim};
+use starrocks_sim::{SimConfig, StarRocksSim, TlsFiles};
 use std::path::Path;
 use std::time::Duration;
 
@@ -59,7 +59,7 @@ async fn rows_in_table(sim: &StarRocksSim) -> String {
     rows[0][0].clone().unwrap_or_default()
 }
 
-fn config(load: &str) -> PipelineConfig {
+fn config(load: &str, sink_extra: &str) -> PipelineConfig {
     let text = format!(
         r#"name = "h1-load"
 
@@ -74,6 +74,7 @@ username = "root"
 database-name = "example_db"
 table-name = "stock"
 properties.format = "json"
+{sink_extra}
 "#
     );
     PipelineConfig::from_toml_str(&text, Path::new("/tmp/h1-load.toml"))
@@ -81,7 +82,11 @@ properties.format = "json"
 }
 
 fn ctx(load: &str, password: Option<&str>) -> PreflightContext {
-    let mut ctx = PreflightContext::new(config(load), password.map(Secret::new));
+    ctx_with(load, "", password)
+}
+
+fn ctx_with(load: &str, sink_extra: &str, password: Option<&str>) -> PreflightContext {
+    let mut ctx = PreflightContext::new(config(load, sink_extra), password.map(Secret::new));
     ctx.timeout = Duration::from_secs(5);
     ctx
 }
@@ -341,5 +346,60 @@ async fn several_load_urls_say_which_one_is_used() {
     );
     assert_eq!(status(&report, "load.auth"), CheckStatus::Pass);
     assert_eq!(status(&report, "load.redirect"), CheckStatus::Pass);
+    sim.shutdown().await;
+}
+
+fn tls_files(dir: &Path) -> TlsFiles {
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .expect("generate a certificate");
+    let cert = dir.join("cert.pem");
+    let key = dir.join("key.pem");
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+    TlsFiles { cert, key }
+}
+
+#[tokio::test]
+async fn https_with_a_private_ca_needs_ssl_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = tls_files(dir.path());
+    let cert = files.cert.clone();
+    let sim = start(SimConfig {
+        tls: Some(files),
+        ..Default::default()
+    })
+    .await;
+    assert!(sim.load_url().starts_with("https://"));
+
+    // The self-signed certificate is not trusted without ssl-ca.
+    let report = run(&ctx(&sim.load_url(), Some(PASSWORD))).await;
+    assert_eq!(
+        status(&report, "load.http"),
+        CheckStatus::Fail,
+        "{report:#?}"
+    );
+    assert!(
+        detail(&report, "load.http").contains("certificate"),
+        "{report:#?}"
+    );
+    let r = remediation(&report, "load.http");
+    assert!(r.contains("is not trusted"), "{r}");
+    assert!(r.contains("sink.ssl-ca"), "{r}");
+
+    // With it, HTTPS, the credentials and the redirect all pass.
+    let report = run(&ctx_with(
+        &sim.load_url(),
+        &format!("ssl-mode = \"required\"\nssl-ca = \"{}\"", cert.display()),
+        Some(PASSWORD),
+    ))
+    .await;
+    for id in IDS {
+        assert_eq!(status(&report, id), CheckStatus::Pass, "{report:#?}");
+    }
+    assert!(
+        detail(&report, "load.http").contains("TLS handshake and certificate ok"),
+        "{report:#?}"
+    );
     sim.shutdown().await;
 }
