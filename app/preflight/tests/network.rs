@@ -1,0 +1,591 @@
+//! The security-groups group against moto_server's EC2 (VPC, groups, rules, network interfaces,
+//! managed prefix lists) and a local HTTP server standing in for checkip.amazonaws.com.
+
+use aws_sdk_ec2::types::{
+    AddPrefixListEntry, IpPermission, IpRange, PrefixListId, UserIdGroupPair,
+};
+use ks_core::PipelineConfig;
+use ks_core::check::{CheckFix, CheckGroup, CheckReport, CheckResult, CheckStatus};
+use ks_kinesis::testing::test_credentials;
+use ks_preflight::network;
+use ks_preflight::{AwsOverrides, PreflightContext};
+use ks_tests::emulators::Emulator;
+use std::net::IpAddr;
+use std::path::Path;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const EGRESS: &str = "203.0.113.7";
+const CLUSTER_IP: &str = "10.0.1.25";
+
+/// A stand-in for checkip.amazonaws.com: answers every request with `status` and `body`.
+async fn checkip(status: u16, body: &'static str) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let mut got = Vec::new();
+                while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let resp = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(resp.as_bytes()).await;
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    format!("http://{addr}/")
+}
+
+fn config(load_url: &str, group_ids: &[&str], egress_ip: Option<&str>) -> PipelineConfig {
+    let mut toml = format!(
+        r#"
+name = "stock"
+[source]
+stream = "stock"
+region = "us-east-1"
+[sink]
+jdbc-url = "jdbc:mysql://{CLUSTER_IP}:9030"
+load-url = "{load_url}"
+username = "admin"
+database-name = "example_db"
+table-name = "stock"
+"#
+    );
+    if !group_ids.is_empty() || egress_ip.is_some() {
+        toml.push_str("[network]\n");
+    }
+    if !group_ids.is_empty() {
+        let ids: Vec<String> = group_ids.iter().map(|g| format!("{g:?}")).collect();
+        toml.push_str(&format!("security-group-ids = [{}]\n", ids.join(", ")));
+    }
+    if let Some(ip) = egress_ip {
+        toml.push_str(&format!("egress-ip = {ip:?}\n"));
+    }
+    PipelineConfig::from_toml_str(&toml, Path::new("test.toml")).expect("a valid test config")
+}
+
+fn context(config: PipelineConfig, moto: &Emulator, egress_url: String) -> PreflightContext {
+    let mut ctx = PreflightContext::new(config, None);
+    ctx.aws = AwsOverrides {
+        credentials: Some(test_credentials()),
+        sts_endpoint_url: Some(moto.endpoint.clone()),
+        ec2_endpoint_url: Some(moto.endpoint.clone()),
+    };
+    ctx.egress_ip_url = egress_url;
+    ctx.timeout = Duration::from_secs(10);
+    ctx
+}
+
+async fn ec2(moto: &Emulator) -> aws_sdk_ec2::Client {
+    aws_sdk_ec2::Client::new(&ks_kinesis::testing::sdk_config(&moto.endpoint).await)
+}
+
+/// A VPC, a subnet and one empty security group in it; returns (vpc, subnet, group).
+async fn vpc_with_group(ec2: &aws_sdk_ec2::Client, name: &str) -> (String, String, String) {
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .unwrap()
+        .vpc_id
+        .unwrap();
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.0.1.0/24")
+        .send()
+        .await
+        .unwrap()
+        .subnet
+        .unwrap()
+        .subnet_id
+        .unwrap();
+    let sg = ec2
+        .create_security_group()
+        .group_name(name)
+        .description("StarRocks cluster")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap()
+        .group_id
+        .unwrap();
+    (vpc, subnet, sg)
+}
+
+fn tcp(port: i32) -> aws_sdk_ec2::types::builders::IpPermissionBuilder {
+    IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(port)
+        .to_port(port)
+}
+
+async fn allow(ec2: &aws_sdk_ec2::Client, sg: &str, perm: IpPermission) {
+    ec2.authorize_security_group_ingress()
+        .group_id(sg)
+        .ip_permissions(perm)
+        .send()
+        .await
+        .unwrap();
+}
+
+fn cidr_perm(port: i32, cidr: &str) -> IpPermission {
+    tcp(port)
+        .ip_ranges(IpRange::builder().cidr_ip(cidr).build())
+        .build()
+}
+
+async fn run_network(ctx: &PreflightContext) -> CheckReport {
+    ks_preflight::run(ctx, &[CheckGroup::Network], &mut |_| {}).await
+}
+
+fn check<'a>(report: &'a CheckReport, id: &str) -> &'a CheckResult {
+    report
+        .get(id)
+        .unwrap_or_else(|| panic!("no {id} in {report:#?}"))
+}
+
+fn remediation(c: &CheckResult) -> &str {
+    c.remediation
+        .as_deref()
+        .unwrap_or_else(|| panic!("no remediation: {c:#?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_missing_9030_gets_the_exact_rule_to_add() {
+    let moto = Emulator::moto();
+    let ec2 = ec2(&moto).await;
+    let (vpc, _, sg) = vpc_with_group(&ec2, "cluster").await;
+    allow(&ec2, &sg, cidr_perm(443, &format!("{EGRESS}/32"))).await;
+    // A rule on 9030 for some other network, and one from another group's members.
+    allow(&ec2, &sg, cidr_perm(9030, "198.51.100.0/24")).await;
+    let app_sg = ec2
+        .create_security_group()
+        .group_name("app")
+        .description("app servers")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap()
+        .group_id
+        .unwrap();
+    allow(
+        &ec2,
+        &sg,
+        tcp(9030)
+            .user_id_group_pairs(UserIdGroupPair::builder().group_id(&app_sg).build())
+            .build(),
+    )
+    .await;
+
+    let url = checkip(200, "203.0.113.7\n").await;
+    let ctx = context(
+        config("https://cluster.example:443", &[&sg], None),
+        &moto,
+        url.clone(),
+    );
+    let report = run_network(&ctx).await;
+    let egress = check(&report, "network.egress-ip");
+    assert_eq!(egress.status, CheckStatus::Pass);
+    assert_eq!(egress.detail, format!("{EGRESS} (detected from {url})"));
+    let groups = check(&report, "network.security-groups");
+    assert_eq!(groups.status, CheckStatus::Pass, "{groups:#?}");
+    assert!(
+        groups
+            .detail
+            .contains("from `[network] security-group-ids`")
+    );
+    assert!(
+        groups
+            .detail
+            .contains(&format!("{sg}: tcp 443 from {EGRESS}/32")),
+        "{groups:#?}"
+    );
+
+    let c9030 = check(&report, "network.sg-9030");
+    assert_eq!(c9030.status, CheckStatus::Fail, "{c9030:#?}");
+    assert!(
+        c9030
+            .detail
+            .contains("198.51.100.0/24: does not include 203.0.113.7"),
+        "{c9030:#?}"
+    );
+    assert!(
+        c9030.detail.contains(&format!(
+            "allows traffic from members of {app_sg}, which does not include this machine"
+        )),
+        "{c9030:#?}"
+    );
+    let Some(CheckFix::AddIngressRule(rule)) = &c9030.fix else {
+        panic!("no rule to add: {c9030:#?}")
+    };
+    assert_eq!(rule.group_id, sg);
+    assert_eq!(rule.protocol, "tcp");
+    assert_eq!((rule.from_port, rule.to_port), (9030, 9030));
+    assert_eq!(rule.cidr, "203.0.113.7/32");
+    assert!(
+        rule.description.starts_with("kinesis-starrocks from "),
+        "{rule:?}"
+    );
+    assert!(
+        rule.description.ends_with(
+            &chrono::Local::now()
+                .date_naive()
+                .format("%Y-%m-%d")
+                .to_string()
+        ),
+        "{rule:?}"
+    );
+    assert!(
+        remediation(c9030).contains(&format!("{sg}: inbound tcp 9030 from 203.0.113.7/32")),
+        "{c9030:#?}"
+    );
+    let c443 = check(&report, "network.sg-443");
+    assert_eq!(c443.status, CheckStatus::Pass, "{c443:#?}");
+    assert!(c443.detail.contains("includes 203.0.113.7"));
+    assert_eq!(
+        check(&report, "network.sg-open-world").status,
+        CheckStatus::Pass
+    );
+    assert!(!report.passed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn world_open_9030_is_a_warning() {
+    let moto = Emulator::moto();
+    let ec2 = ec2(&moto).await;
+    let (_, _, sg) = vpc_with_group(&ec2, "cluster").await;
+    allow(&ec2, &sg, cidr_perm(9030, "0.0.0.0/0")).await;
+    allow(
+        &ec2,
+        &sg,
+        IpPermission::builder()
+            .ip_protocol("tcp")
+            .from_port(8030)
+            .to_port(8040)
+            .ip_ranges(IpRange::builder().cidr_ip("203.0.113.0/24").build())
+            .build(),
+    )
+    .await;
+    // egress-ip from the config: no HTTP detection happens (the URL points nowhere).
+    let ctx = context(
+        config("http://cluster.example:8030", &[&sg], Some(EGRESS)),
+        &moto,
+        "http://127.0.0.1:9/".into(),
+    );
+    let report = run_network(&ctx).await;
+    assert_eq!(
+        check(&report, "network.egress-ip").detail,
+        "203.0.113.7 (from `[network] egress-ip`)"
+    );
+    assert_eq!(check(&report, "network.sg-9030").status, CheckStatus::Pass);
+    let c8030 = check(&report, "network.sg-8030");
+    assert_eq!(c8030.status, CheckStatus::Pass, "{c8030:#?}");
+    assert!(c8030.detail.contains("tcp 8030-8040 from 203.0.113.0/24"));
+    let open = check(&report, "network.sg-open-world");
+    assert_eq!(open.status, CheckStatus::Warn, "{open:#?}");
+    assert!(
+        open.detail
+            .contains(&format!("{sg}: tcp 9030 from 0.0.0.0/0")),
+        "{open:#?}"
+    );
+    let r = remediation(open);
+    assert!(r.contains("open to anyone on the internet"), "{r}");
+    assert!(r.contains("203.0.113.7/32"), "{r}");
+    assert!(report.passed(), "a warning does not fail the run");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prefix_list_only_says_what_it_allows() {
+    let moto = Emulator::moto();
+    let ec2 = ec2(&moto).await;
+    let (_, _, sg) = vpc_with_group(&ec2, "cluster").await;
+    let pl = ec2
+        .create_managed_prefix_list()
+        .prefix_list_name("corp")
+        .address_family("IPv4")
+        .max_entries(5)
+        .entries(AddPrefixListEntry::builder().cidr("10.0.0.0/8").build())
+        .entries(AddPrefixListEntry::builder().cidr("192.168.0.0/16").build())
+        .send()
+        .await
+        .unwrap()
+        .prefix_list
+        .unwrap()
+        .prefix_list_id
+        .unwrap();
+    allow(
+        &ec2,
+        &sg,
+        tcp(9030)
+            .prefix_list_ids(PrefixListId::builder().prefix_list_id(&pl).build())
+            .build(),
+    )
+    .await;
+    let url = checkip(200, EGRESS).await;
+    let ctx = context(
+        config("http://cluster.example:8030", &[&sg], None),
+        &moto,
+        url,
+    );
+    let report = run_network(&ctx).await;
+    let c9030 = check(&report, "network.sg-9030");
+    assert_eq!(c9030.status, CheckStatus::Fail, "{c9030:#?}");
+    assert!(
+        c9030.detail.contains(&format!(
+            "{sg}: tcp 9030 from prefix list {pl}: it allows 10.0.0.0/8, 192.168.0.0/16, which does not include 203.0.113.7"
+        )),
+        "{c9030:#?}"
+    );
+    assert!(remediation(c9030).contains("203.0.113.7/32"));
+    // Port 8030 has no rule at all.
+    let c8030 = check(&report, "network.sg-8030");
+    assert_eq!(c8030.status, CheckStatus::Fail);
+    assert!(
+        c8030.detail.contains("allows TCP 8030 at all"),
+        "{c8030:#?}"
+    );
+
+    // From inside the prefix list's range the same rule lets the address in.
+    let ctx = context(
+        config("http://cluster.example:8030", &[&sg], Some("192.168.7.9")),
+        &moto,
+        "http://127.0.0.1:9/".into(),
+    );
+    let report = run_network(&ctx).await;
+    let c9030 = check(&report, "network.sg-9030");
+    assert_eq!(c9030.status, CheckStatus::Pass, "{c9030:#?}");
+    assert!(
+        c9030
+            .detail
+            .contains("its entry 192.168.0.0/16 includes 192.168.7.9")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_discovered_from_the_cluster_address() {
+    let moto = Emulator::moto();
+    let ec2 = ec2(&moto).await;
+    let (_, subnet, sg) = vpc_with_group(&ec2, "cluster").await;
+    allow(&ec2, &sg, cidr_perm(9030, &format!("{EGRESS}/32"))).await;
+    allow(&ec2, &sg, cidr_perm(8030, &format!("{EGRESS}/32"))).await;
+    let eni = ec2
+        .create_network_interface()
+        .subnet_id(&subnet)
+        .private_ip_address(CLUSTER_IP)
+        .groups(&sg)
+        .send()
+        .await
+        .unwrap()
+        .network_interface
+        .unwrap()
+        .network_interface_id
+        .unwrap();
+    // Another interface in the same subnet with another group: not the cluster's.
+    ec2.create_network_interface()
+        .subnet_id(&subnet)
+        .private_ip_address("10.0.1.99")
+        .send()
+        .await
+        .unwrap();
+    let url = checkip(200, EGRESS).await;
+    let ctx = context(
+        config(&format!("http://{CLUSTER_IP}:8030"), &[], None),
+        &moto,
+        url,
+    );
+    let report = run_network(&ctx).await;
+    let groups = check(&report, "network.security-groups");
+    assert_eq!(groups.status, CheckStatus::Pass, "{groups:#?}");
+    assert!(
+        groups.detail.starts_with(&format!("{sg} (discovered from")),
+        "{groups:#?}"
+    );
+    assert!(
+        groups
+            .detail
+            .contains(&format!("{eni} ({CLUSTER_IP}): {sg}")),
+        "{groups:#?}"
+    );
+    assert!(!groups.detail.contains("10.0.1.99"), "{groups:#?}");
+    assert_eq!(check(&report, "network.sg-9030").status, CheckStatus::Pass);
+    assert_eq!(check(&report, "network.sg-8030").status, CheckStatus::Pass);
+    assert!(report.passed(), "{report:#?}");
+
+    let found = network::discover_security_groups(
+        &ec2,
+        &moto.endpoint,
+        &[CLUSTER_IP.parse::<IpAddr>().unwrap()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(found.0, vec![sg]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_groups_found_warns_and_skips_the_rule_checks() {
+    let moto = Emulator::moto();
+    let url = checkip(200, EGRESS).await;
+    let ctx = context(config("http://10.9.9.9:8030", &[], None), &moto, url);
+    let report = run_network(&ctx).await;
+    let groups = check(&report, "network.security-groups");
+    assert_eq!(groups.status, CheckStatus::Warn, "{groups:#?}");
+    assert!(
+        groups.detail.contains("10.0.1.25 -> 10.0.1.25"),
+        "{groups:#?}"
+    );
+    assert!(
+        remediation(groups).contains("set `[network] security-group-ids = [\"sg-…\"]`"),
+        "{groups:#?}"
+    );
+    for id in [
+        "network.sg-9030",
+        "network.sg-8030",
+        "network.sg-open-world",
+    ] {
+        let c = check(&report, id);
+        assert_eq!(c.status, CheckStatus::Skipped, "{c:#?}");
+        assert!(c.detail.contains("security groups are not known"), "{c:#?}");
+    }
+    assert!(report.passed(), "skipped and warned, not failed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_fix_adds_exactly_one_host_rule() {
+    let moto = Emulator::moto();
+    let ec2 = ec2(&moto).await;
+    let (_, _, sg) = vpc_with_group(&ec2, "cluster").await;
+    allow(&ec2, &sg, cidr_perm(8030, "203.0.113.0/24")).await;
+    let url = checkip(200, EGRESS).await;
+    let ctx = context(
+        config("http://cluster.example:8030", &[&sg], None),
+        &moto,
+        url,
+    );
+    let report = run_network(&ctx).await;
+    let c9030 = check(&report, "network.sg-9030");
+    let Some(CheckFix::AddIngressRule(rule)) = c9030.fix.clone() else {
+        panic!("no fix: {c9030:#?}")
+    };
+
+    let before = ec2
+        .describe_security_groups()
+        .group_ids(&sg)
+        .send()
+        .await
+        .unwrap()
+        .security_groups
+        .unwrap()
+        .remove(0)
+        .ip_permissions
+        .unwrap_or_default();
+    network::apply_fix(&ctx, &rule).await.unwrap();
+    let after = ec2
+        .describe_security_groups()
+        .group_ids(&sg)
+        .send()
+        .await
+        .unwrap()
+        .security_groups
+        .unwrap()
+        .remove(0)
+        .ip_permissions
+        .unwrap_or_default();
+    let count = |perms: &[IpPermission]| -> usize {
+        perms
+            .iter()
+            .map(|p| p.ip_ranges().len() + p.ipv6_ranges().len())
+            .sum()
+    };
+    assert_eq!(count(&after), count(&before) + 1, "{after:#?}");
+    let added: Vec<&IpPermission> = after.iter().filter(|p| p.from_port == Some(9030)).collect();
+    assert_eq!(added.len(), 1, "{after:#?}");
+    assert_eq!(added[0].ip_protocol.as_deref(), Some("tcp"));
+    assert_eq!(added[0].to_port, Some(9030));
+    assert_eq!(added[0].ip_ranges().len(), 1);
+    let range = &added[0].ip_ranges()[0];
+    assert_eq!(range.cidr_ip.as_deref(), Some("203.0.113.7/32"));
+    assert_eq!(
+        range.description.as_deref(),
+        Some(rule.description.as_str())
+    );
+
+    // Applying it again adds nothing; the check now passes.
+    network::apply_fix(&ctx, &rule).await.unwrap();
+    let again = ec2
+        .describe_security_groups()
+        .group_ids(&sg)
+        .send()
+        .await
+        .unwrap()
+        .security_groups
+        .unwrap()
+        .remove(0)
+        .ip_permissions
+        .unwrap_or_default();
+    assert_eq!(count(&again), count(&after));
+    let report = run_network(&ctx).await;
+    assert_eq!(check(&report, "network.sg-9030").status, CheckStatus::Pass);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn egress_detection_failure_says_to_set_egress_ip() {
+    let moto = Emulator::moto();
+    let ec2 = ec2(&moto).await;
+    let (_, _, sg) = vpc_with_group(&ec2, "cluster").await;
+    for (url, expect) in [
+        (checkip(503, "unavailable").await, "HTTP 503"),
+        (
+            checkip(200, "<html>hello</html>").await,
+            "is not an IP address",
+        ),
+        (
+            format!("http://127.0.0.1:{}/", ks_tests::emulators::free_port()),
+            "error sending request",
+        ),
+    ] {
+        let ctx = context(
+            config("http://cluster.example:8030", &[&sg], None),
+            &moto,
+            url.clone(),
+        );
+        let report = run_network(&ctx).await;
+        let egress = check(&report, "network.egress-ip");
+        assert_eq!(egress.status, CheckStatus::Fail, "{egress:#?}");
+        assert!(
+            egress.detail.contains(&format!(
+                "could not detect this machine's public address from {url}"
+            )),
+            "{egress:#?}"
+        );
+        assert!(egress.detail.contains(expect), "{expect} in {egress:#?}");
+        let r = remediation(egress);
+        assert!(
+            r.contains("set `[network] egress-ip = \"203.0.113.7\"`"),
+            "{r}"
+        );
+        // The groups are still read; the port checks cannot be judged.
+        assert_eq!(
+            check(&report, "network.security-groups").status,
+            CheckStatus::Pass
+        );
+        let c = check(&report, "network.sg-9030");
+        assert_eq!(c.status, CheckStatus::Skipped);
+        assert!(c.detail.contains("network.egress-ip"), "{c:#?}");
+    }
+}
