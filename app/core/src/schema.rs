@@ -188,6 +188,15 @@ impl TableSpec {
         jsonpaths(&self.columns)
     }
 
+    /// The `[sink]` properties a JSON pipeline into this table needs (`init-table` prints them,
+    /// the wizard writes them): `format` and `jsonpaths`.
+    pub fn config_properties(&self) -> Vec<(String, String)> {
+        vec![
+            ("format".to_string(), "json".to_string()),
+            ("jsonpaths".to_string(), self.jsonpaths()),
+        ]
+    }
+
     /// Checks a (user-edited) table: names, types, key columns. Every error names its column.
     pub fn validate(&self) -> Result<(), Vec<SchemaError>> {
         let mut errors = Vec::new();

@@ -400,7 +400,7 @@ pub fn preview(
         let out = starrocks_sim::load::execute(&def, &params, &body_for(rec, &params))
             .map_err(|e| PreviewError::Load(e.0))?;
         let view = mapping.view(rec, &params);
-        let explained = explain(&mapping, &def, &params, &view);
+        let explained = explain(&mapping, &def, columns, &params, &view);
         let outcome = if let Some(op) = out.ops.first() {
             let cells = match op {
                 RowOp::Upsert(c) | RowOp::Delete(c) => c,
@@ -455,6 +455,7 @@ pub fn preview(
 fn explain(
     mapping: &Mapping,
     def: &TableDef,
+    specs: &[ColumnSpec],
     params: &LoadParams,
     view: &RecordView,
 ) -> Vec<PreviewCell> {
@@ -469,7 +470,8 @@ fn explain(
     def.columns
         .iter()
         .zip(&mapping.targets)
-        .map(|(col, target)| {
+        .zip(specs)
+        .map(|((col, target), spec)| {
             let (source, missing) = match target {
                 Target::Source(i) => match mapping.raw(view, *i) {
                     None => {
@@ -507,7 +509,10 @@ fn explain(
                 },
                 Err(e) => PreviewCell::NullNotConvertible {
                     value: shown(&source),
-                    to_type: col.ty.to_string().to_ascii_uppercase(),
+                    // The grid's spelling of the type (`TINYINT`, not `tinyint(4)`).
+                    to_type: parse_type(&spec.sql_type)
+                        .map(|t| t.to_string())
+                        .unwrap_or_else(|_| col.ty.to_string().to_ascii_uppercase()),
                     reason: e.reason,
                 },
             }

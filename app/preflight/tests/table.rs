@@ -735,3 +735,74 @@ async fn epoch_values_in_the_stream_get_a_config_fix_and_an_empty_stream_is_said
         })
     );
 }
+
+#[test]
+fn csv_loads_and_where_filters_preview_like_the_load() {
+    let columns = vec![
+        col("id", "INT", false),
+        col("ts", "DATETIME", true),
+        col("n", "TINYINT", true),
+    ];
+    let p = preview(
+        &[
+            rec("1,2024-05-28 19:53:17,5"),
+            rec("2,\\N,300"),
+            rec("3,2024-05-28,7"),
+            rec("4,2024-05-28"),
+        ],
+        &columns,
+        &BTreeMap::from([
+            ("format".to_string(), "csv".to_string()),
+            ("column_separator".to_string(), ",".to_string()),
+            ("where".to_string(), "id < 3".to_string()),
+        ]),
+    )
+    .unwrap();
+    let RowOutcome::Loaded(first) = &p.rows[0].outcome else {
+        panic!("{:?}", p.rows[0])
+    };
+    assert_eq!(first[1], PreviewCell::Value("2024-05-28 19:53:17".into()));
+    let RowOutcome::Loaded(second) = &p.rows[1].outcome else {
+        panic!("{:?}", p.rows[1])
+    };
+    assert_eq!(second[1], PreviewCell::Null, "\\N is NULL");
+    assert!(
+        matches!(&second[2], PreviewCell::NullNotConvertible { value, to_type, .. } if value == "300" && to_type == "TINYINT"),
+        "{second:?}"
+    );
+    assert_eq!(p.rows[2].outcome, RowOutcome::Unselected);
+    assert!(
+        matches!(&p.rows[3].outcome, RowOutcome::Filtered { reason, .. } if reason.contains("Value count does not match column count")),
+        "{:?}",
+        p.rows[3]
+    );
+}
+
+#[test]
+fn inferred_datetime_shapes_are_ones_the_stand_in_parses() {
+    for s in [
+        "2024-05-28T19:53:17.497201",
+        "2024-05-28 19:53:17",
+        "2024-05-28T19:53:17Z",
+        "2024-05-28T19:53:17.5Z",
+        "2024-05-28",
+        "2024-05-28T19:53:17+02:00",
+        "2024-05-28 19:53",
+        "28/05/2024",
+        "20240528",
+    ] {
+        if ks_core::schema::temporal_shape(s).is_some() {
+            assert!(
+                starrocks_sim::types::parse_datetime(s).is_some(),
+                "inference proposes DATETIME for {s:?} but a load would not parse it"
+            );
+        }
+        let spec = infer_table("d", "t", &[serde_json::json!({ "v": s })]);
+        let ty = &spec.columns[0].sql_type;
+        let loads = starrocks_sim::types::convert_json(
+            &serde_json::json!(s),
+            &ks_preflight::preview::sql_type(&ks_core::schema::parse_type(ty).unwrap()),
+        );
+        assert!(loads.is_ok(), "{s:?} as {ty}: {loads:?}");
+    }
+}
