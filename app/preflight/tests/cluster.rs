@@ -462,3 +462,53 @@ async fn insert_without_create_warns_only_while_the_table_is_missing() {
     );
     sim.shutdown().await;
 }
+
+/// A listener whose accept queue is full: the kernel drops further SYNs, as a security group
+/// does, so a connect times out instead of being refused.
+async fn blackhole() -> (tokio::net::TcpListener, Vec<tokio::net::TcpStream>, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    for _ in 0..16 {
+        match tokio::time::timeout(
+            Duration::from_millis(300),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            Ok(Ok(s)) => held.push(s),
+            Ok(Err(e)) => panic!("filling the accept queue: {e}"),
+            // The queue is full: the next SYN was dropped.
+            Err(_) => return (listener, held, addr.port()),
+        }
+    }
+    panic!("the accept queue of a listen(0) socket never filled");
+}
+
+#[tokio::test]
+async fn a_dropped_connect_says_no_route_with_the_real_port() {
+    let (_listener, _held, port) = blackhole().await;
+    let mut c = ctx(
+        config(
+            &format!("jdbc:mysql://127.0.0.1:{port}"),
+            "http://127.0.0.1:8030",
+            "",
+        ),
+        Some(PASSWORD),
+    );
+    c.timeout = Duration::from_millis(500);
+    let report = run(&c).await;
+    assert_eq!(status(&report, "cluster.tcp"), CheckStatus::Fail);
+    let d = &report.get("cluster.tcp").unwrap().detail;
+    assert!(d.contains("no answer within 500 ms"), "{d}");
+    let r = remediation(&report, "cluster.tcp");
+    assert!(
+        r.starts_with(&format!(
+            "no route: the security group or network blocks port {port} from this machine"
+        )),
+        "{r}"
+    );
+    assert_skipped_from(&report, "cluster.tls", "cluster.tcp");
+}
