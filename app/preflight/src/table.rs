@@ -39,6 +39,43 @@ pub enum TableError {
     Invalid(Vec<ks_core::schema::SchemaError>),
     #[error("table `{database}`.`{table}` does not exist")]
     NotFound { database: String, table: String },
+    /// Sampling the stream failed (for a proposal).
+    #[error("{0}")]
+    Sample(String),
+    /// The stream holds no JSON object records to infer columns from.
+    #[error("no JSON records to infer columns from: {0}")]
+    NoRecords(String),
+}
+
+/// Samples `n` records from trim-horizon and proposes the sink's table from them (`init-table`,
+/// the wizard's "Propose table"). Returns the proposal and the samples (for the preview).
+pub async fn propose_table(
+    ctx: &PreflightContext,
+    n: usize,
+) -> Result<(TableSpec, Vec<SampledRecord>), TableError> {
+    let samples = crate::sample::sample(ctx, n, SampleFrom::TrimHorizon)
+        .await
+        .map_err(|e| TableError::Sample(e.to_string()))?;
+    let docs: Vec<serde_json::Value> = samples.iter().filter_map(|r| r.json()).collect();
+    let spec = infer_table(
+        &ctx.config.sink.database_name,
+        &ctx.config.sink.table_name,
+        &docs,
+    );
+    if spec.columns.is_empty() {
+        return Err(TableError::NoRecords(if samples.is_empty() {
+            format!(
+                "stream {:?} has no records (sampled from trim-horizon)",
+                ctx.config.source.stream_name
+            )
+        } else {
+            format!(
+                "none of the {} sampled records is a JSON object",
+                samples.len()
+            )
+        }));
+    }
+    Ok((spec, samples))
 }
 
 /// Connects to the cluster with the context's config and password.

@@ -173,7 +173,7 @@ async fn latest_sees_only_records_put_after_it_started_and_waits_a_bounded_time(
 
     let client = w.client.clone();
     let producer = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        tokio::time::sleep(Duration::from_millis(2000)).await;
         let new: Vec<serde_json::Value> = (1000..1006).map(stock_record).collect();
         testing::put_json_records(&client, "s1", &new, &["c".into(), "d".into(), "e".into()])
             .await

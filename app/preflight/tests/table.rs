@@ -14,7 +14,7 @@ use ks_kinesis::{ConnectOptions, KinesisSource};
 use ks_preflight::PreflightContext;
 use ks_preflight::preview::{preview, properties_with_fixes, suggest_fixes};
 use ks_preflight::sample::{SampleFrom, sample};
-use ks_preflight::table::{describe, init_table, list_tables};
+use ks_preflight::table::{TableError, describe, init_table, list_tables, propose_table};
 use ks_starrocks::{MysqlAdmin, StreamLoadClient, StreamLoadSettings};
 use starrocks_sim::{SimConfig, StarRocksSim};
 use std::collections::BTreeMap;
@@ -197,6 +197,8 @@ async fn inferred_table_is_accepted_and_a_pipeline_then_loads_every_record() {
     assert_eq!(samples.len(), 50);
     let docs: Vec<serde_json::Value> = samples.iter().filter_map(|s| s.json()).collect();
     let spec = infer_table("example_db", "stock", &docs);
+    let (proposed, _) = propose_table(&ctx, 50).await.unwrap();
+    assert_eq!(proposed, spec, "propose_table samples and infers the same");
     let shape: Vec<(&str, &str, bool, bool)> = spec
         .columns
         .iter()
@@ -692,6 +694,10 @@ async fn epoch_values_in_the_stream_get_a_config_fix_and_an_empty_stream_is_said
          DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`)",
     )
     .await;
+    assert!(
+        matches!(propose_table(&w.ctx(""), 20).await, Err(TableError::NoRecords(m)) if m.contains("has no records")),
+        "an empty stream proposes nothing, and says why"
+    );
     // Empty stream: mapping and drift are not checked, and say why.
     let r = w.check(&w.ctx("")).await;
     for id in ["table.mapping", "table.drift"] {
