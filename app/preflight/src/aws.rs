@@ -521,10 +521,13 @@ async fn describe_stream(
     client: &aws_sdk_kinesis::Client,
     endpoint: &str,
     name: &str,
+    arn: Option<&str>,
 ) -> Result<StreamListing, AwsError> {
+    // The ARN too when the config has one (a stream in another account is only found by ARN).
     let out = client
         .describe_stream_summary()
         .stream_name(name)
+        .set_stream_arn(arn.map(str::to_string))
         .send()
         .await
         .map_err(|e| classify("kinesis:DescribeStreamSummary", endpoint, &e))?;
@@ -555,7 +558,7 @@ pub async fn list_streams(ctx: &PreflightContext) -> Result<Vec<StreamListing>, 
     let (client, endpoint) = kinesis_client(ctx, &sdk);
     let mut out = Vec::new();
     for name in stream_names(&client, &endpoint).await? {
-        match describe_stream(&client, &endpoint, &name).await {
+        match describe_stream(&client, &endpoint, &name, None).await {
             Ok(s) => out.push(s),
             // Deleted between the two calls.
             Err(AwsError::NotFound { .. }) => {}
@@ -743,7 +746,25 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
             ),
         }
     };
-    let listing = match describe_stream(&client, &endpoint, &stream).await {
+    if stream.trim().is_empty() {
+        list.push(CheckResult::fail(
+            GROUP,
+            ID_STREAM,
+            title,
+            "no stream in the config (`source.stream` is empty)",
+            "Set `source.stream` to the name or ARN of the Kinesis stream to read.",
+        ));
+        list.push(CheckResult::skipped(
+            GROUP,
+            ID_READ_PERMISSION,
+            "Kinesis read permissions",
+            ID_STREAM,
+        ));
+        return;
+    }
+    let listing = match describe_stream(&client, &endpoint, &stream, src.stream_arn.as_deref())
+        .await
+    {
         Ok(s) => {
             let detail = format!(
                 "stream {:?} ({where_})\nstatus: {}\nopen shards: {}\nretention: {} hours\nmode: {}\narn: {}",

@@ -373,3 +373,71 @@ async fn efo_reader_asks_for_the_consumer_actions() {
         CheckStatus::Skipped
     );
 }
+
+/// No credentials anywhere: run in a child copy of this test binary with an empty environment for
+/// AWS (no keys, empty config files, instance metadata off), since the default chain reads the
+/// process environment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_credentials_names_the_ways_to_give_them() {
+    const CHILD: &str = "KS_PREFLIGHT_NO_CREDENTIALS_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        let (url, _kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
+            .await
+            .unwrap();
+        let mut ctx = PreflightContext::new(config("stock", &url, "polling"), None);
+        ctx.timeout = Duration::from_secs(5);
+        let report = run_aws(&ctx).await;
+        let creds = check(&report, "aws.credentials");
+        assert_eq!(creds.status, CheckStatus::Fail, "{creds:#?}");
+        let r = creds.remediation.as_deref().unwrap();
+        for way in [
+            "No AWS credentials were found",
+            "`source.profile = \"name\"`",
+            "AWS_PROFILE",
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+            "aws sso login",
+        ] {
+            assert!(r.contains(way), "{way} in {r}");
+        }
+        assert!(
+            creds.detail.starts_with("no AWS credentials found"),
+            "{creds:#?}"
+        );
+        for id in ["aws.stream", "aws.read-permission"] {
+            assert_eq!(check(&report, id).status, CheckStatus::Skipped);
+        }
+        let err = aws::who_am_i(&ctx).await.unwrap_err();
+        assert!(matches!(err, AwsError::NoCredentials { .. }), "{err:?}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, "").unwrap();
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "--exact",
+        "no_credentials_names_the_ways_to_give_them",
+        "--nocapture",
+    ]);
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(k);
+        }
+    }
+    let out = cmd
+        .env(CHILD, "1")
+        .env("HOME", dir.path())
+        .env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        // Never ask 169.254.169.254: tests stay on 127.0.0.1.
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "child failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("1 passed"), "{stdout}");
+}

@@ -589,3 +589,44 @@ async fn egress_detection_failure_says_to_set_egress_ip() {
         assert!(c.detail.contains("network.egress-ip"), "{c:#?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipv6_egress_gets_a_128_rule() {
+    let moto = Emulator::moto();
+    let ec2 = ec2(&moto).await;
+    let (_, _, sg) = vpc_with_group(&ec2, "cluster").await;
+    let ctx = context(
+        config("http://cluster.example:8030", &[&sg], Some("2001:db8::7")),
+        &moto,
+        "http://127.0.0.1:9/".into(),
+    );
+    let report = run_network(&ctx).await;
+    let c9030 = check(&report, "network.sg-9030");
+    assert_eq!(c9030.status, CheckStatus::Fail, "{c9030:#?}");
+    let Some(CheckFix::AddIngressRule(rule)) = c9030.fix.clone() else {
+        panic!("no fix: {c9030:#?}")
+    };
+    assert_eq!(rule.cidr, "2001:db8::7/128");
+    network::apply_fix(&ctx, &rule).await.unwrap();
+    let perms = ec2
+        .describe_security_groups()
+        .group_ids(&sg)
+        .send()
+        .await
+        .unwrap()
+        .security_groups
+        .unwrap()
+        .remove(0)
+        .ip_permissions
+        .unwrap_or_default();
+    assert_eq!(perms.len(), 1, "{perms:#?}");
+    assert!(perms[0].ip_ranges().is_empty());
+    assert_eq!(perms[0].ipv6_ranges().len(), 1);
+    assert_eq!(
+        perms[0].ipv6_ranges()[0].cidr_ipv6.as_deref(),
+        Some("2001:db8::7/128")
+    );
+    let report = run_network(&ctx).await;
+    assert_eq!(check(&report, "network.sg-9030").status, CheckStatus::Pass);
+    assert_eq!(check(&report, "network.sg-8030").status, CheckStatus::Fail);
+}
