@@ -15,7 +15,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 #              xvfb, x11-utils, xdotool and imagemagick run the real window and take its screenshot.
 # Window:      the libraries winit, glutin and wgpu load at run time (X11, GL/EGL through Mesa
 #              llvmpipe, Vulkan through lavapipe), fontconfig and a font.
+# Keyring:     dbus (dbus-daemon) and gnome-keyring: a real Secret Service for the keyring test.
 packages=(
+    dbus gnome-keyring
     gcc libc6-dev
     mariadb-client curl ca-certificates
     xvfb x11-utils xdotool imagemagick

@@ -1,6 +1,10 @@
-//! The eframe window. All drawing lives in `ks_ui`; this file only opens the window.
+//! The eframe window: the app shell (`ks_ui::KsApp`) over the backend (`backend::spawn`). All
+//! drawing lives in `ks_ui`; this file opens the window, persists the settings and stops running
+//! pipelines (flush and checkpoint) when the window closes.
 
 use anyhow::{Result, anyhow};
+use kinesis_starrocks::backend::{self, Backend, BackendOptions};
+use ks_ui::settings::Settings;
 
 /// The window title. The GUI smoke test finds the window by this name.
 pub const WINDOW_TITLE: &str = ks_ui::PRODUCT_NAME;
@@ -16,46 +20,85 @@ pub enum RendererChoice {
     Wgpu,
 }
 
-struct DesktopApp;
+/// What the window opens on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StartPage {
+    /// The remembered page (an unfinished wizard, the last pipeline) or the welcome page.
+    #[default]
+    Remembered,
+    /// Start the local demo and open the wizard on it (`kinesis-starrocks demo`).
+    Demo,
+}
+
+struct DesktopApp {
+    app: ks_ui::KsApp,
+    backend: Backend,
+}
 
 impl eframe::App for DesktopApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.app.logic(ctx);
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::CentralPanel::default().show(ui, ks_ui::welcome_page);
+        self.app.ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        storage.set_string(Settings::KEY, self.app.settings_to_save().to_json());
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        // Running pipelines stop cleanly: load what was read, confirm, checkpoint.
+        self.backend.shutdown(std::time::Duration::from_secs(30));
     }
 }
 
 /// Opens the main window and returns when it is closed.
-pub fn open_window(choice: RendererChoice) -> Result<()> {
+pub fn open_window(choice: RendererChoice, start: StartPage) -> Result<()> {
     let result = match choice {
-        RendererChoice::Glow => run(eframe::Renderer::Glow),
-        RendererChoice::Wgpu => run(eframe::Renderer::Wgpu),
-        RendererChoice::Auto => run(eframe::Renderer::Glow).or_else(|glow_error| {
+        RendererChoice::Glow => run(eframe::Renderer::Glow, start),
+        RendererChoice::Wgpu => run(eframe::Renderer::Wgpu, start),
+        RendererChoice::Auto => run(eframe::Renderer::Glow, start).or_else(|glow_error| {
             tracing::warn!("the OpenGL (glow) renderer failed: {glow_error}; trying wgpu");
-            run(eframe::Renderer::Wgpu)
+            run(eframe::Renderer::Wgpu, start)
                 .map_err(|wgpu_error| anyhow!("glow: {glow_error}; wgpu: {wgpu_error}"))
         }),
     };
     result.map_err(|e| anyhow!("could not open the window: {e}{}", display_hint()))
 }
 
-fn run(renderer: eframe::Renderer) -> Result<()> {
+fn run(renderer: eframe::Renderer, start: StartPage) -> Result<()> {
     tracing::info!("opening the window with the {renderer:?} renderer");
     let options = eframe::NativeOptions {
         renderer,
         viewport: egui::ViewportBuilder::default()
             .with_title(WINDOW_TITLE)
             .with_app_id("kinesis-starrocks")
-            .with_inner_size([960.0, 640.0])
+            .with_inner_size([1100.0, 720.0])
             .with_min_inner_size([640.0, 420.0])
             .with_icon(window_icon()),
+        // Window size and position are remembered by eframe's persistence.
+        persist_window: true,
         ..Default::default()
     };
     eframe::run_native(
         WINDOW_TITLE,
         options,
-        Box::new(|cc| {
+        Box::new(move |cc| {
             ks_ui::theme::install(&cc.egui_ctx);
-            Ok(Box::new(DesktopApp))
+            let settings = cc
+                .storage
+                .and_then(|s| s.get_string(Settings::KEY))
+                .map(|t| Settings::from_json(&t))
+                .unwrap_or_default();
+            let ctx = cc.egui_ctx.clone();
+            let backend = backend::spawn(BackendOptions::from_env(), move || ctx.request_repaint());
+            let mut app = ks_ui::KsApp::new(backend.link.clone(), backend.take_replies(), settings);
+            if start == StartPage::Demo {
+                app.start_demo();
+            }
+            Ok(Box::new(DesktopApp { app, backend }))
         }),
     )
     // eframe's error holds platform types that are not Send + Sync: keep its message.

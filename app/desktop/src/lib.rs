@@ -1,5 +1,8 @@
 //! The desktop binary's library half: the backend (the tokio runtime thread that answers the UI's
-//! requests by calling ks-preflight and ks-engine), pipeline storage, the local demo. The binary
-//! (`main.rs`) adds the CLI and opens the window; tests drive the same backend under egui_kittest.
+//! requests by calling ks-preflight and ks-engine), pipeline storage, the local demo and desktop
+//! notifications. The binary (`main.rs`) adds the CLI and opens the window; tests drive the same
+//! backend under egui_kittest.
 
 pub mod backend;
+pub mod demo;
+pub mod notify;

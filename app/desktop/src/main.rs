@@ -31,13 +31,17 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Store or remove the StarRocks password in the OS keyring.
     Secret(cli::secrets::SecretArgs),
+    /// Open the app on the local demo: Kinesis (ferrokinesis) and a StarRocks stand-in on
+    /// 127.0.0.1 with a stock-ticker producer; the wizard is pre-filled against them.
+    Demo,
 }
 
 fn main() -> Result<()> {
     init_logging();
     let cli = Cli::parse();
     match cli.command {
-        None => gui::open_window(cli.renderer),
+        None => gui::open_window(cli.renderer, gui::StartPage::Remembered),
+        Some(Command::Demo) => gui::open_window(cli.renderer, gui::StartPage::Demo),
         Some(Command::Run(args)) => std::process::exit(cli::run::run(args)),
         Some(Command::Secret(args)) => std::process::exit(cli::secrets::run(args)),
     }

@@ -1,11 +1,17 @@
 //! The kinesis-starrocks user interface: egui only, no tokio. It reaches the world only through
 //! [`protocol`] (typed requests to the desktop binary's runtime thread, replies back).
 //!
-//! One screen or panel per file: `welcome.rs`, `wizard/<step>.rs`, `monitor/<panel>.rs`.
+//! One screen or panel per file: `app.rs` (the shell), `welcome.rs`, `wizard/<step>.rs`,
+//! `monitor/<panel>.rs`.
 
+pub mod app;
+pub mod import;
+pub mod monitor;
 pub mod protocol;
+pub mod settings;
 pub mod theme;
-mod welcome;
+pub mod welcome;
 pub mod wizard;
 
-pub use welcome::{COMING_SOON, DESCRIPTION, PRODUCT_NAME, welcome_page};
+pub use app::KsApp;
+pub use welcome::{DESCRIPTION, PRODUCT_NAME};

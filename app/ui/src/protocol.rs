@@ -31,6 +31,39 @@ pub enum Request {
     Start { name: String },
     /// Stop it: flush, confirm, checkpoint.
     Stop { name: String },
+    /// The saved pipelines (and the demo's, while the demo runs): answered by [`Reply::Pipelines`].
+    ListPipelines,
+    /// Delete a saved pipeline's config file (its keyring entry stays: other pipelines may share
+    /// the account). Refused while it runs.
+    Delete { name: String },
+    /// Start the local demo (ferrokinesis, the StarRocks stand-in, a stock-ticker producer, all on
+    /// 127.0.0.1): answered by [`Reply::DemoReady`] or [`Reply::Error`].
+    StartDemo,
+    /// Stop the demo's pipeline (if running), the producer and the local services.
+    StopDemo,
+}
+
+/// What the monitor and the pipeline list show about a pipeline's engine.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunStatus {
+    /// Not running in this session.
+    Idle,
+    /// Running: its latest state.
+    Running(ks_core::snapshot::PipelineState),
+    /// The last run ended: how.
+    Ended(Result<String, String>),
+}
+
+/// One pipeline in the list.
+#[derive(Debug, Clone)]
+pub struct PipelineEntry {
+    pub name: String,
+    /// The config file (or why it could not be read: the list still shows it).
+    pub config: Result<PipelineConfig, String>,
+    pub path: std::path::PathBuf,
+    /// A pipeline of the local demo (kept in a temporary directory, never with the saved ones).
+    pub demo: bool,
+    pub status: RunStatus,
 }
 
 /// Backend → UI.
@@ -55,6 +88,25 @@ pub enum Reply {
     Event {
         name: String,
         event: Event,
+    },
+    /// Answer to [`Request::ListPipelines`] (also sent unasked after a save, a delete, a start or
+    /// a stop).
+    Pipelines(Vec<PipelineEntry>),
+    /// The engine of `name` started.
+    Started {
+        name: String,
+    },
+    /// The engine of `name` ended: `Ok(summary)` after a stop, `Err(why)` when it failed (also a
+    /// start that failed).
+    Ended {
+        name: String,
+        result: Result<String, String>,
+    },
+    /// The local demo is up: a pipeline config against it (not saved yet) for the wizard.
+    DemoReady {
+        name: String,
+        config: Box<PipelineConfig>,
+        password: Secret,
     },
     /// A request failed before it reached anything that could answer it.
     Error {

@@ -1,89 +1,132 @@
-//! The welcome page, driven headlessly through its accessibility tree (egui_kittest).
+//! The app shell's welcome page, driven headlessly through its accessibility tree (egui_kittest),
+//! with the test holding the backend's end of the link (the requests the UI sends are asserted).
 //! kittest's accessibility check also fails the test if any widget lacks an accessible label.
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use egui_kittest::kittest::Queryable as _;
+use ks_ui::KsApp;
+use ks_ui::app::Page;
+use ks_ui::protocol::{BackendLink, Reply, Request};
+use ks_ui::settings::{Settings, Theme};
+use std::sync::mpsc::{Receiver, Sender, channel};
 
-/// The welcome page as the app shows it: theme installed on the first frame, inside a central panel.
-fn harness() -> Harness<'static> {
+struct World {
+    harness: Harness<'static, KsApp>,
+    requests: Receiver<Request>,
+    _replies: Sender<Reply>,
+}
+
+fn world(wgpu: bool) -> World {
+    let (req_tx, requests) = channel();
+    let (replies, reply_rx) = channel();
+    let app = KsApp::new(BackendLink::new(req_tx), reply_rx, Settings::default());
     let mut theme_installed = false;
-    Harness::builder()
-        .with_size(egui::vec2(960.0, 640.0))
-        .build_ui(move |ui| {
+    let mut builder = Harness::builder().with_size(egui::vec2(1100.0, 720.0));
+    if wgpu {
+        builder = builder.wgpu();
+    }
+    let harness = builder.build_ui_state(
+        move |ui, app: &mut KsApp| {
             if !theme_installed {
                 ks_ui::theme::install(ui.ctx());
                 theme_installed = true;
             }
-            egui::CentralPanel::default().show(ui, ks_ui::welcome_page);
-        })
-}
-
-#[test]
-fn shows_the_product_and_what_it_does() {
-    let mut harness = harness();
-    harness.run();
-    harness.get_by_label(ks_ui::PRODUCT_NAME);
-    harness.get_by_label("Kinesis Data Streams → StarRocks / CelerData, exactly once");
-    assert!(
-        harness
-            .query_by_label_contains("The setup wizard arrives with a later release")
-            .is_some()
+            app.logic(ui.ctx());
+            app.ui(ui);
+        },
+        app,
     );
-}
-
-#[test]
-fn unbuilt_features_are_disabled_buttons() {
-    let mut harness = harness();
-    harness.run();
-    for label in ["New pipeline", "Try a local demo"] {
-        let button = harness.get_by_label(label);
-        assert_eq!(
-            button.accesskit_node().role(),
-            egui::accesskit::Role::Button
-        );
-        assert!(button.accesskit_node().is_disabled(), "{label} is enabled");
+    World {
+        harness,
+        requests,
+        _replies: replies,
     }
 }
 
-#[test]
-fn hovering_a_disabled_button_says_coming_soon() {
-    let mut harness = harness();
-    harness.run();
-    harness.get_by_label("New pipeline").hover();
-    for _ in 0..60 {
-        harness.step();
-        if harness.query_by_label(ks_ui::COMING_SOON).is_some() {
-            return;
-        }
-    }
-    panic!("no \"{}\" tooltip appeared", ks_ui::COMING_SOON);
+fn sent(requests: &Receiver<Request>) -> Vec<Request> {
+    requests.try_iter().collect()
 }
 
 #[test]
-fn the_fonts_cover_the_symbols_the_ui_uses() {
-    let fonts = ks_ui::theme::fonts();
-    let proportional = &fonts.families[&egui::FontFamily::Proportional];
-    let main = proportional
-        .iter()
-        .position(|f| f == "Ubuntu-Light")
-        .unwrap();
-    let hack = proportional.iter().position(|f| f == "Hack").unwrap();
+fn shows_the_product_and_asks_for_the_pipeline_list() {
+    let mut w = world(false);
+    w.harness.run_steps(2);
+    w.harness.get_by_label(ks_ui::PRODUCT_NAME);
+    w.harness.get_by_label(ks_ui::DESCRIPTION);
+    w.harness.get_by_label(ks_ui::welcome::NEW_PIPELINE);
+    w.harness.get_by_label(ks_ui::app::SIDE_NEW);
+    assert!(matches!(
+        sent(&w.requests).first(),
+        Some(Request::ListPipelines)
+    ));
+}
+
+#[test]
+fn try_a_local_demo_asks_the_backend_and_the_reply_opens_the_wizard() {
+    let mut w = world(false);
+    w.harness.run_steps(1);
+    w.harness.get_by_label(ks_ui::welcome::TRY_DEMO).click();
+    w.harness.run_steps(2);
     assert!(
-        main < hack,
-        "Hack is a fallback, after the main font: {proportional:?}"
+        sent(&w.requests)
+            .iter()
+            .any(|r| matches!(r, Request::StartDemo))
     );
+    w.harness.get_by_label_contains("starting the local demo");
 }
 
 #[test]
-fn the_theme_follows_the_system_and_can_be_overridden() {
-    let ctx = egui::Context::default();
-    ks_ui::theme::install(&ctx);
+fn importing_kda_properties_prefills_the_wizard() {
+    let mut w = world(false);
+    w.harness.run_steps(1);
+    w.harness.get_by_label(ks_ui::welcome::IMPORT).click();
+    w.harness.run_steps(2);
+    // A bad paste: the error names the problem, the page stays.
+    w.harness.get_by_label(ks_ui::welcome::IMPORT_APPLY).click();
+    w.harness.run_steps(2);
+    w.harness.get_by_label_contains("not valid JSON");
+    let json = r#"{"ProducerConfigProperties": {"jdbc-url": "jdbc:mysql://abc.example:9030",
+        "load-url": "https://abc.example", "username": "admin", "database-name": "example_db",
+        "table-name": "stock"}}"#;
+    w.harness.state_mut().page = Page::Welcome;
+    w.harness
+        .get_by_label("Runtime properties JSON (ProducerConfigProperties):")
+        .focus();
+    w.harness.run_steps(1);
+    w.harness
+        .get_by_label("Runtime properties JSON (ProducerConfigProperties):")
+        .type_text(json);
+    w.harness.run_steps(2);
+    w.harness.get_by_label(ks_ui::welcome::IMPORT_APPLY).click();
+    w.harness.run_steps(3);
+    assert_eq!(w.harness.state().page, Page::Wizard);
+    let draft = w.harness.state().wizard.as_ref().unwrap().draft();
+    let json = serde_json::to_string(&draft).unwrap();
+    assert!(json.contains("abc.example"), "{json}");
+}
+
+#[test]
+fn theme_and_zoom_switches_change_the_settings() {
+    let mut w = world(false);
+    w.harness.run_steps(1);
+    w.harness.get_by_label("Dark").click();
+    w.harness.get_by_label("Zoom in").click();
+    w.harness.run_steps(2);
+    let s = w.harness.state().settings_to_save();
+    assert_eq!(s.theme, Theme::Dark);
+    assert!((s.zoom - 1.1).abs() < 1e-3, "{}", s.zoom);
     assert_eq!(
-        ks_ui::theme::preference(&ctx),
-        egui::ThemePreference::System
+        w.harness.ctx.options(|o| o.theme_preference),
+        egui::ThemePreference::Dark
     );
-    ks_ui::theme::set_preference(&ctx, egui::ThemePreference::Light);
-    assert_eq!(ctx.theme(), egui::Theme::Light);
-    ks_ui::theme::set_preference(&ctx, egui::ThemePreference::Dark);
-    assert_eq!(ctx.theme(), egui::Theme::Dark);
+    let restored = Settings::from_json(&s.to_json());
+    assert_eq!(restored.theme, Theme::Dark);
+}
+
+/// The welcome page's image (wgpu on lavapipe), kept in tests/snapshots/welcome.png.
+#[test]
+fn welcome_snapshot() {
+    let mut w = world(true);
+    w.harness.run_steps(3);
+    w.harness.snapshot("welcome");
 }

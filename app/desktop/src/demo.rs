@@ -1,0 +1,270 @@
+//! The local demo: ferrokinesis and the StarRocks stand-in in-process on 127.0.0.1, the seed's
+//! stock table in a `demo` database, and a stock-ticker producer shaped like AWS's `stock.py`
+//! (`event_time` ISO-8601 with microseconds, `ticker`, `price`), a few records a second.
+//!
+//! Nothing leaks into real pipelines: the demo's pipeline config lives in a temporary directory
+//! (never the saved-pipelines one), its state dir too, its password stays in memory, and its
+//! static credentials are used only for the demo's own Kinesis endpoint.
+
+use crate::backend::{BackendCtx, send_list};
+use ks_core::{PipelineConfig, Secret};
+use ks_kinesis::testing::{EmbeddedKinesis, create_stream, put_json_records};
+use ks_ui::protocol::Reply;
+use starrocks_sim::{SimConfig, StarRocksSim};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// The demo pipeline's name (the wizard may rename it).
+pub const DEMO_PIPELINE: &str = "demo-stock";
+/// The demo's stream: the seed's source stream name.
+pub const DEMO_STREAM: &str = "ExampleInputStream";
+pub const DEMO_DATABASE: &str = "demo";
+pub const DEMO_TABLE: &str = "stock";
+/// The stand-in's root password (the demo's only, shown in the wizard's masked field).
+const DEMO_PASSWORD: &str = "demo";
+/// Records the producer puts per second.
+pub const RECORDS_PER_S: u64 = 4;
+
+/// The seed's table (uppercase columns; the producer's lowercase fields land through jsonpaths,
+/// by position, as in the seed's sink properties).
+const DEMO_DDL: &str = "CREATE TABLE demo.stock (
+    `EVENT_TIME` datetime NOT NULL,
+    `TICKER` varchar(65533) NOT NULL,
+    `PRICE` float NULL
+) ENGINE=OLAP DUPLICATE KEY(`EVENT_TIME`) DISTRIBUTED BY HASH(`EVENT_TIME`) BUCKETS 2
+PROPERTIES (\"replication_num\" = \"1\")";
+
+/// A running demo.
+pub struct Demo {
+    pub kinesis: EmbeddedKinesis,
+    pub sim: StarRocksSim,
+    pub dir: tempfile::TempDir,
+    pub config: PipelineConfig,
+    /// Records the producer has put so far.
+    pub produced: Arc<AtomicU64>,
+    producer: tokio::task::JoinHandle<()>,
+}
+
+impl Demo {
+    /// Starts the services and the producer; the demo pipeline's config is ready, not saved.
+    pub async fn start() -> Result<Demo, String> {
+        let (endpoint, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
+            .await
+            .map_err(|e| format!("the local Kinesis (ferrokinesis) did not start: {e}"))?;
+        let client = kinesis.client().await;
+        create_stream(&client, DEMO_STREAM, 2)
+            .await
+            .map_err(|e| format!("creating the demo stream: {e}"))?;
+        let sim = StarRocksSim::start(SimConfig {
+            password: DEMO_PASSWORD.into(),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| format!("the StarRocks stand-in did not start: {e}"))?;
+        let admin = ks_starrocks::MysqlAdmin::connect(
+            &ks_core::config::JdbcUrl::parse(&sim.jdbc_url())?,
+            "root",
+            &Secret::new(DEMO_PASSWORD),
+            ks_core::config::SslMode::Disabled,
+            Duration::from_secs(5),
+        )
+        .await
+        .map_err(|e| format!("the stand-in's MySQL port: {e}"))?;
+        for sql in ["CREATE DATABASE IF NOT EXISTS demo", DEMO_DDL] {
+            admin
+                .execute(sql)
+                .await
+                .map_err(|e| format!("{sql}: {e}"))?;
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("kinesis-starrocks-demo-")
+            .tempdir()
+            .map_err(|e| format!("a temporary directory for the demo: {e}"))?;
+        let config = demo_config(&endpoint, &sim, &dir.path().join("state"))?;
+        let produced = Arc::new(AtomicU64::new(0));
+        let producer = tokio::spawn(produce(client, produced.clone()));
+        tracing::info!(
+            "local demo: Kinesis {endpoint}, StarRocks stand-in {} / {}",
+            sim.jdbc_url(),
+            sim.load_url()
+        );
+        Ok(Demo {
+            kinesis,
+            sim,
+            dir,
+            config,
+            produced,
+            producer,
+        })
+    }
+
+    pub async fn shutdown(self) {
+        self.producer.abort();
+        self.sim.shutdown().await;
+    }
+}
+
+fn demo_config(
+    endpoint: &str,
+    sim: &StarRocksSim,
+    state_dir: &std::path::Path,
+) -> Result<PipelineConfig, String> {
+    let text = format!(
+        r#"name = "{DEMO_PIPELINE}"
+state-dir = {state}
+
+[source]
+stream = "{DEMO_STREAM}"
+region = "us-east-1"
+endpoint-url = "{endpoint}"
+initial-position = "TRIM_HORIZON"
+discovery-interval-ms = 1000
+
+[sink]
+jdbc-url = "{jdbc}"
+load-url = "{load}"
+username = "root"
+database-name = "{DEMO_DATABASE}"
+table-name = "{DEMO_TABLE}"
+ssl-mode = "disabled"
+buffer-flush.interval-ms = 1000
+properties.format = "json"
+properties.jsonpaths = "[\"event_time\", \"ticker\", \"price\"]"
+properties.strip_outer_array = "true"
+"#,
+        state = toml_string(&state_dir.to_string_lossy()),
+        jdbc = sim.jdbc_url(),
+        load = sim.load_url(),
+    );
+    PipelineConfig::from_toml_str(&text, std::path::Path::new("demo.toml"))
+        .map_err(|e| format!("the demo's pipeline config: {e}"))
+}
+
+fn toml_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// stock.py's record: `{"event_time": now ISO-8601 with microseconds, "ticker": one of five,
+/// "price": 0..100 with two decimals}`.
+pub fn stock_record(n: u64, now: chrono::DateTime<chrono::Utc>) -> serde_json::Value {
+    const TICKERS: [&str; 5] = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"];
+    // A small xorshift: the demo needs variety, not statistics.
+    let mut x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    serde_json::json!({
+        "event_time": now.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+        "ticker": TICKERS[(x % 5) as usize],
+        "price": ((x >> 8) % 10_000) as f64 / 100.0,
+    })
+}
+
+async fn produce(client: aws_sdk_kinesis::Client, produced: Arc<AtomicU64>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(1000 / RECORDS_PER_S));
+    let keys: Vec<String> = (0..8).map(|i| format!("pk-{i}")).collect();
+    loop {
+        tick.tick().await;
+        let n = produced.load(Ordering::Relaxed);
+        let record = stock_record(n, chrono::Utc::now());
+        match put_json_records(
+            &client,
+            DEMO_STREAM,
+            &[record],
+            &keys[(n % 8) as usize..][..1],
+        )
+        .await
+        {
+            Ok(_) => {
+                produced.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => tracing::warn!("demo producer: {e}"),
+        }
+    }
+}
+
+/// `Request::StartDemo`: starts the demo (once) and replies `DemoReady` with its pipeline.
+pub async fn start(ctx: &BackendCtx) {
+    let mut demo = ctx.demo.lock().await;
+    if demo.is_none() {
+        match Demo::start().await {
+            Ok(d) => {
+                ctx.state.lock().expect("backend state").demo_dir = Some((
+                    d.dir.path().join("pipelines"),
+                    d.kinesis.endpoint_url().to_string(),
+                ));
+                *demo = Some(d);
+            }
+            Err(message) => {
+                ctx.reply.send(Reply::Error {
+                    context: "local demo".into(),
+                    message,
+                });
+                return;
+            }
+        }
+    }
+    let d = demo.as_ref().expect("started above");
+    ctx.reply.send(Reply::DemoReady {
+        name: DEMO_PIPELINE.into(),
+        config: Box::new(d.config.clone()),
+        password: Secret::new(DEMO_PASSWORD),
+    });
+    send_list(ctx);
+}
+
+/// `Request::StopDemo`: stops the demo's engines, the producer and the services.
+pub async fn stop(ctx: &BackendCtx) {
+    let Some(d) = ctx.demo.lock().await.take() else {
+        return;
+    };
+    let demo_names: Vec<String> = crate::backend::store::list(&d.dir.path().join("pipelines"))
+        .into_iter()
+        .map(|(n, _, _)| n)
+        .collect();
+    for n in &demo_names {
+        crate::backend::engine::stop(ctx, n);
+    }
+    for _ in 0..200 {
+        let running = {
+            let s = ctx.state.lock().expect("backend state");
+            demo_names.iter().any(|n| s.engines.contains_key(n))
+        };
+        if !running {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    {
+        let mut s = ctx.state.lock().expect("backend state");
+        s.demo_dir = None;
+        for n in &demo_names {
+            s.passwords.remove(n);
+            s.statuses.remove(n);
+        }
+    }
+    d.shutdown().await;
+}
+
+/// The stand-in's row count of the demo table (tests and the headless demo).
+pub async fn demo_rows(sim: &StarRocksSim) -> Result<u64, String> {
+    let admin = ks_starrocks::MysqlAdmin::connect(
+        &ks_core::config::JdbcUrl::parse(&sim.jdbc_url())?,
+        "root",
+        &Secret::new(DEMO_PASSWORD),
+        ks_core::config::SslMode::Disabled,
+        Duration::from_secs(5),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let rows = admin
+        .query("select count(*) from demo.stock")
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}

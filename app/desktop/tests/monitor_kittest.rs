@@ -1,0 +1,251 @@
+//! The monitor, driven through its widgets (egui_kittest, headless) over the real backend:
+//! ferrokinesis in-process, the StarRocks stand-in, the engine. Start from the monitor's Start
+//! button, rows arrive, a filtered row shows in the errors panel with its ErrorURL lines, Stop
+//! flushes (rows in the stand-in == records produced − filtered), and a rendered image of the
+//! monitor is saved to assets/screenshots/monitor.png.
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use kinesis_starrocks::backend::{self, BackendOptions};
+use ks_core::{PipelineConfig, Secret};
+use ks_kinesis::testing::{EmbeddedKinesis, create_stream, put_json_records};
+use ks_ui::protocol::{Request, RunStatus};
+use ks_ui::settings::Settings;
+use ks_ui::{KsApp, app::Page};
+use starrocks_sim::{SimConfig, StarRocksSim};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "monitor-pw";
+const STREAM: &str = "stock-stream";
+
+async fn admin(sim: &StarRocksSim) -> ks_starrocks::MysqlAdmin {
+    ks_starrocks::MysqlAdmin::connect(
+        &ks_core::config::JdbcUrl::parse(&sim.jdbc_url()).unwrap(),
+        "root",
+        &Secret::new(PASSWORD),
+        ks_core::config::SslMode::Disabled,
+        Duration::from_secs(5),
+    )
+    .await
+    .expect("mysql login")
+}
+
+async fn rows(sim: &StarRocksSim) -> u64 {
+    admin(sim)
+        .await
+        .query("select count(*) from example_db.stock")
+        .await
+        .unwrap()[0][0]
+        .as_deref()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn record(id: u64, with_ticker: bool) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "id": id,
+        "event_time": format!("2024-05-28T19:00:{:02}.{:06}", id % 60, id),
+        "price": id as f64 / 10.0,
+    });
+    if with_ticker {
+        v["ticker"] = "AMZN".into();
+    }
+    v
+}
+
+/// Steps the UI (draining the backend's replies) until `pred` holds; panics with `what`.
+fn step_until(
+    harness: &mut Harness<'_, KsApp>,
+    what: &str,
+    secs: u64,
+    pred: impl Fn(&KsApp) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        harness.step();
+        if pred(harness.state()) {
+            return;
+        }
+        if Instant::now() > deadline {
+            let m = harness
+                .state()
+                .monitor("stock")
+                .map(|m| format!("status {:?}\nsnapshot {:#?}", m.status, m.snapshot));
+            panic!(
+                "timed out waiting for {what}; messages {:?}; {m:?}",
+                harness.state().messages
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn start_load_filtered_rows_and_stop_from_the_monitor() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (kinesis, sim, client) = rt.block_on(async {
+        let (_, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
+            .await
+            .unwrap();
+        let client = kinesis.client().await;
+        create_stream(&client, STREAM, 2).await.unwrap();
+        let sim = StarRocksSim::start(SimConfig {
+            password: PASSWORD.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let a = admin(&sim).await;
+        a.execute("CREATE DATABASE example_db").await.unwrap();
+        a.execute(
+            "CREATE TABLE example_db.stock (`id` BIGINT NOT NULL, `event_time` DATETIME NULL, \
+             `ticker` VARCHAR(20) NOT NULL, `price` DOUBLE NULL) ENGINE=OLAP DUPLICATE KEY(`id`) \
+             DISTRIBUTED BY HASH(`id`) BUCKETS 4",
+        )
+        .await
+        .unwrap();
+        (kinesis, sim, client)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config_text = format!(
+        r#"name = "stock"
+state-dir = "{state}"
+
+[source]
+stream = "{STREAM}"
+region = "us-east-1"
+endpoint-url = "{endpoint}"
+initial-position = "TRIM_HORIZON"
+discovery-interval-ms = 500
+
+[sink]
+jdbc-url = "{jdbc}"
+load-url = "{load}"
+username = "root"
+database-name = "example_db"
+table-name = "stock"
+buffer-flush.interval-ms = 300
+properties.format = "json"
+properties.strip_outer_array = "true"
+properties.max_filter_ratio = "0.5"
+"#,
+        state = dir.path().join("state").display(),
+        endpoint = kinesis.endpoint_url(),
+        jdbc = sim.jdbc_url(),
+        load = sim.load_url(),
+    );
+    let config = PipelineConfig::from_toml_str(&config_text, Path::new("stock.toml")).unwrap();
+
+    let mut options = BackendOptions::for_tests(dir.path().join("pipelines"));
+    options.keyring = false; // This test is about the monitor; keyring.rs covers the keyring.
+    let backend = backend::spawn(options, || {});
+    backend.link.send(Request::Save {
+        ticket: 1,
+        name: "stock".into(),
+        config: Box::new(config),
+        password: Some(Secret::new(PASSWORD)),
+    });
+    let app = KsApp::new(
+        backend.link.clone(),
+        backend.take_replies(),
+        Settings {
+            last_pipeline: Some("stock".into()),
+            ..Default::default()
+        },
+    );
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1200.0, 900.0))
+        .wgpu()
+        .build_ui_state(
+            |ui, app: &mut KsApp| {
+                app.logic(ui.ctx());
+                app.ui(ui);
+            },
+            app,
+        );
+    step_until(&mut harness, "the saved pipeline in the list", 20, |a| {
+        a.pipelines
+            .iter()
+            .any(|p| p.name == "stock" && p.config.is_ok())
+    });
+    assert_eq!(harness.state().page, Page::Monitor("stock".into()));
+    let saved = std::fs::read_to_string(dir.path().join("pipelines/stock.toml")).unwrap();
+    assert!(
+        !saved.contains(PASSWORD),
+        "the password is in the config file:\n{saved}"
+    );
+
+    // 20 records, one without the NOT NULL ticker: StarRocks filters it.
+    let first: Vec<_> = (0..20).map(|i| record(i, i != 7)).collect();
+    let keys: Vec<String> = (0..4).map(|i| format!("k{i}")).collect();
+    rt.block_on(put_json_records(&client, STREAM, &first, &keys))
+        .unwrap();
+
+    harness.get_by_label("Start").click();
+    step_until(&mut harness, "19 rows loaded and 1 filtered", 60, |a| {
+        a.monitor("stock")
+            .and_then(|m| m.snapshot.as_ref())
+            .is_some_and(|s| s.totals.rows_loaded == 19 && s.totals.rows_filtered == 1)
+    });
+    assert_eq!(rt.block_on(rows(&sim)), 19);
+    harness.run_steps(3);
+    // The errors panel: the StarRocks message, the ErrorURL and its lines, inline.
+    let snapshot = harness
+        .state()
+        .monitor("stock")
+        .unwrap()
+        .snapshot
+        .clone()
+        .unwrap();
+    let entry = snapshot
+        .errors
+        .iter()
+        .find(|e| e.message.contains("filtered"))
+        .expect("a filtered-rows error entry");
+    assert!(
+        !entry.error_lines.is_empty(),
+        "no ErrorURL lines: {entry:?}"
+    );
+    harness.get_by_label_contains("row(s) filtered by StarRocks");
+    harness.get_by_label_contains("ErrorURL: http");
+    let first_line: String = entry.error_lines[0].chars().take(40).collect();
+    harness.get_by_label_contains(&first_line);
+    assert!(harness.query_all_by_label("Copy").count() >= 1);
+
+    // The plot has points; the state reads "running".
+    step_until(&mut harness, "throughput points", 20, |a| {
+        a.monitor("stock").is_some_and(|m| m.rates.len() >= 2)
+    });
+    harness.get_by_label_contains("running");
+    let image = harness.render().expect("render the monitor");
+    let out = ks_tests::workspace_root().join("assets/screenshots/monitor.png");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    image.save(&out).unwrap();
+
+    // 30 more, then Stop at once: the stop flushes what was read and confirms it.
+    let more: Vec<_> = (20..50).map(|i| record(i, true)).collect();
+    rt.block_on(put_json_records(&client, STREAM, &more, &keys))
+        .unwrap();
+    step_until(&mut harness, "the new records read", 30, |a| {
+        a.monitor("stock")
+            .and_then(|m| m.snapshot.as_ref())
+            .is_some_and(|s| s.totals.records_read == 50)
+    });
+    harness.get_by_label("Stop").click();
+    step_until(&mut harness, "the engine to end", 60, |a| {
+        a.monitor("stock")
+            .is_some_and(|m| matches!(m.status, RunStatus::Ended(Ok(_))))
+    });
+    assert_eq!(
+        rt.block_on(rows(&sim)),
+        49,
+        "rows == produced − filtered after Stop"
+    );
+    harness.run_steps(2);
+    harness.get_by_label("Start");
+    drop(harness);
+    drop(backend);
+    rt.block_on(sim.shutdown());
+}

@@ -1,0 +1,128 @@
+//! The monitor's header: the pipeline's name and state, the big Start / Stop, totals since start.
+
+use super::{Monitor, bytes, duration_ms, thousands};
+use crate::protocol::RunStatus;
+use ks_core::snapshot::PipelineState;
+
+pub enum Action {
+    Start,
+    Stop,
+}
+
+/// Label of the start button (tests click it by this label).
+pub const START: &str = "Start";
+/// Label of the stop button.
+pub const STOP: &str = "Stop";
+
+/// The state in words, and a colour.
+pub fn state_text(
+    status: &RunStatus,
+    snapshot_state: Option<&PipelineState>,
+) -> (String, egui::Color32) {
+    let green = egui::Color32::from_rgb(0x2e, 0xa0, 0x43);
+    let amber = egui::Color32::from_rgb(0xd2, 0x99, 0x22);
+    let red = egui::Color32::from_rgb(0xd1, 0x24, 0x2f);
+    let grey = egui::Color32::GRAY;
+    match status {
+        RunStatus::Idle => ("stopped".into(), grey),
+        RunStatus::Ended(Ok(_)) => ("stopped".into(), grey),
+        RunStatus::Ended(Err(e)) => (format!("failed: {e}"), red),
+        RunStatus::Running(state) => match snapshot_state.unwrap_or(state) {
+            PipelineState::Starting => ("starting".into(), amber),
+            PipelineState::Recovering => ("recovering (replaying the last batch)".into(), amber),
+            PipelineState::Running => ("running".into(), green),
+            PipelineState::CatchingUp => ("catching up".into(), amber),
+            PipelineState::Stalled { reason, .. } => (format!("stalled: {reason}"), red),
+            PipelineState::Stopping => ("stopping (flushing and checkpointing)".into(), amber),
+            PipelineState::Stopped => ("stopped".into(), grey),
+            PipelineState::Failed { error } => (format!("failed: {error}"), red),
+        },
+    }
+}
+
+pub fn ui(ui: &mut egui::Ui, m: &Monitor) -> Option<Action> {
+    let mut action = None;
+    ui.horizontal(|ui| {
+        ui.heading(egui::RichText::new(&m.name).strong().size(22.0));
+        let (text, colour) = state_text(&m.status, m.snapshot.as_ref().map(|s| &s.state));
+        ui.label(egui::RichText::new("●").color(colour).size(18.0));
+        ui.label(egui::RichText::new(text).color(colour).size(16.0));
+        if let Some(s) = &m.snapshot {
+            if !s.shards.is_empty() {
+                ui.label(format!("· {} shard(s)", s.shards.len()));
+            }
+            if let Some(lag) = s.max_lag_ms() {
+                ui.label(format!("· lag {}", duration_ms(lag)));
+            }
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let size = egui::vec2(120.0, 36.0);
+            if m.is_running() {
+                let stop = egui::Button::new(egui::RichText::new(STOP).size(18.0)).min_size(size);
+                if ui
+                    .add_enabled(!m.stop_pending, stop)
+                    .on_hover_text("Stop reading, load and confirm what was read, checkpoint")
+                    .clicked()
+                {
+                    action = Some(Action::Stop);
+                }
+            } else {
+                let start = egui::Button::new(egui::RichText::new(START).size(18.0)).min_size(size);
+                if ui
+                    .add_enabled(!m.start_pending, start)
+                    .on_hover_text("Start loading this stream into StarRocks")
+                    .clicked()
+                {
+                    action = Some(Action::Start);
+                }
+            }
+        });
+    });
+    if let Some(s) = &m.snapshot {
+        let t = &s.totals;
+        ui.horizontal_wrapped(|ui| {
+            let rate = m.rates.back();
+            ui.label(format!(
+                "{} records/s · {:.2} MB/s",
+                rate.map_or(0.0, |r| r.records_per_s).round(),
+                rate.map_or(0.0, |r| r.mb_per_s)
+            ));
+            ui.separator();
+            ui.label(format!(
+                "read {} records ({})",
+                thousands(t.records_read),
+                bytes(t.bytes_read)
+            ));
+            ui.separator();
+            ui.label(format!(
+                "loaded {} rows in {} loads",
+                thousands(t.rows_loaded),
+                thousands(t.loads_ok)
+            ));
+            ui.separator();
+            ui.label(format!("filtered {}", thousands(t.rows_filtered)));
+            if t.rows_dead_lettered > 0 || t.records_malformed > 0 {
+                ui.separator();
+                ui.label(format!(
+                    "dead-lettered {} · malformed {}",
+                    thousands(t.rows_dead_lettered),
+                    thousands(t.records_malformed)
+                ));
+            }
+            if t.loads_failed_attempts > 0 {
+                ui.separator();
+                ui.label(format!(
+                    "failed attempts {}",
+                    thousands(t.loads_failed_attempts)
+                ));
+            }
+            ui.separator();
+            ui.label(format!("since {} UTC", super::time_of_day(s.started_ms)));
+        });
+    } else if let RunStatus::Ended(Err(e)) = &m.status {
+        ui.colored_label(ui.visuals().error_fg_color, e);
+    } else {
+        ui.label("Not running. Start reads the stream from its checkpoint (or the configured start position).");
+    }
+    action
+}

@@ -1,0 +1,289 @@
+//! A pipeline's page: Start / Stop, state, throughput, shards, recent loads, errors, catch-up.
+//! One panel per file; this file keeps the per-pipeline state fed by the backend's replies.
+
+mod catchup;
+mod errors;
+mod header;
+mod loads;
+mod shards;
+mod throughput;
+
+use crate::protocol::{BackendLink, Request, RunStatus};
+use ks_core::snapshot::{Event, PipelineState, Snapshot};
+use std::collections::VecDeque;
+
+/// The plot's window.
+pub const HISTORY_S: f64 = 15.0 * 60.0;
+/// The monitor repaints at most this often while a pipeline runs.
+pub const REPAINT_MS: u64 = 250;
+
+/// One throughput point: seconds since the monitor opened, records/s, MB/s.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    pub t_s: f64,
+    pub records_per_s: f64,
+    pub mb_per_s: f64,
+}
+
+/// A lag observation for the catch-up ETA.
+#[derive(Debug, Clone, Copy)]
+struct LagPoint {
+    t_s: f64,
+    lag_ms: i64,
+}
+
+/// The monitor of one pipeline.
+pub struct Monitor {
+    pub name: String,
+    pub snapshot: Option<Snapshot>,
+    pub status: RunStatus,
+    pub rates: VecDeque<Rate>,
+    /// Set when Start was pressed and the backend has not answered yet.
+    pub start_pending: bool,
+    pub stop_pending: bool,
+    /// Rows StarRocks filtered, from events (the errors panel's counter).
+    pub filtered_events: u64,
+    epoch: std::time::Instant,
+    last_totals: Option<(f64, u64, u64)>,
+    lags: VecDeque<LagPoint>,
+    /// The largest lag seen this run: the catch-up bar's 0 %.
+    max_lag_seen_ms: i64,
+}
+
+impl Monitor {
+    pub fn new(name: &str) -> Monitor {
+        Monitor {
+            name: name.to_string(),
+            snapshot: None,
+            status: RunStatus::Idle,
+            rates: VecDeque::new(),
+            start_pending: false,
+            stop_pending: false,
+            filtered_events: 0,
+            epoch: std::time::Instant::now(),
+            last_totals: None,
+            lags: VecDeque::new(),
+            max_lag_seen_ms: 0,
+        }
+    }
+
+    fn now_s(&self) -> f64 {
+        self.epoch.elapsed().as_secs_f64()
+    }
+
+    /// Whether the engine runs (or is being started/stopped).
+    pub fn is_running(&self) -> bool {
+        matches!(self.status, RunStatus::Running(_))
+    }
+
+    pub fn on_started(&mut self) {
+        self.start_pending = false;
+        self.status = RunStatus::Running(PipelineState::Starting);
+        self.last_totals = None;
+        self.lags.clear();
+        self.max_lag_seen_ms = 0;
+    }
+
+    pub fn on_ended(&mut self, result: Result<String, String>) {
+        self.start_pending = false;
+        self.stop_pending = false;
+        self.status = RunStatus::Ended(result);
+    }
+
+    pub fn on_snapshot(&mut self, snapshot: Snapshot) {
+        let now = self.now_s();
+        self.on_snapshot_at(snapshot, now);
+    }
+
+    /// Feeds a snapshot observed at `t_s` (seconds since the monitor opened): rates come from the
+    /// difference of successive totals.
+    pub fn on_snapshot_at(&mut self, snapshot: Snapshot, t_s: f64) {
+        let (records, bytes) = (snapshot.totals.records_read, snapshot.totals.bytes_read);
+        match self.last_totals {
+            Some((t0, r0, b0)) if t_s - t0 >= 0.2 => {
+                let dt = t_s - t0;
+                self.rates.push_back(Rate {
+                    t_s,
+                    records_per_s: records.saturating_sub(r0) as f64 / dt,
+                    mb_per_s: bytes.saturating_sub(b0) as f64 / dt / 1e6,
+                });
+                self.last_totals = Some((t_s, records, bytes));
+            }
+            Some(_) => {}
+            None => self.last_totals = Some((t_s, records, bytes)),
+        }
+        while self.rates.front().is_some_and(|r| t_s - r.t_s > HISTORY_S) {
+            self.rates.pop_front();
+        }
+        if let Some(lag_ms) = snapshot.max_lag_ms() {
+            self.max_lag_seen_ms = self.max_lag_seen_ms.max(lag_ms);
+            self.lags.push_back(LagPoint { t_s, lag_ms });
+            while self.lags.front().is_some_and(|l| t_s - l.t_s > 60.0) {
+                self.lags.pop_front();
+            }
+        }
+        if !matches!(self.status, RunStatus::Ended(_)) || self.is_running() {
+            self.status = RunStatus::Running(snapshot.state.clone());
+        }
+        if matches!(snapshot.state, PipelineState::Stopped) {
+            self.stop_pending = false;
+        }
+        self.snapshot = Some(snapshot);
+    }
+
+    pub fn on_event(&mut self, event: &Event) {
+        if let Event::RowsFiltered { rows, .. } = event {
+            self.filtered_events += rows;
+        }
+    }
+
+    /// Seconds until caught up, from the lag's slope over the last minute (None: not shrinking).
+    pub fn catch_up_eta_s(&self) -> Option<f64> {
+        let (first, last) = (self.lags.front()?, self.lags.back()?);
+        let dt = last.t_s - first.t_s;
+        if dt < 1.0 {
+            return None;
+        }
+        let shrink_ms_per_s = (first.lag_ms - last.lag_ms) as f64 / dt;
+        (shrink_ms_per_s > 0.0).then(|| last.lag_ms as f64 / shrink_ms_per_s)
+    }
+
+    /// Draws the page. Requests go to `backend`.
+    pub fn ui(&mut self, ui: &mut egui::Ui, backend: &BackendLink) {
+        if self.is_running() || self.start_pending {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(REPAINT_MS));
+        }
+        if let Some(action) = header::ui(ui, self) {
+            match action {
+                header::Action::Start => {
+                    self.start_pending = true;
+                    backend.send(Request::Start {
+                        name: self.name.clone(),
+                    });
+                }
+                header::Action::Stop => {
+                    self.stop_pending = true;
+                    backend.send(Request::Stop {
+                        name: self.name.clone(),
+                    });
+                }
+            }
+        }
+        ui.separator();
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                catchup::ui(ui, self);
+                throughput::ui(ui, self);
+                ui.add_space(6.0);
+                ui.columns(2, |cols| {
+                    shards::ui(&mut cols[0], self);
+                    loads::ui(&mut cols[1], self);
+                });
+                ui.add_space(6.0);
+                errors::ui(ui, self);
+            });
+    }
+}
+
+/// "1,234,567".
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// "4.8 MB", "512 B".
+pub fn bytes(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000_000 => format!("{:.1} GB", n as f64 / 1e9),
+        n if n >= 1_000_000 => format!("{:.1} MB", n as f64 / 1e6),
+        n if n >= 1_000 => format!("{:.1} kB", n as f64 / 1e3),
+        n => format!("{n} B"),
+    }
+}
+
+/// "1.2 s", "850 ms", "3 min 20 s".
+pub fn duration_ms(ms: i64) -> String {
+    match ms {
+        ms if ms >= 60_000 => format!("{} min {} s", ms / 60_000, (ms % 60_000) / 1000),
+        ms if ms >= 1_000 => format!("{:.1} s", ms as f64 / 1000.0),
+        ms => format!("{ms} ms"),
+    }
+}
+
+/// A wall-clock time of day (UTC) for epoch milliseconds.
+pub fn time_of_day(ms: i64) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+        .map(|t| t.format("%H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// The state in words and a colour, for places outside the monitor (the pipeline list).
+pub fn header_state_text(status: &RunStatus) -> (String, egui::Color32) {
+    header::state_text(status, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_come_from_successive_totals_and_age_out() {
+        let mut m = Monitor::new("p");
+        let mut s = Snapshot::new("p");
+        m.on_snapshot_at(s.clone(), 0.0);
+        s.totals.records_read = 100;
+        s.totals.bytes_read = 2_000_000;
+        m.on_snapshot_at(s.clone(), 2.0);
+        assert_eq!(m.rates.len(), 1);
+        assert_eq!(m.rates[0].records_per_s, 50.0);
+        assert_eq!(m.rates[0].mb_per_s, 1.0);
+        s.totals.records_read = 400;
+        m.on_snapshot_at(s.clone(), HISTORY_S + 10.0);
+        assert_eq!(m.rates.len(), 1, "the first point is older than 15 minutes");
+    }
+
+    #[test]
+    fn eta_follows_the_lag_slope() {
+        let mut m = Monitor::new("p");
+        let mut s = Snapshot::new("p");
+        let shard = |lag| ks_core::snapshot::ShardSnapshot {
+            shard: ks_core::ShardId("shardId-000000000000".into()),
+            state: ks_core::snapshot::ShardState::Reading,
+            last_sequence: None,
+            checkpoint: None,
+            millis_behind_latest: Some(lag),
+            records_read: 0,
+            bytes_read: 0,
+            throttled: 0,
+            expired_iterators: 0,
+            at_tip: false,
+        };
+        s.shards = vec![shard(60_000)];
+        m.on_snapshot_at(s.clone(), 0.0);
+        s.shards = vec![shard(40_000)];
+        m.on_snapshot_at(s.clone(), 10.0);
+        // 20 s of lag gone in 10 s: 2 s/s; 40 s left → 20 s.
+        assert_eq!(m.catch_up_eta_s(), Some(20.0));
+        s.shards = vec![shard(50_000)];
+        m.on_snapshot_at(s, 20.0);
+        assert_eq!(m.catch_up_eta_s(), Some(100.0));
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(12), "12");
+        assert_eq!(bytes(4_800_000), "4.8 MB");
+        assert_eq!(duration_ms(1200), "1.2 s");
+        assert_eq!(duration_ms(200_000), "3 min 20 s");
+    }
+}
