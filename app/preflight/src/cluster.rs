@@ -143,7 +143,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
                     (ctx.timeout * 2).as_millis()
                 ),
                 format!(
-                    "{} accepts TCP but does not complete a MySQL handshake: check that sink.jdbc-url names the FE query port (9030), not the HTTP port (8030) or another service.",
+                    "Failed to get StarRocks version (FAQ 2): {} accepts TCP but does not complete a MySQL handshake, so sink.jdbc-url is wrong: it must name the FE query port (9030; CelerData: the console's query endpoint), not the HTTP port (8030) or another service.",
                     jdbc.authority()
                 ),
             ));
@@ -317,7 +317,7 @@ fn login_failure(
             ),
         })),
         AdminError::Unreachable { .. } | AdminError::Other { .. } => Some(tls_fail(format!(
-            "The connection to {} broke during the MySQL handshake: check that sink.jdbc-url names the FE query port (9030), not the HTTP port (8030) or another service.",
+            "Failed to get StarRocks version (FAQ 2): the connection to {} broke during the MySQL handshake, so sink.jdbc-url is wrong: it must name the FE query port (9030; CelerData: the console's query endpoint), not the HTTP port (8030) or another service.",
             jdbc.authority()
         ))),
         _ => None,

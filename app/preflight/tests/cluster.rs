@@ -512,3 +512,29 @@ async fn a_dropped_connect_says_no_route_with_the_real_port() {
     );
     assert_skipped_from(&report, "cluster.tls", "cluster.tcp");
 }
+
+#[tokio::test]
+async fn a_jdbc_url_on_the_http_port_is_faq_2() {
+    let sim = start(SimConfig::default()).await;
+    let mut c = ctx(
+        config(
+            &format!("jdbc:mysql://{}", sim.http_addr()),
+            &sim.load_url(),
+            "ssl-mode = \"disabled\"",
+        ),
+        Some(PASSWORD),
+    );
+    c.timeout = Duration::from_secs(1);
+    let report = run(&c).await;
+    assert_eq!(status(&report, "cluster.tcp"), CheckStatus::Pass);
+    assert_eq!(
+        status(&report, "cluster.tls"),
+        CheckStatus::Fail,
+        "{report:#?}"
+    );
+    let r = remediation(&report, "cluster.tls");
+    assert!(r.contains("Failed to get StarRocks version"), "{r}");
+    assert!(r.contains("not the HTTP port (8030)"), "{r}");
+    assert_skipped_from(&report, "cluster.login", "cluster.tls");
+    sim.shutdown().await;
+}

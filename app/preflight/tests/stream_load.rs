@@ -403,3 +403,39 @@ async fn https_with_a_private_ca_needs_ssl_ca() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_dropped_connect_to_the_load_url_says_no_route() {
+    // A full accept queue drops further SYNs, as a security group does.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    loop {
+        match tokio::time::timeout(
+            Duration::from_millis(300),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            Ok(Ok(s)) => held.push(s),
+            Ok(Err(e)) => panic!("filling the accept queue: {e}"),
+            Err(_) => break,
+        }
+        assert!(held.len() < 16, "the accept queue never filled");
+    }
+    let mut c = ctx(&format!("http://{addr}"), Some(PASSWORD));
+    c.timeout = Duration::from_millis(500);
+    let report = run(&c).await;
+    assert_eq!(status(&report, "load.http"), CheckStatus::Fail);
+    let r = remediation(&report, "load.http");
+    assert!(
+        r.starts_with(&format!(
+            "no route: the security group or network blocks port {} from this machine",
+            addr.port()
+        )),
+        "{r}"
+    );
+    drop(listener);
+}
