@@ -449,8 +449,12 @@ async fn auth_probe(
         if body.contains("TxnId") || body.contains("NumberTotalRows") {
             return Ok(AuthProbe {
                 detail: format!(
-                    "{} answered the empty, label-less probe itself (no redirect), like a BE/CN node: the credentials of {user:?} were accepted and nothing was loaded\n{detail}",
-                    base.base
+                    "{} answered the empty, label-less probe itself (no redirect), like a BE/CN node: the credentials of {user:?} were accepted; {}\n{detail}",
+                    base.base,
+                    match loaded_rows(&body) {
+                        Some(0) | None => "the empty body loaded no rows".to_string(),
+                        Some(n) => format!("it reports {n} loaded rows for an empty body"),
+                    }
                 ),
                 location: None,
             });
@@ -464,6 +468,12 @@ async fn auth_probe(
             status.as_u16()
         ),
     ))
+}
+
+/// `NumberLoadedRows` of a BE's answer.
+fn loaded_rows(body: &str) -> Option<u64> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    v.get("NumberLoadedRows")?.as_u64()
 }
 
 /// `Message` / `msg` / `message` of a StarRocks JSON answer.

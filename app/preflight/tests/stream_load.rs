@@ -185,7 +185,8 @@ async fn a_load_url_that_is_a_be_passes_without_a_redirect() {
         assert_eq!(status(&report, id), CheckStatus::Pass, "{report:#?}");
     }
     assert!(
-        detail(&report, "load.auth").contains("like a BE/CN node"),
+        detail(&report, "load.auth").contains("like a BE/CN node")
+            && detail(&report, "load.auth").contains("the empty body loaded no rows"),
         "{report:#?}"
     );
     assert!(
