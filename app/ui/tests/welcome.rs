@@ -51,7 +51,7 @@ fn sent(requests: &Receiver<Request>) -> Vec<Request> {
 fn shows_the_product_and_asks_for_the_pipeline_list() {
     let mut w = world(false);
     w.harness.run_steps(2);
-    w.harness.get_by_label(ks_ui::PRODUCT_NAME);
+    assert!(w.harness.query_all_by_label(ks_ui::PRODUCT_NAME).count() >= 1);
     w.harness.get_by_label(ks_ui::DESCRIPTION);
     w.harness.get_by_label(ks_ui::welcome::NEW_PIPELINE);
     w.harness.get_by_label(ks_ui::app::SIDE_NEW);
