@@ -34,6 +34,10 @@ pub const CREDENTIAL_WAYS: &str = "give AWS credentials one of these ways: `sour
      variable, the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment variables, or \
      `aws sso login --profile name` for an SSO profile";
 
+const REJECTED_REMEDIATION: &str = "The credentials were not accepted: check the access key id \
+     and secret, refresh expired session credentials (`aws sso login --profile name`), or choose \
+     another profile.";
+
 /// A failed AWS call, readable as `code: message` with what was called and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AwsError {
@@ -45,6 +49,8 @@ pub enum AwsError {
     NoRegion,
     #[error("{operation} was refused (access denied): {message}")]
     AccessDenied { operation: String, message: String },
+    #[error("{operation}: the credentials were not accepted: {message}")]
+    CredentialsRejected { operation: String, message: String },
     #[error("{operation}: not found: {message}")]
     NotFound { operation: String, message: String },
     #[error("cannot reach {endpoint} for {operation}: {message}")]
@@ -87,6 +93,11 @@ const ACCESS_CODES: &[&str] = &[
     "AccessDeniedException",
     "AccessDenied",
     "UnauthorizedOperation",
+];
+
+/// The credentials themselves were not accepted (unknown key, bad secret, expired session): no
+/// policy change helps.
+const REJECTED_CODES: &[&str] = &[
     "UnrecognizedClientException",
     "InvalidClientTokenId",
     "InvalidSignatureException",
@@ -130,64 +141,12 @@ where
         }
         SdkError::ServiceError(se) => {
             let code = se.err().code().map(str::to_string);
-            let text = se.err().message().unwrap_or("").to_string();
-            let status = se.raw().status().as_u16();
-            let message = match (&code, text.is_empty()) {
-                (Some(c), false) => format!("{c}: {text}"),
-                (Some(c), true) => c.clone(),
-                (None, false) => format!("HTTP {status}: {text}"),
-                (None, true) => format!("HTTP {status}: {}", body_excerpt(se.raw())),
-            };
-            let code_str = code.as_deref().unwrap_or("");
-            let denied = ACCESS_CODES.contains(&code_str)
-                || text.contains("not authorized")
-                || (code.is_none() && status == 403);
-            if denied {
-                AwsError::AccessDenied { operation, message }
-            } else if code_str == "ResourceNotFoundException" || code_str.ends_with(".NotFound") {
-                AwsError::NotFound { operation, message }
-            } else {
-                AwsError::Service {
-                    operation,
-                    endpoint,
-                    code,
-                    message,
-                }
-            }
+            let text = se.err().message().map(str::to_string);
+            from_response(operation, endpoint, se.raw(), code, text)
         }
-        SdkError::ResponseError(re) => {
-            // An answer the SDK could not parse: a proxy's page, or an XML error body sent to a
-            // JSON-protocol client (moto's IAM enforcement does that). Read code and message from
-            // it when it has them.
-            let raw = re.raw();
-            let status = raw.status().as_u16();
-            let body = body_excerpt(raw);
-            let tag = |t: &str| {
-                let open = format!("<{t}>");
-                let start = body.find(&open)? + open.len();
-                let end = body[start..].find("</")? + start;
-                Some(body[start..end].to_string())
-            };
-            let code = tag("Code");
-            let message = match (&code, tag("Message")) {
-                (Some(c), Some(m)) => format!("{c}: {m}"),
-                (Some(c), None) => c.clone(),
-                _ => format!("HTTP {status}: {body}"),
-            };
-            let denied = code.as_deref().is_some_and(|c| ACCESS_CODES.contains(&c))
-                || message.contains("not authorized")
-                || status == 403;
-            if denied {
-                AwsError::AccessDenied { operation, message }
-            } else {
-                AwsError::Service {
-                    operation,
-                    endpoint,
-                    code,
-                    message,
-                }
-            }
-        }
+        // An answer the SDK could not parse: a proxy's page, or an XML error body sent to a
+        // JSON-protocol client (moto's IAM enforcement does that).
+        SdkError::ResponseError(re) => from_response(operation, endpoint, re.raw(), None, None),
         SdkError::ConstructionFailure(_) => {
             let message = DisplayErrorContext(err).to_string();
             if message.contains("credentials") {
@@ -207,6 +166,57 @@ where
             code: None,
             message: DisplayErrorContext(err).to_string(),
         },
+    }
+}
+
+/// Classifies an error response. When the SDK did not find a code (an unexpected body shape such
+/// as `<ErrorResponse><Errors><Error>`), `<Code>`/`<Message>` are read from the body.
+fn from_response(
+    operation: String,
+    endpoint: String,
+    raw: &HttpResponse,
+    code: Option<String>,
+    text: Option<String>,
+) -> AwsError {
+    let status = raw.status().as_u16();
+    let body = body_excerpt(raw);
+    let tag = |t: &str| {
+        let open = format!("<{t}>");
+        let start = body.find(&open)? + open.len();
+        let end = body[start..].find("</")? + start;
+        Some(body[start..end].to_string())
+    };
+    let (code, text) = match code {
+        Some(c) => (Some(c), text),
+        None => (
+            tag("Code"),
+            text.filter(|t| !t.is_empty()).or_else(|| tag("Message")),
+        ),
+    };
+    let text = text.filter(|t| !t.is_empty());
+    let message = match (&code, &text) {
+        (Some(c), Some(t)) => format!("{c}: {t}"),
+        (Some(c), None) => c.clone(),
+        (None, Some(t)) => format!("HTTP {status}: {t}"),
+        (None, None) => format!("HTTP {status}: {body}"),
+    };
+    let code_str = code.as_deref().unwrap_or("");
+    if REJECTED_CODES.contains(&code_str) {
+        AwsError::CredentialsRejected { operation, message }
+    } else if ACCESS_CODES.contains(&code_str)
+        || message.contains("not authorized")
+        || (code.is_none() && status == 403)
+    {
+        AwsError::AccessDenied { operation, message }
+    } else if code_str == "ResourceNotFoundException" || code_str.ends_with(".NotFound") {
+        AwsError::NotFound { operation, message }
+    } else {
+        AwsError::Service {
+            operation,
+            endpoint,
+            code,
+            message,
+        }
     }
 }
 
@@ -703,9 +713,8 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
             // Credentials exist but STS refused or could not be reached: the stream checks still
             // run (they say more, e.g. behind a VPC endpoint without STS).
             let remediation = match &e {
-                AwsError::AccessDenied { .. } => {
-                    "The credentials were rejected: check the access key, refresh expired \
-                     session credentials (`aws sso login --profile name`), or choose another profile."
+                AwsError::CredentialsRejected { .. } | AwsError::AccessDenied { .. } => {
+                    REJECTED_REMEDIATION
                 }
                 _ => "STS could not be reached: check the network, proxy and region.",
             };
@@ -736,8 +745,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     let policy_hint = |arn: Option<String>| -> String {
         match arn {
             Some(arn) => format!(
-                "Add this statement to the IAM policy of {}:\n{}",
-                "the principal above",
+                "The principal may not describe the stream: add this statement to its IAM policy:\n{}",
                 read_policy_statement(&arn, efo)
             ),
             None => format!(
@@ -815,6 +823,16 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
                     "Stream {stream:?} does not exist in {where_} ({others}): fix `source.stream` or \
                      `source.region`, or create the stream."
                 ),
+            ));
+            None
+        }
+        Err(e @ AwsError::CredentialsRejected { .. }) => {
+            list.push(CheckResult::fail(
+                GROUP,
+                ID_STREAM,
+                title,
+                e.to_string(),
+                REJECTED_REMEDIATION,
             ));
             None
         }

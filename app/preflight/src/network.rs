@@ -385,7 +385,10 @@ pub async fn discover_security_groups(
             }
             Err(e) => {
                 let e = aws::classify("ec2:DescribeNetworkInterfaces", endpoint, &e);
-                if e.is_access_denied() {
+                if matches!(
+                    e,
+                    AwsError::AccessDenied { .. } | AwsError::CredentialsRejected { .. }
+                ) {
                     return Err(e);
                 }
                 first_err.get_or_insert(e);

@@ -441,3 +441,33 @@ async fn no_credentials_names_the_ways_to_give_them() {
     );
     assert!(stdout.contains("1 passed"), "{stdout}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_keys_are_rejected_without_a_policy_hint() {
+    let moto = Emulator::moto();
+    let kinesis =
+        aws_sdk_kinesis::Client::new(&ks_kinesis::testing::sdk_config(&moto.endpoint).await);
+    create_stream(&kinesis, "stock", 1).await.unwrap();
+    reqwest::Client::new()
+        .post(format!("{}/moto-api/reset-auth", moto.endpoint))
+        .body("0")
+        .send()
+        .await
+        .unwrap();
+    let creds = Credentials::new("AKIAUNKNOWNKEY000000", "nope", None, None, "typo");
+    let ctx = context(config("stock", &moto.endpoint, "polling"), creds, &moto);
+    let report = run_aws(&ctx).await;
+    for id in ["aws.credentials", "aws.stream"] {
+        let c = check(&report, id);
+        assert_eq!(c.status, CheckStatus::Fail, "{c:#?}");
+        let r = c.remediation.as_deref().unwrap();
+        assert!(r.contains("The credentials were not accepted"), "{r}");
+        assert!(!r.contains("ReadInputStream"), "{r}");
+        assert!(c.detail.contains("InvalidClientTokenId"), "{c:#?}");
+    }
+    let err = aws::who_am_i(&ctx).await.unwrap_err();
+    assert!(
+        matches!(err, AwsError::CredentialsRejected { .. }),
+        "{err:?}"
+    );
+}
