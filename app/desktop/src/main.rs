@@ -23,12 +23,18 @@ struct Cli {
     command: Option<Command>,
 }
 
-/// Headless subcommands (`check`, `sample`, `init-table`, `demo` arrive with the preflight and
-/// demo issues, each as a variant here).
+/// Headless subcommands.
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a pipeline headless: Kinesis → StarRocks Stream Load, exactly once.
     Run(cli::run::RunArgs),
+    /// Run every preflight check (cluster, Stream Load, AWS, security groups, table) and say
+    /// what to change; `--fix` offers the fixes, each after a confirmation.
+    Check(cli::check::CheckArgs),
+    /// Print N records from the stream (JSON when they parse, else escaped bytes).
+    Sample(cli::sample::SampleArgs),
+    /// Infer a table from sampled records, print its DDL, and create it.
+    InitTable(cli::init_table::InitTableArgs),
     /// Store or remove the StarRocks password in the OS keyring.
     Secret(cli::secrets::SecretArgs),
     /// Open the app on the local demo: Kinesis (ferrokinesis) and a StarRocks stand-in on
@@ -43,6 +49,9 @@ fn main() -> Result<()> {
         None => gui::open_window(cli.renderer, gui::StartPage::Remembered),
         Some(Command::Demo) => gui::open_window(cli.renderer, gui::StartPage::Demo),
         Some(Command::Run(args)) => std::process::exit(cli::run::run(args)),
+        Some(Command::Check(args)) => std::process::exit(cli::check::run(args)),
+        Some(Command::Sample(args)) => std::process::exit(cli::sample::run(args)),
+        Some(Command::InitTable(args)) => std::process::exit(cli::init_table::run(args)),
         Some(Command::Secret(args)) => std::process::exit(cli::secrets::run(args)),
     }
 }

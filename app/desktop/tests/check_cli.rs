@@ -1,0 +1,448 @@
+//! `kinesis-starrocks check`, `sample` and `init-table` as processes, the way a user runs them:
+//! against the StarRocks stand-in and ferrokinesis (in this test process), and moto_server for
+//! STS and EC2 (`AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL_EC2`, as a user would point the SDK
+//! at a VPC endpoint). What is asserted is what the user reads.
+
+use aws_sdk_ec2::types::{IpPermission, IpRange};
+use ks_core::{Secret, config::JdbcUrl, config::SslMode};
+use ks_kinesis::testing::{self, EmbeddedKinesis};
+use ks_starrocks::MysqlAdmin;
+use ks_tests::emulators::Emulator;
+use starrocks_sim::{SimConfig, StarRocksSim};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+const PASSWORD: &str = "check-pw";
+const STREAM: &str = "ExampleInputStream";
+const EGRESS: &str = "203.0.113.7";
+
+struct World {
+    kinesis: EmbeddedKinesis,
+    client: aws_sdk_kinesis::Client,
+    sim: StarRocksSim,
+    moto: Emulator,
+    ec2: aws_sdk_ec2::Client,
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    async fn new() -> World {
+        let (_, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
+            .await
+            .unwrap();
+        let client = kinesis.client().await;
+        testing::create_stream(&client, STREAM, 2).await.unwrap();
+        testing::wait_active(&client, STREAM).await.unwrap();
+        let sim = StarRocksSim::start(SimConfig {
+            password: PASSWORD.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let moto = Emulator::moto();
+        let ec2 = aws_sdk_ec2::Client::new(&testing::sdk_config(&moto.endpoint).await);
+        let w = World {
+            kinesis,
+            client,
+            sim,
+            moto,
+            ec2,
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let records: Vec<serde_json::Value> = (0..40)
+            .map(|id| {
+                let ticker = ["AAPL", "AMZN", "MSFT"][id % 3];
+                serde_json::json!({"id": id, "event_time": "2024-05-28T19:53:17.497201",
+                                   "ticker": ticker, "price": 84.27})
+            })
+            .collect();
+        let keys: Vec<String> = (0..40).map(|i| format!("pk{i}")).collect();
+        testing::put_json_records(&w.client, STREAM, &records, &keys)
+            .await
+            .unwrap();
+        w
+    }
+
+    async fn admin(&self) -> MysqlAdmin {
+        let jdbc = JdbcUrl::parse(&self.sim.jdbc_url()).unwrap();
+        MysqlAdmin::connect(
+            &jdbc,
+            "root",
+            &Secret::new(PASSWORD),
+            SslMode::Disabled,
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// The port in the load-url (the stand-in binds an ephemeral one).
+    fn load_port(&self) -> u16 {
+        self.sim
+            .load_url()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .trim_end_matches('/')
+            .parse()
+            .unwrap()
+    }
+
+    fn jdbc_port(&self) -> u16 {
+        JdbcUrl::parse(&self.sim.jdbc_url()).unwrap().port
+    }
+
+    /// A security group that allows `ports` (tcp) from this machine's /32.
+    async fn security_group(&self, name: &str, ports: &[u16]) -> String {
+        let id = self
+            .ec2
+            .create_security_group()
+            .group_name(name)
+            .description("StarRocks FE")
+            .send()
+            .await
+            .unwrap()
+            .group_id
+            .unwrap();
+        for port in ports {
+            self.ec2
+                .authorize_security_group_ingress()
+                .group_id(&id)
+                .ip_permissions(
+                    IpPermission::builder()
+                        .ip_protocol("tcp")
+                        .from_port(i32::from(*port))
+                        .to_port(i32::from(*port))
+                        .ip_ranges(IpRange::builder().cidr_ip(format!("{EGRESS}/32")).build())
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+        id
+    }
+
+    async fn inbound_cidrs(&self, group: &str, port: u16) -> Vec<String> {
+        let out = self
+            .ec2
+            .describe_security_groups()
+            .group_ids(group)
+            .send()
+            .await
+            .unwrap();
+        out.security_groups()[0]
+            .ip_permissions()
+            .iter()
+            .filter(|p| p.from_port() == Some(i32::from(port)))
+            .flat_map(|p| {
+                p.ip_ranges()
+                    .iter()
+                    .filter_map(|r| r.cidr_ip().map(String::from))
+            })
+            .collect()
+    }
+
+    fn write_config(&self, name: &str, table: &str, group: &str) -> PathBuf {
+        let path = self.dir.path().join(format!("{name}.toml"));
+        let text = format!(
+            r#"name = "{name}"
+state-dir = "{state}"
+
+[source]
+stream = "{STREAM}"
+region = "us-east-1"
+endpoint-url = "{endpoint}"
+initial-position = "TRIM_HORIZON"
+
+[sink]
+jdbc-url = "{jdbc}"
+load-url = "{load}"
+username = "root"
+database-name = "example_db"
+table-name = "{table}"
+properties.format = "json"
+
+[network]
+security-group-ids = ["{group}"]
+egress-ip = "{EGRESS}"
+"#,
+            state = self.dir.path().join("state").display(),
+            endpoint = self.kinesis.endpoint_url(),
+            jdbc = self.sim.jdbc_url(),
+            load = self.sim.load_url(),
+        );
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// The binary with AWS test credentials, STS/EC2 on moto, and the password in the environment.
+    fn command(&self, args: &[&str], config: &Path, password: &str) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_kinesis-starrocks"));
+        c.args(args)
+            .arg("--config")
+            .arg(config)
+            .env("STARROCKS_PASSWORD", password)
+            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .env("AWS_ENDPOINT_URL_STS", &self.moto.endpoint)
+            .env("AWS_ENDPOINT_URL_EC2", &self.moto.endpoint)
+            .env("RUST_LOG", "debug")
+            .stdin(Stdio::null());
+        c
+    }
+}
+
+fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Output off the async runtime (the stand-in and ferrokinesis run on it).
+async fn output(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+/// Output with `stdin_text` typed in.
+async fn output_with_stdin(mut command: Command, stdin_text: &'static str) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin_text.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn check_says_what_to_change_and_fix_adds_exactly_one_rule() {
+    let w = World::new().await;
+    let admin = w.admin().await;
+    admin.execute("CREATE DATABASE example_db").await.unwrap();
+    admin
+        .execute(
+            "CREATE TABLE example_db.stock (`id` BIGINT NOT NULL, `event_time` DATETIME NULL, \
+             `ticker` VARCHAR(20) NOT NULL, `price` DOUBLE NULL) DUPLICATE KEY(`id`) \
+             DISTRIBUTED BY HASH(`id`)",
+        )
+        .await
+        .unwrap();
+    // The load port is open to this machine, the query port (9030 role) is not.
+    let group = w.security_group("starrocks-fe", &[w.load_port()]).await;
+    let config = w.write_config("stock", "stock", &group);
+    let jdbc_port = w.jdbc_port();
+    let sg_id = format!("network.sg-{jdbc_port}");
+
+    // 1. A wrong password: the login fails in plain words, and the password is never printed.
+    let out = output(w.command(&["check"], &config, "not-the-password")).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("✗ cluster.login"), "{stdout}");
+    assert!(stdout.contains("Access denied"), "{stdout}");
+    assert!(
+        !stdout.contains("not-the-password") && !stderr.contains("not-the-password"),
+        "the password leaked:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("failed"), "the summary line: {stdout}");
+
+    // 2. The right password, --json: the only failure is the missing inbound rule, with the fix.
+    let out = output(w.command(&["check", "--json"], &config, PASSWORD)).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("check --json is JSON");
+    assert_eq!(doc["format-version"], 1);
+    assert_eq!(doc["passed"], false);
+    let checks = doc["checks"].as_array().unwrap();
+    let failed: Vec<&str> = checks
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, vec![sg_id.as_str()], "{stdout}");
+    for id in [
+        "cluster.dns",
+        "cluster.tcp",
+        "cluster.login",
+        "cluster.version",
+        "cluster.grants",
+        "load.http",
+        "load.auth",
+        "load.redirect",
+        "aws.credentials",
+        "aws.stream",
+        "aws.read-permission",
+        "table.exists",
+        "table.mapping",
+    ] {
+        let c = checks.iter().find(|c| c["id"] == id).unwrap_or_else(|| {
+            panic!("{id} missing from {stdout}");
+        });
+        assert!(
+            c["status"] == "pass" || c["status"] == "warn",
+            "{id}: {c}\n{stdout}"
+        );
+    }
+    let fix = &checks.iter().find(|c| c["id"] == sg_id.as_str()).unwrap()["fix"];
+    assert_eq!(fix["kind"], "add-ingress-rule", "{fix}");
+    assert_eq!(fix["cidr"], format!("{EGRESS}/32"));
+    assert_eq!(fix["from-port"], jdbc_port);
+    assert_eq!(fix["group-id"], group.as_str());
+
+    // 3. --fix, answered "n": the exact rule is shown and nothing changes.
+    let out = output_with_stdin(w.command(&["check", "--fix"], &config, PASSWORD), "n\n").await;
+    let (stdout, _) = text(&out);
+    assert!(stdout.contains("Add this inbound rule?"), "{stdout}");
+    assert!(stdout.contains(&format!("{EGRESS}/32")), "{stdout}");
+    assert!(stdout.contains("not added"), "{stdout}");
+    assert!(w.inbound_cidrs(&group, jdbc_port).await.is_empty());
+
+    // 4. --fix --yes: exactly one /32 rule is added, and the re-check passes.
+    let out = output(w.command(&["check", "--fix", "--yes"], &config, PASSWORD)).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("added:"), "{stdout}");
+    assert_eq!(
+        w.inbound_cidrs(&group, jdbc_port).await,
+        vec![format!("{EGRESS}/32")]
+    );
+    assert_eq!(
+        w.inbound_cidrs(&group, w.load_port()).await,
+        vec![format!("{EGRESS}/32")],
+        "the load port's rule is untouched"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sample_then_init_table_then_check_passes_the_table() {
+    let w = World::new().await;
+    let group = w
+        .security_group("starrocks-all", &[w.jdbc_port(), w.load_port()])
+        .await;
+    let config = w.write_config("inferred", "stock_inferred", &group);
+
+    // sample: JSON lines with shard and sequence.
+    let out = output(w.command(&["sample", "-n", "5"], &config, PASSWORD)).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{stdout}");
+    for line in &lines {
+        assert!(line.starts_with("shardId-"), "{line}");
+        assert!(line.contains("\"ticker\""), "{line}");
+    }
+    let out = output(w.command(&["sample", "-n", "3", "--json"], &config, PASSWORD)).await;
+    let (stdout, _) = text(&out);
+    for line in stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v["record"]["json"]["id"].is_u64(), "{line}");
+        assert!(v["sequence"].as_str().unwrap().len() > 20, "{line}");
+    }
+
+    // The table does not exist yet: check says so and names init-table.
+    let out = output(w.command(&["check", "--only", "table"], &config, PASSWORD)).await;
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("✗ table.exists"), "{stdout}");
+    assert!(stdout.contains("init-table"), "{stdout}");
+
+    // init-table --print-ddl prints and does not create.
+    let out = output(w.command(&["init-table", "--print-ddl"], &config, PASSWORD)).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("CREATE TABLE IF NOT EXISTS `example_db`.`stock_inferred`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("`event_time` DATETIME"), "{stdout}");
+    assert!(stdout.contains("jsonpaths = '["), "{stdout}");
+    assert!(
+        !w.admin()
+            .await
+            .table_exists("example_db", "stock_inferred")
+            .await
+            .unwrap()
+    );
+
+    // init-table without --yes and "n" typed: nothing created.
+    let out = output_with_stdin(w.command(&["init-table"], &config, PASSWORD), "n\n").await;
+    let (stdout, _) = text(&out);
+    assert!(stdout.contains("not created"), "{stdout}");
+    assert!(
+        !w.admin()
+            .await
+            .table_exists("example_db", "stock_inferred")
+            .await
+            .unwrap()
+    );
+
+    // init-table --yes creates it; then the table checks pass.
+    let out = output(w.command(&["init-table", "--yes"], &config, PASSWORD)).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("created `example_db`.`stock_inferred`"),
+        "{stdout}"
+    );
+    assert!(
+        w.admin()
+            .await
+            .table_exists("example_db", "stock_inferred")
+            .await
+            .unwrap()
+    );
+    let out = output(w.command(&["check", "--only", "table"], &config, PASSWORD)).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("✓ table.exists"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_unreachable_cluster_and_a_missing_stream_are_named() {
+    let w = World::new().await;
+    let group = w.security_group("sg-empty", &[]).await;
+    let config = w.write_config("broken", "stock", &group);
+    // Point the jdbc-url at a port nothing listens on and the stream at one that does not exist.
+    let dead = ks_tests::emulators::free_port();
+    let text_config = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(&w.sim.jdbc_url(), &format!("jdbc:mysql://127.0.0.1:{dead}"))
+        .replace(
+            &format!("stream = \"{STREAM}\""),
+            "stream = \"NoSuchStream\"",
+        );
+    std::fs::write(&config, text_config).unwrap();
+    let out = output(w.command(&["check"], &config, PASSWORD)).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("✗ cluster.tcp"), "{stdout}");
+    assert!(stdout.contains(&dead.to_string()), "{stdout}");
+    assert!(
+        stdout.contains("- cluster.login"),
+        "skipped after tcp: {stdout}"
+    );
+    assert!(stdout.contains("✗ aws.stream"), "{stdout}");
+    assert!(stdout.contains("NoSuchStream"), "{stdout}");
+    assert!(
+        stdout.contains(STREAM),
+        "the streams that exist are listed: {stdout}"
+    );
+}
