@@ -115,6 +115,10 @@ impl KsApp {
     /// Drains the backend's replies, applies theme and zoom, handles Ctrl +/− and the close
     /// request. Call once per frame before [`KsApp::ui`].
     pub fn logic(&mut self, ctx: &egui::Context) {
+        if self.applied_theme.is_none() {
+            // Fonts and style once (the glyphs the UI uses need the Hack fallback).
+            crate::theme::install(ctx);
+        }
         while let Ok(reply) = self.replies.try_recv() {
             self.on_reply(reply);
         }
