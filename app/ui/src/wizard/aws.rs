@@ -27,6 +27,8 @@ pub struct AwsStep {
     apply_ticket: Option<Ticket>,
     applied: Option<Result<String, String>>,
     show_advanced: bool,
+    /// A rule was added: test again so the list shows the group as it is now.
+    retest: bool,
 }
 
 #[derive(Default, Debug)]
@@ -203,6 +205,9 @@ impl AwsStep {
         ui.add_space(8.0);
 
         let valid = errors.first().is_none();
+        if std::mem::take(&mut self.retest) && valid && !self.checks.running() {
+            self.run_checks(draft, backend);
+        }
         ui.horizontal(|ui| {
             if ui
                 .add_enabled(
@@ -360,6 +365,7 @@ impl AwsStep {
             WizardReply::IngressRuleApplied(r) if self.apply_ticket == Some(ticket) => {
                 self.applied = Some(r.clone());
                 self.apply_ticket = None;
+                self.retest = r.is_ok();
                 true
             }
             _ => false,

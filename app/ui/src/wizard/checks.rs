@@ -9,8 +9,8 @@ use egui::{Color32, RichText, Ui};
 use ks_core::check::{CheckFix, CheckGroup, CheckResult, CheckStatus};
 use ks_core::{PipelineConfig, Secret};
 
-// egui's bundled fonts have these (✓ ✗ ⏳ are missing and would draw as boxes); the snapshot
-// images show them.
+// In egui's bundled fonts with `monochrome_emoji_fonts` (✓ ✗ are missing and would not draw);
+// the unit test below and the snapshot images check them.
 pub const MARK_PASS: &str = "✔";
 pub const MARK_WARN: &str = "⚠";
 pub const MARK_FAIL: &str = "❌";
@@ -217,7 +217,8 @@ mod tests {
     #[test]
     fn marks_render_with_the_bundled_fonts() {
         let ctx = egui::Context::default();
-        let _ = ctx.run_ui(Default::default(), |_| {});
+        let mut out = ctx.run_ui(Default::default(), |_| {});
+        out.textures_delta.clear();
         for m in [MARK_PASS, MARK_WARN, MARK_FAIL, MARK_SKIPPED] {
             let ok = ctx.fonts_mut(|f| f.has_glyphs(&egui::FontId::proportional(14.0), m));
             assert!(ok, "{m:?} is not in egui's bundled fonts");

@@ -584,7 +584,7 @@ impl Wizard {
         let gate = self.gate(self.step);
         let mut outcome = None;
         ui.horizontal(|ui| {
-            if ui.button("Cancel").clicked() {
+            if ui.button("Cancel setup").clicked() {
                 outcome = Some(WizardOutcome::Cancelled);
             }
             if let Some(prev) = self.step.prev()
