@@ -12,7 +12,7 @@ use aws_credential_types::Credentials;
 use aws_credential_types::credential_feature::AwsCredentialFeature;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_kinesis::config::Region;
-use aws_sdk_kinesis::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_kinesis::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_kinesis::types::ShardIteratorType;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::retry::RetryConfig;
@@ -124,10 +124,10 @@ where
         SdkError::TimeoutError(_) => AwsError::Timeout {
             operation,
             endpoint,
-            message: DisplayErrorContext(err).to_string(),
+            message: error_chain(err),
         },
         SdkError::DispatchFailure(d) => {
-            let message = DisplayErrorContext(err).to_string();
+            let message = error_chain(err);
             // The credentials chain failing surfaces as a dispatch/construction failure.
             if !d.is_io() && !d.is_timeout() && message.contains("credentials") {
                 AwsError::NoCredentials { message }
@@ -148,7 +148,7 @@ where
         // JSON-protocol client (moto's IAM enforcement does that).
         SdkError::ResponseError(re) => from_response(operation, endpoint, re.raw(), None, None),
         SdkError::ConstructionFailure(_) => {
-            let message = DisplayErrorContext(err).to_string();
+            let message = error_chain(err);
             if message.contains("credentials") {
                 AwsError::NoCredentials { message }
             } else {
@@ -164,7 +164,7 @@ where
             operation,
             endpoint,
             code: None,
-            message: DisplayErrorContext(err).to_string(),
+            message: error_chain(err),
         },
     }
 }
@@ -218,6 +218,21 @@ fn from_response(
             message,
         }
     }
+}
+
+/// An error and its causes, `a: b: c` (no Debug dump; repeated texts once).
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        cur = c.source();
+    }
+    s
 }
 
 /// The start of a body the SDK could not parse (an emulator answering XML to a JSON client).
@@ -405,7 +420,7 @@ async fn resolve_credentials(
         .provide_credentials()
         .await
         .map_err(|e| AwsError::NoCredentials {
-            message: DisplayErrorContext(&e).to_string(),
+            message: error_chain(&e),
         })?;
     let source = describe_source(&creds, &profile_in_use(ctx), ctx.aws.credentials.is_some());
     Ok((creds, source))
@@ -810,9 +825,9 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
         }
         Err(e @ AwsError::NotFound { .. }) => {
             let others = match stream_names(&client, &endpoint).await {
-                Ok(names) if names.is_empty() => format!("there are no streams in {where_}"),
-                Ok(names) => format!("streams in {where_}: {}", names.join(", ")),
-                Err(le) => format!("(could not list the streams: {le})"),
+                Ok(names) if names.is_empty() => "there are no streams there".to_string(),
+                Ok(names) => format!("the streams there: {}", names.join(", ")),
+                Err(le) => format!("the streams there could not be listed: {le}"),
             };
             list.push(CheckResult::fail(
                 GROUP,
@@ -820,8 +835,8 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
                 title,
                 format!("{e}\n{others}"),
                 format!(
-                    "Stream {stream:?} does not exist in {where_} ({others}): fix `source.stream` or \
-                     `source.region`, or create the stream."
+                    "Stream {stream:?} does not exist in {where_}; {others}. Fix `source.stream` \
+                     or `source.region`, or create the stream."
                 ),
             ));
             None

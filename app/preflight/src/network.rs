@@ -7,7 +7,7 @@
 //! calls only fill the model. A missing rule comes with the exact rule to add
 //! ([`CheckFix::AddIngressRule`]), which [`apply_fix`] adds after the user confirms.
 
-use crate::aws::{self, AwsError};
+use crate::aws::{self, AwsError, error_chain};
 use crate::{Checklist, PreflightContext};
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, Ipv6Range};
 use ks_core::check::{CheckFix, CheckGroup, CheckResult, CheckStatus, IngressRule};
@@ -151,7 +151,7 @@ impl InboundRule {
         match &self.source {
             RuleSource::Cidr(c) => c.to_string(),
             RuleSource::PrefixList { id, .. } => format!("prefix list {id}"),
-            RuleSource::Group { id } => format!("members of {id}"),
+            RuleSource::Group { id } => format!("security group {id}"),
         }
     }
 
@@ -295,20 +295,6 @@ pub async fn egress_ip(ctx: &PreflightContext) -> Result<(IpAddr, String), Egres
         detect(format!("the answer {shown:?} is not an IP address"))
     })?;
     Ok((ip, format!("detected from {url}")))
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let t = c.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
-        }
-        cur = c.source();
-    }
-    s
 }
 
 // -------------------------------------------------------------------------------------------------

@@ -630,3 +630,40 @@ async fn ipv6_egress_gets_a_128_rule() {
     assert_eq!(check(&report, "network.sg-9030").status, CheckStatus::Pass);
     assert_eq!(check(&report, "network.sg-8030").status, CheckStatus::Fail);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_group_id_in_the_config_fails_plainly() {
+    let moto = Emulator::moto();
+    let url = checkip(200, EGRESS).await;
+    let ctx = context(
+        config(
+            "http://cluster.example:8030",
+            &["sg-0123456789abcdef0"],
+            None,
+        ),
+        &moto,
+        url,
+    );
+    let report = run_network(&ctx).await;
+    let groups = check(&report, "network.security-groups");
+    assert_eq!(groups.status, CheckStatus::Fail, "{groups:#?}");
+    assert!(
+        groups.detail.contains("sg-0123456789abcdef0"),
+        "{groups:#?}"
+    );
+    assert!(
+        groups.detail.contains("InvalidGroup.NotFound"),
+        "{groups:#?}"
+    );
+    assert!(
+        remediation(groups).contains("Check `[network] security-group-ids`"),
+        "{groups:#?}"
+    );
+    for id in [
+        "network.sg-9030",
+        "network.sg-8030",
+        "network.sg-open-world",
+    ] {
+        assert_eq!(check(&report, id).status, CheckStatus::Skipped);
+    }
+}
