@@ -884,6 +884,14 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
         ));
         return;
     };
+    if !matches!(listing.status.as_str(), "ACTIVE" | "UPDATING") {
+        // A stream that is not ACTIVE (yet) cannot be read: nothing to learn about permissions.
+        list.push(CheckResult {
+            detail: format!("skipped: the stream is {}", listing.status),
+            ..CheckResult::skipped(GROUP, ID_READ_PERMISSION, title, ID_STREAM)
+        });
+        return;
+    }
     let arn = listing.arn.clone();
     match exercise_reads(&client, &endpoint, &stream, &arn).await {
         Ok(detail) => list.push(CheckResult::pass(GROUP, ID_READ_PERMISSION, title, detail)),

@@ -380,9 +380,9 @@ async fn efo_reader_asks_for_the_consumer_actions() {
     );
 }
 
-/// No credentials anywhere: run in a child copy of this test binary with an empty environment for
-/// AWS (no keys, empty config files, instance metadata off), since the default chain reads the
-/// process environment.
+/// No credentials anywhere: run in a child copy of this test binary with its own AWS environment
+/// (no keys, config files with key-less profiles, instance metadata off), since the default chain
+/// and `list_profiles` read the process environment.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_credentials_names_the_ways_to_give_them() {
     const CHILD: &str = "KS_PREFLIGHT_NO_CREDENTIALS_CHILD";
@@ -414,11 +414,20 @@ async fn no_credentials_names_the_ways_to_give_them() {
         }
         let err = aws::who_am_i(&ctx).await.unwrap_err();
         assert!(matches!(err, AwsError::NoCredentials { .. }), "{err:?}");
+        // The profiles come from the files AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE name.
+        assert_eq!(aws::list_profiles(), ["dev", "staging"]);
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let empty = dir.path().join("empty");
-    std::fs::write(&empty, "").unwrap();
+    // Profiles without keys: the chain finds no credentials in them.
+    let config_file = dir.path().join("config");
+    std::fs::write(
+        &config_file,
+        "[profile dev]\nregion = eu-west-1\n[sso-session corp]\nsso_region = us-east-1\n",
+    )
+    .unwrap();
+    let credentials_file = dir.path().join("credentials");
+    std::fs::write(&credentials_file, "[staging]\n").unwrap();
     let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
     cmd.args([
         "--exact",
@@ -433,8 +442,8 @@ async fn no_credentials_names_the_ways_to_give_them() {
     let out = cmd
         .env(CHILD, "1")
         .env("HOME", dir.path())
-        .env("AWS_CONFIG_FILE", &empty)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env("AWS_CONFIG_FILE", &config_file)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials_file)
         // Never ask 169.254.169.254: tests stay on 127.0.0.1.
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
@@ -476,4 +485,40 @@ async fn unknown_keys_are_rejected_without_a_policy_hint() {
         matches!(err, AwsError::CredentialsRejected { .. }),
         "{err:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creating_stream_is_a_warning() {
+    let moto = Emulator::moto();
+    // Streams stay CREATING for a minute on this emulator.
+    let opts = ks_kinesis::testing::StoreOptions {
+        create_stream_ms: 60_000,
+        ..EmbeddedKinesis::options()
+    };
+    let (url, kinesis) = EmbeddedKinesis::start(opts).await.unwrap();
+    kinesis
+        .client()
+        .await
+        .create_stream()
+        .stream_name("stock")
+        .shard_count(1)
+        .send()
+        .await
+        .unwrap();
+    let ctx = context(config("stock", &url, "polling"), test_credentials(), &moto);
+    let report = run_aws(&ctx).await;
+    let stream = check(&report, "aws.stream");
+    assert_eq!(stream.status, CheckStatus::Warn, "{stream:#?}");
+    assert!(stream.detail.contains("status: CREATING"), "{stream:#?}");
+    assert!(
+        stream
+            .remediation
+            .as_deref()
+            .unwrap()
+            .contains("The stream is CREATING: wait until it is ACTIVE"),
+        "{stream:#?}"
+    );
+    let read = check(&report, "aws.read-permission");
+    assert_eq!(read.status, CheckStatus::Skipped, "{read:#?}");
+    assert_eq!(read.detail, "skipped: the stream is CREATING");
 }
