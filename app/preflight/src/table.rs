@@ -362,12 +362,18 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
         }
     };
     // Samples for the DDL proposal and the mapping checks (AWS problems were reported already).
-    let aws_broken = matches!(
-        list.status("aws.stream"),
-        Some(CheckStatus::Fail | CheckStatus::Skipped)
-    ) || matches!(list.status("aws.credentials"), Some(CheckStatus::Fail));
-    let sampled: Result<Vec<SampledRecord>, String> = if aws_broken {
-        Err("the AWS checks failed".to_string())
+    // Only the stream checks matter: an unknown identity (STS unreachable next to an emulator or
+    // a VPC endpoint) does not stop records from being read.
+    let aws_broken = ["aws.stream", "aws.read-permission"]
+        .into_iter()
+        .find(|id| {
+            matches!(
+                list.status(id),
+                Some(CheckStatus::Fail | CheckStatus::Skipped)
+            )
+        });
+    let sampled: Result<Vec<SampledRecord>, String> = if let Some(id) = aws_broken {
+        Err(format!("{id} failed"))
     } else {
         sample_within(
             ctx,
@@ -555,6 +561,42 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     ));
 }
 
+/// Top-level fields of the JSON samples that no jsonpath (or, without jsonpaths, no column name)
+/// takes, in first-seen order.
+fn unmapped_fields(
+    samples: &[SampledRecord],
+    columns: &[ColumnSpec],
+    properties: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let taken: Vec<String> = match crate::preview::property(properties, "jsonpaths")
+        .and_then(|v| serde_json::from_str::<Vec<String>>(&v).ok())
+    {
+        Some(paths) => paths
+            .iter()
+            .map(|p| {
+                let p = p.trim();
+                let p = p.strip_prefix("$.").unwrap_or(p);
+                p.split(['.', '[']).next().unwrap_or(p).to_ascii_lowercase()
+            })
+            .collect(),
+        None => columns
+            .iter()
+            .map(|c| c.field().to_ascii_lowercase())
+            .collect(),
+    };
+    let mut out: Vec<String> = Vec::new();
+    for record in samples {
+        if let Some(serde_json::Value::Object(map)) = record.json() {
+            for key in map.keys() {
+                if !taken.contains(&key.to_ascii_lowercase()) && !out.contains(key) {
+                    out.push(key.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
 /// `table.mapping`: what the preview of the samples says about each column.
 pub fn mapping_check(
     samples: &[SampledRecord],
@@ -577,6 +619,10 @@ pub fn mapping_check(
     };
     let mut fails: Vec<String> = Vec::new();
     let mut warns: Vec<String> = Vec::new();
+    // Fields the records have that no column takes: the likely intended targets of a path that
+    // matches nothing ("cost" when the records say "price").
+    let unmapped = unmapped_fields(samples, columns, properties);
+    let mut all_missing = false;
     let filtered: Vec<&str> = p
         .rows
         .iter()
@@ -605,6 +651,7 @@ pub fn mapping_check(
             })
             .collect();
         if missing.len() == cells.len() {
+            all_missing = true;
             let what = format!(
                 "every row would load NULL into {}: {} matches no field in any of the {} sampled records",
                 col.name,
@@ -696,6 +743,22 @@ pub fn mapping_check(
                 CheckFix::Config { changes }
             })
     };
+    if all_missing && !unmapped.is_empty() {
+        detail_lines.push(format!(
+            "fields in the records that no column takes: {}",
+            unmapped.join(", ")
+        ));
+    }
+    let missing_hint = if all_missing && !unmapped.is_empty() {
+        format!(
+            "point properties.jsonpaths (or the column names) at fields the records have; unused: {}",
+            unmapped.join(", ")
+        )
+    } else if all_missing {
+        "point properties.jsonpaths (or the column names) at fields the records have, or drop the column from the mapping".to_string()
+    } else {
+        String::new()
+    };
     let detail = detail_lines.join("\n");
     let mut result = if !fails.is_empty() {
         CheckResult::fail(
@@ -703,7 +766,11 @@ pub fn mapping_check(
             id,
             title,
             detail,
-            "make the jsonpaths/columns match the records (or the records the table): see the detail for each column",
+            if missing_hint.is_empty() {
+                "make the jsonpaths/columns match the records (or the records the table): see the detail for each column".to_string()
+            } else {
+                missing_hint.clone()
+            },
         )
     } else if !warns.is_empty() {
         CheckResult::warn(
@@ -711,7 +778,11 @@ pub fn mapping_check(
             id,
             title,
             detail,
-            "check the columns listed: they would be NULL in the table",
+            if missing_hint.is_empty() {
+                "check the columns listed: they would be NULL in the table (a conversion fix in the detail, or a column type that fits the values)".to_string()
+            } else {
+                missing_hint
+            },
         )
     } else {
         CheckResult::pass(

@@ -616,6 +616,14 @@ async fn wrong_jsonpaths_not_null_filters_and_drift_are_reported_in_plain_words(
         "{}",
         m.detail
     );
+    // The remediation names the field the records have that nothing takes.
+    assert!(
+        m.remediation
+            .as_deref()
+            .unwrap()
+            .contains("point properties.jsonpaths (or the column names) at fields the records have; unused: price"),
+        "{m:#?}"
+    );
     // The table has a price column: that is a mapping problem, not drift.
     assert_eq!(r.get("table.drift").unwrap().status, CheckStatus::Pass);
 

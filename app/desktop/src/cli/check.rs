@@ -158,24 +158,31 @@ async fn run_and_print(ctx: &PreflightContext, groups: &[CheckGroup], json: bool
     report
 }
 
-/// One check as the human table shows it: mark, id, title, detail; the remediation under it.
+/// One check as the human table shows it: mark, id and title on one line; the detail under it
+/// (all of it for a warning or failure, its first line otherwise); the remediation after an arrow.
 pub fn render_result(result: &CheckResult) -> String {
     let mut out = format!(
-        "  {} {:<24} {:<28} {}\n",
+        "  {} {:<24} {}\n",
         result.status.mark(),
         result.id,
-        result.title,
-        first_line(&result.detail)
+        result.title
     );
-    for extra in result.detail.lines().skip(1) {
-        out.push_str(&format!("  {:<56}   {extra}\n", ""));
+    let full = matches!(result.status, CheckStatus::Fail | CheckStatus::Warn);
+    // A pass shows its first lines (enough for "SHOW GRANTS (1 row): …"); a problem shows all.
+    let shown = if full {
+        result.detail.lines().count()
+    } else {
+        4
+    };
+    for line in result.detail.lines().take(shown) {
+        out.push_str(&format!("      {line}\n"));
     }
     if let Some(remedy) = &result.remediation
-        && matches!(result.status, CheckStatus::Fail | CheckStatus::Warn)
+        && full
     {
         for (i, line) in remedy.lines().enumerate() {
             let lead = if i == 0 { "→" } else { " " };
-            out.push_str(&format!("      {lead} {line}\n"));
+            out.push_str(&format!("    {lead} {line}\n"));
         }
     }
     if let Some(CheckFix::AddIngressRule(rule)) = &result.fix {
@@ -191,15 +198,13 @@ pub fn render_result(result: &CheckResult) -> String {
     out
 }
 
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or("")
-}
-
 pub fn summary_line(report: &CheckReport) -> String {
+    let warnings = report.count(CheckStatus::Warn);
     format!(
-        "{} passed, {} warnings, {} failed, {} skipped: {}",
+        "{} passed, {} warning{}, {} failed, {} skipped: {}",
         report.count(CheckStatus::Pass),
-        report.count(CheckStatus::Warn),
+        warnings,
+        if warnings == 1 { "" } else { "s" },
         report.count(CheckStatus::Fail),
         report.count(CheckStatus::Skipped),
         if report.passed() {
