@@ -755,12 +755,28 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     let rules = match inbound_rules(&ec2, &endpoint, &group_ids).await {
         Ok(r) => r,
         Err(e) => {
-            let remediation = if e.is_access_denied() {
-                "Allow ec2:DescribeSecurityGroups (and ec2:GetManagedPrefixListEntries) for these \
-                 credentials, or check the inbound rules in the console."
-            } else {
-                "Check `[network] security-group-ids` (ids like \"sg-0123456789abcdef0\", in the \
-                 cluster's region) and the region."
+            let remediation = match &e {
+                AwsError::AccessDenied { .. } => "Allow ec2:DescribeSecurityGroups (and \
+                    ec2:GetManagedPrefixListEntries) for these credentials, or check the inbound \
+                    rules in the console."
+                    .to_string(),
+                AwsError::NoCredentials { .. } => {
+                    format!(
+                        "No AWS credentials to read the security groups: {}.",
+                        aws::CREDENTIAL_WAYS
+                    )
+                }
+                AwsError::CredentialsRejected { .. } => "The AWS credentials were not accepted: \
+                    check the access key or refresh the session (`aws sso login`)."
+                    .to_string(),
+                AwsError::Unreachable { .. } | AwsError::Timeout { .. } => {
+                    format!(
+                        "EC2 ({endpoint}) could not be reached: check the network and the region."
+                    )
+                }
+                _ => "Check `[network] security-group-ids` (ids like \"sg-0123456789abcdef0\", in \
+                      the cluster's region) and the region."
+                    .to_string(),
             };
             list.push(CheckResult::fail(
                 GROUP,
