@@ -60,7 +60,7 @@ fn app_ui(ui: &mut egui::Ui, app: &mut App) {
 fn harness(options: BackendOptions) -> Harness<'static, App> {
     let backend = backend::spawn(options, || {});
     let replies = backend.take_replies();
-    Harness::builder()
+    let mut h = Harness::builder()
         .with_size(egui::vec2(1100.0, 1100.0))
         .wgpu()
         .build_ui_state(
@@ -74,7 +74,11 @@ fn harness(options: BackendOptions) -> Harness<'static, App> {
                 saved: Vec::new(),
                 snapshots: 0,
             },
-        )
+        );
+    // The app's fonts and style (the same as the window's).
+    ks_ui::theme::install(&h.ctx);
+    h.run_steps(1);
+    h
 }
 
 /// Steps the UI (replies arrive from the backend thread) until `pred` holds.
@@ -108,6 +112,35 @@ fn screen_text(h: &Harness<'_, App>) -> String {
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join(" | ")
+}
+
+/// A snapshot with what changes from run to run masked: nodes whose text or value holds one of
+/// `varying` (the stand-in's random ports, timings).
+fn masked_snapshot(h: &mut Harness<'_, App>, name: &str, varying: &[String]) {
+    let mut rects = Vec::new();
+    for needle in varying.iter().map(String::as_str).chain([" ms", "sg-"]) {
+        rects.extend(h.query_all_by_label_contains(needle).map(|n| n.rect()));
+        let in_value = move |n: &egui_kittest::kittest::AccessKitNode<'_>| {
+            n.value().is_some_and(|v| v.contains(needle))
+        };
+        rects.extend(
+            h.query_all(egui_kittest::kittest::by().predicate(in_value))
+                .map(|n| n.rect()),
+        );
+    }
+    for r in rects {
+        h.mask(r.expand(2.0));
+    }
+    h.snapshot(name);
+}
+
+fn sim_varying(sim: &StarRocksSim) -> Vec<String> {
+    let port = |a: std::net::SocketAddr| a.port().to_string();
+    vec![
+        port(sim.mysql_addr()),
+        port(sim.http_addr()),
+        port(sim.be_addr()),
+    ]
 }
 
 fn has(h: &Harness<'_, App>, text: &str) -> bool {
@@ -220,7 +253,7 @@ fn failing_check_shows_remediation_and_blocks_next() {
     );
     assert!(!enabled(&h, "Next"), "a failed check blocks Next");
     assert!(has(&h, "check(s) failed"), "Next says why it is blocked");
-    h.snapshot("wizard_cluster_failed");
+    masked_snapshot(&mut h, "wizard_cluster_failed", &sim_varying(&sim));
 
     // The right password: every check passes and Next opens; Back keeps the values.
     set_text(&mut h, "Password", PASSWORD);
@@ -237,7 +270,7 @@ fn failing_check_shows_remediation_and_blocks_next() {
         "checks passed: {}",
         screen_text(&h)
     );
-    h.snapshot("wizard_cluster_passed");
+    masked_snapshot(&mut h, "wizard_cluster_passed", &sim_varying(&sim));
     if enabled(&h, "Next") {
         click(&mut h, "Next");
     } else {
@@ -311,6 +344,9 @@ fn whole_wizard_from_empty_profile_to_running_pipeline() {
     options.aws.ec2_endpoint_url = Some(moto.endpoint.clone());
     let mut h = harness(options);
     h.run_steps(2);
+    let mut aws_varying = sim_varying(&sim);
+    aws_varying.push(sim_port(&kinesis_endpoint));
+    aws_varying.push(std::process::id().to_string());
 
     // ---- Cluster ----
     fill_cluster(&mut h, &sim, PASSWORD);
@@ -353,7 +389,7 @@ fn whole_wizard_from_empty_profile_to_running_pipeline() {
             has(&h, &format!("{EGRESS_IP}/32")),
             "it shows the exact rule"
         );
-        h.snapshot("wizard_aws_confirm_rule");
+        masked_snapshot(&mut h, "wizard_aws_confirm_rule", &sim_varying(&sim));
         click(&mut h, "Add this rule");
         wait_until(&mut h, "the rule to be added", 30, |h| {
             has(h, "Rule added") || has(h, "was not added")
@@ -378,7 +414,7 @@ fn whole_wizard_from_empty_profile_to_running_pipeline() {
         rules.contains(&format!("'{EGRESS_IP}/32'")),
         "the rule is in the group: {rules}"
     );
-    h.snapshot("wizard_aws_step");
+    masked_snapshot(&mut h, "wizard_aws_step", &aws_varying);
     next_or_continue(&mut h);
     assert_eq!(h.state().wizard.step(), Step::Stream, "{}", screen_text(&h));
 
@@ -419,7 +455,7 @@ fn whole_wizard_from_empty_profile_to_running_pipeline() {
     // A unique name: the pipeline's state goes to the default (per-name) state dir.
     let name = format!("wiz-{}", std::process::id());
     set_text(&mut h, "Pipeline name", &name);
-    h.snapshot("wizard_review_step");
+    masked_snapshot(&mut h, "wizard_review_step", &aws_varying);
     click(&mut h, "Save and start");
     wait_until(&mut h, "the save", 30, |h| !h.state().saved.is_empty());
     let saved = h.state().saved[0].clone().expect("saved");
