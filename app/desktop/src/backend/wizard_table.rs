@@ -105,7 +105,7 @@ pub fn preflight_ctx(
     password: Option<Secret>,
 ) -> PreflightContext {
     let mut p = PreflightContext::new(config, password);
-    p.aws = ctx.options.aws.clone();
+    p.aws = ctx.aws_for(&p.config);
     p.egress_ip_url = ctx.options.egress_ip_url.clone();
     p
 }
@@ -158,7 +158,7 @@ pub async fn sample(
     let source = KinesisSource::connect_with(
         &config.source,
         ConnectOptions {
-            credentials: ctx.options.aws.credentials.clone(),
+            credentials: ctx.aws_for(config).credentials,
             max_attempts: Some(1),
             reader: Some(ReaderOptions {
                 idle_wait: Duration::from_millis(200),

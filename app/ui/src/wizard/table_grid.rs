@@ -24,12 +24,12 @@ pub fn column_grid(ui: &mut egui::Ui, columns: &mut Vec<ColumnSpec>) -> bool {
                 let n = i + 1;
                 ui.label(n.to_string());
                 changed |= ui
-                    .add(egui::TextEdit::singleline(&mut c.name).desired_width(140.0))
+                    .add_sized([160.0, 20.0], egui::TextEdit::singleline(&mut c.name))
                     .accessible_name(format!("Column {n} name"))
                     .changed();
                 ui.horizontal(|ui| {
                     changed |= ui
-                        .add(egui::TextEdit::singleline(&mut c.sql_type).desired_width(120.0))
+                        .add_sized([130.0, 20.0], egui::TextEdit::singleline(&mut c.sql_type))
                         .accessible_name(format!("Column {n} type"))
                         .changed();
                     ui.menu_button("▾", |ui| {
@@ -145,51 +145,47 @@ pub fn preview_grid(ui: &mut egui::Ui, answer: &PreviewAnswer) {
         .show(ui, |ui| {
             egui::Grid::new("preview_grid")
                 .striped(true)
-                .num_columns(p.columns.len() + 1)
+                .num_columns(p.columns.len() + 2)
                 .show(ui, |ui| {
                     ui.strong("Record");
                     for c in &p.columns {
                         ui.strong(c);
                     }
+                    ui.strong("Outcome");
                     ui.end_row();
                     for row in &p.rows {
                         ui.label((row.source_index + 1).to_string());
-                        match &row.outcome {
-                            RowOutcome::Loaded(cells) => {
-                                for cell in cells {
-                                    let text = egui::RichText::new(cell_text(cell));
-                                    let r = ui.add(
-                                        egui::Label::new(if cell.is_null() {
-                                            text.color(null_color)
-                                        } else {
-                                            text
-                                        })
-                                        .selectable(true),
-                                    );
-                                    if let Some(h) = cell_hover(cell) {
-                                        r.on_hover_text(h);
-                                    }
-                                }
-                            }
-                            RowOutcome::Filtered { reason, .. } => {
-                                ui.add(
-                                    egui::Label::new(
-                                        egui::RichText::new(format!("filtered: {reason}"))
-                                            .color(error_color),
-                                    )
-                                    .selectable(true),
-                                );
-                                for _ in 1..p.columns.len() {
-                                    ui.label("");
-                                }
-                            }
+                        let (cells, outcome): (&[PreviewCell], egui::RichText) = match &row.outcome
+                        {
+                            RowOutcome::Loaded(cells) => (cells, egui::RichText::new("loads")),
+                            RowOutcome::Filtered { reason, cells } => (
+                                cells,
+                                egui::RichText::new(format!("filtered: {reason}"))
+                                    .color(error_color),
+                            ),
                             RowOutcome::Unselected => {
-                                ui.label(egui::RichText::new("not selected by `where`").weak());
-                                for _ in 1..p.columns.len() {
-                                    ui.label("");
-                                }
+                                (&[], egui::RichText::new("not selected by `where`").weak())
+                            }
+                        };
+                        for i in 0..p.columns.len() {
+                            let Some(cell) = cells.get(i) else {
+                                ui.label("");
+                                continue;
+                            };
+                            let text = egui::RichText::new(cell_text(cell));
+                            let r = ui.add(
+                                egui::Label::new(if cell.is_null() {
+                                    text.color(null_color)
+                                } else {
+                                    text
+                                })
+                                .selectable(true),
+                            );
+                            if let Some(h) = cell_hover(cell) {
+                                r.on_hover_text(h);
                             }
                         }
+                        ui.add(egui::Label::new(outcome).selectable(true));
                         ui.end_row();
                     }
                 });

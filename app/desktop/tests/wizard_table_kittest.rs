@@ -1,0 +1,506 @@
+//! The wizard's Stream and Table steps under egui_kittest, driven by their labels, against the
+//! real backend (`backend::spawn`) talking to in-process ferrokinesis and the StarRocks stand-in.
+//!
+//! Records are stock.py-shaped (`event_time` ISO-8601 with microseconds, `ticker`, `price`) plus
+//! an `id` and a `ts` in epoch milliseconds: the user types DATETIME for `ts` in the grid, the
+//! mapping preview shows NULL (it does not convert), and the one-click fix makes it a value.
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use kinesis_starrocks::backend::{self, Backend, BackendOptions};
+use ks_core::{PipelineConfig, Secret};
+use ks_kinesis::testing::{EmbeddedKinesis, create_stream, put_json_records, wait_active};
+use ks_starrocks::MysqlAdmin;
+use ks_ui::protocol::Reply;
+use ks_ui::wizard::{Step, Wizard};
+use starrocks_sim::{SimConfig, StarRocksSim};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "sim-pw";
+const STREAM: &str = "stock-ticks";
+const RECORDS: u64 = 10;
+/// 2024-05-28T19:53:17.497Z in epoch milliseconds.
+const TS0_MS: u64 = 1_716_925_997_497;
+
+fn stock_record(id: u64) -> serde_json::Value {
+    let tickers = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"];
+    serde_json::json!({
+        "id": id,
+        "event_time": format!("2024-05-28T19:{:02}:{:02}.{:06}", (id / 60) % 60, id % 60, id % 1_000_000),
+        "ticker": tickers[(id % 5) as usize],
+        "price": (id % 10_000) as f64 / 100.0,
+        "ts": TS0_MS + id * 1000,
+    })
+}
+
+/// Everything the test stands up; dropped at the end (the backend first, then the services).
+struct World {
+    dir: tempfile::TempDir,
+    sim: StarRocksSim,
+    _kinesis: EmbeddedKinesis,
+    config: PipelineConfig,
+    rt: tokio::runtime::Runtime,
+}
+
+fn world(database: &str, table: &str) -> World {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (sim, kinesis, endpoint) = rt.block_on(async {
+        let sim = StarRocksSim::start(SimConfig {
+            password: PASSWORD.into(),
+            ..SimConfig::default()
+        })
+        .await
+        .expect("stand-in");
+        let (endpoint, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
+            .await
+            .expect("ferrokinesis");
+        let client = kinesis.client().await;
+        create_stream(&client, STREAM, 2)
+            .await
+            .expect("create stream");
+        create_stream(&client, "clicks", 1)
+            .await
+            .expect("create stream");
+        wait_active(&client, STREAM).await.expect("active");
+        wait_active(&client, "clicks").await.expect("active");
+        let records: Vec<_> = (1..=RECORDS).map(stock_record).collect();
+        let keys: Vec<String> = (0..RECORDS).map(|i| format!("pk-{i}")).collect();
+        put_json_records(&client, STREAM, &records, &keys)
+            .await
+            .expect("put records");
+        (sim, kinesis, endpoint)
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let toml = format!(
+        r#"name = "stock"
+state-dir = "{state}"
+
+[source]
+stream = "{STREAM}"
+region = "us-east-1"
+endpoint-url = "{endpoint}"
+initial-position = "TRIM_HORIZON"
+
+[sink]
+jdbc-url = "{jdbc}"
+load-url = "{load}"
+username = "root"
+database-name = "{database}"
+table-name = "{table}"
+ssl-mode = "disabled"
+properties.format = "json"
+"#,
+        state = dir.path().join("state").display(),
+        jdbc = sim.jdbc_url(),
+        load = sim.load_url(),
+    );
+    let config = PipelineConfig::from_toml_str(&toml, Path::new("test.toml")).expect("config");
+    World {
+        dir,
+        sim,
+        _kinesis: kinesis,
+        config,
+        rt,
+    }
+}
+
+struct App {
+    wizard: Wizard,
+    backend: Backend,
+    replies: std::sync::mpsc::Receiver<Reply>,
+    themed: bool,
+    errors: Vec<String>,
+}
+
+fn app_ui(ui: &mut egui::Ui, app: &mut App) {
+    if !app.themed {
+        // As the app does: its fonts (symbol fallback) and style.
+        ks_ui::theme::install(ui.ctx());
+        app.themed = true;
+    }
+    while let Ok(reply) = app.replies.try_recv() {
+        match reply {
+            Reply::Wizard { ticket, reply } => app.wizard.on_reply(ticket, reply),
+            Reply::Error { context, message } => app.errors.push(format!("{context}: {message}")),
+            _ => {}
+        }
+    }
+    app.wizard.ui(ui, &app.backend.link);
+}
+
+fn harness(w: &World) -> Harness<'static, App> {
+    let dir = w.dir.path().join("pipelines");
+    let backend = backend::spawn(BackendOptions::for_tests(dir), || {});
+    let mut wizard = Wizard::prefilled(
+        "stock".into(),
+        w.config.clone(),
+        Some(Secret::new(PASSWORD)),
+    );
+    wizard.go_to(Step::Stream);
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 1500.0))
+        .wgpu()
+        .build_ui_state(
+            app_ui,
+            App {
+                wizard,
+                replies: backend.take_replies(),
+                themed: false,
+                backend,
+                errors: Vec::new(),
+            },
+        )
+}
+
+/// Steps the UI (replies arrive from the backend thread) until `pred` holds.
+fn wait_until(
+    h: &mut Harness<'_, App>,
+    what: &str,
+    secs: u64,
+    pred: impl Fn(&Harness<'_, App>) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        h.step();
+        if pred(h) {
+            // Let the layout settle (a reply can change sizes).
+            h.run_steps(2);
+            return;
+        }
+        if Instant::now() >= deadline {
+            let texts: Vec<String> = h
+                .query_all(egui_kittest::kittest::By::new().predicate(|_| true))
+                .filter_map(|n| n.accesskit_node().label().or(n.accesskit_node().value()))
+                .collect();
+            panic!(
+                "timed out waiting for {what}; backend errors: {:?}; labels: {texts:#?}",
+                h.state().errors
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn has(h: &Harness<'_, App>, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+fn click(h: &mut Harness<'_, App>, label: &str) {
+    h.get_by_label(label).click();
+    h.run_steps(2);
+}
+
+/// Replaces a text field's value by its accessible name.
+fn set_text(h: &mut Harness<'_, App>, label: &str, text: &str) {
+    let node = h.get_by_label(label);
+    node.focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(1);
+    h.get_by_label(label).type_text(text);
+    h.run_steps(2);
+}
+
+/// How many rows the column grid has.
+fn grid_len(h: &Harness<'_, App>) -> usize {
+    (1..=50)
+        .take_while(|n| h.query_by_label(&format!("Column {n} name")).is_some())
+        .count()
+}
+
+/// The 1-based grid row whose name field holds `name`.
+fn grid_row(h: &Harness<'_, App>, name: &str) -> usize {
+    for n in 1..=20 {
+        let label = format!("Column {n} name");
+        let Some(node) = h.query_by_label(&label) else {
+            break;
+        };
+        if node.value().as_deref() == Some(name) {
+            return n;
+        }
+    }
+    panic!("no grid row named {name}");
+}
+
+fn masked_snapshot(h: &mut Harness<'_, App>, name: &str) {
+    // Sequence numbers differ from run to run: mask them.
+    let rects: Vec<egui::Rect> = h
+        .query_all_by_label_contains("…")
+        .map(|n| n.rect())
+        .collect();
+    for r in rects {
+        h.mask(r.expand(2.0));
+    }
+    h.snapshot(name);
+}
+
+async fn admin(sim: &StarRocksSim) -> MysqlAdmin {
+    let jdbc = ks_core::config::JdbcUrl::parse(&sim.jdbc_url()).expect("jdbc url");
+    MysqlAdmin::connect(
+        &jdbc,
+        "root",
+        &Secret::new(PASSWORD),
+        ks_core::config::SslMode::Disabled,
+        Duration::from_secs(5),
+    )
+    .await
+    .expect("mysql login")
+}
+
+#[test]
+fn stream_step_lists_samples_and_table_step_creates_table_and_fixes_epoch_ms() {
+    let w = world("wizard_db", "ticks");
+    let mut h = harness(&w);
+
+    // ---- Stream step: the list, the filter, picking, the timestamp field, Sample ----
+    wait_until(&mut h, "the stream list", 20, |h| {
+        has(h, STREAM) && has(h, "clicks")
+    });
+    set_text(&mut h, "Filter streams", "stock");
+    assert!(
+        has(&h, STREAM) && !has(&h, "clicks"),
+        "the filter hides other streams"
+    );
+    assert!(has(&h, "ACTIVE"), "the list shows the stream status");
+    click(&mut h, STREAM);
+    assert_eq!(h.state().wizard.values().stream, STREAM);
+
+    click(&mut h, "AT_TIMESTAMP");
+    set_text(&mut h, "Start timestamp (RFC 3339)", "yesterday noon");
+    assert!(
+        has(&h, "not an RFC 3339 timestamp"),
+        "the field says what is wrong"
+    );
+    set_text(&mut h, "Start timestamp (RFC 3339)", "2024-05-28T00:00:00Z");
+    assert!(!has(&h, "not an RFC 3339 timestamp"));
+    click(&mut h, "TRIM_HORIZON");
+
+    click(&mut h, "Sample");
+    wait_until(&mut h, "the samples", 30, |h| {
+        has(h, &format!("{RECORDS} records"))
+    });
+    assert_eq!(h.state().wizard.values().samples.len(), RECORDS as usize);
+    assert!(
+        has(&h, "\"ticker\":\"AAPL\""),
+        "the sample table shows the JSON records"
+    );
+    assert!(has(&h, "shardId-"), "the sample table shows shards");
+    masked_snapshot(&mut h, "wizard_stream_step");
+
+    click(&mut h, "Next");
+    assert_eq!(h.state().wizard.step(), Step::Table);
+
+    // ---- Table step: grid from the samples, live DDL, Create ----
+    wait_until(&mut h, "the grid", 5, |h| {
+        h.query_by_label("Column 1 name").is_some()
+    });
+    assert_eq!(
+        h.get_by_label("Column 1 name").value().as_deref(),
+        Some("id")
+    );
+    let ts = grid_row(&h, "ts");
+    assert_eq!(
+        h.get_by_label(&format!("Column {ts} type"))
+            .value()
+            .as_deref(),
+        Some("BIGINT"),
+        "epoch milliseconds infer as BIGINT"
+    );
+    // The user wants a DATETIME: the DDL preview follows every edit.
+    set_text(&mut h, &format!("Column {ts} type"), "DATETIME");
+    // Every sample has ts, so it was inferred NOT NULL: a NULL would filter every row. Nullable
+    // lets the preview show the NULL itself.
+    click(&mut h, &format!("Column {ts} nullable"));
+    let ddl = h.get_by_label("DDL preview").value().unwrap_or_default();
+    assert!(ddl.contains("`ts` DATETIME NULL"), "live DDL: {ddl}");
+    assert!(
+        ddl.contains("CREATE TABLE IF NOT EXISTS `wizard_db`.`ticks`"),
+        "{ddl}"
+    );
+    // A bad name is named in the validation message and blocks Create.
+    set_text(&mut h, &format!("Column {ts} name"), "9ts");
+    assert!(
+        has(&h, &format!("column {ts} (9ts)")),
+        "validation names the column"
+    );
+    set_text(&mut h, &format!("Column {ts} name"), "ts");
+    assert!(!has(&h, "(9ts)"));
+
+    let grid_names: Vec<String> = (1..=grid_len(&h))
+        .map(|n| {
+            h.get_by_label(&format!("Column {n} name"))
+                .value()
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(grid_names.len(), 5, "one column per field: {grid_names:?}");
+    click(&mut h, "Create table");
+    wait_until(&mut h, "the table to be created", 20, |h| {
+        has(h, "Created. Statements run")
+    });
+    let (tables, columns) = w.rt.block_on(async {
+        let a = admin(&w.sim).await;
+        let tables = a
+            .query("SHOW TABLES FROM wizard_db")
+            .await
+            .expect("show tables");
+        let columns = a
+            .table_schema("wizard_db", "ticks")
+            .await
+            .expect("desc")
+            .expect("the table exists");
+        (tables, columns)
+    });
+    assert!(
+        tables
+            .iter()
+            .any(|r| r.first().cloned().flatten().as_deref() == Some("ticks")),
+        "SHOW TABLES: {tables:?}"
+    );
+    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, grid_names, "DESC shows the grid's columns");
+    let ts_col = columns.iter().find(|c| c.name == "ts").expect("ts column");
+    assert_eq!(ts_col.data_type, "datetime");
+
+    // ---- The mapping preview: values, the epoch trap, the one-click fix ----
+    wait_until(&mut h, "the mapping preview", 20, |h| {
+        has(h, "NULL (does not convert)")
+    });
+    assert!(has(&h, "AAPL"), "loaded values are shown");
+    assert!(
+        has(&h, "2024-05-28 19:00:01"),
+        "the ISO event_time loads as a DATETIME"
+    );
+    assert!(
+        has(&h, "No sample loads a value into: ts"),
+        "the all-NULL column is called out"
+    );
+    assert!(
+        h.query_by_label("Apply fix for ts").is_some(),
+        "a fix is offered"
+    );
+    click(&mut h, "Apply fix for ts");
+    wait_until(&mut h, "the preview with the fix", 20, |h| {
+        !has(h, "NULL (does not convert)") && !has(h, "No sample loads a value into")
+    });
+    let columns_prop = h
+        .state()
+        .wizard
+        .values()
+        .properties
+        .get("columns")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        columns_prop.contains("from_unixtime"),
+        "columns = {columns_prop}"
+    );
+    let jsonpaths = h
+        .state()
+        .wizard
+        .values()
+        .properties
+        .get("jsonpaths")
+        .cloned();
+    assert!(jsonpaths.is_some_and(|j| j.contains("$.ts")));
+    masked_snapshot(&mut h, "wizard_table_step");
+
+    // Every column loads: Next is open.
+    click(&mut h, "Next");
+    assert_eq!(h.state().wizard.step(), Step::Review);
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+}
+
+#[test]
+fn table_step_picks_an_existing_table_and_applies_drift_after_confirmation() {
+    let w = world("shop", "ticks_small");
+    // An older table that knows only some of the fields.
+    w.rt.block_on(async {
+        let a = admin(&w.sim).await;
+        a.execute("CREATE DATABASE IF NOT EXISTS shop")
+            .await
+            .expect("db");
+        a.execute(
+            "CREATE TABLE shop.ticks_small (`id` BIGINT NOT NULL, `ticker` VARCHAR(20) NULL) \
+             DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`)",
+        )
+        .await
+        .expect("table");
+    });
+    let mut h = harness(&w);
+    wait_until(&mut h, "the stream list", 20, |h| has(h, STREAM));
+    click(&mut h, STREAM);
+    click(&mut h, "Sample");
+    wait_until(&mut h, "the samples", 30, |h| {
+        has(h, &format!("{RECORDS} records"))
+    });
+    click(&mut h, "Next");
+    assert_eq!(h.state().wizard.step(), Step::Table);
+
+    click(&mut h, "Use an existing table");
+    // The config named shop.ticks_small: it is described without a click.
+    wait_until(&mut h, "the described table", 20, |h| {
+        has(h, "shop.ticks_small has 2 columns")
+    });
+    let jsonpaths = h
+        .state()
+        .wizard
+        .values()
+        .properties
+        .get("jsonpaths")
+        .cloned();
+    assert_eq!(jsonpaths.as_deref(), Some(r#"["$.id","$.ticker"]"#));
+    wait_until(&mut h, "the drift", 20, |h| has(h, "Schema drift"));
+    assert!(
+        has(&h, "ADD COLUMN `price` DOUBLE NULL"),
+        "the ALTER TABLE is shown"
+    );
+
+    // Nothing runs before the confirmation; Cancel runs nothing.
+    click(&mut h, "Apply ALTER TABLE");
+    assert!(has(&h, "Run on the cluster?"));
+    click(&mut h, "Cancel");
+    let cols = |w: &World| {
+        w.rt.block_on(async {
+            admin(&w.sim)
+                .await
+                .table_schema("shop", "ticks_small")
+                .await
+                .expect("desc")
+                .expect("exists")
+                .into_iter()
+                .map(|c| c.name)
+                .collect::<Vec<_>>()
+        })
+    };
+    assert_eq!(cols(&w), ["id", "ticker"]);
+
+    click(&mut h, "Apply ALTER TABLE");
+    click(&mut h, "Run it");
+    wait_until(&mut h, "the ALTER TABLE", 20, |h| {
+        has(h, "Ran: ALTER TABLE")
+    });
+    let after = cols(&w);
+    for c in ["id", "ticker", "price", "event_time", "ts"] {
+        assert!(after.iter().any(|a| a == c), "{c} in {after:?}");
+    }
+    // The table is described again and the new columns are mapped.
+    wait_until(&mut h, "the re-described table", 20, |h| {
+        has(h, "shop.ticks_small has 5 columns") && !has(h, "Schema drift")
+    });
+    let jsonpaths = h
+        .state()
+        .wizard
+        .values()
+        .properties
+        .get("jsonpaths")
+        .cloned()
+        .unwrap_or_default();
+    assert!(jsonpaths.contains("$.price"), "{jsonpaths}");
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+}
