@@ -269,6 +269,19 @@ impl Table {
         }
     }
 
+    fn add_column(&mut self, column: ColumnDef) {
+        let fill = match &column.default {
+            Some(DefaultValue::Literal(v)) => {
+                crate::types::convert_text(v, &column.ty).unwrap_or(Cell::Null)
+            }
+            _ => Cell::Null,
+        };
+        for row in self.rows.iter_mut().flatten() {
+            row.push(fill.clone());
+        }
+        self.def.columns.push(column);
+    }
+
     /// The visible rows, in load order.
     pub fn rows(&self) -> impl Iterator<Item = &Vec<Cell>> {
         self.rows.iter().flatten()
@@ -461,6 +474,11 @@ enum Event {
     DropTable {
         db: String,
         table: String,
+    },
+    AddColumn {
+        db: String,
+        table: String,
+        column: ColumnDef,
     },
     Commit {
         db: String,
@@ -687,6 +705,40 @@ impl Catalog {
         Ok(())
     }
 
+    /// `ALTER TABLE … ADD COLUMN`: appended after the last column; existing rows get its
+    /// default (a literal) or NULL. Like StarRocks, a NOT NULL column needs a default.
+    pub fn add_column(&self, db: &str, table: &str, column: ColumnDef) -> Result<(), CatalogError> {
+        let mut st = self.lock();
+        let t = st
+            .databases
+            .get(db)
+            .ok_or_else(|| CatalogError::UnknownDatabase(db.to_string()))?
+            .tables
+            .get(table)
+            .ok_or_else(|| CatalogError::UnknownTable(table.to_string()))?;
+        if t.def.column_index(&column.name).is_some() {
+            return Err(CatalogError::Invalid(format!(
+                "Getting analyzing error. Detail message: Column '{}' already exists.",
+                column.name
+            )));
+        }
+        if !column.nullable && column.default.is_none() {
+            return Err(CatalogError::Invalid(format!(
+                "Getting analyzing error. Detail message: Can not add column which is NOT NULL \
+                 and has no default value: {}.",
+                column.name
+            )));
+        }
+        let ev = Event::AddColumn {
+            db: db.to_string(),
+            table: table.to_string(),
+            column,
+        };
+        self.persist(&ev);
+        st.replay(ev);
+        Ok(())
+    }
+
     /// Begins a transaction under `label`: the label must not belong to a non-aborted one.
     pub fn begin(
         &self,
@@ -873,6 +925,15 @@ impl State {
             Event::DropTable { db, table } => {
                 if let Some(d) = self.databases.get_mut(&db) {
                     d.tables.remove(&table);
+                }
+            }
+            Event::AddColumn { db, table, column } => {
+                if let Some(t) = self
+                    .databases
+                    .get_mut(&db)
+                    .and_then(|d| d.tables.get_mut(&table))
+                {
+                    t.add_column(column);
                 }
             }
             Event::Commit {

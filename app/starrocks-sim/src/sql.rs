@@ -587,6 +587,11 @@ enum Statement {
         table: TableRef,
         if_exists: bool,
     },
+    /// `ALTER TABLE t ADD COLUMN c TYPE …` (one column; StarRocks' light schema change).
+    AddColumn {
+        table: TableRef,
+        column: Box<ColumnDef>,
+    },
     Insert {
         table: TableRef,
         label: Option<String>,
@@ -825,6 +830,10 @@ impl<'s> Parser<'s> {
                 self.advance();
                 self.drop()
             }
+            "alter" => {
+                self.advance();
+                self.alter()
+            }
             "insert" => {
                 self.advance();
                 self.insert()
@@ -1036,6 +1045,20 @@ impl<'s> Parser<'s> {
             }
             self.expect_sym(",")?;
         }
+    }
+
+    /// `ALTER TABLE t ADD COLUMN c TYPE [NULL | NOT NULL] [DEFAULT …] [COMMENT …]` (the
+    /// stand-in models this one schema change).
+    fn alter(&mut self) -> Result<Statement, SqlError> {
+        self.expect_kw("table")?;
+        let table = self.table_ref()?;
+        self.expect_kw("add")?;
+        self.expect_kw("column")?;
+        let (column, _, _) = self.column_def()?;
+        Ok(Statement::AddColumn {
+            table,
+            column: Box::new(column),
+        })
     }
 
     fn drop(&mut self) -> Result<Statement, SqlError> {
@@ -1868,8 +1891,8 @@ impl<'s> Parser<'s> {
     }
 }
 
-const STATEMENT_STARTS: &str = "'SELECT', 'SHOW', 'SET', 'USE', 'CREATE', 'DROP', 'DESC', \
-                                'INSERT', 'BEGIN', 'COMMIT', 'ROLLBACK'";
+const STATEMENT_STARTS: &str = "'SELECT', 'SHOW', 'SET', 'USE', 'CREATE', 'DROP', 'ALTER', \
+                                'DESC', 'INSERT', 'BEGIN', 'COMMIT', 'ROLLBACK'";
 
 const SHOW_TARGETS: &str = "'DATABASES', 'TABLES', 'VARIABLES', 'CREATE', 'COLUMNS', 'GRANTS', \
                             'BACKENDS', 'FRONTENDS', 'PROCESSLIST', 'WARNINGS', 'STATUS'";
@@ -2460,6 +2483,17 @@ impl Exec<'_> {
                 self.ctx
                     .catalog
                     .create_table(&db, *def, if_not_exists)
+                    .map_err(|e| catalog_error(e, &db))?;
+                Ok(QueryResult::Ok { affected_rows: 0 })
+            }
+            Statement::AddColumn { table, column } => {
+                let db = self.db_or_current(table.db.as_deref())?;
+                if !self.ctx.catalog.database_exists(&db) {
+                    return Err(SqlError::unknown_database(&db));
+                }
+                self.ctx
+                    .catalog
+                    .add_column(&db, &table.name, *column)
                     .map_err(|e| catalog_error(e, &db))?;
                 Ok(QueryResult::Ok { affected_rows: 0 })
             }
@@ -4486,6 +4520,52 @@ PROPERTIES (
         assert_eq!(s.current_db, None);
         assert_eq!(err(&c, &mut s, "drop database example_db").code, 1008);
         execute(&c, &mut s, "drop database if exists example_db").unwrap();
+    }
+
+    #[test]
+    fn alter_table_add_column() {
+        let (c, mut s) = seeded();
+        execute(
+            &c,
+            &mut s,
+            "insert into stock values ('2024-05-28 19:53:17', 'AAPL', 1.5)",
+        )
+        .unwrap();
+        execute(
+            &c,
+            &mut s,
+            "ALTER TABLE `example_db`.`stock` ADD COLUMN `ts` BIGINT NULL",
+        )
+        .unwrap();
+        execute(
+            &c,
+            &mut s,
+            "alter table stock add column venue varchar(8) not null default 'X'",
+        )
+        .unwrap();
+        let def = c.catalog.table_def("example_db", "stock").unwrap();
+        let names: Vec<&str> = def.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names[3..], ["ts", "venue"]);
+        assert_eq!(
+            one(&c, &mut s, "select count(*) from stock where ts is null"),
+            "1"
+        );
+        assert_eq!(one(&c, &mut s, "select venue from stock"), "X");
+        assert!(
+            err(&c, &mut s, "alter table stock add column ts int")
+                .message
+                .contains("already exists")
+        );
+        assert!(
+            err(&c, &mut s, "alter table stock add column n int not null")
+                .message
+                .contains("NOT NULL")
+        );
+        assert!(
+            err(&c, &mut s, "alter table nope add column n int")
+                .message
+                .contains("Unknown table")
+        );
     }
 
     #[test]
