@@ -733,13 +733,29 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
                 }
                 _ => "STS could not be reached: check the network, proxy and region.",
             };
-            list.push(CheckResult::fail(
-                GROUP,
-                ID_CREDENTIALS,
-                title,
-                e.to_string(),
-                remediation,
-            ));
+            let unreachable = matches!(e, AwsError::Unreachable { .. } | AwsError::Timeout { .. });
+            if unreachable && let Some(endpoint) = &src.endpoint_url {
+                // A local emulator or a VPC endpoint for Kinesis only: the stream checks below
+                // say whether reading works; the identity is merely unknown.
+                list.push(CheckResult::warn(
+                    GROUP,
+                    ID_CREDENTIALS,
+                    title,
+                    e.to_string(),
+                    format!(
+                        "The stream is read from the custom endpoint {endpoint}, but STS did not answer, so the identity is unknown: fine for a local emulator; behind a \
+                         VPC endpoint, point AWS_ENDPOINT_URL_STS at the STS endpoint."
+                    ),
+                ));
+            } else {
+                list.push(CheckResult::fail(
+                    GROUP,
+                    ID_CREDENTIALS,
+                    title,
+                    e.to_string(),
+                    remediation,
+                ));
+            }
         }
     }
 

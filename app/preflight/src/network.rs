@@ -583,6 +583,20 @@ fn ports_to_check(ctx: &PreflightContext) -> Vec<PortToCheck> {
     ports
 }
 
+/// The cluster's hosts (jdbc-url and load-urls) when every one is a loopback address or
+/// `localhost`; None otherwise.
+fn loopback_only_hosts(ctx: &PreflightContext) -> Option<String> {
+    let sink = &ctx.config.sink;
+    let mut hosts: Vec<String> = sink.jdbc_url.iter().map(|j| j.host.clone()).collect();
+    hosts.extend(sink.load_urls.iter().map(|l| l.host.clone()));
+    hosts.dedup();
+    let loopback = |h: &str| {
+        let h = h.trim_start_matches('[').trim_end_matches(']');
+        h.eq_ignore_ascii_case("localhost") || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    };
+    (!hosts.is_empty() && hosts.iter().all(|h| loopback(h))).then(|| hosts.join(", "))
+}
+
 fn skipped_because(id: &str, title: String, detail: String) -> CheckResult {
     CheckResult {
         detail,
@@ -611,6 +625,29 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
             detail.to_string(),
         ));
     };
+
+    // A cluster on this machine (a local StarRocks, the stand-in, the demo): no security group
+    // sits between, and detecting the public address would only add a network call.
+    if ctx.config.network.security_group_ids.is_empty()
+        && let Some(hosts) = loopback_only_hosts(ctx)
+    {
+        let detail = format!(
+            "not applicable: the cluster is on this machine ({hosts}); no security group sits \
+             between"
+        );
+        list.push(skipped_because(
+            ID_EGRESS_IP,
+            "This machine's public address".into(),
+            detail.clone(),
+        ));
+        list.push(skipped_because(
+            ID_SECURITY_GROUPS,
+            "The cluster's security groups".into(),
+            detail.clone(),
+        ));
+        skip_rest(list, &detail);
+        return;
+    }
 
     // ---- network.egress-ip
     let egress = match egress_ip(ctx).await {

@@ -667,3 +667,44 @@ async fn unknown_group_id_in_the_config_fails_plainly() {
         assert_eq!(check(&report, id).status, CheckStatus::Skipped);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_on_this_machine_needs_no_security_group() {
+    // No [network] groups and every host loopback (a local StarRocks, the demo): nothing to check,
+    // and no public-address detection either (the checkip URL here answers 503).
+    let moto = Emulator::moto();
+    let text = r#"
+name = "local"
+[source]
+stream = "stock"
+region = "us-east-1"
+[sink]
+jdbc-url = "jdbc:mysql://127.0.0.1:9030"
+load-url = "localhost:8030"
+username = "root"
+database-name = "example_db"
+table-name = "stock"
+"#;
+    let config = PipelineConfig::from_toml_str(text, Path::new("local.toml")).unwrap();
+    let ctx = context(config, &moto, checkip(503, "down").await);
+    let report = ks_preflight::run(&ctx, &[CheckGroup::Network], &mut |_| {}).await;
+    assert!(report.passed(), "{report:#?}");
+    assert_eq!(report.count(CheckStatus::Skipped), report.checks.len());
+    for c in &report.checks {
+        assert!(
+            c.detail
+                .contains("not applicable: the cluster is on this machine (127.0.0.1, localhost)"),
+            "{c:#?}"
+        );
+    }
+    // With the groups named in the config, they are checked even for a local address.
+    let mut with_groups = ctx.clone();
+    with_groups.config.network.security_group_ids = vec!["sg-00000000000000000".into()];
+    with_groups.config.network.egress_ip = Some("203.0.113.7".into());
+    let report = ks_preflight::run(&with_groups, &[CheckGroup::Network], &mut |_| {}).await;
+    assert_eq!(
+        report.get("network.egress-ip").unwrap().status,
+        CheckStatus::Pass,
+        "{report:#?}"
+    );
+}
