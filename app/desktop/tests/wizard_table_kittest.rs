@@ -278,12 +278,19 @@ fn stream_step_lists_samples_and_table_step_creates_table_and_fixes_epoch_ms() {
     );
     set_text(&mut h, "Start timestamp (RFC 3339)", "2024-05-28T00:00:00Z");
     assert!(!has(&h, "not an RFC 3339 timestamp"));
-    click(&mut h, "TRIM_HORIZON");
-
+    // Sampling from the start timestamp (AT_TIMESTAMP before every record put).
+    click(&mut h, "Sample from");
+    click(&mut h, "the start timestamp");
     click(&mut h, "Sample");
     wait_until(&mut h, "the samples", 30, |h| {
         has(h, &format!("{RECORDS} records"))
     });
+    click(&mut h, "TRIM_HORIZON");
+    let combo = h.get_by_label("Sample from").value().unwrap_or_default();
+    assert!(
+        combo.contains("oldest kept records"),
+        "without AT_TIMESTAMP, sampling falls back to the oldest records: {combo:?}"
+    );
     assert_eq!(h.state().wizard.values().samples.len(), RECORDS as usize);
     assert!(
         has(&h, "\"ticker\":\"AAPL\""),
@@ -503,4 +510,45 @@ fn table_step_picks_an_existing_table_and_applies_drift_after_confirmation() {
         .unwrap_or_default();
     assert!(jsonpaths.contains("$.price"), "{jsonpaths}");
     assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+}
+
+#[test]
+fn errors_name_the_cluster_and_the_stream() {
+    let w = world("shop", "missing");
+    let dir = w.dir.path().join("pipelines");
+    let backend = backend::spawn(BackendOptions::for_tests(dir), || {});
+    let mut config = w.config.clone();
+    config.source.stream_name = "no-such-stream".into();
+    let mut wizard = Wizard::prefilled("stock".into(), config, Some(Secret::new("wrong-pw")));
+    wizard.go_to(Step::Stream);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 1200.0))
+        .build_ui_state(
+            app_ui,
+            App {
+                wizard,
+                replies: backend.take_replies(),
+                themed: false,
+                backend,
+                errors: Vec::new(),
+            },
+        );
+    wait_until(&mut h, "the stream list", 20, |h| has(h, STREAM));
+    click(&mut h, "Sample");
+    wait_until(&mut h, "the sample error", 30, |h| has(h, "no-such-stream"));
+    assert!(
+        h.state().wizard.values().samples.is_empty(),
+        "no samples from a missing stream"
+    );
+    // The Table step with a wrong password: the cluster is named, the password is not shown.
+    h.state_mut().wizard.go_to(Step::Table);
+    h.run_steps(2);
+    click(&mut h, "Use an existing table");
+    let host = ks_core::config::JdbcUrl::parse(&w.sim.jdbc_url())
+        .expect("jdbc")
+        .authority();
+    wait_until(&mut h, "the table list error", 20, |h| {
+        has(h, &format!("Cannot list tables: {host}"))
+    });
+    assert!(!has(&h, "wrong-pw"), "the password never shows");
 }
