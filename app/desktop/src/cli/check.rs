@@ -138,15 +138,30 @@ fn exit_code(report: &CheckReport) -> i32 {
 
 async fn run_and_print(ctx: &PreflightContext, groups: &[CheckGroup], json: bool) -> CheckReport {
     let mut current_group: Option<CheckGroup> = None;
+    // Skips for one reason ("skipped: cluster.login failed") say it once, not under every check.
+    let mut last_skip_detail: Option<String> = None;
     let mut print_line = |result: &CheckResult| {
         if json {
             return;
         }
         if current_group != Some(result.group) {
             current_group = Some(result.group);
+            last_skip_detail = None;
             println!("\n{}", result.group.title());
         }
-        print!("{}", render_result(result));
+        let repeated = result.status == CheckStatus::Skipped
+            && last_skip_detail.as_deref() == Some(result.detail.as_str());
+        last_skip_detail = (result.status == CheckStatus::Skipped).then(|| result.detail.clone());
+        if repeated {
+            println!(
+                "  {} {:<24} {}",
+                result.status.mark(),
+                result.id,
+                result.title
+            );
+        } else {
+            print!("{}", render_result(result));
+        }
         let _ = std::io::stdout().flush();
     };
     let report = ks_preflight::run(ctx, groups, &mut print_line).await;
