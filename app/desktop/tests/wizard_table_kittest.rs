@@ -425,7 +425,8 @@ fn stream_step_lists_samples_and_table_step_creates_table_and_fixes_epoch_ms() {
 
 #[test]
 fn table_step_picks_an_existing_table_and_applies_drift_after_confirmation() {
-    let w = world("shop", "ticks_small");
+    // The config names a table that does not exist; the user picks the right one.
+    let w = world("shop", "not_there");
     // An older table that knows only some of the fields.
     w.rt.block_on(async {
         let a = admin(&w.sim).await;
@@ -450,7 +451,14 @@ fn table_step_picks_an_existing_table_and_applies_drift_after_confirmation() {
     assert_eq!(h.state().wizard.step(), Step::Table);
 
     click(&mut h, "Use an existing table");
-    // The config named shop.ticks_small: it is described without a click.
+    // The configured table is described without a click: it does not exist, and the error
+    // names it and the cluster.
+    wait_until(&mut h, "the describe error", 20, |h| {
+        has(h, "shop.not_there") && has(h, "does not exist")
+    });
+    assert!(has(&h, "127.0.0.1:"), "the error names the cluster");
+    click(&mut h, "Table");
+    click(&mut h, "ticks_small");
     wait_until(&mut h, "the described table", 20, |h| {
         has(h, "shop.ticks_small has 2 columns")
     });

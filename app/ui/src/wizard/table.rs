@@ -504,14 +504,16 @@ impl TableStep {
                 if result.is_ok() {
                     let database = draft.database.trim().to_string();
                     let table = draft.table.trim().to_string();
+                    // jsonpaths from the grid (it knows which field feeds a renamed column).
                     properties_for(draft, &self.grid);
-                    // The grid's columns as created (the source field names matter for
-                    // jsonpaths; the cluster would describe the same names and types).
                     self.chosen = Some(Chosen {
                         database,
                         table,
                         columns: self.grid.clone(),
                     });
+                    // CREATE TABLE IF NOT EXISTS leaves an existing table as it was: the
+                    // preview must use the columns the cluster really has.
+                    self.need_describe = true;
                 }
             }
             WizardReply::Preview(result) if self.preview_ticket == ticket => {
