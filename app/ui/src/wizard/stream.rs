@@ -363,3 +363,27 @@ impl StreamStep {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_checked_as_typed() {
+        assert_eq!(timestamp_error("2026-11-25T00:00:00Z"), None);
+        assert_eq!(timestamp_error(" 2026-11-25T01:00:00+01:00 "), None);
+        assert!(timestamp_error("").unwrap().contains("type a date"));
+        assert!(
+            timestamp_error("2026-11-25 00:00")
+                .unwrap()
+                .contains("not an RFC 3339 timestamp")
+        );
+    }
+
+    #[test]
+    fn long_sequences_keep_their_tail() {
+        assert_eq!(abbreviate_sequence("12345"), "12345");
+        let seq = "49651234567890123456789012345678901234567890123456789012";
+        assert_eq!(abbreviate_sequence(seq), "…3456789012");
+    }
+}

@@ -191,3 +191,70 @@ pub fn preview_grid(ui: &mut egui::Ui, answer: &PreviewAnswer) {
                 });
         });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ks_core::preview::PreviewRow;
+
+    fn preview(rows: Vec<RowOutcome>) -> MappingPreview {
+        MappingPreview {
+            columns: vec!["id".into(), "ts".into()],
+            rows: rows
+                .into_iter()
+                .enumerate()
+                .map(|(source_index, outcome)| PreviewRow {
+                    source_index,
+                    outcome,
+                })
+                .collect(),
+        }
+    }
+
+    fn not_convertible() -> PreviewCell {
+        PreviewCell::NullNotConvertible {
+            value: "1716925997497".into(),
+            to_type: "DATETIME".into(),
+            reason: "not a date".into(),
+        }
+    }
+
+    #[test]
+    fn a_column_no_sample_fills_is_called_out() {
+        let p = preview(vec![
+            RowOutcome::Loaded(vec![PreviewCell::Value("1".into()), not_convertible()]),
+            RowOutcome::Loaded(vec![
+                PreviewCell::Value("2".into()),
+                PreviewCell::NullMissing {
+                    path: "$.ts".into(),
+                },
+            ]),
+        ]);
+        assert_eq!(empty_columns(&p), ["ts"]);
+        assert_eq!(cell_text(&not_convertible()), "NULL (does not convert)");
+        assert_eq!(
+            cell_text(&PreviewCell::NullMissing {
+                path: "$.ts".into()
+            }),
+            "NULL (missing)"
+        );
+    }
+
+    #[test]
+    fn every_row_filtered_empties_every_column() {
+        let p = preview(vec![RowOutcome::Filtered {
+            reason: "NULL value in non-nullable column 'ts'".into(),
+            cells: vec![],
+        }]);
+        assert_eq!(empty_columns(&p), ["id", "ts"]);
+        let ok = preview(vec![RowOutcome::Loaded(vec![
+            PreviewCell::Value("1".into()),
+            PreviewCell::Value("2024-05-29 03:53:17".into()),
+        ])]);
+        assert!(empty_columns(&ok).is_empty());
+        assert!(
+            empty_columns(&preview(vec![])).is_empty(),
+            "no samples: nothing to say"
+        );
+    }
+}
