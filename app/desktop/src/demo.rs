@@ -26,13 +26,12 @@ const DEMO_PASSWORD: &str = "demo";
 /// Records the producer puts per second.
 pub const RECORDS_PER_S: u64 = 4;
 
-/// The seed's table (uppercase columns; the producer's lowercase fields land through jsonpaths,
-/// by position, as in the seed's sink properties).
+/// The seed's table, its columns named like the producer's fields (so each field lands by name).
 const DEMO_DDL: &str = "CREATE TABLE demo.stock (
-    `EVENT_TIME` datetime NOT NULL,
-    `TICKER` varchar(65533) NOT NULL,
-    `PRICE` float NULL
-) ENGINE=OLAP DUPLICATE KEY(`EVENT_TIME`) DISTRIBUTED BY HASH(`EVENT_TIME`) BUCKETS 2
+    `event_time` datetime NOT NULL,
+    `ticker` varchar(65533) NOT NULL,
+    `price` float NULL
+) ENGINE=OLAP DUPLICATE KEY(`event_time`) DISTRIBUTED BY HASH(`event_time`) BUCKETS 2
 PROPERTIES (\"replication_num\" = \"1\")";
 
 /// A running demo.
@@ -44,6 +43,9 @@ pub struct Demo {
     /// Records the producer has put so far.
     pub produced: Arc<AtomicU64>,
     producer: tokio::task::JoinHandle<()>,
+    /// The demo's "who am I" (STS GetCallerIdentity) endpoint: the demo's identity is local too.
+    pub sts_url: String,
+    sts: tokio::task::JoinHandle<()>,
 }
 
 impl Demo {
@@ -81,6 +83,7 @@ impl Demo {
             .prefix("kinesis-starrocks-demo-")
             .tempdir()
             .map_err(|e| format!("a temporary directory for the demo: {e}"))?;
+        let (sts_url, sts) = start_sts().await?;
         let config = demo_config(&endpoint, &sim, &dir.path().join("state"))?;
         let produced = Arc::new(AtomicU64::new(0));
         let producer = tokio::spawn(produce(client, produced.clone()));
@@ -96,11 +99,14 @@ impl Demo {
             config,
             produced,
             producer,
+            sts_url,
+            sts,
         })
     }
 
     pub async fn shutdown(self) {
         self.producer.abort();
+        self.sts.abort();
         self.sim.shutdown().await;
     }
 }
@@ -121,6 +127,10 @@ endpoint-url = "{endpoint}"
 initial-position = "TRIM_HORIZON"
 discovery-interval-ms = 1000
 
+[network]
+# The demo runs on this machine: its "public address" is the loopback one.
+egress-ip = "127.0.0.1"
+
 [sink]
 jdbc-url = "{jdbc}"
 load-url = "{load}"
@@ -130,7 +140,6 @@ table-name = "{DEMO_TABLE}"
 ssl-mode = "disabled"
 buffer-flush.interval-ms = 1000
 properties.format = "json"
-properties.jsonpaths = "[\"event_time\", \"ticker\", \"price\"]"
 properties.strip_outer_array = "true"
 "#,
         state = toml_string(&state_dir.to_string_lossy()),
@@ -143,6 +152,62 @@ properties.strip_outer_array = "true"
 
 fn toml_string(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The demo's identity, as STS GetCallerIdentity answers it.
+const STS_IDENTITY: &str = "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+<GetCallerIdentityResult><Arn>arn:aws:iam::000000000000:user/local-demo</Arn>\
+<UserId>AIDALOCALDEMO</UserId><Account>000000000000</Account></GetCallerIdentityResult>\
+<ResponseMetadata><RequestId>local-demo</RequestId></ResponseMetadata></GetCallerIdentityResponse>";
+
+/// A loopback STS that answers every request with the demo's identity (ferrokinesis has no
+/// STS; the wizard's "who am I" and credentials check ask it).
+async fn start_sts() -> Result<(String, tokio::task::JoinHandle<()>), String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(|e| format!("the demo's STS endpoint: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let task = tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                // Read the headers and the body (Content-Length), then answer and close.
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let Ok(n) = conn.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf);
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text[..end]
+                            .lines()
+                            .find_map(|l| {
+                                let (k, v) = l.split_once(':')?;
+                                k.eq_ignore_ascii_case("content-length")
+                                    .then(|| v.trim().parse::<usize>().ok())?
+                            })
+                            .unwrap_or(0);
+                        if buf.len() >= end + 4 + length {
+                            break;
+                        }
+                    }
+                }
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\
+                     Connection: close\r\n\r\n{STS_IDENTITY}",
+                    STS_IDENTITY.len()
+                );
+                let _ = conn.write_all(response.as_bytes()).await;
+                let _ = conn.shutdown().await;
+            });
+        }
+    });
+    Ok((format!("http://{addr}"), task))
 }
 
 /// stock.py's record: `{"event_time": now ISO-8601 with microseconds, "ticker": one of five,
@@ -190,10 +255,13 @@ pub async fn start(ctx: &BackendCtx) {
     if demo.is_none() {
         match Demo::start().await {
             Ok(d) => {
-                ctx.state.lock().expect("backend state").demo_dir = Some((
+                let mut state = ctx.state.lock().expect("backend state");
+                state.demo_dir = Some((
                     d.dir.path().join("pipelines"),
                     d.kinesis.endpoint_url().to_string(),
                 ));
+                state.demo_sts_url = Some(d.sts_url.clone());
+                drop(state);
                 *demo = Some(d);
             }
             Err(message) => {
@@ -239,6 +307,7 @@ pub async fn stop(ctx: &BackendCtx) {
     {
         let mut s = ctx.state.lock().expect("backend state");
         s.demo_dir = None;
+        s.demo_sts_url = None;
         for n in &demo_names {
             s.passwords.remove(n);
             s.statuses.remove(n);
@@ -247,7 +316,14 @@ pub async fn stop(ctx: &BackendCtx) {
     d.shutdown().await;
 }
 
-/// The stand-in's row count of the demo table (tests and the headless demo).
+/// The running demo's row count in `demo.stock` and the records produced so far (tests).
+pub async fn demo_counts(ctx: &BackendCtx) -> Result<(u64, u64), String> {
+    let demo = ctx.demo.lock().await;
+    let d = demo.as_ref().ok_or("the demo is not running")?;
+    Ok((demo_rows(&d.sim).await?, d.produced.load(Ordering::Relaxed)))
+}
+
+/// The stand-in's row count of the demo table.
 pub async fn demo_rows(sim: &StarRocksSim) -> Result<u64, String> {
     let admin = ks_starrocks::MysqlAdmin::connect(
         &ks_core::config::JdbcUrl::parse(&sim.jdbc_url())?,

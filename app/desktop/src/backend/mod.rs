@@ -88,6 +88,34 @@ pub struct BackendCtx {
     pub(crate) notifier: crate::notify::Notifier,
 }
 
+impl BackendCtx {
+    /// The AWS overrides for checks and reads of `config`: the demo's static credentials when
+    /// the config points at the running demo's own Kinesis endpoint (and only then), else the
+    /// options' (the default chain in the app).
+    pub fn aws_for(&self, config: &PipelineConfig) -> ks_preflight::AwsOverrides {
+        let mut aws = self.options.aws.clone();
+        if self.is_demo_endpoint(config) {
+            aws.credentials = Some(ks_kinesis::testing::test_credentials());
+            aws.sts_endpoint_url = self
+                .state
+                .lock()
+                .expect("backend state")
+                .demo_sts_url
+                .clone();
+        }
+        aws
+    }
+
+    /// Whether `config` reads from the running demo's Kinesis.
+    pub fn is_demo_endpoint(&self, config: &PipelineConfig) -> bool {
+        let state = self.state.lock().expect("backend state");
+        matches!(
+            (&state.demo_dir, config.source.endpoint_url.as_deref()),
+            (Some((_, endpoint)), Some(url)) if endpoint == url
+        )
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct State {
     /// Passwords typed in this session (kept when no keyring is reachable; the demo's).
@@ -96,6 +124,8 @@ pub(crate) struct State {
     pub statuses: HashMap<String, RunStatus>,
     /// The demo's pipelines directory and its Kinesis endpoint, while the demo runs.
     pub demo_dir: Option<(PathBuf, String)>,
+    /// The demo's STS endpoint (its "who am I"), while the demo runs.
+    pub demo_sts_url: Option<String>,
 }
 
 /// The running backend: the UI's link to it and the replies for the UI to drain.

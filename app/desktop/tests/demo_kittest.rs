@@ -1,0 +1,187 @@
+//! The local demo end to end through the app shell (egui_kittest, headless, real backend): click
+//! "Try a local demo", follow the wizard's buttons by their labels to "Save and start", and see
+//! the demo's rows arrive in the stand-in and the throughput plot fill. The backend runs with the
+//! app's AWS settings (no static credentials): the demo must bring its own, for its own endpoint.
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use kinesis_starrocks::backend::{self, BackendOptions};
+use kinesis_starrocks::demo;
+use ks_ui::KsApp;
+use ks_ui::app::Page;
+use ks_ui::settings::Settings;
+use ks_ui::wizard::Step;
+use std::time::{Duration, Instant};
+
+fn screen_text(h: &Harness<'_, KsApp>) -> String {
+    h.query_all_by_label_contains("")
+        .filter_map(|n| n.accesskit_node().label())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+fn has(h: &Harness<'_, KsApp>, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+fn step_until(
+    h: &mut Harness<'_, KsApp>,
+    what: &str,
+    secs: u64,
+    pred: impl Fn(&Harness<'_, KsApp>) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        h.step();
+        if pred(h) {
+            h.run_steps(2);
+            return;
+        }
+        if Instant::now() >= deadline
+            && let Ok(image) = h.render()
+        {
+            let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-failure.png");
+            let _ = image.save(&out);
+            eprintln!("the screen at the failure: {}", out.display());
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; messages {:?}; on screen: {}",
+            h.state().messages,
+            screen_text(h)
+        );
+        std::thread::sleep(Duration::from_millis(30));
+    }
+}
+
+fn click(h: &mut Harness<'_, KsApp>, label: &str) {
+    h.get_by_label(label).click();
+    h.run_steps(2);
+}
+
+fn enabled(h: &Harness<'_, KsApp>, label: &str) -> bool {
+    h.query_by_label(label)
+        .is_some_and(|n| !n.accesskit_node().is_disabled())
+}
+
+fn wizard_step(h: &Harness<'_, KsApp>) -> Option<Step> {
+    h.state().wizard.as_ref().map(|w| w.step())
+}
+
+fn run_test(h: &mut Harness<'_, KsApp>, button: &str) {
+    click(h, button);
+    step_until(h, &format!("{button} to finish"), 60, |h| {
+        has(h, " passed, ") && !has(h, "Running checks")
+    });
+}
+
+/// Next, or "Continue anyway" when only warnings stand in the way; waits for one of them.
+fn next(h: &mut Harness<'_, KsApp>, from: Step) {
+    step_until(h, &format!("Next on {from:?}"), 60, |h| {
+        enabled(h, "Next") || enabled(h, "Continue anyway")
+    });
+    if enabled(h, "Next") {
+        click(h, "Next");
+    } else {
+        click(h, "Continue anyway");
+    }
+    step_until(h, &format!("the step after {from:?}"), 10, |h| {
+        wizard_step(h) != Some(from)
+    });
+}
+
+#[test]
+fn try_a_local_demo_reaches_a_running_pipeline_with_a_live_plot() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = BackendOptions::for_tests(dir.path().join("pipelines"));
+    options.aws = Default::default();
+    options.keyring = false;
+    let backend = backend::spawn(options, || {});
+    let app = KsApp::new(
+        backend.link.clone(),
+        backend.take_replies(),
+        Settings::default(),
+    );
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1200.0, 1500.0))
+        .wgpu()
+        .build_ui_state(
+            |ui, app: &mut KsApp| {
+                app.logic(ui.ctx());
+                app.ui(ui);
+            },
+            app,
+        );
+    h.run_steps(2);
+    click(&mut h, ks_ui::welcome::TRY_DEMO);
+    step_until(&mut h, "the wizard on the demo", 60, |h| {
+        h.state().page == Page::Wizard
+    });
+
+    click(&mut h, "Test connection");
+    step_until(&mut h, "the cluster checks", 60, |h| {
+        has(h, " passed, ") && !has(h, "Running checks")
+    });
+    next(&mut h, Step::Cluster);
+
+    run_test(&mut h, "Test AWS & network");
+    next(&mut h, Step::Aws);
+
+    step_until(&mut h, "the demo stream in the list", 30, |h| {
+        has(h, demo::DEMO_STREAM)
+    });
+    if enabled(&h, "Sample") {
+        click(&mut h, "Sample");
+        step_until(&mut h, "the samples", 30, |h| has(h, " records"));
+    }
+    next(&mut h, Step::Stream);
+
+    if h.query_by_label("Use an existing table").is_some() {
+        click(&mut h, "Use an existing table");
+    }
+    next(&mut h, Step::Table);
+    assert_eq!(wizard_step(&h), Some(Step::Review), "{}", screen_text(&h));
+    click(&mut h, "Save and start");
+    step_until(&mut h, "the monitor", 30, |h| {
+        matches!(h.state().page, Page::Monitor(_))
+    });
+    let Page::Monitor(name) = h.state().page.clone() else {
+        unreachable!()
+    };
+    // Demo pipelines never land in the saved-pipelines directory.
+    assert!(
+        !dir.path()
+            .join("pipelines")
+            .join(format!("{name}.toml"))
+            .exists(),
+        "the demo pipeline was saved with the real ones"
+    );
+    step_until(&mut h, "rows loaded and a plot with points", 90, |h| {
+        h.state().monitor(&name).is_some_and(|m| {
+            m.snapshot
+                .as_ref()
+                .is_some_and(|s| s.totals.rows_loaded > 0)
+                && m.rates.len() >= 3
+        })
+    });
+    let (rows, produced) = backend
+        .runtime()
+        .block_on(demo::demo_counts(&backend.ctx))
+        .unwrap();
+    assert!(
+        rows > 0 && rows <= produced,
+        "rows {rows}, produced {produced}"
+    );
+    let image = h.render().expect("render");
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-monitor.png");
+    image.save(&out).unwrap();
+    if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        let target = ks_tests::workspace_root().join("assets/screenshots/demo-monitor.png");
+        std::fs::copy(&out, &target).unwrap();
+    }
+    click(&mut h, "Stop");
+    step_until(&mut h, "the demo pipeline to stop", 60, |h| {
+        h.state().monitor(&name).is_some_and(|m| !m.is_running())
+    });
+}
