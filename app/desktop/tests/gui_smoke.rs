@@ -41,12 +41,17 @@ fn window_screenshot(name: &str, renderer: &str, env: &[(&str, &str)]) -> Shot {
 
     let xvfb = Xvfb::start(1280, 800);
     let runtime = runtime_dir();
+    // A fresh profile: no saved pipelines, no remembered page (the welcome page shows).
+    let home = tempfile::tempdir().unwrap();
     let mut app = ChildGuard::spawn(
         "kinesis-starrocks",
         Command::new(env!("CARGO_BIN_EXE_kinesis-starrocks"))
             .args(["--renderer", renderer])
             .env("DISPLAY", xvfb.display())
             .env("XDG_RUNTIME_DIR", runtime.path())
+            .env("HOME", home.path())
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("XDG_DATA_HOME")
             .env_remove("WAYLAND_DISPLAY")
             .envs(env.iter().copied())
             .stdin(Stdio::null())
@@ -109,6 +114,12 @@ fn window_screenshot(name: &str, renderer: &str, env: &[(&str, &str)]) -> Shot {
         app.try_wait().is_none(),
         "the app exited after drawing\n--- app log ---\n{}",
         app_log()
+    );
+    // No panic or error from the app shell and its backend while it drew.
+    let log = app_log();
+    assert!(
+        !log.contains("panicked") && !log.contains(" ERROR "),
+        "the app logged an error:\n{log}"
     );
     println!(
         "{name} (--renderer {renderer}): window {width}x{height} at {x},{y}, {colours} colours; screenshot {}",

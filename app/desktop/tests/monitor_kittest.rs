@@ -1,14 +1,15 @@
 //! The monitor, driven through its widgets (egui_kittest, headless) over the real backend:
 //! ferrokinesis in-process, the StarRocks stand-in, the engine. Start from the monitor's Start
 //! button, rows arrive, a filtered row shows in the errors panel with its ErrorURL lines, Stop
-//! flushes (rows in the stand-in == records produced − filtered), and a rendered image of the
-//! monitor is saved to assets/screenshots/monitor.png.
+//! flushes (rows in the stand-in == records produced − filtered). A rendered image of the monitor
+//! goes to the test's tmp dir (and to assets/screenshots/monitor.png with UPDATE_SCREENSHOTS=1).
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use kinesis_starrocks::backend::{self, BackendOptions};
 use ks_core::{PipelineConfig, Secret};
 use ks_kinesis::testing::{EmbeddedKinesis, create_stream, put_json_records};
+use ks_tests::image;
 use ks_ui::protocol::{Request, RunStatus};
 use ks_ui::settings::Settings;
 use ks_ui::{KsApp, app::Page};
@@ -220,9 +221,17 @@ properties.max_filter_ratio = "0.5"
     });
     assert!(harness.query_all_by_label("running").count() >= 1);
     let image = harness.render().expect("render the monitor");
-    let out = ks_tests::workspace_root().join("assets/screenshots/monitor.png");
-    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("monitor.png");
     image.save(&out).unwrap();
+    assert!(
+        ks_tests::distinct_colours(&image::DynamicImage::ImageRgba8(image).to_rgb8()) >= 16,
+        "the monitor rendered blank: {}",
+        out.display()
+    );
+    if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        let target = ks_tests::workspace_root().join("assets/screenshots/monitor.png");
+        std::fs::copy(&out, &target).unwrap();
+    }
 
     // 30 more, then Stop at once: the stop flushes what was read and confirms it.
     let more: Vec<_> = (20..50).map(|i| record(i, true)).collect();
