@@ -246,8 +246,12 @@ async fn check_says_what_to_change_and_fix_adds_exactly_one_rule() {
         )
         .await
         .unwrap();
-    // The load port is open to this machine, the query port (9030 role) is not.
-    let group = w.security_group("starrocks-fe", &[w.load_port()]).await;
+    // The load port and the BE port the FE redirects to are open to this machine, the query port
+    // (9030's role) is not.
+    let be_port = w.sim.be_addr().port();
+    let group = w
+        .security_group("starrocks-fe", &[w.load_port(), be_port])
+        .await;
     let config = w.write_config("stock", "stock", &group);
     let jdbc_port = w.jdbc_port();
     let sg_id = format!("network.sg-{jdbc_port}");
@@ -301,6 +305,19 @@ async fn check_says_what_to_change_and_fix_adds_exactly_one_rule() {
             "{id}: {c}\n{stdout}"
         );
     }
+    // The redirect target's port is checked too (self-managed: FE 8030 → BE 8040).
+    let be_check = checks
+        .iter()
+        .find(|c| c["id"] == format!("network.sg-{be_port}").as_str())
+        .unwrap_or_else(|| panic!("no check for the BE port {be_port}: {stdout}"));
+    assert_eq!(be_check["status"], "pass", "{be_check}");
+    assert!(
+        be_check["title"]
+            .as_str()
+            .unwrap()
+            .contains("Stream Load redirect target"),
+        "{be_check}"
+    );
     let fix = &checks.iter().find(|c| c["id"] == sg_id.as_str()).unwrap()["fix"];
     assert_eq!(fix["kind"], "add-ingress-rule", "{fix}");
     assert_eq!(fix["cidr"], format!("{EGRESS}/32"));
@@ -335,7 +352,10 @@ async fn check_says_what_to_change_and_fix_adds_exactly_one_rule() {
 async fn sample_then_init_table_then_check_passes_the_table() {
     let w = World::new().await;
     let group = w
-        .security_group("starrocks-all", &[w.jdbc_port(), w.load_port()])
+        .security_group(
+            "starrocks-all",
+            &[w.jdbc_port(), w.load_port(), w.sim.be_addr().port()],
+        )
         .await;
     let config = w.write_config("inferred", "stock_inferred", &group);
 

@@ -59,14 +59,29 @@ impl PreflightContext {
 pub struct Checklist<'a> {
     report: CheckReport,
     on_result: &'a mut (dyn FnMut(&CheckResult) + Send),
+    /// What one check learned that a later one needs (e.g. the port the FE redirects loads to,
+    /// which the security-group checks then cover too).
+    facts: std::collections::BTreeMap<&'static str, String>,
 }
+
+/// Fact: the `host:port` of the BE/CN the FE's 307 points at (set by `load.auth`).
+pub const FACT_REDIRECT_AUTHORITY: &str = "stream-load.redirect-authority";
 
 impl<'a> Checklist<'a> {
     pub fn new(on_result: &'a mut (dyn FnMut(&CheckResult) + Send)) -> Checklist<'a> {
         Checklist {
             report: CheckReport::default(),
             on_result,
+            facts: Default::default(),
         }
+    }
+
+    pub fn set_fact(&mut self, key: &'static str, value: String) {
+        self.facts.insert(key, value);
+    }
+
+    pub fn fact(&self, key: &str) -> Option<&str> {
+        self.facts.get(key).map(String::as_str)
     }
 
     pub fn push(&mut self, result: CheckResult) {

@@ -564,7 +564,7 @@ struct PortToCheck {
     what: String,
 }
 
-fn ports_to_check(ctx: &PreflightContext) -> Vec<PortToCheck> {
+fn ports_to_check(ctx: &PreflightContext, list: &Checklist<'_>) -> Vec<PortToCheck> {
     let mut ports: Vec<PortToCheck> = Vec::new();
     if let Some(j) = &ctx.config.sink.jdbc_url {
         ports.push(PortToCheck {
@@ -579,6 +579,19 @@ fn ports_to_check(ctx: &PreflightContext) -> Vec<PortToCheck> {
                 what: format!("Stream Load, {}", l.base),
             });
         }
+    }
+    // Self-managed clusters redirect loads from the FE (8030) to a BE/CN (8040): that port must be
+    // open too (the same groups are assumed; BE nodes in other groups need the same rule there).
+    if let Some(authority) = list.fact(crate::FACT_REDIRECT_AUTHORITY)
+        && let Some(port) = authority
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse::<u16>().ok())
+        && !ports.iter().any(|p| p.port == port)
+    {
+        ports.push(PortToCheck {
+            port,
+            what: format!("Stream Load redirect target {authority}"),
+        });
     }
     ports
 }
@@ -607,7 +620,7 @@ fn skipped_because(id: &str, title: String, detail: String) -> CheckResult {
 /// Runs `network.egress-ip`, `network.security-groups`, `network.sg-<port>` for the jdbc-url port and
 /// each load-url port, and `network.sg-open-world`.
 pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
-    let ports = ports_to_check(ctx);
+    let ports = ports_to_check(ctx, list);
     let port_title =
         |p: &PortToCheck| format!("Inbound TCP {} ({}) from this machine", p.port, p.what);
     let open_title = "No world-open MySQL port".to_string();

@@ -128,7 +128,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     list.push(CheckResult::pass(G, AUTH, AUTH_TITLE, probe.detail.clone()));
 
     // load.redirect
-    list.push(match probe.location {
+    let result = match probe.location {
         None => CheckResult::pass(
             G,
             REDIRECT,
@@ -138,8 +138,18 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
                 url.base
             ),
         ),
-        Some(location) => redirect_check(ctx, url, &location).await,
-    });
+        Some(location) => {
+            if let Some((host, port)) = Url::parse(&url.base)
+                .and_then(|b| b.join(&location))
+                .ok()
+                .and_then(|t| Some((t.host_str()?.to_string(), t.port_or_known_default()?)))
+            {
+                list.set_fact(crate::FACT_REDIRECT_AUTHORITY, format!("{host}:{port}"));
+            }
+            redirect_check(ctx, url, &location).await
+        }
+    };
+    list.push(result);
 }
 
 fn skip_rest(list: &mut Checklist<'_>, because: &str) {
