@@ -542,8 +542,19 @@ fn errors_name_the_cluster_and_the_stream() {
             },
         );
     wait_until(&mut h, "the stream list", 20, |h| has(h, STREAM));
+    click(&mut h, STREAM);
     click(&mut h, "Sample");
-    wait_until(&mut h, "the sample error", 30, |h| has(h, "no-such-stream"));
+    wait_until(&mut h, "the samples", 30, |h| {
+        has(h, &format!("{RECORDS} records"))
+    });
+    // Another stream: the samples of the first one go (they would mislead the Table step).
+    set_text(&mut h, "Stream name", "no-such-stream");
+    assert!(h.state().wizard.values().samples.is_empty());
+    click(&mut h, "Sample");
+    wait_until(&mut h, "the sample error", 30, |h| {
+        has(h, "cannot sample stream")
+    });
+    assert!(has(&h, "no-such-stream"), "the error names the stream");
     assert!(
         h.state().wizard.values().samples.is_empty(),
         "no samples from a missing stream"

@@ -46,9 +46,13 @@ pub struct StreamStep {
     filter: String,
     sample_from: SampleChoice,
     sample_ticket: Option<Ticket>,
+    /// The stream the pending Sample reads.
+    sample_for: String,
     sample_error: Option<String>,
     /// Row of the sample table whose record is shown in full.
     selected_sample: Option<usize>,
+    /// The stream the draft's samples came from.
+    sampled_stream: Option<String>,
 }
 
 /// RFC 3339 check for the AT_TIMESTAMP field: `None` when it parses.
@@ -109,6 +113,16 @@ impl StreamStep {
         });
         if draft.stream.trim().is_empty() {
             super::fields::error_line(ui, Some("choose a stream above or type its name or ARN"));
+        }
+        // Samples of another stream would mislead the Table step.
+        if self
+            .sampled_stream
+            .as_deref()
+            .is_some_and(|s| s != draft.stream.trim())
+        {
+            draft.samples.clear();
+            self.sampled_stream = None;
+            self.selected_sample = None;
         }
 
         ui.add_space(8.0);
@@ -187,6 +201,7 @@ impl StreamStep {
                         .unwrap_or(SampleFrom::TrimHorizon),
                 };
                 self.sample_error = None;
+                self.sample_for = draft.stream.trim().to_string();
                 self.sample_ticket = Some(backend.wizard(WizardRequest::Sample {
                     config: Box::new(draft.build_config()),
                     count: SAMPLE_COUNT,
@@ -333,8 +348,11 @@ impl StreamStep {
                             self.sample_from.text()
                         ));
                     }
+                    // The user picked another stream meanwhile: these are not its records.
+                    Ok(_) if self.sample_for != draft.stream.trim() => {}
                     Ok(records) => {
                         draft.samples = records.clone();
+                        self.sampled_stream = Some(self.sample_for.clone());
                         self.selected_sample = None;
                     }
                     Err(e) => self.sample_error = Some(e.clone()),

@@ -45,8 +45,10 @@ pub struct TableStep {
     chosen: Option<Chosen>,
     /// The Create grid.
     grid: Vec<ColumnSpec>,
-    /// Samples the grid was inferred from (their count; 0: not inferred yet).
-    grid_samples: usize,
+    /// Fingerprint of the samples the grid was inferred from (None: not inferred yet).
+    grid_samples: Option<u64>,
+    /// The user edited the grid: new samples do not overwrite it ("Infer from samples" does).
+    grid_edited: bool,
     create_ticket: Option<Ticket>,
     create_result: Option<Result<Vec<String>, String>>,
     preview_ticket: Option<Ticket>,
@@ -59,6 +61,16 @@ pub struct TableStep {
     sql_ticket: Option<Ticket>,
     sql_result: Option<Result<String, String>>,
     need_describe: bool,
+}
+
+/// Which samples the draft holds (their positions and bytes).
+fn samples_key(draft: &Draft) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for r in &draft.samples {
+        (&r.shard, &r.sequence, r.sub, &r.data).hash(&mut h);
+    }
+    h.finish()
 }
 
 fn sample_values(draft: &Draft) -> Vec<serde_json::Value> {
@@ -226,12 +238,12 @@ impl TableStep {
 
     fn create_ui(&mut self, ui: &mut egui::Ui, draft: &mut Draft, backend: &BackendLink) {
         // The grid starts from the samples (again when new samples arrive and it was not edited).
-        if self.grid_samples != draft.samples.len() && !draft.samples.is_empty() {
-            let inferred = schema::infer(&sample_values(draft));
-            if self.grid.is_empty() || self.grid_samples > 0 {
-                self.grid = inferred;
+        let key = samples_key(draft);
+        if !draft.samples.is_empty() && self.grid_samples != Some(key) {
+            if self.grid.is_empty() || !self.grid_edited {
+                self.grid = schema::infer(&sample_values(draft));
             }
-            self.grid_samples = draft.samples.len();
+            self.grid_samples = Some(key);
         }
         if draft.samples.is_empty() {
             ui.label(
@@ -254,9 +266,10 @@ impl TableStep {
                 ui.end_row();
             });
         ui.add_space(4.0);
-        table_grid::column_grid(ui, &mut self.grid);
+        self.grid_edited |= table_grid::column_grid(ui, &mut self.grid);
         if !draft.samples.is_empty() && ui.button("Infer from samples").clicked() {
             self.grid = schema::infer(&sample_values(draft));
+            self.grid_edited = false;
         }
 
         let spec = TableSpec {
@@ -386,9 +399,7 @@ impl TableStep {
             .unwrap_or_default()
             .hash(&mut h);
         draft.properties.hash(&mut h);
-        for r in &draft.samples {
-            (&r.shard, &r.sequence, r.sub, &r.data).hash(&mut h);
-        }
+        samples_key(draft).hash(&mut h);
         h.finish()
     }
 
