@@ -479,6 +479,7 @@ fn table_step_picks_an_existing_table_and_applies_drift_after_confirmation() {
     // Nothing runs before the confirmation; Cancel runs nothing.
     click(&mut h, "Apply ALTER TABLE");
     assert!(has(&h, "Run on the cluster?"));
+    masked_snapshot(&mut h, "wizard_table_existing_drift");
     click(&mut h, "Cancel");
     let cols = |w: &World| {
         w.rt.block_on(async {
