@@ -522,6 +522,14 @@ impl Wizard {
             .resizable(false)
             .exact_size(170.0)
             .show(ui, |ui| self.step_list(ui));
+        // Back / Next stay in view however long the step is.
+        egui::Panel::bottom("wizard_nav").show(ui, |ui| {
+            ui.add_space(6.0);
+            if let Some(o) = self.nav_row(ui) {
+                outcome = Some(o);
+            }
+            ui.add_space(2.0);
+        });
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::vertical()
                 .auto_shrink([false, false])
@@ -547,10 +555,6 @@ impl Wizard {
                         }
                     }
                     ui.add_space(10.0);
-                    ui.separator();
-                    if let Some(o) = self.nav_row(ui) {
-                        outcome = Some(o);
-                    }
                 });
         });
         outcome
@@ -562,8 +566,16 @@ impl Wizard {
         ui.add_space(8.0);
         for step in Step::ALL {
             let done = self.is_complete(step);
-            let mark = if done { checks::MARK_PASS } else { " " };
-            let text = format!("{} {}  {}", step.index() + 1, step.title(), mark);
+            let text = if done {
+                format!(
+                    "{} {}  {}",
+                    step.index() + 1,
+                    step.title(),
+                    checks::MARK_PASS
+                )
+            } else {
+                format!("{} {}", step.index() + 1, step.title())
+            };
             let mut rich = egui::RichText::new(text);
             if done {
                 rich = rich.color(checks::pass_color(ui));

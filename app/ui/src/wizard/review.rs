@@ -110,7 +110,12 @@ impl ReviewStep {
                     ("stream", draft.stream.clone()),
                     (
                         "initial-position",
-                        format!("{:?}", draft.initial_position).to_uppercase(),
+                        match draft.initial_position {
+                            ks_core::InitialPosition::Latest => "LATEST",
+                            ks_core::InitialPosition::TrimHorizon => "TRIM_HORIZON",
+                            ks_core::InitialPosition::AtTimestamp => "AT_TIMESTAMP",
+                        }
+                        .to_string(),
                     ),
                     ("initial-timestamp", draft.initial_timestamp.clone()),
                 ],
