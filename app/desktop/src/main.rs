@@ -39,7 +39,14 @@ enum Command {
     Secret(cli::secrets::SecretArgs),
     /// Open the app on the local demo: Kinesis (ferrokinesis) and a StarRocks stand-in on
     /// 127.0.0.1 with a stock-ticker producer; the wizard is pre-filled against them.
-    Demo,
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct DemoArgs {
+    /// Run the demo pipeline in the terminal (status lines; Ctrl-C stops it) instead of the window.
+    #[arg(long)]
+    headless: bool,
 }
 
 fn main() -> Result<()> {
@@ -47,7 +54,10 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         None => gui::open_window(cli.renderer, gui::StartPage::Remembered),
-        Some(Command::Demo) => gui::open_window(cli.renderer, gui::StartPage::Demo),
+        Some(Command::Demo(args)) if args.headless => {
+            std::process::exit(kinesis_starrocks::demo::run_headless())
+        }
+        Some(Command::Demo(_)) => gui::open_window(cli.renderer, gui::StartPage::Demo),
         Some(Command::Run(args)) => std::process::exit(cli::run::run(args)),
         Some(Command::Check(args)) => std::process::exit(cli::check::run(args)),
         Some(Command::Sample(args)) => std::process::exit(cli::sample::run(args)),

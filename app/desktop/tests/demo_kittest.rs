@@ -185,3 +185,87 @@ fn try_a_local_demo_reaches_a_running_pipeline_with_a_live_plot() {
         h.state().monitor(&name).is_some_and(|m| !m.is_running())
     });
 }
+
+/// `kinesis-starrocks demo --headless`: rows arrive; SIGINT stops with a flush, and every
+/// record the pipeline read is in the stand-in (none lost, none twice).
+#[test]
+fn headless_demo_loads_and_stops_cleanly_on_sigint() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::{Command, Stdio};
+    let home = tempfile::tempdir().unwrap();
+    let mut child = ks_tests::ChildGuard::spawn(
+        "kinesis-starrocks demo --headless",
+        Command::new(env!("CARGO_BIN_EXE_kinesis-starrocks"))
+            .args(["demo", "--headless"])
+            .env("HOME", home.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit()),
+    )
+    .unwrap();
+    let stdout = child.child_mut().stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("no loaded rows in time: {seen:#?}"));
+        let loaded = line.split(", ").find_map(|p| {
+            p.strip_suffix(" rows loaded in 0 loads")
+                .map(|_| 0)
+                .or_else(|| {
+                    p.split(' ')
+                        .next()
+                        .filter(|_| p.contains(" rows loaded in "))?
+                        .parse::<u64>()
+                        .ok()
+                })
+        });
+        seen.push(line);
+        if loaded.is_some_and(|n| n > 0) {
+            break;
+        }
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let last = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no summary after SIGINT: {seen:#?}"));
+        seen.push(line.clone());
+        if line.starts_with("stopped: ") {
+            break line;
+        }
+    };
+    // "stopped: N rows loaded in L loads (0 replayed); R rows in demo.stock, P records produced"
+    let num_before = |s: &str, marker: &str| -> u64 {
+        let i = s
+            .find(marker)
+            .unwrap_or_else(|| panic!("{marker:?} in {s:?}"));
+        s[..i].rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    let loaded = num_before(&last, " rows loaded in ");
+    let rows = num_before(&last, " rows in demo.stock");
+    let produced = num_before(&last, " records produced");
+    assert!(loaded > 0, "{last}");
+    assert_eq!(
+        rows, loaded,
+        "rows in the stand-in == rows the pipeline loaded: {last}"
+    );
+    assert!(rows <= produced, "{last}");
+    let exit = (0..100)
+        .find_map(|_| {
+            std::thread::sleep(Duration::from_millis(100));
+            child.try_wait()
+        })
+        .expect("the demo exits after its summary");
+    assert!(exit.success(), "{exit}");
+}
