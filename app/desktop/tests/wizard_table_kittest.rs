@@ -267,6 +267,10 @@ fn stream_step_lists_samples_and_table_step_creates_table_and_fixes_epoch_ms() {
         "the filter hides other streams"
     );
     assert!(has(&h, "ACTIVE"), "the list shows the stream status");
+    assert!(
+        has(&h, "PROVISIONED") && has(&h, "24 h"),
+        "the list shows the mode and the retention"
+    );
     click(&mut h, STREAM);
     assert_eq!(h.state().wizard.values().stream, STREAM);
 

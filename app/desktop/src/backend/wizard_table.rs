@@ -123,7 +123,8 @@ pub async fn list_streams(ctx: &PreflightContext) -> Result<Vec<StreamInfo>, Str
             arn: s.arn,
             status: s.status,
             shards: s.shards as usize,
-            mode: s.mode.unwrap_or_else(|| "PROVISIONED".into()),
+            // Older endpoints and some emulators do not say.
+            mode: s.mode.unwrap_or_else(|| "not reported".into()),
             retention_hours: s.retention_hours,
         })
         .collect();
