@@ -254,6 +254,27 @@ properties.max_filter_ratio = "0.5"
     );
     harness.run_steps(2);
     harness.get_by_label("Start");
+
+    // Edit opens the saved pipeline in the wizard; Home and the list lead back.
+    harness.get_by_label("Edit").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().page, Page::Wizard);
+    assert!(harness.state().wizard.is_some());
+    harness.get_by_label("Cancel setup").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().page, Page::Welcome);
+    // The side panel's entry and the welcome page's link both open it.
+    harness.query_all_by_label("stock").next().unwrap().click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().page, Page::Monitor("stock".into()));
+    // Delete asks first, then the config file is gone and the list says so.
+    harness.get_by_label("Delete…").click();
+    harness.run_steps(2);
+    harness.get_by_label("Delete pipeline").click();
+    step_until(&mut harness, "the pipeline to leave the list", 20, |a| {
+        a.page == Page::Welcome && !a.pipelines.iter().any(|p| p.name == "stock")
+    });
+    assert!(!dir.path().join("pipelines/stock.toml").exists());
     drop(harness);
     drop(backend);
     rt.block_on(sim.shutdown());

@@ -2,7 +2,7 @@
 //! monitor) in the middle, theme and zoom at the top. `logic` drains the backend's replies;
 //! `ui` draws. No I/O: everything goes through [`BackendLink`].
 
-use crate::monitor::Monitor;
+use crate::monitor::{Monitor, ShellAction};
 use crate::protocol::{BackendLink, PipelineEntry, Reply, Request, RunStatus};
 use crate::settings::{Settings, Theme, ZOOM_STEP};
 use crate::welcome;
@@ -238,6 +238,26 @@ impl KsApp {
         self.backend.send(Request::StartDemo);
     }
 
+    /// Opens a saved pipeline in the wizard (the password is not shown: it stays where it is
+    /// unless the user types a new one).
+    fn edit(&mut self, name: &str) {
+        match self
+            .pipelines
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| &p.config)
+        {
+            Some(Ok(config)) => {
+                self.wizard = Some(Wizard::prefilled(name.to_string(), config.clone(), None));
+                self.page = Page::Wizard;
+            }
+            Some(Err(e)) => self.messages.push(format!("{name}: {e}")),
+            None => self
+                .messages
+                .push(format!("{name}: not in the pipeline list")),
+        }
+    }
+
     fn new_pipeline(&mut self) {
         if self.wizard.is_none() {
             self.wizard = Some(Wizard::new());
@@ -263,7 +283,15 @@ impl KsApp {
                     .monitors
                     .entry(name.clone())
                     .or_insert_with(|| Monitor::new(&name));
-                m.ui(ui, &self.backend);
+                match m.ui(ui, &self.backend) {
+                    Some(ShellAction::Edit(name)) => self.edit(&name),
+                    Some(ShellAction::Deleted(name)) => {
+                        self.monitors.remove(&name);
+                        self.settings.last_pipeline = None;
+                        self.page = Page::Welcome;
+                    }
+                    None => {}
+                }
             }
         });
         if self.confirm_close {

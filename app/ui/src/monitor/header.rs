@@ -7,6 +7,8 @@ use ks_core::snapshot::PipelineState;
 pub enum Action {
     Start,
     Stop,
+    Edit,
+    Delete,
 }
 
 /// Label of the start button (tests click it by this label).
@@ -75,6 +77,20 @@ pub fn ui(ui: &mut egui::Ui, m: &Monitor) -> Option<Action> {
                 {
                     action = Some(Action::Start);
                 }
+                if ui
+                    .button("Delete…")
+                    .on_hover_text("Delete this pipeline's config (asks first)")
+                    .clicked()
+                {
+                    action = Some(Action::Delete);
+                }
+                if ui
+                    .button("Edit")
+                    .on_hover_text("Open this pipeline in the setup wizard")
+                    .clicked()
+                {
+                    action = Some(Action::Edit);
+                }
             }
         });
     });
@@ -82,10 +98,11 @@ pub fn ui(ui: &mut egui::Ui, m: &Monitor) -> Option<Action> {
         let t = &s.totals;
         ui.horizontal_wrapped(|ui| {
             let rate = m.rates.back();
+            let (records, mb) = rate.map_or((0.0, 0.0), |r| (r.records_per_s, r.mb_per_s));
             ui.label(format!(
-                "{} records/s · {:.2} MB/s",
-                rate.map_or(0.0, |r| r.records_per_s).round(),
-                rate.map_or(0.0, |r| r.mb_per_s)
+                "{} records/s · {}/s",
+                records.round(),
+                bytes((mb * 1e6) as u64)
             ));
             ui.separator();
             ui.label(format!(

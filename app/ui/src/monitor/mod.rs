@@ -48,6 +48,16 @@ pub struct Monitor {
     lags: VecDeque<LagPoint>,
     /// The largest lag seen this run: the catch-up bar's 0 %.
     max_lag_seen_ms: i64,
+    confirm_delete: bool,
+}
+
+/// What the monitor asks of the app shell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShellAction {
+    /// Open the pipeline in the wizard.
+    Edit(String),
+    /// The pipeline was deleted: leave its page.
+    Deleted(String),
 }
 
 impl Monitor {
@@ -64,6 +74,7 @@ impl Monitor {
             last_totals: None,
             lags: VecDeque::new(),
             max_lag_seen_ms: 0,
+            confirm_delete: false,
         }
     }
 
@@ -148,8 +159,10 @@ impl Monitor {
         (shrink_ms_per_s > 0.0).then(|| last.lag_ms as f64 / shrink_ms_per_s)
     }
 
-    /// Draws the page. Requests go to `backend`.
-    pub fn ui(&mut self, ui: &mut egui::Ui, backend: &BackendLink) {
+    /// Draws the page. Requests go to `backend`; what only the shell can do (open the wizard,
+    /// leave a deleted pipeline) is returned.
+    pub fn ui(&mut self, ui: &mut egui::Ui, backend: &BackendLink) -> Option<ShellAction> {
+        let mut shell = None;
         if self.is_running() || self.start_pending {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(REPAINT_MS));
@@ -168,7 +181,33 @@ impl Monitor {
                         name: self.name.clone(),
                     });
                 }
+                header::Action::Edit => shell = Some(ShellAction::Edit(self.name.clone())),
+                header::Action::Delete => self.confirm_delete = true,
             }
+        }
+        if self.confirm_delete {
+            egui::Modal::new(egui::Id::unique(("confirm-delete", &self.name))).show(
+                ui.ctx(),
+                |ui| {
+                    ui.heading(format!("Delete {}?", self.name));
+                    ui.label(
+                    "Its config file is removed. The checkpoints stay in its state directory and \
+                     the password stays in the OS keyring.",
+                );
+                    ui.horizontal(|ui| {
+                        if ui.button("Delete pipeline").clicked() {
+                            self.confirm_delete = false;
+                            backend.send(Request::Delete {
+                                name: self.name.clone(),
+                            });
+                            shell = Some(ShellAction::Deleted(self.name.clone()));
+                        }
+                        if ui.button("Keep it").clicked() {
+                            self.confirm_delete = false;
+                        }
+                    });
+                },
+            );
         }
         ui.separator();
         egui::ScrollArea::vertical()
@@ -184,6 +223,7 @@ impl Monitor {
                 ui.add_space(6.0);
                 errors::ui(ui, self);
             });
+        shell
     }
 }
 
