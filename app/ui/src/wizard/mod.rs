@@ -656,3 +656,97 @@ impl Wizard {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filled() -> Draft {
+        Draft {
+            name: "stock".into(),
+            host: "fe.example.com".into(),
+            query_port: "9030".into(),
+            load_url: "https://fe.example.com".into(),
+            username: "admin".into(),
+            ssl_mode: "required".into(),
+            password: Secret::new("s3cret"),
+            region: "us-west-2".into(),
+            profile: "dev".into(),
+            security_group_ids: "sg-0abc, sg-0def".into(),
+            egress_ip: "203.0.113.7".into(),
+            stream: "ExampleInputStream".into(),
+            database: "example_db".into(),
+            table: "stock".into(),
+            ..Draft::default()
+        }
+    }
+
+    #[test]
+    fn a_filled_draft_is_a_valid_config_and_round_trips() {
+        let d = filled();
+        let config = d.config().expect("valid");
+        assert_eq!(
+            config.sink.jdbc_url.as_ref().unwrap().authority(),
+            "fe.example.com:9030"
+        );
+        assert_eq!(config.sink.load_urls[0].base, "https://fe.example.com:443");
+        assert_eq!(config.network.security_group_ids, ["sg-0abc", "sg-0def"]);
+        assert_eq!(config.source.profile.as_deref(), Some("dev"));
+        let toml = config.to_toml_string();
+        assert!(
+            !toml.contains("s3cret"),
+            "no password in the config: {toml}"
+        );
+        // Back from the config: the same values (the password stays out).
+        let back = Draft::from_config(&config);
+        assert_eq!(back.build_config(), config);
+        assert!(back.password.is_empty());
+    }
+
+    #[test]
+    fn every_problem_is_named_by_its_key() {
+        let d = Draft {
+            load_url: "ftp://x".into(),
+            query_port: "70000".into(),
+            host: "fe".into(),
+            ..Draft::default()
+        };
+        let errors = d.config().unwrap_err();
+        let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
+        for k in [
+            "name",
+            "sink.jdbc-url",
+            "sink.load-url",
+            "sink.username",
+            "source.stream",
+        ] {
+            assert!(
+                keys.iter().any(|x| x.starts_with(k)),
+                "{k} missing in {keys:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_persisted_draft_has_no_password_and_resumes_at_the_first_incomplete_step() {
+        let mut w = Wizard::prefilled(
+            "stock".into(),
+            filled().config().unwrap(),
+            Some(Secret::new("s3cret")),
+        );
+        assert_eq!(w.step(), Step::Cluster);
+        w.mark_complete(Step::Cluster);
+        w.mark_complete(Step::Aws);
+        let json = serde_json::to_string(&w.draft()).unwrap();
+        assert!(!json.contains("s3cret"), "{json}");
+        let back: WizardDraft = serde_json::from_str(&json).unwrap();
+        let resumed = Wizard::from_draft(back.clone());
+        assert_eq!(resumed.step(), Step::Stream);
+        assert_eq!(resumed.values().host, "fe.example.com");
+        assert!(resumed.values().password.is_empty());
+        // A step whose values changed since it was passed is incomplete again.
+        let mut changed = back;
+        changed.draft.region = "eu-west-1".into();
+        assert_eq!(Wizard::from_draft(changed).step(), Step::Aws);
+    }
+}
