@@ -18,6 +18,16 @@ pub enum SampleFrom {
     TrimHorizon,
     /// Records that arrive from now on (waits at most [`LATEST_WAIT`]).
     Latest,
+    /// Records from this instant on (AT_TIMESTAMP), read like the trim horizon.
+    AtTimestamp(chrono::DateTime<chrono::Utc>),
+}
+
+impl SampleFrom {
+    /// Reads from a position in the stream's past (fair shares per shard, done when caught up),
+    /// rather than waiting for new records.
+    fn reads_history(self) -> bool {
+        !matches!(self, SampleFrom::Latest)
+    }
 }
 
 impl std::str::FromStr for SampleFrom {
@@ -26,7 +36,14 @@ impl std::str::FromStr for SampleFrom {
         match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
             "trim-horizon" => Ok(SampleFrom::TrimHorizon),
             "latest" => Ok(SampleFrom::Latest),
-            other => Err(format!("--from {other:?}: use trim-horizon or latest")),
+            other => chrono::DateTime::parse_from_rfc3339(other)
+                .map(|t| SampleFrom::AtTimestamp(t.with_timezone(&chrono::Utc)))
+                .map_err(|_| {
+                    format!(
+                        "--from {other:?}: use trim-horizon, latest or an RFC 3339 timestamp \
+                         (2026-11-25T09:00:00Z)"
+                    )
+                }),
         }
     }
 }
@@ -34,7 +51,7 @@ impl std::str::FromStr for SampleFrom {
 /// How long a trim-horizon sample may read before it returns what it has.
 pub const TRIM_HORIZON_BUDGET: Duration = Duration::from_secs(15);
 /// How long a latest sample waits for new records.
-pub const LATEST_WAIT: Duration = Duration::from_secs(4);
+pub const LATEST_WAIT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SampleError {
@@ -59,7 +76,7 @@ pub async fn sample(
     from: SampleFrom,
 ) -> Result<Vec<SampledRecord>, SampleError> {
     let budget = match from {
-        SampleFrom::TrimHorizon => TRIM_HORIZON_BUDGET,
+        SampleFrom::TrimHorizon | SampleFrom::AtTimestamp(_) => TRIM_HORIZON_BUDGET,
         SampleFrom::Latest => LATEST_WAIT,
     };
     sample_within(ctx, n, from, budget).await
@@ -108,11 +125,12 @@ pub async fn sample_within(
     // Latest: only open shards get new records. Trim horizon: closed shards hold the oldest data.
     let shards: Vec<_> = shards
         .into_iter()
-        .filter(|s| from == SampleFrom::TrimHorizon || !s.is_closed())
+        .filter(|s| from.reads_history() || !s.is_closed())
         .collect();
     let start = match from {
         SampleFrom::TrimHorizon => StartPosition::TrimHorizon,
         SampleFrom::Latest => StartPosition::Latest,
+        SampleFrom::AtTimestamp(t) => StartPosition::AtTimestamp(t),
     };
     struct Lane {
         reader: ks_kinesis::ShardReader,
@@ -149,9 +167,10 @@ pub async fn sample_within(
     loop {
         let total: usize = lanes.iter().map(|l| l.queue.len()).sum();
         // Trim horizon: every shard gets the chance to fill a fair share; latest: any n will do.
-        let enough = match from {
-            SampleFrom::TrimHorizon => lanes.iter().all(|l| l.done || l.queue.len() >= n),
-            SampleFrom::Latest => total >= n || lanes.iter().all(|l| l.done),
+        let enough = if from.reads_history() {
+            lanes.iter().all(|l| l.done || l.queue.len() >= n)
+        } else {
+            total >= n || lanes.iter().all(|l| l.done)
         };
         if enough || tokio::time::Instant::now() >= deadline {
             break;
@@ -172,7 +191,7 @@ pub async fn sample_within(
             progressed = true;
             let caught_up = batch.records.is_empty() && batch.millis_behind_latest == Some(0);
             lane.queue.extend(batch.records);
-            if batch.shard_end || (from == SampleFrom::TrimHorizon && caught_up) {
+            if batch.shard_end || (from.reads_history() && caught_up) {
                 lane.done = true;
             }
         }

@@ -7,17 +7,11 @@ use super::{BackendCtx, ReplySender};
 use ks_core::sample::SampledRecord;
 use ks_core::schema::{ColumnSpec, TableSpec};
 use ks_core::{PipelineConfig, Secret};
-use ks_kinesis::{ConnectOptions, KinesisSource, ReaderOptions, ShardStats, StartPosition};
 use ks_preflight::PreflightContext;
 use ks_ui::protocol::{Reply, Ticket};
 use ks_ui::wizard::protocol::{
     DriftAnswer, PreviewAnswer, ProposedFix, SampleFrom, StreamInfo, WizardReply, WizardRequest,
 };
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-/// How long a Sample request reads at most (LATEST waits for new records this long).
-const SAMPLE_DEADLINE_MS: u64 = 5_000;
 
 /// True for the variants this module answers.
 pub fn handles(request: &WizardRequest) -> bool {
@@ -132,107 +126,26 @@ pub async fn list_streams(ctx: &PreflightContext) -> Result<Vec<StreamInfo>, Str
     Ok(streams)
 }
 
-/// Up to `count` records across the stream's open shards, de-aggregated, read for at most
-/// [`SAMPLE_DEADLINE_MS`].
+/// Up to `count` records across the stream's shards, de-aggregated, read for a bounded time
+/// (`ks_preflight::sample`).
 pub async fn sample(
     ctx: &BackendCtx,
     config: &PipelineConfig,
     count: usize,
     from: SampleFrom,
 ) -> Result<Vec<SampledRecord>, String> {
-    let stream = config.source.stream_name.clone();
-    if stream.trim().is_empty() {
+    if config.source.stream_name.trim().is_empty() {
         return Err("choose a stream first".into());
     }
-    let preflight_from = match from {
-        SampleFrom::TrimHorizon => Some(ks_preflight::sample::SampleFrom::TrimHorizon),
-        SampleFrom::Latest => Some(ks_preflight::sample::SampleFrom::Latest),
-        // ks-preflight samples from the two ends only; AT_TIMESTAMP is read here.
-        SampleFrom::AtTimestamp(_) => None,
+    let from = match from {
+        SampleFrom::TrimHorizon => ks_preflight::sample::SampleFrom::TrimHorizon,
+        SampleFrom::Latest => ks_preflight::sample::SampleFrom::Latest,
+        SampleFrom::AtTimestamp(t) => ks_preflight::sample::SampleFrom::AtTimestamp(t),
     };
-    if let Some(f) = preflight_from {
-        let pctx = preflight_ctx(ctx, config.clone(), None);
-        return ks_preflight::sample::sample(&pctx, count, f)
-            .await
-            .map_err(|e| e.to_string());
-    }
-    let source = KinesisSource::connect_with(
-        &config.source,
-        ConnectOptions {
-            credentials: ctx.aws_for(config).credentials,
-            max_attempts: Some(1),
-            reader: Some(ReaderOptions {
-                idle_wait: Duration::from_millis(200),
-                transient_retries: 1,
-                ..ReaderOptions::default()
-            }),
-        },
-    )
-    .await
-    .map_err(|e| format!("stream {stream}: {e}"))?;
-    let shards: Vec<_> = source
-        .list_shards()
+    let pctx = preflight_ctx(ctx, config.clone(), None);
+    ks_preflight::sample::sample(&pctx, count, from)
         .await
-        .map_err(|e| format!("stream {stream}: {e}"))?
-        .into_iter()
-        .filter(|s| !s.is_closed())
-        .collect();
-    if shards.is_empty() {
-        return Err(format!("stream {stream} has no open shard"));
-    }
-    let start = match from {
-        SampleFrom::TrimHorizon => StartPosition::TrimHorizon,
-        SampleFrom::Latest => StartPosition::Latest,
-        SampleFrom::AtTimestamp(t) => StartPosition::AtTimestamp(t),
-    };
-    let per_shard = count.div_ceil(shards.len()).max(1);
-    let deadline = Instant::now() + Duration::from_millis(SAMPLE_DEADLINE_MS);
-    let mut readers: Vec<_> = shards
-        .iter()
-        .map(|s| {
-            (
-                source.reader(s, start, Arc::new(ShardStats::default())),
-                0usize,
-                false,
-            )
-        })
-        .collect();
-    let mut out: Vec<SampledRecord> = Vec::new();
-    // Round-robin over the shards until each has its share, is caught up, or time is up.
-    while out.len() < count && Instant::now() < deadline {
-        let mut active = false;
-        for (reader, taken, done) in readers.iter_mut() {
-            if *done || out.len() >= count {
-                continue;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            let batch = match tokio::time::timeout(left, reader.next_batch()).await {
-                Ok(Ok(b)) => b,
-                Ok(Err(e)) => return Err(format!("stream {stream}: {e}")),
-                Err(_) => break,
-            };
-            let caught_up = batch.records.is_empty() && *taken > 0;
-            for r in batch.records {
-                if *taken >= per_shard || out.len() >= count {
-                    break;
-                }
-                *taken += 1;
-                out.push(SampledRecord {
-                    shard: r.shard.to_string(),
-                    sequence: r.position.seq.to_string(),
-                    sub: r.aggregated.then_some(r.position.sub as u32),
-                    arrival_ms: Some(r.arrival_ms),
-                    data: r.data.to_vec(),
-                });
-            }
-            *done = *taken >= per_shard || batch.shard_end || caught_up;
-            active |= !*done;
-        }
-        if !active {
-            break;
-        }
-    }
-    Ok(out)
+        .map_err(|e| e.to_string())
 }
 
 // -------------------------------------------------------------------------------------------------

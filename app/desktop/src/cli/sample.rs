@@ -17,7 +17,8 @@ pub struct SampleArgs {
     /// How many records.
     #[arg(short = 'n', long = "count", default_value_t = 10)]
     pub count: usize,
-    /// Where to start: the oldest retained records, or records arriving from now on.
+    /// Where to start: the oldest retained records (trim-horizon), records arriving from now on
+    /// (latest), or an RFC 3339 time such as 2026-11-25T09:00:00Z.
     #[arg(long, default_value = "trim-horizon")]
     pub from: SampleFrom,
     /// One JSON object per line: shard, sequence, sub, arrival-ms, record (JSON) or bytes.
@@ -49,6 +50,7 @@ pub fn run(args: SampleArgs) -> i32 {
         let hint = match args.from {
             SampleFrom::Latest => "no record arrived while waiting; is a producer running?",
             SampleFrom::TrimHorizon => "the stream holds no records within its retention",
+            SampleFrom::AtTimestamp(_) => "no record arrived at or after that time",
         };
         eprintln!("stream {stream:?}: no records ({hint})");
         return 0;
