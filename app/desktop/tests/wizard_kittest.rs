@@ -107,8 +107,8 @@ fn wait_until(
 
 /// Every label on screen, for failure messages.
 fn screen_text(h: &Harness<'_, App>) -> String {
-    h.query_all_by_label_contains("")
-        .filter_map(|n| n.accesskit_node().label())
+    h.query_all(egui_kittest::kittest::by())
+        .filter_map(|n| n.accesskit_node().label().or_else(|| n.value()))
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join(" | ")
@@ -250,6 +250,13 @@ fn failing_check_shows_remediation_and_blocks_next() {
         Some("not-the-password"),
         "masked"
     );
+    click(&mut h, "Show password");
+    assert_eq!(
+        h.get_by_label("Password").value().as_deref(),
+        Some("not-the-password"),
+        "shown"
+    );
+    click(&mut h, "Show password");
 
     run_test(&mut h, "Test connection");
     assert!(
@@ -351,6 +358,18 @@ fn whole_wizard_from_empty_profile_to_running_pipeline() {
         "print(ec2.create_security_group(GroupName='starrocks-fe', Description='fe')['GroupId'])",
     );
     assert!(sg.starts_with("sg-"), "{sg}");
+    // A group open to the world on the cluster's ports: it lets this machine in, with a warning.
+    let open_sg = moto_python(
+        &moto,
+        &format!(
+            "g = ec2.create_security_group(GroupName='starrocks-open', Description='open')['GroupId']\n\
+             for p in ({}, {}):\n    \
+                 ec2.authorize_security_group_ingress(GroupId=g, IpProtocol='tcp', FromPort=p, ToPort=p, CidrIp='0.0.0.0/0')\n\
+             print(g)",
+            sim.mysql_addr().port(),
+            sim.http_addr().port()
+        ),
+    );
 
     let dir = tempfile::tempdir().expect("tempdir");
     let mut options = BackendOptions::for_tests(dir.path().join("pipelines"));
@@ -375,8 +394,22 @@ fn whole_wizard_from_empty_profile_to_running_pipeline() {
     set_text(&mut h, "Region", "us-east-1");
     click(&mut h, "Advanced");
     set_text(&mut h, "Endpoint URL", &kinesis_endpoint);
-    set_text(&mut h, "Security group ids", &sg);
     set_text(&mut h, "Egress IP", EGRESS_IP);
+    // A group open to 0.0.0.0/0 on the MySQL port: a warning, which Next does not pass but
+    // "Continue anyway" does.
+    set_text(&mut h, "Security group ids", &open_sg);
+    run_test(&mut h, "Test AWS & network");
+    assert!(has(&h, "0.0.0.0/0"), "{}", screen_text(&h));
+    assert!(!enabled(&h, "Next"), "a warning needs an explicit choice");
+    assert!(enabled(&h, "Continue anyway"), "{}", screen_text(&h));
+    set_text(&mut h, "Security group ids", "sg-nothex");
+    assert!(has(&h, "expected ids like sg-0123456789abcdef0"));
+    assert!(!enabled(&h, "Test AWS & network"));
+    set_text(&mut h, "Security group ids", &sg);
+    assert!(
+        h.query_by_label("Continue anyway").is_none(),
+        "the result was for other values"
+    );
     click(&mut h, "Who am I");
     wait_until(&mut h, "the caller identity", 30, |h| has(h, "account "));
     run_test(&mut h, "Test AWS & network");
@@ -478,6 +511,16 @@ fn whole_wizard_from_empty_profile_to_running_pipeline() {
     assert!(saved.path.exists(), "{}", saved.path.display());
     let text = std::fs::read_to_string(&saved.path).expect("config file");
     assert!(!text.contains(PASSWORD), "no password in the config file");
+    assert!(text.contains(&format!("stream = \"{STREAM}\"")), "{text}");
+    assert!(has(&h, &format!("Saved {name} to")), "{}", screen_text(&h));
+    // This test machine has no session bus: the keyring warning is shown as it came.
+    if let Some(w) = &saved.keyring_warning {
+        assert!(
+            has(&h, w),
+            "the keyring warning is shown: {}",
+            screen_text(&h)
+        );
+    }
     wait_until(&mut h, "the Start outcome", 10, |h| {
         h.state()
             .outcomes
