@@ -55,6 +55,17 @@ fn step_until(
     }
 }
 
+/// Renders the window to the test's tmp dir (and to assets/screenshots with UPDATE_SCREENSHOTS=1).
+fn screenshot(h: &mut Harness<'_, KsApp>, name: &str) {
+    let image = h.render().expect("render");
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.png"));
+    image.save(&out).unwrap();
+    if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        let target = ks_tests::workspace_root().join(format!("assets/screenshots/{name}.png"));
+        std::fs::copy(&out, &target).unwrap();
+    }
+}
+
 fn click(h: &mut Harness<'_, KsApp>, label: &str) {
     h.get_by_label(label).click();
     h.run_steps(2);
@@ -123,6 +134,7 @@ fn try_a_local_demo_reaches_a_running_pipeline_with_a_live_plot() {
     step_until(&mut h, "the cluster checks", 60, |h| {
         has(h, " passed, ") && !has(h, "Running checks")
     });
+    screenshot(&mut h, "wizard-cluster");
     next(&mut h, Step::Cluster);
 
     run_test(&mut h, "Test AWS & network");
@@ -142,6 +154,7 @@ fn try_a_local_demo_reaches_a_running_pipeline_with_a_live_plot() {
     }
     next(&mut h, Step::Table);
     assert_eq!(wizard_step(&h), Some(Step::Review), "{}", screen_text(&h));
+    screenshot(&mut h, "wizard-review");
     click(&mut h, "Save and start");
     step_until(&mut h, "the monitor", 30, |h| {
         matches!(h.state().page, Page::Monitor(_))
@@ -173,13 +186,7 @@ fn try_a_local_demo_reaches_a_running_pipeline_with_a_live_plot() {
         rows > 0 && rows <= produced,
         "rows {rows}, produced {produced}"
     );
-    let image = h.render().expect("render");
-    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-monitor.png");
-    image.save(&out).unwrap();
-    if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
-        let target = ks_tests::workspace_root().join("assets/screenshots/demo-monitor.png");
-        std::fs::copy(&out, &target).unwrap();
-    }
+    screenshot(&mut h, "demo-monitor");
     click(&mut h, "Stop");
     step_until(&mut h, "the demo pipeline to stop", 60, |h| {
         h.state().monitor(&name).is_some_and(|m| !m.is_running())

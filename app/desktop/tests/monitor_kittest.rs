@@ -233,6 +233,30 @@ properties.max_filter_ratio = "0.5"
         std::fs::copy(&out, &target).unwrap();
     }
 
+    // Closing the window while it runs asks first; "Keep running" keeps it.
+    let close = |h: &mut Harness<'_, KsApp>, on: bool| {
+        let events = &mut h
+            .input_mut()
+            .viewports
+            .get_mut(&egui::ViewportId::ROOT)
+            .unwrap()
+            .events;
+        if on {
+            events.push(egui::ViewportEvent::Close);
+        } else {
+            events.clear();
+        }
+    };
+    close(&mut harness, true);
+    harness.step();
+    close(&mut harness, false);
+    harness.run_steps(2);
+    harness.get_by_label("A pipeline is running");
+    harness.get_by_label("Keep running").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label("A pipeline is running").is_none());
+    assert!(harness.state().monitor("stock").unwrap().is_running());
+
     // 30 more, then Stop at once: the stop flushes what was read and confirms it.
     let more: Vec<_> = (20..50).map(|i| record(i, true)).collect();
     rt.block_on(put_json_records(&client, STREAM, &more, &keys))
