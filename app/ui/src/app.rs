@@ -39,6 +39,8 @@ pub struct KsApp {
     confirm_close: bool,
     close_confirmed: bool,
     applied_theme: Option<Theme>,
+    /// The open wizard is the local demo's: not resumed after a restart (its services are gone).
+    wizard_is_demo: bool,
 }
 
 /// A status in words and a colour (pipeline list, welcome page).
@@ -64,6 +66,7 @@ impl KsApp {
             confirm_close: false,
             close_confirmed: false,
             applied_theme: None,
+            wizard_is_demo: false,
             settings,
         };
         if let Some(draft) = app.settings.wizard_draft.clone() {
@@ -82,7 +85,11 @@ impl KsApp {
     /// The settings to persist now (with the wizard's draft, if one is open).
     pub fn settings_to_save(&self) -> Settings {
         let mut s = self.settings.clone();
-        s.wizard_draft = self.wizard.as_ref().map(|w| w.draft());
+        s.wizard_draft = self
+            .wizard
+            .as_ref()
+            .filter(|_| !self.wizard_is_demo)
+            .map(|w| w.draft());
         s.last_pipeline = match &self.page {
             Page::Monitor(n) => Some(n.clone()),
             _ => self.settings.last_pipeline.clone(),
@@ -221,6 +228,7 @@ impl KsApp {
             } => {
                 self.demo_pending = false;
                 self.wizard = Some(Wizard::prefilled(name, *config, Some(password)));
+                self.wizard_is_demo = true;
                 self.page = Page::Wizard;
             }
             Reply::Error { context, message } => {
@@ -249,6 +257,7 @@ impl KsApp {
         {
             Some(Ok(config)) => {
                 self.wizard = Some(Wizard::prefilled(name.to_string(), config.clone(), None));
+                self.wizard_is_demo = false;
                 self.page = Page::Wizard;
             }
             Some(Err(e)) => self.messages.push(format!("{name}: {e}")),
@@ -258,9 +267,11 @@ impl KsApp {
         }
     }
 
+    /// Opens the wizard: an unfinished one (not the demo's) resumes, else an empty one.
     fn new_pipeline(&mut self) {
-        if self.wizard.is_none() {
+        if self.wizard.is_none() || self.wizard_is_demo {
             self.wizard = Some(Wizard::new());
+            self.wizard_is_demo = false;
         }
         self.page = Page::Wizard;
     }
@@ -412,6 +423,7 @@ impl KsApp {
                                 .push(format!("import: not used: {}", i.ignored.join(", ")));
                         }
                         self.wizard = Some(Wizard::prefilled(i.name, i.config, i.password));
+                        self.wizard_is_demo = false;
                         self.import = None;
                         self.import_error = None;
                         self.page = Page::Wizard;

@@ -130,3 +130,30 @@ fn welcome_snapshot() {
     w.harness.run_steps(3);
     w.harness.snapshot("welcome");
 }
+
+#[test]
+fn a_demo_wizard_is_not_resumed_after_a_restart_but_a_real_one_is() {
+    let mut w = world(false);
+    w.harness.run_steps(1);
+    let config = ks_ui::import::from_kda_properties(r#"{"jdbc-url": "jdbc:mysql://h:9030"}"#)
+        .unwrap()
+        .config;
+    w._replies
+        .send(Reply::DemoReady {
+            name: "demo-stock".into(),
+            config: Box::new(config),
+            password: ks_core::Secret::new("demo"),
+        })
+        .unwrap();
+    w.harness.run_steps(2);
+    assert_eq!(w.harness.state().page, Page::Wizard);
+    assert!(w.harness.state().settings_to_save().wizard_draft.is_none());
+    // "+ New pipeline" replaces the demo's wizard with an empty one, which is remembered.
+    w.harness.get_by_label(ks_ui::app::SIDE_NEW).click();
+    w.harness.run_steps(2);
+    let saved = w.harness.state().settings_to_save();
+    let draft = saved.wizard_draft.clone().expect("the wizard's draft");
+    assert!(!serde_json::to_string(&draft).unwrap().contains("h:9030"));
+    let restored = Settings::from_json(&saved.to_json());
+    assert!(restored.wizard_draft.is_some());
+}
