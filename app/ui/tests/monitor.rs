@@ -1,0 +1,97 @@
+//! Monitor panels from snapshots alone (no backend): the catch-up bar with its ETA, the stalled
+//! state with its reason, the Start / Stop buttons and the requests they send.
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use ks_core::ShardId;
+use ks_core::snapshot::{PipelineState, ShardSnapshot, ShardState, Snapshot};
+use ks_ui::monitor::Monitor;
+use ks_ui::protocol::{BackendLink, Request};
+use std::sync::mpsc::{Receiver, channel};
+
+fn shard(id: &str, lag_ms: i64) -> ShardSnapshot {
+    ShardSnapshot {
+        shard: ShardId(id.into()),
+        state: ShardState::Reading,
+        last_sequence: None,
+        checkpoint: None,
+        millis_behind_latest: Some(lag_ms),
+        records_read: 1000,
+        bytes_read: 100_000,
+        throttled: 0,
+        expired_iterators: 0,
+        at_tip: false,
+    }
+}
+
+fn harness(monitor: Monitor) -> (Harness<'static, Monitor>, Receiver<Request>) {
+    let (tx, rx) = channel();
+    let link = BackendLink::new(tx);
+    let mut installed = false;
+    let h = Harness::builder()
+        .with_size(egui::vec2(1100.0, 700.0))
+        .build_ui_state(
+            move |ui, m: &mut Monitor| {
+                if !installed {
+                    ks_ui::theme::install(ui.ctx());
+                    installed = true;
+                }
+                m.ui(ui, &link);
+            },
+            monitor,
+        );
+    (h, rx)
+}
+
+#[test]
+fn catching_up_shows_the_remaining_lag_and_an_eta() {
+    let mut m = Monitor::new("stock");
+    m.on_started();
+    let mut s = Snapshot::new("stock");
+    s.state = PipelineState::CatchingUp;
+    s.shards = vec![
+        shard("shardId-000000000000", 90_000),
+        shard("shardId-000000000001", 60_000),
+    ];
+    m.on_snapshot_at(s.clone(), 0.0);
+    s.shards = vec![
+        shard("shardId-000000000000", 60_000),
+        shard("shardId-000000000001", 30_000),
+    ];
+    m.on_snapshot_at(s, 10.0);
+    let (mut h, _rx) = harness(m);
+    h.run_steps(2);
+    h.get_by_label("Catching up");
+    // 30 s of lag gone in 10 s: 60 s left at 3 s/s → 20 s.
+    h.get_by_label_contains("1 min 0 s behind the tip · ETA about 20.0 s");
+    h.get_by_label_contains("catching up");
+}
+
+#[test]
+fn stalled_shows_its_reason_and_stop_sends_a_stop() {
+    let mut m = Monitor::new("stock");
+    m.on_started();
+    let mut s = Snapshot::new("stock");
+    s.state = PipelineState::Stalled {
+        reason: "the load URL does not answer".into(),
+        since_ms: 0,
+    };
+    m.on_snapshot_at(s, 0.0);
+    let (mut h, rx) = harness(m);
+    h.run_steps(2);
+    h.get_by_label_contains("stalled: the load URL does not answer");
+    assert!(h.query_by_label("Catching up").is_none());
+    h.get_by_label("Stop").click();
+    h.run_steps(2);
+    assert!(matches!(rx.try_recv(), Ok(Request::Stop { name }) if name == "stock"));
+}
+
+#[test]
+fn a_stopped_pipeline_offers_start() {
+    let (mut h, rx) = harness(Monitor::new("stock"));
+    h.run_steps(1);
+    assert!(h.query_by_label("Stop").is_none());
+    h.get_by_label("Start").click();
+    h.run_steps(2);
+    assert!(matches!(rx.try_recv(), Ok(Request::Start { name }) if name == "stock"));
+}
