@@ -302,6 +302,19 @@ fn failing_check_shows_remediation_and_blocks_next() {
     assert_eq!(h.state().wizard.step(), Step::Cluster);
     assert_eq!(h.state().wizard.values().username, "root");
     assert_eq!(h.state().wizard.values().password.expose(), PASSWORD);
+
+    // Cancel asks before typed values are dropped.
+    click(&mut h, "Cancel setup");
+    // A modal's first frame only measures it.
+    h.run_steps(2);
+    assert!(has(&h, "Discard this setup?"), "{:?}", h.state().outcomes);
+    click(&mut h, "Keep editing");
+    assert!(!has(&h, "Discard this setup?"));
+    assert!(h.state().outcomes.is_empty());
+    click(&mut h, "Cancel setup");
+    h.run_steps(2);
+    click(&mut h, "Discard");
+    assert_eq!(h.state().outcomes, [WizardOutcome::Cancelled]);
     assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
 }
 

@@ -389,6 +389,8 @@ pub struct Wizard {
     stream: stream::StreamStep,
     table: table::TableStep,
     review: review::ReviewStep,
+    /// "Cancel setup" was pressed with values typed: asking before they are dropped.
+    confirm_cancel: bool,
 }
 
 impl Default for Wizard {
@@ -426,6 +428,7 @@ impl Wizard {
             stream: stream::StreamStep::default(),
             table: table::TableStep::default(),
             review: review::ReviewStep::default(),
+            confirm_cancel: false,
         };
         w.step = Step::ALL
             .into_iter()
@@ -595,9 +598,33 @@ impl Wizard {
     fn nav_row(&mut self, ui: &mut egui::Ui) -> Option<WizardOutcome> {
         let gate = self.gate(self.step);
         let mut outcome = None;
+        if self.confirm_cancel {
+            egui::Modal::new(egui::Id::unique("confirm_cancel_setup")).show(ui.ctx(), |ui| {
+                ui.heading("Discard this setup?");
+                ui.label("The values typed so far are dropped. Saved pipelines are not affected.");
+                ui.add_space(8.0);
+                ui.horizontal(|ui| {
+                    if ui.button("Discard").clicked() {
+                        outcome = Some(WizardOutcome::Cancelled);
+                        self.confirm_cancel = false;
+                    }
+                    if ui.button("Keep editing").clicked() {
+                        self.confirm_cancel = false;
+                    }
+                });
+            });
+        }
         ui.horizontal(|ui| {
             if ui.button("Cancel setup").clicked() {
-                outcome = Some(WizardOutcome::Cancelled);
+                let untouched = Draft {
+                    samples: Vec::new(),
+                    ..self.draft.clone()
+                } == Draft::default();
+                if untouched {
+                    outcome = Some(WizardOutcome::Cancelled);
+                } else {
+                    self.confirm_cancel = true;
+                }
             }
             if let Some(prev) = self.step.prev()
                 && ui.button("Back").clicked()
