@@ -103,7 +103,39 @@ fn child_with_keyring() {
     let (pw, source) = secrets::password_for(&cfg.sink).unwrap();
     assert_eq!(pw.expose(), PASSWORD);
     assert!(matches!(source, PasswordSource::Keyring { .. }), "{source}");
-    secrets::keyring_delete(KEYRING_SERVICE, &account).unwrap();
+    // The CLI's `secret set|delete` uses the same entry.
+    let cli = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kinesis-starrocks"))
+            .args(args)
+            .arg("--config")
+            .arg(&info.path)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{args:?}: {text}");
+        assert!(
+            !text.contains(PASSWORD) && !text.contains("cli-pw-2"),
+            "{text}"
+        );
+    };
+    cli(&["secret", "set"], "cli-pw-2\n");
+    assert_eq!(
+        secrets::keyring_get(KEYRING_SERVICE, &account)
+            .unwrap()
+            .as_deref(),
+        Some("cli-pw-2")
+    );
+    cli(&["secret", "delete"], "");
     assert_eq!(
         secrets::keyring_get(KEYRING_SERVICE, &account).unwrap(),
         None
