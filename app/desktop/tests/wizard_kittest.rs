@@ -518,9 +518,17 @@ fn whole_wizard_from_empty_profile_to_running_pipeline() {
     let name = format!("wiz-{}", std::process::id());
     set_text(&mut h, "Pipeline name", &name);
     masked_snapshot(&mut h, "wizard_review_step", &aws_varying);
-    click(&mut h, "Save and start");
+    // Save alone keeps the wizard open with where it went; then Save and start.
+    click(&mut h, "Save");
     wait_until(&mut h, "the save", 30, |h| !h.state().saved.is_empty());
-    let saved = h.state().saved[0].clone().expect("saved");
+    assert!(has(&h, &format!("Saved {name} to")), "{}", screen_text(&h));
+    assert!(h.query_by_label("Close").is_some(), "Close ends the wizard");
+    assert!(h.state().outcomes.is_empty());
+    click(&mut h, "Save and start");
+    wait_until(&mut h, "the second save", 30, |h| {
+        h.state().saved.len() == 2
+    });
+    let saved = h.state().saved[1].clone().expect("saved");
     assert!(saved.path.exists(), "{}", saved.path.display());
     let text = std::fs::read_to_string(&saved.path).expect("config file");
     assert!(!text.contains(PASSWORD), "no password in the config file");
