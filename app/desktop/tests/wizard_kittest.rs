@@ -242,6 +242,15 @@ fn failing_check_shows_remediation_and_blocks_next() {
     assert!(!enabled(&h, "Test connection"), "invalid fields: no Test");
     assert!(!enabled(&h, "Next"));
 
+    // The other way to give the address: a JDBC URL, parsed as it is typed.
+    click(&mut h, "A JDBC URL");
+    set_text(&mut h, "JDBC URL", "jdbc:postgresql://127.0.0.1:5432");
+    assert!(
+        has(&h, "expected jdbc:mysql://host:port"),
+        "{}",
+        screen_text(&h)
+    );
+    click(&mut h, "Host and port");
     fill_cluster(&mut h, &sim, "not-the-password");
     assert!(enabled(&h, "Test connection"), "{}", screen_text(&h));
     // The password field is masked by default; the toggle shows it.

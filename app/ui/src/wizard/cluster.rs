@@ -45,7 +45,7 @@ impl ClusterErrors {
                 e.host = Some("required: the FE host name or address".into());
             } else if host.contains("://") || host.contains('/') {
                 e.host = Some(format!(
-                    "{host:?} is a URL: give only the host name (or switch to \"JDBC URL\")"
+                    "{host:?} is a URL: give only the host name (or switch to \"A JDBC URL\")"
                 ));
             } else if let Err(m) = fields::parse_port(&d.query_port) {
                 e.query_port = Some(m);
@@ -112,7 +112,7 @@ impl ClusterStep {
                 ui.label("Address as");
                 ui.horizontal(|ui| {
                     ui.radio_value(&mut draft.use_jdbc_url, false, "Host and port");
-                    ui.radio_value(&mut draft.use_jdbc_url, true, "JDBC URL");
+                    ui.radio_value(&mut draft.use_jdbc_url, true, "A JDBC URL");
                 });
                 ui.end_row();
                 if draft.use_jdbc_url {
