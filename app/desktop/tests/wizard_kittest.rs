@@ -416,6 +416,8 @@ fn whole_wizard_from_empty_profile_to_running_pipeline() {
     wait_until(&mut h, "the profile list", 10, |h| {
         !has(h, "reading ~/.aws/config")
     });
+    set_text(&mut h, "Region", "US East");
+    assert!(has(&h, "expected a region such as us-west-2"));
     set_text(&mut h, "Region", "us-east-1");
     click(&mut h, "Advanced");
     set_text(&mut h, "Endpoint URL", &kinesis_endpoint);

@@ -43,11 +43,11 @@ impl AwsErrors {
     pub fn of(d: &Draft) -> AwsErrors {
         let mut e = AwsErrors::default();
         let region = d.region.trim();
-        if region.is_empty() {
-            e.region = Some("required: the stream's region, e.g. us-west-2".into());
-        } else if !region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        // Empty: the profile's region or AWS_REGION (the credentials check says when there is none).
+        if !region.is_empty()
+            && !region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         {
             e.region = Some(format!(
                 "expected a region such as us-west-2 (lower-case letters, digits, '-'), got {region:?}"
@@ -174,7 +174,13 @@ impl AwsStep {
                     }
                 });
                 ui.end_row();
-                text_row(ui, "Region", &mut draft.region, "us-west-2", errors.region.as_deref());
+                text_row(
+                    ui,
+                    "Region",
+                    &mut draft.region,
+                    "us-west-2 (empty: the profile's region or AWS_REGION)",
+                    errors.region.as_deref(),
+                );
                 text_row(
                     ui,
                     "Security group ids",
