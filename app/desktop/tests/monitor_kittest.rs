@@ -1,6 +1,7 @@
 //! The monitor, driven through its widgets (egui_kittest, headless) over the real backend:
 //! ferrokinesis in-process, the StarRocks stand-in, the engine. Start from the monitor's Start
-//! button, rows arrive, a filtered row shows in the errors panel with its ErrorURL lines, Stop
+//! button, rows arrive, a filtered row shows in the errors panel with its ErrorURL lines, an
+//! outage of the stand-in shows as a stall with its reason and then recovers, Stop
 //! flushes (rows in the stand-in == records produced − filtered). A rendered image of the monitor
 //! goes to the test's tmp dir (and to assets/screenshots/monitor.png with UPDATE_SCREENSHOTS=1).
 
@@ -128,6 +129,8 @@ username = "root"
 database-name = "example_db"
 table-name = "stock"
 buffer-flush.interval-ms = 300
+max-retries = 2
+retry-interval-ms = 100
 properties.format = "json"
 properties.strip_outer_array = "true"
 properties.max_filter_ratio = "0.5"
@@ -233,6 +236,26 @@ properties.max_filter_ratio = "0.5"
         std::fs::copy(&out, &target).unwrap();
     }
 
+    // The stand-in goes down: the monitor shows the stall with its reason, then the recovery.
+    sim.faults().go_down(Duration::from_secs(3));
+    let during: Vec<_> = (50..55).map(|i| record(i, true)).collect();
+    rt.block_on(put_json_records(&client, STREAM, &during, &keys))
+        .unwrap();
+    step_until(&mut harness, "a visible stall", 30, |a| {
+        a.monitor("stock")
+            .and_then(|m| m.snapshot.as_ref())
+            .is_some_and(|s| matches!(s.state, ks_core::snapshot::PipelineState::Stalled { .. }))
+    });
+    harness.get_by_label_contains("stalled: ");
+    step_until(&mut harness, "the recovery and 24 rows", 60, |a| {
+        a.monitor("stock")
+            .and_then(|m| m.snapshot.as_ref())
+            .is_some_and(|s| {
+                matches!(s.state, ks_core::snapshot::PipelineState::Running)
+                    && s.totals.rows_loaded == 24
+            })
+    });
+
     // Closing the window while it runs asks first; "Keep running" keeps it.
     let close = |h: &mut Harness<'_, KsApp>, on: bool| {
         let events = &mut h
@@ -264,7 +287,7 @@ properties.max_filter_ratio = "0.5"
     step_until(&mut harness, "the new records read", 30, |a| {
         a.monitor("stock")
             .and_then(|m| m.snapshot.as_ref())
-            .is_some_and(|s| s.totals.records_read == 50)
+            .is_some_and(|s| s.totals.records_read == 55)
     });
     harness.get_by_label("Stop").click();
     step_until(&mut harness, "the engine to end", 60, |a| {
@@ -273,7 +296,7 @@ properties.max_filter_ratio = "0.5"
     });
     assert_eq!(
         rt.block_on(rows(&sim)),
-        49,
+        54,
         "rows == produced − filtered after Stop"
     );
     harness.run_steps(2);
@@ -284,7 +307,7 @@ properties.max_filter_ratio = "0.5"
     harness.run_steps(2);
     assert_eq!(harness.state().page, Page::Wizard);
     assert!(harness.state().wizard.is_some());
-    harness.get_by_label("Cancel setup").click();
+    harness.get_by_label("Home").click();
     harness.run_steps(2);
     assert_eq!(harness.state().page, Page::Welcome);
     // The side panel's entry and the welcome page's link both open it.
