@@ -675,7 +675,7 @@ impl Wizard {
         self.review.on_saved(ticket, result);
     }
 
-    /// Outcome to report once a save the user asked for has landed (Review → Start).
+    /// The steps passed whose values did not change since (the step list marks them).
     pub fn completed_steps(&self) -> BTreeSet<Step> {
         Step::ALL
             .into_iter()
