@@ -490,6 +490,16 @@ pub(crate) async fn tcp_connect(
 async fn grants_check(ctx: &PreflightContext, admin: &MysqlAdmin, title: &str) -> CheckResult {
     let sink = &ctx.config.sink;
     let (db, table) = (sink.database_name.as_str(), sink.table_name.as_str());
+    if db.trim().is_empty() || table.trim().is_empty() {
+        // The wizard tests the cluster before the Table step names the target.
+        return CheckResult::pass(
+            G,
+            GRANTS,
+            title,
+            "not checked yet: no database/table chosen (the Table step or sink.database-name and \
+             sink.table-name set them)",
+        );
+    }
     let rows = match tokio::time::timeout(ctx.timeout, admin.grants()).await {
         Ok(Ok(rows)) => rows,
         Ok(Err(e)) => {
