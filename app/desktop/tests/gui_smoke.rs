@@ -3,7 +3,7 @@
 //! them); a missing tool fails the test with the package to install.
 //!
 //! The screenshot of the window is saved under the test's target tmp dir. With
-//! `UPDATE_SCREENSHOTS=1` it is also copied to `assets/screenshots/welcome-placeholder.png`.
+//! `UPDATE_SCREENSHOTS=1` it is also copied to `assets/screenshots/welcome.png`.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -82,7 +82,7 @@ fn window_screenshot(name: &str, renderer: &str, env: &[(&str, &str)]) -> Shot {
     // Give the software renderer time for the first frames, then retry until the window shows
     // content (or 30 s have passed).
     let root_shot = out_dir.join("root.png");
-    let window_shot = out_dir.join("welcome-placeholder.png");
+    let window_shot = out_dir.join("welcome.png");
     let deadline = Instant::now() + Duration::from_secs(30);
     std::thread::sleep(Duration::from_secs(2));
     let colours = loop {
@@ -142,7 +142,7 @@ fn welcome_window_renders_with_the_default_renderer() {
         shot.log
     );
     if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
-        let target = workspace_root().join("assets/screenshots/welcome-placeholder.png");
+        let target = workspace_root().join("assets/screenshots/welcome.png");
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::copy(&shot.path, &target).unwrap();
         println!("updated {}", target.display());
