@@ -288,7 +288,6 @@ async fn save(
     tracing::info!("saved pipeline {name} to {}", path.display());
     let mut keyring_warning = None;
     if let Some(password) = password {
-        let mut stored = false;
         // The demo's password is the stand-in's, for this session only: never the OS keyring.
         if !demo && ctx.options.keyring {
             let account = ks_core::config::keyring_account(&config.sink);
@@ -298,18 +297,14 @@ async fn save(
             })
             .await
             .unwrap_or_else(|e| Err(e.to_string()));
-            match result {
-                Ok(()) => stored = true,
-                Err(e) => {
-                    keyring_warning = Some(format!(
-                        "the password could not be stored in the OS keyring: {e}. It is kept in \
+            if let Err(e) = result {
+                keyring_warning = Some(format!(
+                    "the password could not be stored in the OS keyring: {e}. It is kept in \
                          memory until the app closes; to keep it, set `password-file` in [sink] \
                          or the STARROCKS_PASSWORD environment variable"
-                    ))
-                }
+                ));
             }
         }
-        let _ = stored;
         ctx.state
             .lock()
             .expect("backend state")
