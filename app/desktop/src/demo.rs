@@ -64,15 +64,9 @@ impl Demo {
         })
         .await
         .map_err(|e| format!("the StarRocks stand-in did not start: {e}"))?;
-        let admin = ks_starrocks::MysqlAdmin::connect(
-            &ks_core::config::JdbcUrl::parse(&sim.jdbc_url())?,
-            "root",
-            &Secret::new(DEMO_PASSWORD),
-            ks_core::config::SslMode::Disabled,
-            Duration::from_secs(5),
-        )
-        .await
-        .map_err(|e| format!("the stand-in's MySQL port: {e}"))?;
+        let admin = demo_admin(&sim)
+            .await
+            .map_err(|e| format!("the stand-in's MySQL port: {e}"))?;
         for sql in ["CREATE DATABASE IF NOT EXISTS demo", DEMO_DDL] {
             admin
                 .execute(sql)
@@ -323,9 +317,9 @@ pub async fn demo_counts(ctx: &BackendCtx) -> Result<(u64, u64), String> {
     Ok((demo_rows(&d.sim).await?, d.produced.load(Ordering::Relaxed)))
 }
 
-/// The stand-in's row count of the demo table.
-pub async fn demo_rows(sim: &StarRocksSim) -> Result<u64, String> {
-    let admin = ks_starrocks::MysqlAdmin::connect(
+/// A MySQL session on the demo's stand-in, as root.
+async fn demo_admin(sim: &StarRocksSim) -> Result<ks_starrocks::MysqlAdmin, String> {
+    ks_starrocks::MysqlAdmin::connect(
         &ks_core::config::JdbcUrl::parse(&sim.jdbc_url())?,
         "root",
         &Secret::new(DEMO_PASSWORD),
@@ -333,7 +327,12 @@ pub async fn demo_rows(sim: &StarRocksSim) -> Result<u64, String> {
         Duration::from_secs(5),
     )
     .await
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.to_string())
+}
+
+/// The stand-in's row count of the demo table.
+pub async fn demo_rows(sim: &StarRocksSim) -> Result<u64, String> {
+    let admin = demo_admin(sim).await?;
     let rows = admin
         .query("select count(*) from demo.stock")
         .await

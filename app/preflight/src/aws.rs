@@ -282,6 +282,21 @@ fn region_of(sdk: &SdkConfig) -> Result<String, AwsError> {
         .ok_or(AwsError::NoRegion)
 }
 
+/// The endpoint a client of `service` talks to, for messages: the explicit override, else the
+/// SDK's environment overrides (`AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, which the SDK
+/// applies itself), else the region's public endpoint.
+fn endpoint_text(service: &str, explicit: Option<&str>, sdk: &SdkConfig) -> String {
+    let from_env = |name: String| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    explicit
+        .map(str::to_string)
+        .or_else(|| from_env(format!("AWS_ENDPOINT_URL_{}", service.to_ascii_uppercase())))
+        .or_else(|| from_env("AWS_ENDPOINT_URL".to_string()))
+        .unwrap_or_else(|| {
+            let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
+            format!("https://{service}.{region}.amazonaws.com")
+        })
+}
+
 /// The Kinesis client on `source.endpoint-url` (or the region's endpoint) and its URL for messages.
 pub fn kinesis_client(
     ctx: &PreflightContext,
@@ -292,43 +307,34 @@ pub fn kinesis_client(
         .config
         .source
         .endpoint_url
-        .clone()
+        .as_deref()
         .filter(|u| !u.is_empty());
-    if let Some(u) = &url {
+    if let Some(u) = url {
         b = b.endpoint_url(u);
     }
-    let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
-    let endpoint = url.unwrap_or_else(|| format!("https://kinesis.{region}.amazonaws.com"));
+    let endpoint = endpoint_text("kinesis", url, sdk);
     (aws_sdk_kinesis::Client::from_conf(b.build()), endpoint)
 }
 
 /// The STS client (the context's `sts_endpoint_url` when set) and its URL for messages.
 pub fn sts_client(ctx: &PreflightContext, sdk: &SdkConfig) -> (aws_sdk_sts::Client, String) {
+    let url = ctx.aws.sts_endpoint_url.as_deref();
     let mut b = aws_sdk_sts::config::Builder::from(sdk);
-    if let Some(u) = &ctx.aws.sts_endpoint_url {
+    if let Some(u) = url {
         b = b.endpoint_url(u);
     }
-    let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
-    let endpoint = ctx
-        .aws
-        .sts_endpoint_url
-        .clone()
-        .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com"));
+    let endpoint = endpoint_text("sts", url, sdk);
     (aws_sdk_sts::Client::from_conf(b.build()), endpoint)
 }
 
 /// The EC2 client (the context's `ec2_endpoint_url` when set) and its URL for messages.
 pub fn ec2_client(ctx: &PreflightContext, sdk: &SdkConfig) -> (aws_sdk_ec2::Client, String) {
+    let url = ctx.aws.ec2_endpoint_url.as_deref();
     let mut b = aws_sdk_ec2::config::Builder::from(sdk);
-    if let Some(u) = &ctx.aws.ec2_endpoint_url {
+    if let Some(u) = url {
         b = b.endpoint_url(u);
     }
-    let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
-    let endpoint = ctx
-        .aws
-        .ec2_endpoint_url
-        .clone()
-        .unwrap_or_else(|| format!("https://ec2.{region}.amazonaws.com"));
+    let endpoint = endpoint_text("ec2", url, sdk);
     (aws_sdk_ec2::Client::from_conf(b.build()), endpoint)
 }
 

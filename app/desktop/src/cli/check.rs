@@ -4,8 +4,7 @@
 //! `--fix` flag offers the fixes the checks propose (security-group rules), each only after the
 //! user confirms. Exit 0 when nothing failed, 1 when something did, 2 for bad usage or config.
 
-use super::{EXIT_FAILED, EXIT_USAGE, confirm, runtime, secrets};
-use ks_core::PipelineConfig;
+use super::{EXIT_FAILED, confirm, load_config, runtime, secrets};
 use ks_core::check::{CheckFix, CheckGroup, CheckReport, CheckResult, CheckStatus, IngressRule};
 use ks_preflight::PreflightContext;
 use std::io::Write;
@@ -59,12 +58,9 @@ fn group_key(group: CheckGroup) -> &'static str {
 
 /// Runs the checks and returns the process exit code.
 pub fn run(args: CheckArgs) -> i32 {
-    let config = match PipelineConfig::load(&args.config) {
+    let config = match load_config(&args.config) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
     // No password is not a usage error here: the login check reports it, with the ways to give one.
     let password = match secrets::password_for(&config.sink) {

@@ -3,8 +3,7 @@
 //! confirmation, or with `--yes` — runs CREATE DATABASE IF NOT EXISTS and CREATE TABLE. Then it
 //! says what to put in the config (`[sink.properties]` jsonpaths, and any conversion fixes).
 
-use super::{EXIT_FAILED, EXIT_USAGE, confirm, runtime, secrets};
-use ks_core::PipelineConfig;
+use super::{EXIT_FAILED, EXIT_USAGE, confirm, load_config, runtime, secrets};
 use ks_core::sample::SampledRecord;
 use ks_core::schema::{TableSpec, infer_table};
 use ks_preflight::PreflightContext;
@@ -31,12 +30,9 @@ pub struct InitTableArgs {
 }
 
 pub fn run(args: InitTableArgs) -> i32 {
-    let config = match PipelineConfig::load(&args.config) {
+    let config = match load_config(&args.config) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
     let Some(rt) = runtime() else {
         return EXIT_FAILED;

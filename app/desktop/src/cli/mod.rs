@@ -12,6 +12,14 @@ use std::io::{BufRead, Write};
 pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 
+/// The pipeline config at `path`, or the exit code after printing the error (it names the key).
+fn load_config(path: &std::path::Path) -> Result<ks_core::PipelineConfig, i32> {
+    ks_core::PipelineConfig::load(path).map_err(|e| {
+        eprintln!("error: {e}");
+        EXIT_USAGE
+    })
+}
+
 /// A multi-thread tokio runtime, or None after printing why it could not start.
 fn runtime() -> Option<tokio::runtime::Runtime> {
     match tokio::runtime::Builder::new_multi_thread()

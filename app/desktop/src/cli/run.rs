@@ -2,7 +2,7 @@
 //! headless. Needs only the load URL; with a reachable `jdbc-url` it also checks the version and
 //! the table and warns about mismatches.
 
-use super::{EXIT_FAILED, EXIT_USAGE, secrets};
+use super::{EXIT_FAILED, EXIT_USAGE, load_config, secrets};
 use ks_core::PipelineConfig;
 use ks_engine::{EngineOptions, PipelineState, Snapshot};
 use std::net::SocketAddr;
@@ -24,12 +24,9 @@ pub struct RunArgs {
 
 /// Runs the pipeline and returns the process exit code.
 pub fn run(args: RunArgs) -> i32 {
-    let config = match PipelineConfig::load(&args.config) {
+    let config = match load_config(&args.config) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
     let (password, source) = match secrets::password_for(&config.sink) {
         Ok(p) => p,

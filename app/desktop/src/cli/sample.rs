@@ -3,8 +3,7 @@
 //! as escaped bytes, each with its shard and sequence number. Reads only: nothing is consumed or
 //! checkpointed.
 
-use super::{EXIT_FAILED, EXIT_USAGE, runtime};
-use ks_core::PipelineConfig;
+use super::{EXIT_FAILED, load_config, runtime};
 use ks_preflight::PreflightContext;
 use ks_preflight::sample::SampleFrom;
 use std::path::PathBuf;
@@ -27,12 +26,9 @@ pub struct SampleArgs {
 }
 
 pub fn run(args: SampleArgs) -> i32 {
-    let config = match PipelineConfig::load(&args.config) {
+    let config = match load_config(&args.config) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
     let Some(rt) = runtime() else {
         return EXIT_FAILED;
