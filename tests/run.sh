@@ -77,10 +77,13 @@ if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/d
     "${as_root[@]}" apt-get update
     "${as_root[@]}" apt-get install -y --no-install-recommends python3 python3-venv python3-pip
 fi
-if [[ ! -x "$KS_EMULATORS_DIR/venv/bin/moto_server" ]]; then
-    echo "run.sh: pip install moto[server]==5.2.5 into $KS_EMULATORS_DIR/venv"
+# aws-kinesis-agg: the KPL aggregation library many Lambda producers use (the KPL tests run a
+# producer written with it, tests/producers/aggregating_producer.py).
+if [[ ! -x "$KS_EMULATORS_DIR/venv/bin/moto_server" ]] \
+    || ! "$KS_EMULATORS_DIR/venv/bin/python" -c 'import aws_kinesis_agg' 2>/dev/null; then
+    echo "run.sh: pip install moto[server]==5.2.5 aws_kinesis_agg==1.2.3 into $KS_EMULATORS_DIR/venv"
     python3 -m venv "$KS_EMULATORS_DIR/venv"
-    "$KS_EMULATORS_DIR/venv/bin/pip" install --quiet "moto[server]==5.2.5"
+    "$KS_EMULATORS_DIR/venv/bin/pip" install --quiet "moto[server]==5.2.5" "aws_kinesis_agg==1.2.3"
 fi
 
 # --- toolchain ------------------------------------------------------------------------------------
@@ -91,6 +94,9 @@ fi
 cargo --version
 
 # --- environment ----------------------------------------------------------------------------------
+# Tests stay on 127.0.0.1: without this the AWS default chain (ours, boto3's) asks the EC2 instance
+# metadata service at 169.254.169.254 when it finds no credentials.
+export AWS_EC2_METADATA_DISABLED=true
 # winit probes Wayland through XDG_RUNTIME_DIR; give the GUI tests a private one.
 XDG_RUNTIME_DIR="$(mktemp -d -t ks-xdg-runtime-XXXXXX)"
 chmod 0700 "$XDG_RUNTIME_DIR"

@@ -151,3 +151,30 @@ impl Emulator {
         }
     }
 }
+
+/// The Python of the emulators' venv (moto, boto3, aws-kinesis-agg), checked to import `module`;
+/// a missing one fails with how to install it.
+pub fn venv_python(module: &str) -> PathBuf {
+    let python = emulators_dir().join("venv/bin/python");
+    let ok = Command::new(&python)
+        .args(["-c", &format!("import {module}")])
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "{} cannot import {module}: run `bash tests/run.sh` (it creates the venv and runs \
+         `pip install moto[server]==5.2.5 aws_kinesis_agg==1.2.3`)",
+        python.display()
+    );
+    python
+}
+
+/// A script of `tests/producers/` (producers written the way users write them).
+pub fn producer_script(name: &str) -> PathBuf {
+    let path = crate::workspace_root().join("tests/producers").join(name);
+    assert!(path.exists(), "{} is missing", path.display());
+    path
+}

@@ -77,6 +77,7 @@ pub async fn start_engine(
         client,
         EngineOptions {
             stop_when_caught_up: true,
+            ..Default::default()
         },
     )
     .await?)

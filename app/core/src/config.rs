@@ -83,6 +83,10 @@ pub struct SourceConfig {
     pub initial_position: InitialPosition,
     pub initial_timestamp: Option<DateTime<Utc>>,
     pub reader: ReaderKind,
+    /// `read-limits`: AWS's per-shard GetRecords limits on the client side, or none (emulators).
+    pub read_limits: ReadLimits,
+    /// `kpl-out-of-range`: what happens to KPL sub-records whose hash key lies outside the shard.
+    pub kpl_out_of_range: KplOutOfRange,
     /// Every AWS call is bounded by this (the SDK has no default timeout).
     pub operation_timeout_ms: u64,
     /// How often ListShards runs again to find new shards (on-demand streams reshard by themselves).
@@ -95,6 +99,30 @@ pub enum ReaderKind {
     Polling,
     /// Enhanced fan-out: registers a billable consumer, so opt-in.
     Efo,
+}
+
+/// `source.read-limits`: client-side rate limits per shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReadLimits {
+    /// AWS's limits: 5 GetRecords calls and 2 MiB a second per shard (default).
+    #[default]
+    Aws,
+    /// No client-side limits (emulators, benchmarks); Kinesis' own throttling still applies.
+    None,
+}
+
+/// `source.kpl-out-of-range`: KPL sub-records whose hash key lies outside the shard's range.
+///
+/// An aggregate lands in exactly one shard, routed by its own partition key; producers such as
+/// the kinesis-aggregation libraries pack sub-records with other keys into it. Those sub-records
+/// exist nowhere else, so dropping them (KCL's rule) loses them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KplOutOfRange {
+    /// Keep them (default); they are counted per shard.
+    #[default]
+    Keep,
+    /// Drop them, as KCL does; every dropped record is counted and shown.
+    Drop,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -206,6 +234,8 @@ impl Default for SourceConfig {
             initial_position: InitialPosition::Latest,
             initial_timestamp: None,
             reader: ReaderKind::Polling,
+            read_limits: ReadLimits::Aws,
+            kpl_out_of_range: KplOutOfRange::Keep,
             operation_timeout_ms: defaults::OPERATION_TIMEOUT_MS,
             discovery_interval_ms: defaults::DISCOVERY_INTERVAL_MS,
         }
@@ -274,6 +304,24 @@ impl ReaderKind {
         match self {
             ReaderKind::Polling => "polling",
             ReaderKind::Efo => "efo",
+        }
+    }
+}
+
+impl ReadLimits {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ReadLimits::Aws => "aws",
+            ReadLimits::None => "none",
+        }
+    }
+}
+
+impl KplOutOfRange {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            KplOutOfRange::Keep => "keep",
+            KplOutOfRange::Drop => "drop",
         }
     }
 }
@@ -814,6 +862,8 @@ const SOURCE_KEYS: &[&str] = &[
     "initial-position",
     "initial-timestamp",
     "reader",
+    "read-limits",
+    "kpl-out-of-range",
     "operation-timeout-ms",
     "discovery-interval-ms",
 ];
@@ -1026,6 +1076,11 @@ impl PipelineConfig {
             ));
         }
         out.push_str(&format!("reader = {}\n", q(s.reader.as_str())));
+        out.push_str(&format!("read-limits = {}\n", q(s.read_limits.as_str())));
+        out.push_str(&format!(
+            "kpl-out-of-range = {}\n",
+            q(s.kpl_out_of_range.as_str())
+        ));
         out.push_str(&format!(
             "operation-timeout-ms = {}\n",
             s.operation_timeout_ms
@@ -1264,6 +1319,38 @@ fn parse_source(table: toml::Table, errors: &mut Vec<KeyError>) -> SourceConfig 
             }
         },
     };
+    let read_limits = match f.string("read-limits") {
+        None => d.read_limits,
+        Some(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "aws" => ReadLimits::Aws,
+            "none" => ReadLimits::None,
+            _ => {
+                f.err(
+                    "read-limits",
+                    format!(
+                        "expected \"aws\" (5 GetRecords/s and 2 MiB/s per shard) or \"none\" (emulators), got {s:?}"
+                    ),
+                );
+                d.read_limits
+            }
+        },
+    };
+    let kpl_out_of_range = match f.string("kpl-out-of-range") {
+        None => d.kpl_out_of_range,
+        Some(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "keep" => KplOutOfRange::Keep,
+            "drop" => KplOutOfRange::Drop,
+            _ => {
+                f.err(
+                    "kpl-out-of-range",
+                    format!(
+                        "expected \"keep\" (default: those records exist nowhere else) or \"drop\" (KCL's rule, counted), got {s:?}"
+                    ),
+                );
+                d.kpl_out_of_range
+            }
+        },
+    };
     let operation_timeout_ms = f
         .uint("operation-timeout-ms")
         .unwrap_or(d.operation_timeout_ms);
@@ -1272,6 +1359,13 @@ fn parse_source(table: toml::Table, errors: &mut Vec<KeyError>) -> SourceConfig 
         .unwrap_or(d.discovery_interval_ms);
     f.finish(SOURCE_KEYS, &|k| {
         let l = k.to_ascii_lowercase();
+        if l == "efo-consumer" {
+            return Some(
+                "only used with reader = \"efo\" (enhanced fan-out), which this version does not \
+                 have yet; remove the key"
+                    .to_string(),
+            );
+        }
         (l.contains("secret") || l.contains("access-key") || l.contains("access_key")).then(|| {
             "AWS credentials never go in the config; they come from the AWS SDK's default chain \
              (environment, `profile`, SSO, instance role)"
@@ -1287,6 +1381,8 @@ fn parse_source(table: toml::Table, errors: &mut Vec<KeyError>) -> SourceConfig 
         initial_position,
         initial_timestamp,
         reader,
+        read_limits,
+        kpl_out_of_range,
         operation_timeout_ms,
         discovery_interval_ms,
     }
@@ -1590,6 +1686,13 @@ impl SourceConfig {
                 "required when initial-position = \"AT_TIMESTAMP\" (an RFC 3339 time such as \"2026-11-25T00:00:00Z\")",
             ));
         }
+        if self.reader == ReaderKind::Efo {
+            errors.push(KeyError::new(
+                "source.reader",
+                "\"efo\" (enhanced fan-out) is not built in this version: it would read by polling \
+                 instead, so it is refused; remove the key or set reader = \"polling\"",
+            ));
+        }
         if self.operation_timeout_ms == 0 {
             errors.push(KeyError::new(
                 "source.operation-timeout-ms",
@@ -1701,10 +1804,14 @@ impl SinkConfig {
                 "must be at least 1 (the default is 1000)".into(),
             );
         }
-        if self.max_inflight_loads == 0 || self.max_inflight_loads > 64 {
+        if self.max_inflight_loads != 1 {
             e(
                 "max-inflight-loads",
-                format!("expected 1 to 64, got {}", self.max_inflight_loads),
+                format!(
+                    "this version keeps exactly one load in flight (the next batch fills while it \
+                     loads), so {} is refused; remove the key or set 1",
+                    self.max_inflight_loads
+                ),
             );
         }
         for (key, value) in &self.properties {

@@ -11,9 +11,9 @@ pub mod secret;
 pub mod snapshot;
 
 pub use config::{
-    BufferFlush, ConfigError, JdbcUrl, KeyError, KeyringLookup, LoadUrl, NetworkConfig,
-    OnDataError, PasswordError, PasswordSource, PipelineConfig, ReaderKind, SinkConfig,
-    SourceConfig, SslMode, keyring_account, resolve_password,
+    BufferFlush, ConfigError, JdbcUrl, KeyError, KeyringLookup, KplOutOfRange, LoadUrl,
+    NetworkConfig, OnDataError, PasswordError, PasswordSource, PipelineConfig, ReadLimits,
+    ReaderKind, SinkConfig, SourceConfig, SslMode, keyring_account, resolve_password,
 };
 pub use domain::{ExtendedSeq, InitialPosition, Label, SeqNum, ShardId};
 pub use secret::Secret;

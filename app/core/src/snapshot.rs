@@ -55,6 +55,11 @@ pub struct ShardSnapshot {
     pub bytes_read: u64,
     pub throttled: u64,
     pub expired_iterators: u64,
+    /// KPL sub-records read from this shard whose hash key lies outside its range (kept, unless
+    /// `kpl-out-of-range = "drop"`).
+    pub kpl_out_of_range: u64,
+    /// Of those, the ones dropped (`kpl-out-of-range = "drop"`).
+    pub kpl_dropped: u64,
     pub at_tip: bool,
 }
 
@@ -71,6 +76,10 @@ pub struct Totals {
     pub loads_failed_attempts: u64,
     pub throttled: u64,
     pub expired_iterators: u64,
+    /// KPL sub-records outside their shard's hash-key range (kept unless dropped by policy).
+    pub kpl_out_of_range: u64,
+    /// Of those, the ones dropped (`kpl-out-of-range = "drop"`): never loaded.
+    pub kpl_dropped: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -112,6 +121,9 @@ pub struct Snapshot {
     pub caught_up: bool,
     /// Bytes read but not yet confirmed (the back-pressure budget in use).
     pub buffered_bytes: u64,
+    /// `kpl-out-of-range = "drop"`: KPL sub-records outside their shard's range are dropped
+    /// (KCL's rule) instead of kept.
+    pub kpl_drops_out_of_range: bool,
 }
 
 impl Snapshot {
@@ -126,6 +138,7 @@ impl Snapshot {
             started_ms: chrono::Utc::now().timestamp_millis(),
             caught_up: false,
             buffered_bytes: 0,
+            kpl_drops_out_of_range: false,
         }
     }
 
@@ -151,6 +164,15 @@ pub enum Event {
     ShardThrottled {
         shard: ShardId,
         count: u64,
+    },
+    /// The first KPL sub-records outside a shard's hash-key range were seen in this shard (once
+    /// per shard and run).
+    KplOutOfRange {
+        shard: ShardId,
+        /// How many so far.
+        count: u64,
+        /// True when they are dropped (`kpl-out-of-range = "drop"`), false when kept.
+        dropped: bool,
     },
     BatchLoaded {
         summary: LoadSummary,

@@ -73,7 +73,23 @@ impl World {
     }
 
     fn write_config(&self, extra_sink: &str) -> std::path::PathBuf {
-        let path = self.dir.path().join("stock.toml");
+        self.write_config_named("stock", "stock", "", extra_sink)
+    }
+
+    /// A config file `<file>.toml` loading into table `table`, with its own state dir.
+    fn write_config_named(
+        &self,
+        file: &str,
+        table: &str,
+        extra_source: &str,
+        extra_sink: &str,
+    ) -> std::path::PathBuf {
+        let path = self.dir.path().join(format!("{file}.toml"));
+        let state_dir = if file == "stock" {
+            "state".to_string()
+        } else {
+            format!("state-{file}")
+        };
         let text = format!(
             r#"name = "stock"
 state-dir = "{state}"
@@ -84,20 +100,21 @@ region = "us-east-1"
 endpoint-url = "{endpoint}"
 initial-position = "TRIM_HORIZON"
 discovery-interval-ms = 500
+{extra_source}
 
 [sink]
 jdbc-url = "{jdbc}"
 load-url = "{load}"
 username = "root"
 database-name = "example_db"
-table-name = "stock"
+table-name = "{table}"
 retry-interval-ms = 100
 buffer-flush.max-rows = 300
 buffer-flush.interval-ms = 200
 properties.format = "json"
 {extra_sink}
 "#,
-            state = self.dir.path().join("state").display(),
+            state = self.dir.path().join(state_dir).display(),
             endpoint = self.kinesis.endpoint_url(),
             jdbc = self.sim.jdbc_url(),
             load = self.sim.load_url(),
@@ -107,18 +124,86 @@ properties.format = "json"
     }
 
     async fn produce(&self, from: u64, n: u64) {
-        let tickers = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"];
-        let records: Vec<serde_json::Value> = (from..from + n)
-            .map(|id| {
-                serde_json::json!({"id": id, "event_time": "2024-05-28T19:53:17.497201",
-                                   "ticker": tickers[(id % 5) as usize], "price": 84.27})
-            })
-            .collect();
         let keys: Vec<String> = (from..from + n).map(|i| format!("pk{i}")).collect();
-        testing::put_json_records(&self.client, STREAM, &records, &keys)
+        testing::put_json_records(&self.client, STREAM, &records(from, n), &keys)
             .await
             .unwrap();
     }
+
+    /// `n` records packed as the kinesis-aggregation libraries pack them: a random partition key
+    /// per record, `per_aggregate` per aggregate, each aggregate routed by its first key.
+    async fn produce_library_aggregates(&self, from: u64, n: u64, per_aggregate: usize) {
+        let keys: Vec<String> = (from..from + n)
+            .map(|_| format!("{:032x}", rand::random::<u128>()))
+            .collect();
+        testing::put_library_aggregates(
+            &self.client,
+            STREAM,
+            &records(from, n),
+            &keys,
+            per_aggregate,
+        )
+        .await
+        .unwrap();
+    }
+
+    /// `n` records aggregated as the KPL does: grouped by shard, every sub-record inside it.
+    async fn produce_aligned_aggregates(&self, from: u64, n: u64, per_aggregate: usize) {
+        let keys: Vec<String> = (from..from + n).map(|i| format!("kpl-{i}")).collect();
+        testing::put_shard_aligned_aggregates(
+            &self.client,
+            STREAM,
+            &records(from, n),
+            &keys,
+            per_aggregate,
+        )
+        .await
+        .unwrap();
+    }
+
+    async fn create_table(&self, table: &str) {
+        self.admin()
+            .await
+            .execute(&format!(
+                "CREATE TABLE example_db.{table} (`id` BIGINT NOT NULL, `event_time` DATETIME NULL, \
+                 `ticker` VARCHAR(20) NOT NULL, `price` DOUBLE NULL) DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`)"
+            ))
+            .await
+            .unwrap();
+    }
+
+    /// (rows, distinct ids) in `table`.
+    async fn rows_and_ids(&self, table: &str) -> (u64, u64) {
+        (
+            self.scalar(&format!("select count(*) from example_db.{table}"))
+                .await,
+            self.scalar(&format!(
+                "select count(distinct id) from example_db.{table}"
+            ))
+            .await,
+        )
+    }
+}
+
+/// stock.py-shaped records with ids `from..from+n`.
+fn records(from: u64, n: u64) -> Vec<serde_json::Value> {
+    let tickers = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"];
+    (from..from + n)
+        .map(|id| {
+            serde_json::json!({"id": id, "event_time": "2024-05-28T19:53:17.497201",
+                               "ticker": tickers[(id % 5) as usize], "price": 84.27})
+        })
+        .collect()
+}
+
+/// The number before `marker` in the last line of `log` that holds it ("… 412 KPL sub-records").
+fn count_before(log: &str, marker: &str) -> Option<u64> {
+    let line = log.lines().rev().find(|l| l.contains(marker))?;
+    let head = &line[..line.find(marker)?];
+    head.split(|c: char| !c.is_ascii_digit())
+        .rfind(|w| !w.is_empty())?
+        .parse()
+        .ok()
 }
 
 /// The binary with AWS test credentials and the password in the environment (never in the config).
@@ -300,4 +385,140 @@ fn http_get(addr: &str) -> std::io::Result<String> {
     let mut out = String::new();
     s.read_to_string(&mut out)?;
     Ok(out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kpl_aggregates_from_any_producer_land_once_through_kill_9_and_a_split() {
+    let w = World::new(3).await;
+    let config = w.write_config("");
+    // Library-style aggregates (sub-records of any key), true-KPL ones (aligned to the shard)
+    // and plain records, on 3 shards.
+    let mut produced = 0;
+    w.produce_library_aggregates(produced, 900, 25).await;
+    produced += 900;
+    w.produce_aligned_aggregates(produced, 300, 20).await;
+    produced += 300;
+    w.produce(produced, 100).await;
+    produced += 100;
+    let seed: u64 = rand::random();
+    eprintln!("kill schedule seed: {seed}");
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
+    for round in 0..8 {
+        w.sim.faults().inject(Fault::Delay { ms: 200 }, 2);
+        let log = std::fs::File::create(w.dir.path().join(format!("kpl-{round}.log"))).unwrap();
+        let mut child = run_command(&config, &[], PASSWORD)
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let wait_ms = rand::RngExt::random_range(&mut rng, 200..1500u64);
+        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "round {round}: `run` exited on its own"
+        );
+        child.kill().unwrap(); // SIGKILL, possibly inside an aggregate
+        child.wait().unwrap();
+        if round == 3 {
+            // Reshard in the middle: aggregates after this land in the children.
+            testing::split_shard(&w.client, STREAM, "shardId-000000000000", u128::MAX / 6)
+                .await
+                .unwrap();
+        }
+        w.produce_library_aggregates(produced, 200, 25).await;
+        produced += 200;
+        w.produce_aligned_aggregates(produced, 60, 20).await;
+        produced += 60;
+    }
+    w.sim.faults().clear();
+    let out = run_command(&config, &["--stop-when-caught-up"], PASSWORD)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "final run failed:\n{stderr}");
+    assert_eq!(
+        w.rows_and_ids("stock").await,
+        (produced, produced),
+        "rows / distinct ids / produced"
+    );
+    // The final run read library aggregates too: it says it kept sub-records outside their
+    // shard's range, and that nothing was dropped.
+    let kept = count_before(
+        &stderr,
+        "KPL sub-records outside their shard's hash-key range kept",
+    );
+    eprintln!("out-of-range sub-records kept by the final run: {kept:?}");
+    assert!(kept.is_some_and(|k| k > 0), "{stderr}");
+    assert!(!stderr.contains("DROPPED"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_lambda_style_python_producer_loses_nothing_and_drop_is_counted() {
+    let w = World::new(3).await;
+    // The producer from the user report: Python's aws-kinesis-agg with boto3.
+    let python = ks_tests::emulators::venv_python("aws_kinesis_agg");
+    let out = Command::new(python)
+        .arg(ks_tests::emulators::producer_script(
+            "aggregating_producer.py",
+        ))
+        .args(["--endpoint", w.kinesis.endpoint_url()])
+        .args([
+            "--stream",
+            STREAM,
+            "--count",
+            "600",
+            "--per-aggregate",
+            "25",
+        ])
+        .args(["--seed", "7"])
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the producer failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["records"], 600);
+    assert_eq!(report["aggregates"], 24);
+
+    // Default: every record lands once, and the run says how many were outside their shard.
+    let keep = w.write_config("");
+    let out = run_command(&keep, &["--stop-when-caught-up"], PASSWORD)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(w.rows_and_ids("stock").await, (600, 600), "{stderr}");
+    let kept = count_before(
+        &stderr,
+        "KPL sub-records outside their shard's hash-key range kept",
+    )
+    .unwrap_or_else(|| panic!("no count of kept sub-records:\n{stderr}"));
+    eprintln!("out-of-range sub-records kept: {kept} of 600");
+    // 3 shards and random keys: about two thirds hash outside the shard of their aggregate.
+    assert!((200..=550).contains(&kept), "{kept}");
+
+    // KCL's rule, opted into: warned at start, every dropped record counted, none silent.
+    w.create_table("stock_drop").await;
+    let drop = w.write_config_named("drop", "stock_drop", "kpl-out-of-range = \"drop\"", "");
+    let out = run_command(&drop, &["--stop-when-caught-up"], PASSWORD)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("source.kpl-out-of-range = \"drop\"") && stderr.contains("DROPPED"),
+        "no warning at start:\n{stderr}"
+    );
+    let dropped = count_before(
+        &stderr,
+        "KPL sub-records outside their shard's hash-key range DROPPED",
+    )
+    .unwrap_or_else(|| panic!("no count of dropped sub-records:\n{stderr}"));
+    assert_eq!(dropped, kept, "the same records are outside their shard");
+    assert_eq!(
+        w.rows_and_ids("stock_drop").await,
+        (600 - dropped, 600 - dropped)
+    );
 }

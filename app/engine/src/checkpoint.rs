@@ -59,6 +59,15 @@ pub struct Intent {
     pub rows: u64,
     pub bytes: u64,
     pub created_ms: i64,
+    /// The batch was read with `kpl-out-of-range = "drop"`: a replay must drop the same KPL
+    /// sub-records to find the same records. Intents written before the setting existed were
+    /// read with KCL's rule (dropped), hence the default.
+    #[serde(default = "dropped_before_the_setting")]
+    pub kpl_drops_out_of_range: bool,
+}
+
+fn dropped_before_the_setting() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -283,6 +292,7 @@ mod tests {
             rows: 2,
             bytes: 10,
             created_ms: 0,
+            kpl_drops_out_of_range: false,
         };
         store.write_intent(&intent).unwrap();
         drop(store);
@@ -298,6 +308,14 @@ mod tests {
             ExtendedSeq::new(20, 0)
         );
         assert_eq!(store.checkpoint().next_batch_no, 1);
+    }
+
+    #[test]
+    fn an_intent_from_before_kpl_out_of_range_replays_with_the_old_rule() {
+        let old = r#"{"batch_no":3,"label":"ks-p-0a0b0c0d-3","ranges":{},"shards_ended":[],
+                      "rows":0,"bytes":0,"created_ms":0}"#;
+        let intent: Intent = serde_json::from_str(old).unwrap();
+        assert!(intent.kpl_drops_out_of_range);
     }
 
     #[test]

@@ -4,9 +4,11 @@
 
 pub mod batch;
 pub mod checkpoint;
+pub mod lock;
 pub mod metrics;
 pub mod pipeline;
 pub mod snapshot;
 
+pub use lock::{LockError, LockHolder, PipelineLock};
 pub use pipeline::{EngineError, EngineHandle, EngineOptions, RunSummary, start, start_with};
 pub use snapshot::{Command, Event, PipelineState, Snapshot};

@@ -77,6 +77,18 @@ pub fn render(s: &Snapshot) -> String {
         t.throttled as f64,
     );
     metric(
+        "kpl_out_of_range_total",
+        "counter",
+        "KPL sub-records whose hash key lies outside their shard's range (kept unless kpl-out-of-range = drop).",
+        t.kpl_out_of_range as f64,
+    );
+    metric(
+        "kpl_dropped_total",
+        "counter",
+        "KPL sub-records dropped by kpl-out-of-range = drop (never loaded).",
+        t.kpl_dropped as f64,
+    );
+    metric(
         "buffered_bytes",
         "gauge",
         "Bytes read but not yet confirmed.",
@@ -126,6 +138,35 @@ pub fn render(s: &Snapshot) -> String {
             "kinesis_starrocks_shard_records_read_total{{pipeline=\"{p}\",shard=\"{}\"}} {}",
             sh.shard, sh.records_read
         );
+    }
+    for (name, help, value) in [
+        (
+            "shard_kpl_out_of_range_total",
+            "KPL sub-records outside the shard's hash-key range, per shard.",
+            (|sh: &crate::snapshot::ShardSnapshot| sh.kpl_out_of_range)
+                as fn(&crate::snapshot::ShardSnapshot) -> u64,
+        ),
+        (
+            "shard_kpl_dropped_total",
+            "KPL sub-records dropped (kpl-out-of-range = drop), per shard.",
+            |sh| sh.kpl_dropped,
+        ),
+        (
+            "shard_throttled_total",
+            "GetRecords calls throttled (ProvisionedThroughputExceeded), per shard.",
+            |sh| sh.throttled,
+        ),
+    ] {
+        let _ = writeln!(out, "# HELP kinesis_starrocks_{name} {help}");
+        let _ = writeln!(out, "# TYPE kinesis_starrocks_{name} counter");
+        for sh in &s.shards {
+            let _ = writeln!(
+                out,
+                "kinesis_starrocks_{name}{{pipeline=\"{p}\",shard=\"{}\"}} {}",
+                sh.shard,
+                value(sh)
+            );
+        }
     }
     out
 }

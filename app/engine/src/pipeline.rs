@@ -12,7 +12,7 @@ use crate::snapshot::{
     Command, ErrorEntry, Event, LoadSummary, PipelineState, RECENT_ERRORS, RECENT_LOADS,
     ShardSnapshot, ShardState, Snapshot,
 };
-use ks_core::config::OnDataError;
+use ks_core::config::{KplOutOfRange, OnDataError};
 use ks_core::{ExtendedSeq, InitialPosition, PipelineConfig, Secret, ShardId};
 use ks_kinesis::{KinesisSource, ShardInfo, ShardStats, SourceRecord, StartPosition};
 use ks_starrocks::{LoadError, LoadOutcome, RetryPolicy, StreamLoadClient, StreamLoadSettings};
@@ -32,6 +32,9 @@ pub enum EngineError {
     Load(Box<LoadError>),
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// Another engine runs this pipeline (or its state dir cannot be locked).
+    #[error("{0}")]
+    Lock(#[from] crate::lock::LockError),
     #[error("{0}")]
     Data(String),
     #[error("cannot replay the pending batch {label}: {reason}")]
@@ -55,10 +58,22 @@ impl From<LoadError> for EngineError {
 }
 
 /// How a run is started.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct EngineOptions {
     /// End (exit 0) once every shard is at the tip and everything read is confirmed.
     pub stop_when_caught_up: bool,
+    /// Who runs the engine, for the pipeline's lock file and the message a second engine gets
+    /// ("kinesis-starrocks run", "kinesis-starrocks app", …).
+    pub holder: String,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            stop_when_caught_up: false,
+            holder: "kinesis-starrocks".into(),
+        }
+    }
 }
 
 /// The outside's grip on a running engine: commands in, snapshot and events out.
@@ -75,6 +90,46 @@ pub struct RunSummary {
     pub rows_loaded: u64,
     pub loads: u64,
     pub replayed_intents: u64,
+    /// User records read (KPL sub-records each count).
+    pub records_read: u64,
+    /// Rows StarRocks filtered, and rows set aside in the dead-letter dir.
+    pub rows_filtered: u64,
+    pub rows_dead_lettered: u64,
+    /// KPL sub-records outside their shard's hash-key range, and of those the ones dropped
+    /// (`kpl-out-of-range = "drop"`; 0 under the default "keep").
+    pub kpl_out_of_range: u64,
+    pub kpl_dropped: u64,
+}
+
+impl std::fmt::Display for RunSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} rows loaded in {} loads ({} replayed); {} records read, {} filtered by StarRocks, {} dead-lettered",
+            self.rows_loaded,
+            self.loads,
+            self.replayed_intents,
+            self.records_read,
+            self.rows_filtered,
+            self.rows_dead_lettered
+        )?;
+        if self.kpl_out_of_range > 0 {
+            if self.kpl_dropped > 0 {
+                write!(
+                    f,
+                    "; {} KPL sub-records outside their shard's hash-key range DROPPED (kpl-out-of-range = \"drop\")",
+                    self.kpl_dropped
+                )?;
+            } else {
+                write!(
+                    f,
+                    "; {} KPL sub-records outside their shard's hash-key range kept",
+                    self.kpl_out_of_range
+                )?;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl EngineHandle {
@@ -126,6 +181,8 @@ struct Shared {
     /// Set when a stop is requested: a load that keeps failing is then given up (its intent
     /// stays and is replayed on the next start) instead of holding the stop forever.
     stopping: watch::Sender<bool>,
+    /// A stall was reported (errors panel, notification) and no load succeeded since.
+    stall_reported: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -179,6 +236,8 @@ impl Shared {
                         bytes_read: 0,
                         throttled: 0,
                         expired_iterators: 0,
+                        kpl_out_of_range: 0,
+                        kpl_dropped: 0,
                         at_tip: false,
                     });
                     s.shards.sort_by(|a, b| a.shard.cmp(&b.shard));
@@ -226,19 +285,33 @@ pub async fn start_with(
     client: StreamLoadClient,
     options: EngineOptions,
 ) -> Result<EngineHandle, EngineError> {
-    if config.sink.max_inflight_loads > 1 {
+    // Configs built in code (the wizard, tests) are held to the file's rules: nothing the engine
+    // cannot honour is accepted silently.
+    if let Err(errors) = config.validate() {
+        let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        return Err(EngineError::Config(text.join("; ")));
+    }
+    // Before anything touches the state dir: one engine per pipeline.
+    let lock =
+        crate::lock::PipelineLock::acquire(&config.state_dir, &config.name, &options.holder)?;
+    let kpl_drop = config.source.kpl_out_of_range == KplOutOfRange::Drop;
+    if kpl_drop {
         tracing::warn!(
-            "sink.max-inflight-loads = {}: this version keeps one load in flight (the next batch \
-             fills meanwhile); the setting is ignored",
-            config.sink.max_inflight_loads
+            "source.kpl-out-of-range = \"drop\": KPL sub-records whose hash key lies outside their \
+             shard's range are DROPPED (KCL's rule). Producers such as the kinesis-aggregation \
+             libraries put such records in aggregates, and they exist nowhere else: every drop is \
+             counted; remove the key to keep them"
         );
     }
+    let source = source.with_kpl_out_of_range(config.source.kpl_out_of_range);
     let store = CheckpointStore::open(&config.state_dir, &config.name, &config.source.stream_name)?;
     let (cmd_tx, cmd_rx) = mpsc::channel(8);
-    let (snap_tx, snap_rx) = watch::channel(Snapshot::new(&config.name));
+    let mut first = Snapshot::new(&config.name);
+    first.kpl_drops_out_of_range = kpl_drop;
+    let (snap_tx, snap_rx) = watch::channel(first.clone());
     let (ev_tx, ev_rx) = mpsc::channel(4096);
     let shared = Arc::new(Shared {
-        snap: Mutex::new(Snapshot::new(&config.name)),
+        snap: Mutex::new(first),
         events: ev_tx,
         drained: Mutex::new(HashSet::new()),
         drained_notify: Notify::new(),
@@ -246,6 +319,7 @@ pub async fn start_with(
         drain_count: Default::default(),
         ready_unstarted: Default::default(),
         stopping: watch::channel(false).0,
+        stall_reported: Default::default(),
     });
     let run = Run {
         label_prefix: label_prefix(&config),
@@ -260,6 +334,7 @@ pub async fn start_with(
         replayed: 0,
         rows_loaded: 0,
         loads: 0,
+        _lock: lock,
     };
     let join = tokio::spawn(run.run(cmd_rx));
     Ok(EngineHandle {
@@ -304,6 +379,8 @@ struct Run {
     replayed: u64,
     rows_loaded: u64,
     loads: u64,
+    /// Held until the run (and its final flush) is over.
+    _lock: crate::lock::PipelineLock,
 }
 
 /// The result of one batch's load task.
@@ -376,10 +453,16 @@ impl Run {
             }
         }
         self.shared.emit(Event::Stopped);
+        let totals = self.shared.with(|s| s.totals.clone());
         result.map(|_| RunSummary {
             rows_loaded: self.rows_loaded,
             loads: self.loads,
             replayed_intents: self.replayed,
+            records_read: totals.records_read,
+            rows_filtered: totals.rows_filtered,
+            rows_dead_lettered: totals.rows_dead_lettered,
+            kpl_out_of_range: totals.kpl_out_of_range,
+            kpl_dropped: totals.kpl_dropped,
         })
     }
 
@@ -604,6 +687,7 @@ impl Run {
             rows: batch.rows,
             bytes: batch.body.len() as u64,
             created_ms: now_ms(),
+            kpl_drops_out_of_range: self.config.source.kpl_out_of_range == KplOutOfRange::Drop,
         };
         if batch.rows == 0 {
             // Nothing to load (only malformed records or shard ends): advance directly.
@@ -800,22 +884,14 @@ impl Run {
             summary.ms,
             outcome.status
         );
-        let was_stalled = self.shared.with(|s| {
+        self.shared.with(|s| {
             s.totals.rows_loaded += loaded_rows;
             s.totals.bytes_loaded += intent.bytes;
             s.totals.rows_filtered += outcome.filtered_rows;
             s.totals.loads_ok += 1;
             s.recent_loads.push_front(summary.clone());
             s.recent_loads.truncate(RECENT_LOADS);
-            let stalled = matches!(s.state, PipelineState::Stalled { .. });
-            if stalled {
-                s.state = PipelineState::Running;
-            }
-            stalled
         });
-        if was_stalled {
-            self.shared.emit(Event::Recovered);
-        }
         if outcome.filtered_rows > 0 {
             self.shared.error(
                 format!("load {}", intent.label),
@@ -833,7 +909,22 @@ impl Run {
         self.shared.emit(Event::BatchLoaded { summary });
     }
 
+    /// After a batch is settled (loaded, dead-lettered or empty): checkpoints shown, a stall over.
     fn after_confirm(&self, intent: &Intent) {
+        self.shared.with(|s| {
+            if matches!(s.state, PipelineState::Stalled { .. }) {
+                s.state = PipelineState::Running;
+            }
+        });
+        // "Recovered" answers a reported stall (not every retried blip).
+        if self
+            .shared
+            .stall_reported
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            tracing::info!("loads succeed again: {} settled", intent.label);
+            self.shared.emit(Event::Recovered);
+        }
         for (shard, range) in &intent.ranges {
             self.shared
                 .shard(shard, |s| s.checkpoint = Some(range.last));
@@ -846,6 +937,15 @@ impl Run {
     /// Re-reads a pending intent's ranges and loads them again under the same label.
     async fn replay(&mut self, intent: Intent) -> Result<(), EngineError> {
         let shards = self.source.list_shards().await?;
+        // Re-read the batch with the KPL rule it was read with, or the counts would differ.
+        let source =
+            (*self.source)
+                .clone()
+                .with_kpl_out_of_range(if intent.kpl_drops_out_of_range {
+                    KplOutOfRange::Drop
+                } else {
+                    KplOutOfRange::Keep
+                });
         let by_id: HashMap<&ShardId, &ShardInfo> = shards.iter().map(|s| (&s.id, s)).collect();
         let mut builder = BatchBuilder::new(self.format.clone());
         for (shard, range) in &intent.ranges {
@@ -862,7 +962,7 @@ impl Run {
                 None => StartPosition::At(range.first),
             };
             let stats = Arc::new(ShardStats::default());
-            let mut reader = self.source.reader(info, start, stats);
+            let mut reader = source.reader(info, start, stats);
             let mut found = 0u64;
             let mut prev = range.after;
             'read: loop {
@@ -966,7 +1066,22 @@ async fn load_until_done(
     let mut stopping = shared.stopping.subscribe();
     loop {
         let attempt = client.load_with_retries(&label, body.clone(), policy, |report| {
-            shared.with(|s| s.totals.loads_failed_attempts += 1);
+            // Shown at once (not after max-retries): the monitor and the status line say
+            // "stalled (reason)" from the first failed attempt until a load succeeds.
+            shared.with(|s| {
+                s.totals.loads_failed_attempts += 1;
+                if report.retryable {
+                    match &mut s.state {
+                        PipelineState::Stalled { reason, .. } => *reason = report.error.clone(),
+                        state => {
+                            *state = PipelineState::Stalled {
+                                reason: report.error.clone(),
+                                since_ms: now_ms(),
+                            }
+                        }
+                    }
+                }
+            });
             shared.emit(Event::LoadRetrying {
                 label: intent.label.clone(),
                 attempt: report.attempt,
@@ -1002,15 +1117,18 @@ async fn load_until_done(
             Err(e) if e.is_retryable() => {
                 round += 1;
                 let reason = e.to_string();
-                let newly = shared.with(|s| {
-                    let newly = !matches!(s.state, PipelineState::Stalled { .. });
-                    if newly {
+                // After max-retries attempts the stall is reported once: the errors panel, the
+                // log at warn level, a desktop notification.
+                let newly = !shared
+                    .stall_reported
+                    .swap(true, std::sync::atomic::Ordering::SeqCst);
+                shared.with(|s| {
+                    if !matches!(s.state, PipelineState::Stalled { .. }) {
                         s.state = PipelineState::Stalled {
                             reason: reason.clone(),
                             since_ms: now_ms(),
                         };
                     }
-                    newly
                 });
                 if newly {
                     shared.error(
@@ -1206,8 +1324,10 @@ async fn shard_reader(
                 let n = batch.records.len() as u64;
                 let bytes: u64 = batch.records.iter().map(|r| r.data.len() as u64).sum();
                 let last = batch.records.last().map(|r| r.position);
-                let throttled_before = shared.shard(&id, |s| {
-                    let before = s.throttled;
+                let (throttled_before, kpl_before) = shared.shard(&id, |s| {
+                    let before = (s.throttled, (s.kpl_out_of_range, s.kpl_dropped));
+                    s.kpl_out_of_range = st.subrecords_out_of_range;
+                    s.kpl_dropped = st.subrecords_dropped;
                     s.records_read += n;
                     s.bytes_read += bytes;
                     s.millis_behind_latest = batch.millis_behind_latest;
@@ -1225,10 +1345,35 @@ async fn shard_reader(
                         count: st.throttled,
                     });
                 }
+                if kpl_before.0 == 0 && st.subrecords_out_of_range > 0 {
+                    let dropped = st.subrecords_dropped > 0;
+                    if dropped {
+                        tracing::warn!(
+                            "{id}: {} KPL sub-record(s) outside the shard's hash-key range DROPPED \
+                             (kpl-out-of-range = \"drop\"); they exist nowhere else in the stream",
+                            st.subrecords_dropped
+                        );
+                    } else {
+                        tracing::info!(
+                            "{id}: KPL aggregates hold sub-records whose partition keys hash outside \
+                             the shard's range (the producer packs records of any key into one \
+                             aggregate, as the kinesis-aggregation libraries do); they are kept \
+                             and loaded: nothing is dropped"
+                        );
+                    }
+                    shared.emit(Event::KplOutOfRange {
+                        shard: id.clone(),
+                        count: st.subrecords_out_of_range,
+                        dropped,
+                    });
+                }
                 shared.with(|s| {
                     s.totals.records_read += n;
                     s.totals.bytes_read += bytes;
                     s.totals.throttled += st.throttled.saturating_sub(throttled_before);
+                    s.totals.kpl_out_of_range +=
+                        st.subrecords_out_of_range.saturating_sub(kpl_before.0);
+                    s.totals.kpl_dropped += st.subrecords_dropped.saturating_sub(kpl_before.1);
                 });
                 // In chunks: at most CHUNK_RECORDS records and an eighth of the budget each, so
                 // the batcher can always fill a batch while the previous one loads.

@@ -430,6 +430,7 @@ async fn a_wrong_password_and_an_unresolvable_redirect_fail_fast() {
             client,
             ks_engine::EngineOptions {
                 stop_when_caught_up: true,
+                ..Default::default()
             },
         )
         .await

@@ -4,12 +4,19 @@
 //! `F3 89 9A C2`, a protobuf (proto2) `AggregatedRecord`, then the 16-byte MD5 of the protobuf
 //! bytes. De-aggregation follows KCL's `AggregatorUtil`: anything that is not a well-formed
 //! aggregate (no magic, too short, MD5 mismatch) is a plain record; every user record inherits the
-//! outer sequence number and gets its index as sub-sequence number; user records whose effective
-//! hash key (explicit hash key, else MD5 of the partition key as a big-endian u128) lies outside
-//! the shard's hash-key range are dropped (they belong to a sibling shard after a reshard).
+//! outer sequence number and gets its index as sub-sequence number.
+//!
+//! Sub-records whose effective hash key (explicit hash key, else MD5 of the partition key as a
+//! big-endian u128) lies outside the shard's hash-key range are **kept** by default and counted.
+//! KCL drops them, assuming they belong to a sibling shard; they do not: an aggregate lands in
+//! exactly one shard (routed by its own partition key), and producers such as the
+//! kinesis-aggregation libraries pack sub-records with any partition key into it, so those
+//! records exist nowhere else (awslabs/kinesis-aggregation warns "DATA LOSS CAN OCCUR").
+//! [`KplOutOfRange::Drop`] is KCL's rule, for users who need it, and every drop is counted.
 
 use bytes::Bytes;
 use ks_core::SeqNum;
+pub use ks_core::config::KplOutOfRange;
 use md5::{Digest, Md5};
 use prost::Message;
 
@@ -79,6 +86,8 @@ pub struct UserRecord {
     pub partition_key: String,
     pub explicit_hash_key: Option<u128>,
     pub data: Bytes,
+    /// Its hash key lies outside the shard's range (kept under [`KplOutOfRange::Keep`]).
+    pub out_of_range: bool,
 }
 
 /// The outcome of de-aggregating one Kinesis record.
@@ -88,8 +97,10 @@ pub struct Deaggregated {
     pub aggregated: bool,
     /// The user records kept, in sub-sequence order.
     pub records: Vec<UserRecord>,
-    /// User records dropped because their hash key is outside the shard's range.
-    pub dropped: u64,
+    /// User records whose hash key is outside the shard's range (kept or dropped, by policy).
+    pub out_of_range: u64,
+    /// Of those, the sub-sequence numbers dropped ([`KplOutOfRange::Drop`]); empty under `Keep`.
+    pub dropped: Vec<u64>,
 }
 
 /// The hash key Kinesis routes a partition key to: MD5 of its UTF-8 bytes as a big-endian u128.
@@ -110,11 +121,13 @@ pub fn has_kpl_magic(data: &[u8]) -> bool {
 /// Not an aggregate (no magic, too short, bad MD5) → one plain record with sub-sequence 0 and the
 /// outer partition key, as KCL does. A well-formed aggregate whose protobuf does not decode is an
 /// [`AggError`]; the reader then passes the bytes on as a plain record and counts it.
+/// Sub-records outside `shard_hash_range` are counted, and kept or dropped by `out_of_range`.
 pub fn deaggregate_bytes(
     record_seq: SeqNum,
     data: Bytes,
     partition_key: &str,
     shard_hash_range: (u128, u128),
+    out_of_range: KplOutOfRange,
 ) -> Result<Deaggregated, AggError> {
     if !is_valid_aggregate(&data) {
         return Ok(Deaggregated {
@@ -124,8 +137,10 @@ pub fn deaggregate_bytes(
                 partition_key: partition_key.to_string(),
                 explicit_hash_key: None,
                 data,
+                out_of_range: false,
             }],
-            dropped: 0,
+            out_of_range: 0,
+            dropped: Vec::new(),
         });
     }
     let body = data.slice(KPL_MAGIC.len()..data.len() - MD5_LEN);
@@ -137,7 +152,8 @@ pub fn deaggregate_bytes(
     let mut out = Deaggregated {
         aggregated: true,
         records: Vec::with_capacity(agg.records.len()),
-        dropped: 0,
+        out_of_range: 0,
+        dropped: Vec::new(),
     };
     for (i, r) in agg.records.into_iter().enumerate() {
         let sub = i as u64;
@@ -176,22 +192,28 @@ pub fn deaggregate_bytes(
             }
         };
         let hash = ehk.unwrap_or_else(|| partition_key_hash(pk));
-        if hash < lo || hash > hi {
-            out.dropped += 1;
-            continue;
+        let outside = hash < lo || hash > hi;
+        if outside {
+            out.out_of_range += 1;
+            if out_of_range == KplOutOfRange::Drop {
+                out.dropped.push(sub);
+                continue;
+            }
         }
         out.records.push(UserRecord {
             sub,
             partition_key: pk.clone(),
             explicit_hash_key: ehk,
             data: r.data,
+            out_of_range: outside,
         });
     }
     Ok(out)
 }
 
-/// De-aggregates one Kinesis record: `(sub-sequence number, partition key, data)` per user record
-/// kept. See [`deaggregate_bytes`] (which also reports how many were dropped).
+/// De-aggregates one Kinesis record: `(sub-sequence number, partition key, data)` per user record,
+/// every well-formed one kept. See [`deaggregate_bytes`] (which also counts the out-of-range ones
+/// and can drop them).
 pub fn deaggregate(
     record_seq: SeqNum,
     data: &[u8],
@@ -203,6 +225,7 @@ pub fn deaggregate(
         Bytes::copy_from_slice(data),
         partition_key,
         shard_hash_range,
+        KplOutOfRange::Keep,
     )?;
     Ok(d.records
         .into_iter()
@@ -291,6 +314,7 @@ mod tests {
             Bytes::from_static(b"{\"a\":1}"),
             "pk",
             FULL,
+            KplOutOfRange::Keep,
         )
         .unwrap();
         assert!(!d.aggregated);
@@ -300,7 +324,7 @@ mod tests {
     }
 
     #[test]
-    fn round_trip_and_range_filter() {
+    fn round_trip_out_of_range_kept_or_dropped() {
         let agg = aggregate(&[
             AggInput::new("a", &b"one"[..]),
             AggInput::new("b", &b"two"[..]).with_explicit_hash_key("5"),
@@ -315,11 +339,31 @@ mod tests {
                 (2, "a".to_string(), Bytes::from_static(b"three")),
             ]
         );
-        // Only hash key 5 is inside [0, 10].
-        let d = deaggregate_bytes(SeqNum::from(1u128), agg.clone(), "outer", (0, 10)).unwrap();
+        // Only hash key 5 is inside [0, 10]: the other two are counted and kept by default…
+        let d = deaggregate_bytes(
+            SeqNum::from(1u128),
+            agg.clone(),
+            "outer",
+            (0, 10),
+            KplOutOfRange::Keep,
+        )
+        .unwrap();
+        assert_eq!(d.records.len(), 3);
+        assert_eq!((d.out_of_range, d.dropped.len()), (2, 0));
+        let flags: Vec<bool> = d.records.iter().map(|r| r.out_of_range).collect();
+        assert_eq!(flags, [true, false, true]);
+        // …and dropped (counted) under KCL's rule.
+        let d = deaggregate_bytes(
+            SeqNum::from(1u128),
+            agg.clone(),
+            "outer",
+            (0, 10),
+            KplOutOfRange::Drop,
+        )
+        .unwrap();
         assert_eq!(d.records.len(), 1);
         assert_eq!(d.records[0].sub, 1);
-        assert_eq!(d.dropped, 2);
+        assert_eq!((d.out_of_range, d.dropped), (2, vec![0, 2]));
     }
 
     #[test]
@@ -327,8 +371,14 @@ mod tests {
         let mut agg = aggregate(&[AggInput::new("a", &b"one"[..])]).to_vec();
         let n = agg.len();
         agg[n - 1] ^= 0xff;
-        let d = deaggregate_bytes(SeqNum::from(1u128), Bytes::from(agg.clone()), "outer", FULL)
-            .unwrap();
+        let d = deaggregate_bytes(
+            SeqNum::from(1u128),
+            Bytes::from(agg.clone()),
+            "outer",
+            FULL,
+            KplOutOfRange::Keep,
+        )
+        .unwrap();
         assert!(!d.aggregated);
         assert_eq!(d.records[0].data, Bytes::from(agg));
         assert_eq!(d.records[0].partition_key, "outer");

@@ -2,7 +2,7 @@
 //! throttling back-off, expired-iterator recovery and KPL de-aggregation.
 
 use crate::error::{Kind, ReadError, SourceError, classify};
-use crate::kpl::{Deaggregated, UserRecord, deaggregate_bytes, has_kpl_magic};
+use crate::kpl::{Deaggregated, KplOutOfRange, UserRecord, deaggregate_bytes, has_kpl_magic};
 use crate::source::{KinesisSource, ShardInfo};
 use aws_sdk_kinesis::types::ShardIteratorType;
 use aws_smithy_types::retry::RetryConfig;
@@ -48,6 +48,8 @@ pub struct ReaderOptions {
     /// Retries of timeouts, network errors and 5xx inside one `next_batch` before it returns the error.
     pub transient_retries: u32,
     pub transient_backoff_base: Duration,
+    /// KPL sub-records outside the shard's hash-key range: kept (default) or dropped; counted.
+    pub kpl_out_of_range: KplOutOfRange,
 }
 
 impl Default for ReaderOptions {
@@ -61,6 +63,7 @@ impl Default for ReaderOptions {
             throttle_backoff_max: Duration::from_secs(5),
             transient_retries: 3,
             transient_backoff_base: Duration::from_millis(200),
+            kpl_out_of_range: KplOutOfRange::Keep,
         }
     }
 }
@@ -72,6 +75,18 @@ impl ReaderOptions {
             max_calls_per_second: 0,
             max_bytes_per_second: 0,
             ..ReaderOptions::default()
+        }
+    }
+
+    /// What a pipeline's `[source]` asks for: `read-limits` and `kpl-out-of-range`.
+    pub fn for_source(cfg: &ks_core::SourceConfig) -> Self {
+        let base = match cfg.read_limits {
+            ks_core::ReadLimits::Aws => ReaderOptions::default(),
+            ks_core::ReadLimits::None => ReaderOptions::unlimited(),
+        };
+        ReaderOptions {
+            kpl_out_of_range: cfg.kpl_out_of_range,
+            ..base
         }
     }
 }
@@ -115,7 +130,9 @@ pub struct ShardStats {
     pub expired_iterators: AtomicU64,
     /// Failed calls other than throttling and expired iterators.
     pub errors: AtomicU64,
-    /// KPL sub-records dropped because their hash key belongs to another shard.
+    /// KPL sub-records whose hash key lies outside this shard's range (kept or dropped).
+    pub subrecords_out_of_range: AtomicU64,
+    /// Of those, the ones dropped (`kpl-out-of-range = "drop"`).
     pub subrecords_dropped: AtomicU64,
     /// Records with the KPL magic and a valid MD5 whose protobuf did not decode (passed on as plain).
     pub agg_errors: AtomicU64,
@@ -137,6 +154,7 @@ pub struct ShardStatsSnapshot {
     pub throttled: u64,
     pub expired_iterators: u64,
     pub errors: u64,
+    pub subrecords_out_of_range: u64,
     pub subrecords_dropped: u64,
     pub agg_errors: u64,
     pub rate_wait_ms: u64,
@@ -155,6 +173,7 @@ impl ShardStats {
             throttled: g(&self.throttled),
             expired_iterators: g(&self.expired_iterators),
             errors: g(&self.errors),
+            subrecords_out_of_range: g(&self.subrecords_out_of_range),
             subrecords_dropped: g(&self.subrecords_dropped),
             agg_errors: g(&self.agg_errors),
             rate_wait_ms: g(&self.rate_wait_ms),
@@ -518,6 +537,7 @@ impl ShardReader {
         let mut records = Vec::with_capacity(kinesis_count);
         let mut kinesis_bytes = 0u64;
         let mut emitted_bytes = 0u64;
+        let mut out_of_range = 0u64;
         let mut dropped = 0u64;
         let mut agg_errors = 0u64;
         for (r, seq) in out.records.into_iter().zip(seqs) {
@@ -537,11 +557,19 @@ impl ShardReader {
                         partition_key: pk,
                         explicit_hash_key: None,
                         data,
+                        out_of_range: false,
                     }],
-                    dropped: 0,
+                    out_of_range: 0,
+                    dropped: Vec::new(),
                 }
             } else {
-                match deaggregate_bytes(seq, data.clone(), &pk, self.shard.hash_range()) {
+                match deaggregate_bytes(
+                    seq,
+                    data.clone(),
+                    &pk,
+                    self.shard.hash_range(),
+                    self.opts.kpl_out_of_range,
+                ) {
                     Ok(d) => d,
                     Err(e) => {
                         agg_errors += 1;
@@ -553,8 +581,10 @@ impl ShardReader {
                                 partition_key: pk.clone(),
                                 explicit_hash_key: None,
                                 data,
+                                out_of_range: false,
                             }],
-                            dropped: 0,
+                            out_of_range: 0,
+                            dropped: Vec::new(),
                         }
                     }
                 }
@@ -566,15 +596,20 @@ impl ShardReader {
                 }
                 self.min_arrival_ms = None;
             }
-            dropped += d.dropped;
             if self.skip_through.is_some_and(|s| seq > s.seq) {
                 self.skip_through = None;
             }
+            // A restart inside an aggregate skips what an earlier read handled: count only what
+            // this read hands on (or drops) itself.
+            let skip = self.skip_through;
+            let fresh = |sub: u64| skip.is_none_or(|s| ExtendedSeq::new(seq, sub) > s);
+            dropped += d.dropped.iter().filter(|sub| fresh(**sub)).count() as u64;
             for u in d.records {
                 let position = ExtendedSeq::new(seq, u.sub);
-                if self.skip_through.is_some_and(|s| position <= s) {
+                if !fresh(u.sub) {
                     continue;
                 }
+                out_of_range += u64::from(u.out_of_range);
                 emitted_bytes += u.data.len() as u64;
                 records.push(SourceRecord {
                     shard: self.shard.id.clone(),
@@ -601,7 +636,14 @@ impl ShardReader {
         ShardStats::add(&s.kinesis_records, kinesis_count as u64);
         ShardStats::add(&s.records, records.len() as u64);
         ShardStats::add(&s.bytes, emitted_bytes);
+        ShardStats::add(&s.subrecords_out_of_range, out_of_range + dropped);
         ShardStats::add(&s.subrecords_dropped, dropped);
+        if dropped > 0 {
+            tracing::debug!(
+                shard = %self.shard.id,
+                "dropped {dropped} KPL sub-record(s) outside the shard's hash-key range (kpl-out-of-range = \"drop\")"
+            );
+        }
         ShardStats::add(&s.agg_errors, agg_errors);
         if let Some(m) = millis_behind {
             s.millis_behind_latest.store(m, Ordering::Relaxed);

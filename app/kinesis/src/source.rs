@@ -61,7 +61,8 @@ pub struct ConnectOptions {
     pub credentials: Option<Credentials>,
     /// SDK attempts per call (default: the SDK's standard 3). `Some(1)` for interactive checks.
     pub max_attempts: Option<u32>,
-    /// Reader limits and backoffs (default: AWS's per-shard limits).
+    /// Reader limits and backoffs (default: what the config's `read-limits` and
+    /// `kpl-out-of-range` say, [`ReaderOptions::for_source`]).
     pub reader: Option<ReaderOptions>,
 }
 
@@ -133,7 +134,7 @@ impl KinesisSource {
             region,
             endpoint,
             timeout_ms,
-            reader_options: ReaderOptions::default(),
+            reader_options: ReaderOptions::for_source(cfg),
         };
         if let Some(r) = opts.reader {
             source.reader_options = r;
@@ -186,6 +187,13 @@ impl KinesisSource {
     /// Replaces the reader limits and backoffs used by [`reader`](Self::reader).
     pub fn with_reader_options(mut self, options: ReaderOptions) -> KinesisSource {
         self.reader_options = options;
+        self
+    }
+
+    /// Applies `kpl-out-of-range` (a data rule: the engine sets it from the config whatever the
+    /// caller built the source with).
+    pub fn with_kpl_out_of_range(mut self, policy: crate::kpl::KplOutOfRange) -> KinesisSource {
+        self.reader_options.kpl_out_of_range = policy;
         self
     }
 

@@ -134,6 +134,8 @@ impl EmbeddedKinesis {
             initial_position: InitialPosition::TrimHorizon,
             initial_timestamp: None,
             reader: ReaderKind::Polling,
+            read_limits: Default::default(),
+            kpl_out_of_range: Default::default(),
             operation_timeout_ms: 10_000,
             discovery_interval_ms: 1_000,
         }
@@ -377,5 +379,99 @@ pub async fn put_json_records(
             )
         })
         .collect();
+    put_records(client, stream, &entries).await
+}
+
+/// Puts JSON records the way the kinesis-aggregation libraries (Python `aws-kinesis-agg`, Node,
+/// Java — the usual choice in Lambda producers) do: user records, each with its own partition
+/// key, packed `per_aggregate` at a time into KPL aggregates, and each aggregate put with the
+/// partition key of its first user record. On a stream of several shards most user records then
+/// hash outside the shard their aggregate lands in. Returns where each aggregate landed.
+pub async fn put_library_aggregates(
+    client: &Client,
+    stream: &str,
+    records: &[serde_json::Value],
+    partition_keys: &[String],
+    per_aggregate: usize,
+) -> Result<Vec<PutResult>, TestingError> {
+    if partition_keys.len() != records.len() || per_aggregate == 0 {
+        return Err(TestingError(
+            "put_library_aggregates: one partition key per record, per_aggregate ≥ 1".into(),
+        ));
+    }
+    let entries: Vec<PutEntry> = records
+        .chunks(per_aggregate)
+        .zip(partition_keys.chunks(per_aggregate))
+        .map(|(rows, keys)| {
+            let inputs: Vec<crate::kpl::AggInput> = rows
+                .iter()
+                .zip(keys)
+                .map(|(r, k)| crate::kpl::AggInput::new(k.clone(), Bytes::from(r.to_string())))
+                .collect();
+            PutEntry::new(keys[0].clone(), crate::kpl::aggregate(&inputs))
+        })
+        .collect();
+    put_records(client, stream, &entries).await
+}
+
+/// Puts JSON records the way the KPL itself aggregates: user records are grouped by the open
+/// shard their partition key hashes into, and each aggregate is put with the explicit hash key of
+/// its first user record, so every sub-record lies inside the shard it lands in.
+pub async fn put_shard_aligned_aggregates(
+    client: &Client,
+    stream: &str,
+    records: &[serde_json::Value],
+    partition_keys: &[String],
+    per_aggregate: usize,
+) -> Result<Vec<PutResult>, TestingError> {
+    if partition_keys.len() != records.len() || per_aggregate == 0 {
+        return Err(TestingError(
+            "put_shard_aligned_aggregates: one partition key per record, per_aggregate ≥ 1".into(),
+        ));
+    }
+    let shards = client
+        .list_shards()
+        .stream_name(stream)
+        .send()
+        .await
+        .map_err(|e| sdk_err("ListShards", e))?
+        .shards
+        .unwrap_or_default();
+    let open: Vec<(u128, u128)> = shards
+        .iter()
+        .filter(|s| {
+            s.sequence_number_range
+                .as_ref()
+                .is_some_and(|r| r.ending_sequence_number.is_none())
+        })
+        .filter_map(|s| {
+            let r = s.hash_key_range.as_ref()?;
+            Some((
+                r.starting_hash_key.parse().ok()?,
+                r.ending_hash_key.parse().ok()?,
+            ))
+        })
+        .collect();
+    let mut groups: Vec<Vec<(String, &serde_json::Value)>> = vec![Vec::new(); open.len()];
+    for (r, k) in records.iter().zip(partition_keys) {
+        let h = crate::kpl::partition_key_hash(k);
+        let g = open
+            .iter()
+            .position(|(lo, hi)| h >= *lo && h <= *hi)
+            .ok_or_else(|| TestingError(format!("no open shard owns the hash of key {k:?}")))?;
+        groups[g].push((k.clone(), r));
+    }
+    let mut entries = Vec::new();
+    for group in &groups {
+        for chunk in group.chunks(per_aggregate) {
+            let inputs: Vec<crate::kpl::AggInput> = chunk
+                .iter()
+                .map(|(k, r)| crate::kpl::AggInput::new(k.clone(), Bytes::from(r.to_string())))
+                .collect();
+            let mut entry = PutEntry::new(chunk[0].0.clone(), crate::kpl::aggregate(&inputs));
+            entry.explicit_hash_key = Some(crate::kpl::partition_key_hash(&chunk[0].0).to_string());
+            entries.push(entry);
+        }
+    }
     put_records(client, stream, &entries).await
 }

@@ -1,12 +1,13 @@
 //! KPL aggregates: the reference fixture, and aggregates mixed with plain records in a live
-//! stream (positions, hash-range filtering, corrupted MD5, resuming inside an aggregate).
+//! stream (positions, sub-records outside the shard's range kept or dropped by policy, corrupted
+//! MD5, resuming inside an aggregate).
 
 mod common;
 
 use bytes::Bytes;
 use common::*;
 use ks_core::{ExtendedSeq, SeqNum};
-use ks_kinesis::kpl::{AggInput, aggregate, deaggregate_bytes, partition_key_hash};
+use ks_kinesis::kpl::{AggInput, KplOutOfRange, aggregate, deaggregate_bytes, partition_key_hash};
 use ks_kinesis::testing::{PutEntry, put_records};
 use ks_kinesis::{ShardStats, SourceRecord, StartPosition, deaggregate};
 use std::sync::Arc;
@@ -34,25 +35,60 @@ fn reference_fixture_deaggregates() {
         assert_eq!(pk, if i % 2 == 0 { "pk0" } else { "pk1" });
         assert_eq!(bytes, &Bytes::from(format!("user-record-{i}")));
     }
-    let d = deaggregate_bytes(seq, Bytes::from(data.clone()), "outer-key", FULL).unwrap();
+    let d = deaggregate_bytes(
+        seq,
+        Bytes::from(data.clone()),
+        "outer-key",
+        FULL,
+        KplOutOfRange::Keep,
+    )
+    .unwrap();
     assert!(d.aggregated);
     assert_eq!(d.records[4].explicit_hash_key, Some(0));
     assert_eq!(d.records[0].explicit_hash_key, None);
 
-    // A shard whose range starts at 1 does not own hash key 0: that sub-record is dropped.
-    let d = deaggregate_bytes(seq, Bytes::from(data.clone()), "outer-key", (1, u128::MAX)).unwrap();
-    assert_eq!(d.dropped, 1);
+    // A shard whose range starts at 1 does not own hash key 0: by default that sub-record is
+    // kept (it exists nowhere else) and counted; under KCL's rule it is dropped and counted.
+    let d = deaggregate_bytes(
+        seq,
+        Bytes::from(data.clone()),
+        "outer-key",
+        (1, u128::MAX),
+        KplOutOfRange::Keep,
+    )
+    .unwrap();
+    assert_eq!(
+        (d.records.len(), d.out_of_range, d.dropped.len()),
+        (5, 1, 0)
+    );
+    assert!(d.records[4].out_of_range && !d.records[0].out_of_range);
+    let d = deaggregate_bytes(
+        seq,
+        Bytes::from(data.clone()),
+        "outer-key",
+        (1, u128::MAX),
+        KplOutOfRange::Drop,
+    )
+    .unwrap();
+    assert_eq!(d.dropped, vec![4]);
     assert_eq!(
         d.records.iter().map(|r| r.sub).collect::<Vec<_>>(),
         vec![0, 1, 2, 3]
     );
 
-    // A shard that owns only hash key 0 keeps only that one (pk0/pk1 hash elsewhere).
+    // A shard that owns only hash key 0: pk0/pk1 hash elsewhere.
     assert!(partition_key_hash("pk0") > 0 && partition_key_hash("pk1") > 0);
-    let d = deaggregate_bytes(seq, Bytes::from(data.clone()), "outer-key", (0, 0)).unwrap();
+    let d = deaggregate_bytes(
+        seq,
+        Bytes::from(data.clone()),
+        "outer-key",
+        (0, 0),
+        KplOutOfRange::Drop,
+    )
+    .unwrap();
     assert_eq!(d.records.len(), 1);
     assert_eq!(d.records[0].sub, 4);
-    assert_eq!(d.dropped, 4);
+    assert_eq!(d.dropped, vec![0, 1, 2, 3]);
 
     // Corrupting one byte of the protobuf breaks the MD5: the whole thing is one plain record.
     let mut bad = data.clone();
@@ -111,8 +147,8 @@ async fn aggregates_mixed_with_plain_records_in_a_live_stream() {
     let to_s1 = s1.hash_key_start.to_string();
 
     let k = |p: &str| key_in(r0, p);
-    // Aggregate A: 5 user records; #2 has an explicit hash key owned by shard 1 (dropped on
-    // shard 0), #3 an explicit one inside shard 0.
+    // Aggregate A: 5 user records; #2 has an explicit hash key owned by shard 1 (kept on shard
+    // 0, where the aggregate landed: it exists nowhere else), #3 an explicit one inside shard 0.
     let agg_a = aggregate(&[
         AggInput::new(k("a"), row(100)),
         AggInput::new(k("b"), row(101)),
@@ -161,6 +197,7 @@ async fn aggregates_mixed_with_plain_records_in_a_live_stream() {
             p(0, 0, false),
             p(1, 0, true),
             p(1, 1, true),
+            p(1, 2, true),
             p(1, 3, true),
             p(1, 4, true),
             p(2, 0, false),
@@ -184,6 +221,7 @@ async fn aggregates_mixed_with_plain_records_in_a_live_stream() {
             Some(1),
             Some(100),
             Some(101),
+            Some(102),
             Some(103),
             Some(104),
             Some(2),
@@ -195,15 +233,16 @@ async fn aggregates_mixed_with_plain_records_in_a_live_stream() {
     );
     // Sub-records carry their own partition keys; plain ones the Kinesis record's.
     assert_eq!(records[1].partition_key, k("a"));
-    assert_eq!(records[3].partition_key, k("d"));
+    assert_eq!(records[4].partition_key, k("d"));
     assert_eq!(records[0].partition_key, "plain-0");
     // The corrupted aggregate arrives whole, as plain bytes.
-    assert_eq!(records[9].data, Bytes::from(agg_c));
-    assert_eq!(records[9].partition_key, "agg-c");
+    assert_eq!(records[10].data, Bytes::from(agg_c.clone()));
+    assert_eq!(records[10].partition_key, "agg-c");
     let snap = stats.snapshot();
     assert_eq!(snap.kinesis_records, 5);
-    assert_eq!(snap.records, 10);
-    assert_eq!(snap.subrecords_dropped, 1);
+    assert_eq!(snap.records, 11);
+    assert_eq!(snap.subrecords_out_of_range, 1);
+    assert_eq!(snap.subrecords_dropped, 0);
     assert_eq!(snap.agg_errors, 0);
     assert_eq!(snap.last_sequence, Some(ExtendedSeq::new(seq(4), 0)));
 
@@ -232,11 +271,40 @@ async fn aggregates_mixed_with_plain_records_in_a_live_stream() {
             "after {checkpoint}"
         );
     }
-    // A checkpoint on the dropped sub-record (A #2) resumes at #3.
-    assert_eq!(
-        resume(ExtendedSeq::new(seq(1), 2), all.len() - 3).await,
-        all[3..].to_vec()
+
+    // KCL's rule, opted into: A #2 is dropped and counted, the rest is the same.
+    let dropping = e.source.clone().with_kpl_out_of_range(KplOutOfRange::Drop);
+    let drop_stats = Arc::new(ShardStats::default());
+    let mut r = dropping.reader(&s0, StartPosition::TrimHorizon, drop_stats.clone());
+    let (kept, _) = read_until_quiet(&mut r, 10).await;
+    let kept: Vec<ExtendedSeq> = kept.iter().map(|r| r.position).collect();
+    let mut expected = all.clone();
+    expected.remove(3);
+    assert_eq!(kept, expected);
+    let ds = drop_stats.snapshot();
+    assert_eq!((ds.subrecords_out_of_range, ds.subrecords_dropped), (1, 1));
+    // A checkpoint on the dropped sub-record (A #2) resumes at #3, counting nothing twice.
+    let resume_stats = Arc::new(ShardStats::default());
+    let mut r = dropping.reader(
+        &s0,
+        StartPosition::After(ExtendedSeq::new(seq(1), 2)),
+        resume_stats.clone(),
     );
+    let (rest, _) = read_until_quiet(&mut r, all.len() - 4).await;
+    assert_eq!(
+        rest.iter().map(|r| r.position).collect::<Vec<_>>(),
+        all[4..].to_vec()
+    );
+    assert_eq!(resume_stats.snapshot().subrecords_dropped, 0);
+    // Resuming before it under "keep" counts the out-of-range one once.
+    let resume_stats = Arc::new(ShardStats::default());
+    let mut r = e.source.reader(
+        &s0,
+        StartPosition::After(ExtendedSeq::new(seq(1), 1)),
+        resume_stats.clone(),
+    );
+    let _ = read_until_quiet(&mut r, all.len() - 3).await;
+    assert_eq!(resume_stats.snapshot().subrecords_out_of_range, 1);
 
     // Shard 1's reader gets only its plain record; A #2 is not its business either (it lives
     // in a Kinesis record of shard 0).

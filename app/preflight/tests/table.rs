@@ -252,6 +252,7 @@ async fn inferred_table_is_accepted_and_a_pipeline_then_loads_every_record() {
         client,
         EngineOptions {
             stop_when_caught_up: true,
+            ..Default::default()
         },
     )
     .await

@@ -107,9 +107,15 @@ impl KsApp {
     }
 
     fn open_monitor(&mut self, name: &str) {
+        let held = self
+            .pipelines
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.held_elsewhere.clone());
         self.monitors
             .entry(name.to_string())
-            .or_insert_with(|| Monitor::new(name));
+            .or_insert_with(|| Monitor::new(name))
+            .held_elsewhere = held;
         self.page = Page::Monitor(name.to_string());
         self.settings.last_pipeline = Some(name.to_string());
     }
@@ -197,11 +203,13 @@ impl KsApp {
             }
             Reply::Pipelines(list) => {
                 for p in &list {
-                    if let Some(m) = self.monitors.get_mut(&p.name)
-                        && !matches!(m.status, RunStatus::Running(_))
-                        && matches!(p.status, RunStatus::Running(_))
-                    {
-                        m.status = p.status.clone();
+                    if let Some(m) = self.monitors.get_mut(&p.name) {
+                        if !matches!(m.status, RunStatus::Running(_))
+                            && matches!(p.status, RunStatus::Running(_))
+                        {
+                            m.status = p.status.clone();
+                        }
+                        m.held_elsewhere = p.held_elsewhere.clone();
                     }
                 }
                 self.pipelines = list;
@@ -350,7 +358,15 @@ impl KsApp {
                 .get(&p.name)
                 .map(|m| m.status.clone())
                 .unwrap_or_else(|| p.status.clone());
-            let (text, colour) = status_text(&status);
+            let (mut text, mut colour) = status_text(&status);
+            let held = p
+                .held_elsewhere
+                .as_ref()
+                .filter(|_| !matches!(status, RunStatus::Running(_)));
+            if let Some(holder) = held {
+                text = format!("running elsewhere: {holder}");
+                colour = egui::Color32::from_rgb(0x2e, 0xa0, 0x43);
+            }
             let selected = self.page == Page::Monitor(p.name.clone());
             ui.horizontal(|ui| {
                 ui.label(egui::RichText::new("●").color(colour));
@@ -366,7 +382,11 @@ impl KsApp {
                 {
                     open = Some(p.name.clone());
                 }
-                ui.weak(short_status(&status));
+                ui.weak(if held.is_some() {
+                    "running elsewhere"
+                } else {
+                    short_status(&status)
+                });
             });
         }
         if let Some(name) = open {

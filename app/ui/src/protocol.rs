@@ -64,6 +64,9 @@ pub struct PipelineEntry {
     /// A pipeline of the local demo (kept in a temporary directory, never with the saved ones).
     pub demo: bool,
     pub status: RunStatus,
+    /// Another engine (a `kinesis-starrocks run`, another window) holds the pipeline's lock:
+    /// who, e.g. "pid 4242 on host, since 10:02:11, kinesis-starrocks run". Start stays disabled.
+    pub held_elsewhere: Option<String>,
 }
 
 /// Backend → UI.

@@ -20,6 +20,8 @@ fn shard(id: &str, lag_ms: i64) -> ShardSnapshot {
         bytes_read: 100_000,
         throttled: 0,
         expired_iterators: 0,
+        kpl_out_of_range: 0,
+        kpl_dropped: 0,
         at_tip: false,
     }
 }

@@ -109,6 +109,11 @@ pub async fn start(ctx: Arc<BackendCtx>, name: String) {
         client,
         EngineOptions {
             stop_when_caught_up: false,
+            holder: if demo {
+                "kinesis-starrocks demo".into()
+            } else {
+                "kinesis-starrocks app".into()
+            },
         },
     )
     .await

@@ -194,6 +194,7 @@ pub fn spawn(options: BackendOptions, wake: impl Fn() + Send + Sync + 'static) -
         notifier,
     });
     let handle = runtime.handle().clone();
+    handle.spawn(watch_locks(Arc::downgrade(&ctx)));
     let dispatch_ctx = ctx.clone();
     std::thread::Builder::new()
         .name("ks-requests".into())
@@ -338,12 +339,20 @@ pub fn list(ctx: &BackendCtx) -> Vec<PipelineEntry> {
                 .get(&name)
                 .cloned()
                 .unwrap_or(RunStatus::Idle);
+            // Not running here: does another process (a `run`, another window) hold it?
+            let held_elsewhere = match &config {
+                Ok(c) if !state.engines.contains_key(&name) => {
+                    ks_engine::lock::holder(&c.state_dir).map(|h| h.to_string())
+                }
+                _ => None,
+            };
             out.push(PipelineEntry {
                 name,
                 config,
                 path,
                 demo,
                 status,
+                held_elsewhere,
             });
         }
     };
@@ -356,4 +365,26 @@ pub fn list(ctx: &BackendCtx) -> Vec<PipelineEntry> {
 
 pub(crate) fn send_list(ctx: &BackendCtx) {
     ctx.reply.send(Reply::Pipelines(list(ctx)));
+}
+
+/// How often the backend looks whether another process took or freed a pipeline's lock.
+const LOCK_WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Sends the pipeline list again whenever another process takes or frees a pipeline (a `run` in a
+/// terminal, a systemd unit): the monitor then disables or enables Start on its own.
+async fn watch_locks(ctx: std::sync::Weak<BackendCtx>) {
+    let mut last: Option<Vec<(String, Option<String>)>> = None;
+    loop {
+        tokio::time::sleep(LOCK_WATCH_INTERVAL).await;
+        let Some(ctx) = ctx.upgrade() else { return };
+        let list = tokio::task::block_in_place(|| list(&ctx));
+        let held: Vec<(String, Option<String>)> = list
+            .iter()
+            .map(|p| (p.name.clone(), p.held_elsewhere.clone()))
+            .collect();
+        if last.as_ref().is_some_and(|l| *l != held) {
+            ctx.reply.send(Reply::Pipelines(list));
+        }
+        last = Some(held);
+    }
 }

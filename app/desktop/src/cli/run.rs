@@ -57,6 +57,7 @@ async fn run_async(config: PipelineConfig, password: ks_core::Secret, args: RunA
         password,
         EngineOptions {
             stop_when_caught_up: args.stop_when_caught_up,
+            holder: "kinesis-starrocks run".into(),
         },
     )
     .await
@@ -119,12 +120,11 @@ async fn run_async(config: PipelineConfig, password: ks_core::Secret, args: RunA
     status.abort();
     match result {
         Ok(summary) => {
-            tracing::info!(
-                "stopped: {} rows loaded in {} loads ({} replayed)",
-                summary.rows_loaded,
-                summary.loads,
-                summary.replayed_intents
-            );
+            if summary.kpl_dropped > 0 {
+                tracing::warn!("stopped: {summary}");
+            } else {
+                tracing::info!("stopped: {summary}");
+            }
             0
         }
         Err(e) => {
@@ -134,23 +134,58 @@ async fn run_async(config: PipelineConfig, password: ks_core::Secret, args: RunA
     }
 }
 
-/// A one-line status every few seconds.
+/// The state in words for the status line: `running`, `stalled (reason)`, `catching up`, …
+fn state_words(state: &PipelineState) -> String {
+    match state {
+        PipelineState::Stalled { reason, .. } => format!("stalled ({reason})"),
+        PipelineState::Failed { error } => format!("failed ({error})"),
+        PipelineState::CatchingUp => "catching up".into(),
+        other => format!("{other:?}").to_lowercase(),
+    }
+}
+
+/// A one-line status every few seconds, and at once when the state changes (stalled, running
+/// again) so that a stall shows within one retry.
 async fn status_lines(name: String, mut snapshot: tokio::sync::watch::Receiver<Snapshot>) {
     let mut last = (Instant::now(), 0u64, 0u64);
+    let mut last_state = String::new();
+    let mut next_line = Instant::now() + Duration::from_secs(5);
     loop {
-        tokio::time::sleep(Duration::from_secs(5)).await;
+        let changed = tokio::select! {
+            _ = tokio::time::sleep_until(next_line.into()) => false,
+            r = snapshot.changed() => {
+                if r.is_err() {
+                    return;
+                }
+                true
+            }
+        };
         let s = snapshot.borrow_and_update().clone();
+        let state = state_words(&s.state);
+        // Same-kind states compare by kind: a stall's reason may change at every retry.
+        let kind = state.split(" (").next().unwrap_or_default().to_string();
+        if changed && kind == last_state {
+            continue;
+        }
+        if changed && s.state == PipelineState::Starting {
+            continue;
+        }
+        last_state = kind;
+        next_line = Instant::now() + Duration::from_secs(5);
         let elapsed = last.0.elapsed().as_secs_f64().max(0.001);
-        let rate = (s.totals.records_read - last.1) as f64 / elapsed;
-        let load_rate = (s.totals.rows_loaded - last.2) as f64 / elapsed;
+        let rate = s.totals.records_read.saturating_sub(last.1) as f64 / elapsed;
+        let load_rate = s.totals.rows_loaded.saturating_sub(last.2) as f64 / elapsed;
         last = (Instant::now(), s.totals.records_read, s.totals.rows_loaded);
-        let state = match &s.state {
-            PipelineState::Stalled { reason, .. } => format!("stalled ({reason})"),
-            PipelineState::Failed { error } => format!("failed ({error})"),
-            other => format!("{other:?}").to_lowercase(),
+        let kpl = match (s.totals.kpl_out_of_range, s.totals.kpl_dropped) {
+            (0, _) => String::new(),
+            (_, 0) => format!(
+                " · KPL sub-records outside their shard kept {}",
+                s.totals.kpl_out_of_range
+            ),
+            (_, d) => format!(" · KPL sub-records DROPPED {d}"),
         };
         tracing::info!(
-            "{name}: {state} · {} shards · read {:.0}/s · loaded {:.0} rows/s · total {} rows · filtered {} · lag {}",
+            "{name}: {state} · {} shards · read {:.0}/s · loaded {:.0} rows/s · total {} rows · filtered {}{kpl} · lag {}",
             s.shards
                 .iter()
                 .filter(|sh| matches!(sh.state, ks_engine::snapshot::ShardState::Reading))

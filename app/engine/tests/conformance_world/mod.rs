@@ -168,6 +168,7 @@ properties.strip_outer_array = "true"
             client,
             EngineOptions {
                 stop_when_caught_up,
+                ..Default::default()
             },
         )
         .await

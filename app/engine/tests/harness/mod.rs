@@ -151,6 +151,7 @@ retry-interval-ms = 100
             client,
             EngineOptions {
                 stop_when_caught_up,
+                ..Default::default()
             },
         )
         .await

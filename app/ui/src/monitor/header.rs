@@ -70,9 +70,16 @@ pub fn ui(ui: &mut egui::Ui, m: &Monitor) -> Option<Action> {
                 }
             } else {
                 let start = egui::Button::new(egui::RichText::new(START).size(18.0)).min_size(size);
+                let hover = match &m.held_elsewhere {
+                    Some(h) => format!("Another engine runs this pipeline ({h}); stop it first"),
+                    None => "Start loading this stream into StarRocks".into(),
+                };
                 if ui
-                    .add_enabled(!m.start_pending, start)
-                    .on_hover_text("Start loading this stream into StarRocks")
+                    .add_enabled(!m.start_pending && m.held_elsewhere.is_none(), start)
+                    .on_hover_text(hover)
+                    .on_disabled_hover_text(
+                        "Another engine runs this pipeline: stop it first (Start is enabled again once it is free)",
+                    )
                     .clicked()
                 {
                     action = Some(Action::Start);
@@ -94,6 +101,15 @@ pub fn ui(ui: &mut egui::Ui, m: &Monitor) -> Option<Action> {
             }
         });
     });
+    if let Some(holder) = m.held_elsewhere.as_ref().filter(|_| !m.is_running()) {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!(
+                "pipeline {} is already running ({holder}); stop it first. Start is enabled again once it is free.",
+                m.name
+            ),
+        );
+    }
     if let Some(s) = &m.snapshot {
         let t = &s.totals;
         ui.horizontal_wrapped(|ui| {

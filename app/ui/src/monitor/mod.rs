@@ -43,6 +43,8 @@ pub struct Monitor {
     pub stop_pending: bool,
     /// Rows StarRocks filtered, from events (the errors panel's counter).
     pub filtered_events: u64,
+    /// Another engine holds this pipeline's lock (who): Start stays disabled until it is free.
+    pub held_elsewhere: Option<String>,
     epoch: std::time::Instant,
     last_totals: Option<(f64, u64, u64)>,
     lags: VecDeque<LagPoint>,
@@ -70,6 +72,7 @@ impl Monitor {
             start_pending: false,
             stop_pending: false,
             filtered_events: 0,
+            held_elsewhere: None,
             epoch: std::time::Instant::now(),
             last_totals: None,
             lags: VecDeque::new(),
@@ -305,6 +308,8 @@ mod tests {
             bytes_read: 0,
             throttled: 0,
             expired_iterators: 0,
+            kpl_out_of_range: 0,
+            kpl_dropped: 0,
             at_tip: false,
         };
         s.shards = vec![shard(60_000)];
