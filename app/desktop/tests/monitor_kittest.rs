@@ -6,7 +6,7 @@
 //! goes to the test's tmp dir (and to assets/screenshots/monitor.png with UPDATE_SCREENSHOTS=1).
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use kinesis_starrocks::backend::{self, BackendOptions};
 use ks_core::{PipelineConfig, Secret};
 use ks_kinesis::testing::{EmbeddedKinesis, create_stream, put_json_records};
@@ -129,8 +129,8 @@ username = "root"
 database-name = "example_db"
 table-name = "stock"
 buffer-flush.interval-ms = 300
-max-retries = 2
-retry-interval-ms = 100
+max-retries = 3
+retry-interval-ms = 3000
 properties.format = "json"
 properties.strip_outer_array = "true"
 properties.max_filter_ratio = "0.5"
@@ -236,8 +236,15 @@ properties.max_filter_ratio = "0.5"
         std::fs::copy(&out, &target).unwrap();
     }
 
-    // The stand-in goes down: the monitor shows the stall with its reason, then the recovery.
-    sim.faults().go_down(Duration::from_secs(3));
+    // The stand-in goes down for a minute: the monitor shows the stall with its reason before
+    // the load is retried once, then the recovery.
+    let attempts_before = harness
+        .state()
+        .monitor("stock")
+        .and_then(|m| m.snapshot.as_ref())
+        .map_or(0, |s| s.totals.loads_failed_attempts);
+    sim.faults().go_down(Duration::from_secs(60));
+    let down_at = Instant::now();
     let during: Vec<_> = (50..55).map(|i| record(i, true)).collect();
     rt.block_on(put_json_records(&client, STREAM, &during, &keys))
         .unwrap();
@@ -246,8 +253,20 @@ properties.max_filter_ratio = "0.5"
             .and_then(|m| m.snapshot.as_ref())
             .is_some_and(|s| matches!(s.state, ks_core::snapshot::PipelineState::Stalled { .. }))
     });
+    let failed = harness
+        .state()
+        .monitor("stock")
+        .and_then(|m| m.snapshot.as_ref())
+        .map_or(0, |s| s.totals.loads_failed_attempts);
+    assert_eq!(
+        failed - attempts_before,
+        1,
+        "the stall showed only after a retry"
+    );
+    harness.run_steps(2);
     harness.get_by_label_contains("stalled: ");
-    step_until(&mut harness, "the recovery and 24 rows", 60, |a| {
+    assert!(harness.query_all_by_label_contains("127.0.0.1").count() >= 1);
+    step_until(&mut harness, "the recovery and 24 rows", 150, |a| {
         a.monitor("stock")
             .and_then(|m| m.snapshot.as_ref())
             .is_some_and(|s| {
@@ -255,6 +274,7 @@ properties.max_filter_ratio = "0.5"
                     && s.totals.rows_loaded == 24
             })
     });
+    assert!(down_at.elapsed() >= Duration::from_secs(59));
 
     // Closing the window while it runs asks first; "Keep running" keeps it.
     let close = |h: &mut Harness<'_, KsApp>, on: bool| {
@@ -322,6 +342,199 @@ properties.max_filter_ratio = "0.5"
         a.page == Page::Welcome && !a.pipelines.iter().any(|p| p.name == "stock")
     });
     assert!(!dir.path().join("pipelines/stock.toml").exists());
+    drop(harness);
+    drop(backend);
+    rt.block_on(sim.shutdown());
+}
+
+/// `kinesis-starrocks run` on `config`, with the password in the environment.
+fn run_process(config: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_kinesis-starrocks"));
+    c.arg("run")
+        .arg("--config")
+        .arg(config)
+        .env("STARROCKS_PASSWORD", PASSWORD)
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("RUST_LOG", "warn,kinesis_starrocks=info,ks_engine=info")
+        .stdout(std::process::Stdio::null());
+    c
+}
+
+#[test]
+fn one_engine_per_pipeline_between_the_app_and_run() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (kinesis, sim, client) = rt.block_on(async {
+        let (_, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
+            .await
+            .unwrap();
+        let client = kinesis.client().await;
+        create_stream(&client, STREAM, 2).await.unwrap();
+        let sim = StarRocksSim::start(SimConfig {
+            password: PASSWORD.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let a = admin(&sim).await;
+        a.execute("CREATE DATABASE example_db").await.unwrap();
+        a.execute(
+            "CREATE TABLE example_db.stock (`id` BIGINT NOT NULL, `event_time` DATETIME NULL, \
+             `ticker` VARCHAR(20) NOT NULL, `price` DOUBLE NULL) ENGINE=OLAP DUPLICATE KEY(`id`) \
+             DISTRIBUTED BY HASH(`id`) BUCKETS 4",
+        )
+        .await
+        .unwrap();
+        (kinesis, sim, client)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config_text = format!(
+        r#"name = "stock"
+state-dir = "{state}"
+
+[source]
+stream = "{STREAM}"
+region = "us-east-1"
+endpoint-url = "{endpoint}"
+initial-position = "TRIM_HORIZON"
+discovery-interval-ms = 500
+
+[sink]
+jdbc-url = "{jdbc}"
+load-url = "{load}"
+username = "root"
+database-name = "example_db"
+table-name = "stock"
+buffer-flush.interval-ms = 300
+properties.format = "json"
+"#,
+        state = dir.path().join("state").display(),
+        endpoint = kinesis.endpoint_url(),
+        jdbc = sim.jdbc_url(),
+        load = sim.load_url(),
+    );
+    let config_path = dir.path().join("stock.toml");
+    std::fs::write(&config_path, &config_text).unwrap();
+    let config = PipelineConfig::from_toml_str(&config_text, &config_path).unwrap();
+    let keys: Vec<String> = (0..4).map(|i| format!("k{i}")).collect();
+    let batch = |from: u64| {
+        (from..from + 50)
+            .map(|i| record(i, true))
+            .collect::<Vec<_>>()
+    };
+    rt.block_on(put_json_records(&client, STREAM, &batch(0), &keys))
+        .unwrap();
+
+    // A `run` in a terminal holds the pipeline before the app opens it.
+    let log = dir.path().join("run.log");
+    let mut run = run_process(&config_path)
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("reading shardId-")
+    {
+        assert!(Instant::now() < deadline, "`run` did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let mut options = BackendOptions::for_tests(dir.path().join("pipelines"));
+    options.keyring = false;
+    let backend = backend::spawn(options, || {});
+    backend.link.send(Request::Save {
+        ticket: 1,
+        name: "stock".into(),
+        config: Box::new(config),
+        password: Some(Secret::new(PASSWORD)),
+    });
+    let app = KsApp::new(
+        backend.link.clone(),
+        backend.take_replies(),
+        Settings {
+            last_pipeline: Some("stock".into()),
+            ..Default::default()
+        },
+    );
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1200.0, 900.0))
+        .wgpu()
+        .build_ui_state(
+            |ui, app: &mut KsApp| {
+                app.logic(ui.ctx());
+                app.ui(ui);
+            },
+            app,
+        );
+    let held = format!("pipeline stock is already running (pid {} on ", run.id());
+    step_until(
+        &mut harness,
+        "the monitor naming the other engine",
+        20,
+        |a| {
+            a.monitor("stock").is_some_and(|m| {
+                m.held_elsewhere
+                    .as_ref()
+                    .is_some_and(|h| h.contains("kinesis-starrocks run"))
+            })
+        },
+    );
+    harness.run_steps(2);
+    harness.get_by_label_contains(&held);
+    harness.get_by_label_contains("kinesis-starrocks run); stop it first");
+    assert!(
+        harness.get_by_label("Start").accesskit_node().is_disabled(),
+        "Start is enabled while another engine runs the pipeline"
+    );
+    assert!(harness.query_all_by_label("running elsewhere").count() >= 1);
+
+    // kill -9 frees it at once: the app notices by itself and Start works again.
+    run.kill().unwrap();
+    run.wait().unwrap();
+    step_until(&mut harness, "Start enabled again", 20, |a| {
+        a.monitor("stock")
+            .is_some_and(|m| m.held_elsewhere.is_none())
+    });
+    harness.run_steps(2);
+    assert!(!harness.get_by_label("Start").accesskit_node().is_disabled());
+    assert!(
+        harness
+            .query_by_label_contains("is already running")
+            .is_none()
+    );
+    rt.block_on(put_json_records(&client, STREAM, &batch(50), &keys))
+        .unwrap();
+    harness.get_by_label("Start").click();
+    step_until(&mut harness, "the app's engine loading all 100", 60, |a| {
+        a.monitor("stock")
+            .and_then(|m| m.snapshot.as_ref())
+            .is_some_and(|s| s.totals.rows_loaded == 100)
+    });
+
+    // Now the app holds it: a `run` is refused, naming the app.
+    let out = run_process(&config_path)
+        .arg("--stop-when-caught-up")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "pipeline stock is already running (pid {} on ",
+            std::process::id()
+        )) && stderr.contains("kinesis-starrocks app); stop it first"),
+        "{stderr}"
+    );
+    harness.get_by_label("Stop").click();
+    step_until(&mut harness, "the engine to end", 60, |a| {
+        a.monitor("stock")
+            .is_some_and(|m| matches!(m.status, RunStatus::Ended(Ok(_))))
+    });
+    assert_eq!(rt.block_on(rows(&sim)), 100, "every row once");
     drop(harness);
     drop(backend);
     rt.block_on(sim.shutdown());

@@ -522,3 +522,132 @@ async fn a_lambda_style_python_producer_loses_nothing_and_drop_is_counted() {
         (600 - dropped, 600 - dropped)
     );
 }
+
+/// Waits until `path` holds `needle` (a log file written by a child), or panics after `secs`.
+fn wait_for_text(path: &Path, needle: &str, secs: u64) -> String {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.contains(needle) {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{needle:?} did not appear in {} within {secs} s:\n{text}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_second_run_of_the_same_pipeline_is_refused_and_kill_9_frees_it() {
+    let w = World::new(2).await;
+    let config = w.write_config("");
+    w.produce(0, 400).await;
+    let log_a = w.dir.path().join("a.log");
+    let mut a = run_command(&config, &[], PASSWORD)
+        .stderr(std::fs::File::create(&log_a).unwrap())
+        .spawn()
+        .unwrap();
+    wait_for_text(&log_a, "reading shardId-", 30);
+
+    // A second engine on the same state dir: refused at once, naming the holder; it loads nothing.
+    let started = Instant::now();
+    let out = run_command(&config, &["--stop-when-caught-up"], PASSWORD)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let expected = format!(
+        "error: pipeline stock is already running (pid {} on ",
+        a.id()
+    );
+    assert!(
+        stderr.contains(&expected) && stderr.contains(", kinesis-starrocks run); stop it first"),
+        "{stderr}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // The lock file says who holds it.
+    let lock: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(w.dir.path().join("state/engine.lock")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(lock["pid"], a.id());
+    assert_eq!(lock["holder"], "kinesis-starrocks run");
+    assert!(lock["since"].as_str().is_some_and(|s| s.ends_with('Z')));
+    assert!(lock["host"].as_str().is_some_and(|h| !h.is_empty()));
+
+    // kill -9 leaves no stale lock: the next run starts at once and ends exact.
+    a.kill().unwrap();
+    a.wait().unwrap();
+    w.produce(400, 100).await;
+    let out = run_command(&config, &["--stop-when-caught-up"], PASSWORD)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(w.rows_and_ids("stock").await, (500, 500));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_60_s_outage_shows_stalled_within_one_retry_then_running_and_loses_nothing() {
+    let w = World::new(2).await;
+    let config = w.write_config("max-retries = 3");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("retry-interval-ms = 100", "retry-interval-ms = 3000"),
+    )
+    .unwrap();
+    w.produce(0, 200).await;
+    let log = w.dir.path().join("outage.log");
+    let mut child = run_command(&config, &[], PASSWORD)
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    wait_for_text(&log, "total 200 rows", 60);
+
+    w.sim.faults().go_down(Duration::from_secs(60));
+    let down_at = Instant::now();
+    w.produce(200, 100).await;
+    // The status line says "stalled (reason)" before the load is retried once.
+    let text = wait_for_text(&log, ": stalled (", 30);
+    let stalled_at = text.find(": stalled (").unwrap();
+    let first_failure = text
+        .find("attempt 1 failed")
+        .expect("the failed attempt is logged");
+    assert!(first_failure < stalled_at, "{text}");
+    assert!(
+        !text[..stalled_at].contains("attempt 2 failed"),
+        "the stall showed only after a retry:\n{text}"
+    );
+    let line = text[stalled_at..].lines().next().unwrap();
+    assert!(
+        line.contains("127.0.0.1"),
+        "the reason names the node: {line}"
+    );
+    // Then "running" again once the stand-in is back, and every row once.
+    let text = wait_for_text(&log, "loads succeed again", 150);
+    assert!(down_at.elapsed() >= Duration::from_secs(59));
+    let recovered = text.find("loads succeed again").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap();
+        if text[recovered..].contains(": running ·") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no status line says running after the recovery:\n{}",
+            &text[recovered..]
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Command::new("kill")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(w.rows_and_ids("stock").await, (300, 300));
+}

@@ -126,6 +126,9 @@ pub(crate) struct State {
     pub demo_dir: Option<(PathBuf, String)>,
     /// The demo's STS endpoint (its "who am I"), while the demo runs.
     pub demo_sts_url: Option<String>,
+    /// Which pipelines another process held in the last list the UI got (the lock watcher sends
+    /// the list again when that changes).
+    pub held_sent: Vec<(String, Option<String>)>,
 }
 
 /// The running backend: the UI's link to it and the replies for the UI to drain.
@@ -364,7 +367,15 @@ pub fn list(ctx: &BackendCtx) -> Vec<PipelineEntry> {
 }
 
 pub(crate) fn send_list(ctx: &BackendCtx) {
-    ctx.reply.send(Reply::Pipelines(list(ctx)));
+    let list = list(ctx);
+    ctx.state.lock().expect("backend state").held_sent = held_elsewhere(&list);
+    ctx.reply.send(Reply::Pipelines(list));
+}
+
+fn held_elsewhere(list: &[PipelineEntry]) -> Vec<(String, Option<String>)> {
+    list.iter()
+        .map(|p| (p.name.clone(), p.held_elsewhere.clone()))
+        .collect()
 }
 
 /// How often the backend looks whether another process took or freed a pipeline's lock.
@@ -373,18 +384,16 @@ const LOCK_WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(
 /// Sends the pipeline list again whenever another process takes or frees a pipeline (a `run` in a
 /// terminal, a systemd unit): the monitor then disables or enables Start on its own.
 async fn watch_locks(ctx: std::sync::Weak<BackendCtx>) {
-    let mut last: Option<Vec<(String, Option<String>)>> = None;
     loop {
         tokio::time::sleep(LOCK_WATCH_INTERVAL).await;
         let Some(ctx) = ctx.upgrade() else { return };
         let list = tokio::task::block_in_place(|| list(&ctx));
-        let held: Vec<(String, Option<String>)> = list
-            .iter()
-            .map(|p| (p.name.clone(), p.held_elsewhere.clone()))
-            .collect();
-        if last.as_ref().is_some_and(|l| *l != held) {
+        let held = held_elsewhere(&list);
+        let mut state = ctx.state.lock().expect("backend state");
+        if state.held_sent != held {
+            state.held_sent = held;
+            drop(state);
             ctx.reply.send(Reply::Pipelines(list));
         }
-        last = Some(held);
     }
 }
