@@ -430,10 +430,11 @@ properties.format = "json"
 
     // A `run` in a terminal holds the pipeline before the app opens it.
     let log = dir.path().join("run.log");
-    let mut run = run_process(&config_path)
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
+    let mut run = ks_tests::ChildGuard::spawn(
+        "run",
+        run_process(&config_path).stderr(std::fs::File::create(&log).unwrap()),
+    )
+    .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while !std::fs::read_to_string(&log)
         .unwrap_or_default()
@@ -493,8 +494,8 @@ properties.format = "json"
     assert!(harness.query_all_by_label("running elsewhere").count() >= 1);
 
     // kill -9 frees it at once: the app notices by itself and Start works again.
-    run.kill().unwrap();
-    run.wait().unwrap();
+    run.child_mut().kill().unwrap(); // SIGKILL
+    run.child_mut().wait().unwrap();
     step_until(&mut harness, "Start enabled again", 20, |a| {
         a.monitor("stock")
             .is_some_and(|m| m.held_elsewhere.is_none())

@@ -546,10 +546,11 @@ async fn a_second_run_of_the_same_pipeline_is_refused_and_kill_9_frees_it() {
     let config = w.write_config("");
     w.produce(0, 400).await;
     let log_a = w.dir.path().join("a.log");
-    let mut a = run_command(&config, &[], PASSWORD)
-        .stderr(std::fs::File::create(&log_a).unwrap())
-        .spawn()
-        .unwrap();
+    let mut a = ks_tests::ChildGuard::spawn(
+        "run A",
+        run_command(&config, &[], PASSWORD).stderr(std::fs::File::create(&log_a).unwrap()),
+    )
+    .unwrap();
     wait_for_text(&log_a, "reading shardId-", 30);
 
     // A second engine on the same state dir: refused at once, naming the holder; it loads nothing.
@@ -579,8 +580,8 @@ async fn a_second_run_of_the_same_pipeline_is_refused_and_kill_9_frees_it() {
     assert!(lock["host"].as_str().is_some_and(|h| !h.is_empty()));
 
     // kill -9 leaves no stale lock: the next run starts at once and ends exact.
-    a.kill().unwrap();
-    a.wait().unwrap();
+    a.child_mut().kill().unwrap(); // SIGKILL
+    a.child_mut().wait().unwrap();
     w.produce(400, 100).await;
     let out = run_command(&config, &["--stop-when-caught-up"], PASSWORD)
         .output()
@@ -602,10 +603,11 @@ async fn a_60_s_outage_shows_stalled_within_one_retry_then_running_and_loses_not
     .unwrap();
     w.produce(0, 200).await;
     let log = w.dir.path().join("outage.log");
-    let mut child = run_command(&config, &[], PASSWORD)
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
+    let mut child = ks_tests::ChildGuard::spawn(
+        "run",
+        run_command(&config, &[], PASSWORD).stderr(std::fs::File::create(&log).unwrap()),
+    )
+    .unwrap();
     wait_for_text(&log, "total 200 rows", 60);
 
     w.sim.faults().go_down(Duration::from_secs(60));
@@ -644,10 +646,7 @@ async fn a_60_s_outage_shows_stalled_within_one_retry_then_running_and_loses_not
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    Command::new("kill")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    // SIGTERM: a graceful stop.
+    assert!(child.kill().is_some_and(|s| s.success()));
     assert_eq!(w.rows_and_ids("stock").await, (300, 300));
 }

@@ -199,3 +199,41 @@ pub async fn serve(
     });
     Ok(local)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::{ShardSnapshot, ShardState};
+
+    #[test]
+    fn kpl_and_throttling_counters_per_pipeline_and_shard() {
+        let mut s = Snapshot::new("stock");
+        s.totals.kpl_out_of_range = 372;
+        s.totals.kpl_dropped = 0;
+        s.shards.push(ShardSnapshot {
+            shard: ks_core::ShardId("shardId-000000000001".into()),
+            state: ShardState::Reading,
+            last_sequence: None,
+            checkpoint: None,
+            millis_behind_latest: Some(0),
+            records_read: 600,
+            bytes_read: 1,
+            throttled: 78,
+            expired_iterators: 0,
+            kpl_out_of_range: 372,
+            kpl_dropped: 0,
+            at_tip: true,
+        });
+        let text = render(&s);
+        for line in [
+            "kinesis_starrocks_kpl_out_of_range_total{pipeline=\"stock\"} 372",
+            "kinesis_starrocks_kpl_dropped_total{pipeline=\"stock\"} 0",
+            "kinesis_starrocks_shard_kpl_out_of_range_total{pipeline=\"stock\",shard=\"shardId-000000000001\"} 372",
+            "kinesis_starrocks_shard_kpl_dropped_total{pipeline=\"stock\",shard=\"shardId-000000000001\"} 0",
+            "kinesis_starrocks_shard_throttled_total{pipeline=\"stock\",shard=\"shardId-000000000001\"} 78",
+            "# TYPE kinesis_starrocks_shard_kpl_dropped_total counter",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
+        }
+    }
+}

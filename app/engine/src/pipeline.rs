@@ -183,6 +183,8 @@ struct Shared {
     stopping: watch::Sender<bool>,
     /// A stall was reported (errors panel, notification) and no load succeeded since.
     stall_reported: std::sync::atomic::AtomicBool,
+    /// The pipeline shows "stalled" because ListShards keeps failing.
+    discovery_stalled: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -320,6 +322,7 @@ pub async fn start_with(
         ready_unstarted: Default::default(),
         stopping: watch::channel(false).0,
         stall_reported: Default::default(),
+        discovery_stalled: Default::default(),
     });
     let run = Run {
         label_prefix: label_prefix(&config),
@@ -1191,6 +1194,17 @@ async fn shard_manager(
         match source.list_shards().await {
             Ok(shards) => {
                 failures = 0;
+                // Discovery works again: a stall it caused is over.
+                if shared
+                    .discovery_stalled
+                    .swap(false, std::sync::atomic::Ordering::SeqCst)
+                {
+                    shared.with(|s| {
+                        if matches!(s.state, PipelineState::Stalled { .. }) {
+                            s.state = PipelineState::Running;
+                        }
+                    });
+                }
                 let mut finished: HashSet<ShardId> = checkpoint.finished.iter().cloned().collect();
                 finished.extend(
                     shared
@@ -1248,17 +1262,46 @@ async fn shard_manager(
                         e,
                         ks_kinesis::SourceError::StreamNotFound { .. }
                             | ks_kinesis::SourceError::AccessDenied { .. }
+                            | ks_kinesis::SourceError::NoCredentials { .. }
                     )
                 {
                     let _ = tx.send(Msg::Fatal(e.to_string())).await;
                     break;
                 }
+                // Nothing can be read while the shards are unknown: say so, not "running".
+                if started.is_empty() {
+                    shared
+                        .discovery_stalled
+                        .store(true, std::sync::atomic::Ordering::SeqCst);
+                    shared.with(|s| {
+                        if matches!(
+                            s.state,
+                            PipelineState::Running
+                                | PipelineState::CatchingUp
+                                | PipelineState::Stalled { .. }
+                        ) {
+                            s.state = PipelineState::Stalled {
+                                reason: format!("cannot list the stream's shards: {e}"),
+                                since_ms: match &s.state {
+                                    PipelineState::Stalled { since_ms, .. } => *since_ms,
+                                    _ => now_ms(),
+                                },
+                            };
+                        }
+                    });
+                }
             }
         }
         let drains_before = shared.drain_count.load(SeqCst);
         let mut cancel2 = cancel.clone();
+        // After a failure, try again sooner than the discovery interval (1 s, doubling).
+        let wait = if failures > 0 {
+            interval.min(Duration::from_millis(1000u64 << failures.min(5)))
+        } else {
+            interval
+        };
         tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
+            _ = tokio::time::sleep(wait) => {}
             _ = shared.drained_notify.notified() => {}
             _ = cancel2.changed() => break,
         }

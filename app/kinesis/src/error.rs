@@ -74,6 +74,17 @@ pub enum SourceError {
     },
     #[error("AWS configuration for Kinesis stream {stream:?}: {message}")]
     Config { stream: String, message: String },
+    /// The AWS default chain (or the configured profile) gave no credentials: retrying as is
+    /// cannot help.
+    #[error(
+        "no AWS credentials to read Kinesis stream {stream:?}{}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, an AWS profile (source.profile or AWS_PROFILE), SSO, or an instance role ({message})",
+        profile_note(.profile)
+    )]
+    NoCredentials {
+        stream: String,
+        profile: Option<String>,
+        message: String,
+    },
     #[error(
         "{operation} on Kinesis stream {stream:?} failed (endpoint {endpoint}, region {region}): {message}"
     )]
@@ -84,6 +95,15 @@ pub enum SourceError {
         region: String,
         message: String,
     },
+}
+
+fn profile_note(profile: &Option<String>) -> String {
+    match profile {
+        Some(p) => format!(
+            " with source.profile = {p:?} (is that profile in ~/.aws/config or ~/.aws/credentials, with credentials, SSO or a role?)"
+        ),
+        None => String::new(),
+    }
 }
 
 impl SourceError {
@@ -152,6 +172,8 @@ pub(crate) struct Ctx<'a> {
     pub endpoint: &'a str,
     pub timeout_ms: u64,
     pub shard: Option<&'a str>,
+    /// `source.profile`, for the message when it gives no credentials.
+    pub profile: Option<&'a str>,
 }
 
 const THROTTLE_CODES: &[&str] = &[
@@ -181,6 +203,45 @@ const ACCESS_CODES: &[&str] = &[
     "KMSInvalidStateException",
     "KMSOptInRequired",
 ];
+
+/// The call never left because the credentials provider found none: what the provider said, in
+/// one line (without the SDK's Debug dump).
+fn no_credentials<E>(err: &SdkError<E, HttpResponse>) -> Option<String>
+where
+    E: std::error::Error + 'static,
+{
+    use aws_credential_types::provider::error::CredentialsError;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        if let Some(c) = e.downcast_ref::<CredentialsError>() {
+            if !matches!(
+                c,
+                CredentialsError::CredentialsNotLoaded(_) | CredentialsError::InvalidConfiguration(_)
+            ) {
+                return None;
+            }
+            let mut parts = Vec::new();
+            let mut next: Option<&(dyn std::error::Error + 'static)> = Some(c);
+            while let Some(e) = next {
+                let text = e.to_string();
+                if !parts.iter().any(|p: &String| p.contains(&text)) {
+                    parts.push(text);
+                }
+                next = e.source();
+            }
+            let line = parts.join(": ");
+            return Some(
+                line.split('\n')
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+        }
+        source = e.source();
+    }
+    None
+}
 
 pub(crate) fn classify<E>(err: &SdkError<E, HttpResponse>, ctx: &Ctx<'_>) -> (SourceError, Kind)
 where
@@ -223,6 +284,14 @@ where
                 message,
             },
             Kind::Transient,
+        ),
+        SdkError::DispatchFailure(_) if no_credentials(err).is_some() => (
+            SourceError::NoCredentials {
+                stream: stream.clone(),
+                profile: ctx.profile.map(str::to_string),
+                message: no_credentials(err).unwrap_or(message),
+            },
+            Kind::Fatal,
         ),
         SdkError::DispatchFailure(_) => (
             SourceError::Unreachable {

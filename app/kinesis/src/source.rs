@@ -76,6 +76,8 @@ pub struct KinesisSource {
     endpoint: String,
     timeout_ms: u64,
     reader_options: ReaderOptions,
+    /// `source.profile`, named when it gives no credentials.
+    profile: Option<String>,
 }
 
 /// The operation timeout used when a source is built from a bare client.
@@ -135,6 +137,7 @@ impl KinesisSource {
             endpoint,
             timeout_ms,
             reader_options: ReaderOptions::for_source(cfg),
+            profile: cfg.profile.clone().filter(|p| !p.is_empty()),
         };
         if let Some(r) = opts.reader {
             source.reader_options = r;
@@ -168,6 +171,7 @@ impl KinesisSource {
             region,
             timeout_ms,
             reader_options: ReaderOptions::default(),
+            profile: None,
         }
     }
 
@@ -235,6 +239,7 @@ impl KinesisSource {
             endpoint: &self.endpoint,
             timeout_ms: self.timeout_ms,
             shard,
+            profile: self.profile.as_deref(),
         }
     }
 
@@ -432,4 +437,5 @@ const THROTTLE_PROBE: Ctx<'static> = Ctx {
     endpoint: "",
     timeout_ms: 0,
     shard: None,
+    profile: None,
 };

@@ -97,3 +97,71 @@ fn a_stopped_pipeline_offers_start() {
     h.run_steps(2);
     assert!(matches!(rx.try_recv(), Ok(Request::Start { name }) if name == "stock"));
 }
+
+#[test]
+fn kpl_records_outside_their_shard_are_explained_once_when_kept() {
+    let mut m = Monitor::new("stock");
+    m.on_started();
+    let mut s = Snapshot::new("stock");
+    s.state = PipelineState::Running;
+    let mut sh = shard("shardId-000000000000", 0);
+    sh.kpl_out_of_range = 372;
+    s.shards = vec![sh, shard("shardId-000000000001", 0)];
+    s.totals.kpl_out_of_range = 372;
+    m.on_snapshot_at(s, 0.0);
+    let (mut h, _rx) = harness(m);
+    h.run_steps(2);
+    h.get_by_label(ks_ui::monitor::kpl::KEPT_HEADING);
+    h.get_by_label_contains("372 records arrived inside KPL aggregates");
+    h.get_by_label_contains("they are kept and loaded");
+    // The shards table counts them per shard.
+    h.get_by_label(ks_ui::monitor::shards::KPL_COLUMN);
+    h.get_by_label("372 kept");
+    h.get_by_label("0 kept");
+    // Once read, the notice goes; the counts stay.
+    h.get_by_label(ks_ui::monitor::kpl::GOT_IT).click();
+    h.run_steps(2);
+    assert!(h.query_by_label(ks_ui::monitor::kpl::KEPT_HEADING).is_none());
+    h.get_by_label("372 kept");
+}
+
+#[test]
+fn dropping_kpl_records_is_always_shown_with_the_count() {
+    let mut m = Monitor::new("stock");
+    m.on_started();
+    let mut s = Snapshot::new("stock");
+    s.state = PipelineState::Running;
+    s.kpl_drops_out_of_range = true;
+    let mut sh = shard("shardId-000000000000", 0);
+    sh.kpl_out_of_range = 12;
+    sh.kpl_dropped = 12;
+    s.shards = vec![sh];
+    s.totals.kpl_out_of_range = 12;
+    s.totals.kpl_dropped = 12;
+    m.on_snapshot_at(s, 0.0);
+    let (mut h, _rx) = harness(m);
+    h.run_steps(2);
+    h.get_by_label(ks_ui::monitor::kpl::DROPPED_HEADING);
+    h.get_by_label_contains("12 dropped so far in this run");
+    h.get_by_label("12 dropped");
+    assert!(h.query_by_label(ks_ui::monitor::kpl::GOT_IT).is_none());
+}
+
+#[test]
+fn a_pipeline_held_by_another_engine_cannot_be_started() {
+    let mut m = Monitor::new("stock");
+    m.held_elsewhere = Some("pid 4242 on host, since 10:02:11, kinesis-starrocks run".into());
+    let (mut h, rx) = harness(m);
+    h.run_steps(2);
+    h.get_by_label_contains(
+        "pipeline stock is already running (pid 4242 on host, since 10:02:11, kinesis-starrocks run); stop it first",
+    );
+    h.get_by_label("Start").click();
+    h.run_steps(2);
+    assert!(rx.try_recv().is_err(), "a disabled Start sent a request");
+    h.state_mut().held_elsewhere = None;
+    h.run_steps(2);
+    h.get_by_label("Start").click();
+    h.run_steps(2);
+    assert!(matches!(rx.try_recv(), Ok(Request::Start { name }) if name == "stock"));
+}

@@ -4,8 +4,9 @@
 mod catchup;
 mod errors;
 mod header;
+pub mod kpl;
 mod loads;
-mod shards;
+pub mod shards;
 mod throughput;
 
 use crate::protocol::{BackendLink, Request, RunStatus};
@@ -45,6 +46,8 @@ pub struct Monitor {
     pub filtered_events: u64,
     /// Another engine holds this pipeline's lock (who): Start stays disabled until it is free.
     pub held_elsewhere: Option<String>,
+    /// The user read the notice about KPL sub-records outside their shard.
+    pub kpl_notice_dismissed: bool,
     epoch: std::time::Instant,
     last_totals: Option<(f64, u64, u64)>,
     lags: VecDeque<LagPoint>,
@@ -73,6 +76,7 @@ impl Monitor {
             stop_pending: false,
             filtered_events: 0,
             held_elsewhere: None,
+            kpl_notice_dismissed: false,
             epoch: std::time::Instant::now(),
             last_totals: None,
             lags: VecDeque::new(),
@@ -217,6 +221,7 @@ impl Monitor {
             .auto_shrink([false, false])
             .show(ui, |ui| {
                 catchup::ui(ui, self);
+                kpl::ui(ui, self);
                 throughput::ui(ui, self);
                 ui.add_space(6.0);
                 ui.columns(2, |cols| {

@@ -13,6 +13,9 @@ pub fn abbreviate(seq: &str) -> String {
     }
 }
 
+/// Heading of the shards table's KPL column.
+pub const KPL_COLUMN: &str = "KPL outside shard";
+
 fn state(s: ShardState) -> &'static str {
     match s {
         ShardState::WaitingOnParents => "waiting on parents",
@@ -29,12 +32,21 @@ pub fn ui(ui: &mut egui::Ui, m: &Monitor) {
         ui.weak("no shards yet");
         return;
     };
+    // The KPL column appears once a shard had sub-records outside its range.
+    let kpl = s.shards.iter().any(|sh| sh.kpl_out_of_range > 0);
     egui::Grid::new(("shards", &m.name))
         .striped(true)
-        .num_columns(5)
+        .num_columns(if kpl { 6 } else { 5 })
         .show(ui, |ui| {
             for h in ["shard", "state", "lag", "last sequence", "records"] {
                 ui.label(egui::RichText::new(h).weak());
+            }
+            if kpl {
+                ui.label(egui::RichText::new(KPL_COLUMN).weak())
+                    .on_hover_text(
+                        "KPL sub-records whose partition key hashes outside this shard's range \
+                         (kept, unless kpl-out-of-range = \"drop\")",
+                    );
             }
             ui.end_row();
             for shard in &s.shards {
@@ -55,6 +67,13 @@ pub fn ui(ui: &mut egui::Ui, m: &Monitor) {
                     }
                 }
                 ui.label(thousands(shard.records_read));
+                if kpl {
+                    ui.label(if shard.kpl_dropped > 0 {
+                        format!("{} dropped", thousands(shard.kpl_dropped))
+                    } else {
+                        format!("{} kept", thousands(shard.kpl_out_of_range))
+                    });
+                }
                 ui.end_row();
             }
         });
