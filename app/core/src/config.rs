@@ -891,6 +891,27 @@ const SINK_KEYS: &[&str] = &[
 const BUFFER_FLUSH_KEYS: &[&str] = &["max-bytes", "max-rows", "interval-ms"];
 const NETWORK_KEYS: &[&str] = &["security-group-ids", "egress-ip"];
 
+/// Every key a config file accepts, as dotted paths (`name`, `source.stream`,
+/// `sink.buffer-flush.max-rows`, …); `sink.properties.*` stands for the Stream Load properties.
+/// Tables themselves (`source`, `sink.buffer-flush`, …) are not listed.
+pub fn known_keys() -> Vec<String> {
+    let mut keys: Vec<String> = TOP_KEYS
+        .iter()
+        .filter(|k| !matches!(**k, "source" | "sink" | "network"))
+        .map(|k| k.to_string())
+        .collect();
+    keys.extend(SOURCE_KEYS.iter().map(|k| format!("source.{k}")));
+    keys.extend(
+        SINK_KEYS
+            .iter()
+            .filter(|k| !matches!(**k, "buffer-flush" | "properties"))
+            .map(|k| format!("sink.{k}")),
+    );
+    keys.push("sink.properties.*".into());
+    keys.extend(NETWORK_KEYS.iter().map(|k| format!("network.{k}")));
+    keys
+}
+
 /// Where relative paths in a config point: the config file's directory (like systemd units and
 /// most tools); `~/` is the home directory.
 fn resolve_path(raw: &str, config_path: &Path) -> PathBuf {

@@ -554,7 +554,14 @@ impl Run {
                     Some(Command::Stop) | None => stop_reason = Some("stop requested"),
                 },
                 _ = tick.tick() => {
-                    if inflight.is_none() && builder.age().is_some_and(|a| a >= interval)
+                    // The interval is up, or (with --stop-when-caught-up) nothing more is coming:
+                    // load what is buffered now rather than wait out the interval.
+                    let due = builder.age().is_some_and(|a| a >= interval)
+                        || (self.options.stop_when_caught_up
+                            && !builder.is_empty()
+                            && rx.is_empty()
+                            && self.shards_at_tip());
+                    if inflight.is_none() && due
                         && let Err(e) = self.flush(&mut builder, &mut inflight, &budget).await {
                             fatal = Some(e);
                     }
@@ -646,10 +653,15 @@ impl Run {
     }
 
     fn caught_up(&self, builder: &BatchBuilder, inflight: bool, channel_empty: bool) -> bool {
-        use std::sync::atomic::Ordering::SeqCst;
         if inflight || !builder.is_empty() || !channel_empty {
             return false;
         }
+        self.shards_at_tip()
+    }
+
+    /// Every shard read up to its tip (or its end), whatever is still buffered or loading.
+    fn shards_at_tip(&self) -> bool {
+        use std::sync::atomic::Ordering::SeqCst;
         if self.shared.discovery_passes.load(SeqCst) == 0
             || self.shared.ready_unstarted.load(SeqCst) > 0
         {

@@ -214,9 +214,13 @@ where
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = source {
         if let Some(c) = e.downcast_ref::<CredentialsError>() {
+            // Unhandled: the SDK's profile provider answers "initialization error already taken"
+            // on every call after the first failed one (a missing profile stays missing).
             if !matches!(
                 c,
-                CredentialsError::CredentialsNotLoaded(_) | CredentialsError::InvalidConfiguration(_)
+                CredentialsError::CredentialsNotLoaded(_)
+                    | CredentialsError::InvalidConfiguration(_)
+                    | CredentialsError::Unhandled(_)
             ) {
                 return None;
             }

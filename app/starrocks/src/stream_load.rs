@@ -740,13 +740,22 @@ impl StreamLoadClient {
                     via: hop.via.clone(),
                 };
             }
+            let port = hop.url.port_or_known_default().unwrap_or(0);
+            let reason = if kind == UnreachableKind::Timeout {
+                format!(
+                    "the connection to {address} timed out after {} ms (sink.connect-timeout-ms): \
+                     packets to port {port} are dropped (a security group or firewall), or the host is down",
+                    self.connect_timeout.as_millis()
+                )
+            } else {
+                format!(
+                    "cannot connect to {address} ({reason}); StarRocks may be down or restarting, or this machine is not allowed on port {port} (security group inbound rule)"
+                )
+            };
             return LoadError::Transient {
                 label: label.to_string(),
                 node: address.clone(),
-                reason: format!(
-                    "cannot connect to {address} ({reason}); StarRocks may be down or restarting, or this machine is not allowed on port {} (security group inbound rule)",
-                    hop.url.port_or_known_default().unwrap_or(0)
-                ),
+                reason,
             };
         }
         if e.is_timeout() {
@@ -1088,7 +1097,8 @@ fn connect_kind(e: &reqwest::Error) -> UnreachableKind {
         UnreachableKind::Dns
     } else if text.contains("connection refused") {
         UnreachableKind::Refused
-    } else if e.is_timeout() || text.contains("timed out") {
+    } else if e.is_timeout() || text.contains("timed out") || text.contains("deadline has elapsed")
+    {
         UnreachableKind::Timeout
     } else if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
         UnreachableKind::Tls

@@ -121,7 +121,10 @@ fn kpl_records_outside_their_shard_are_explained_once_when_kept() {
     // Once read, the notice goes; the counts stay.
     h.get_by_label(ks_ui::monitor::kpl::GOT_IT).click();
     h.run_steps(2);
-    assert!(h.query_by_label(ks_ui::monitor::kpl::KEPT_HEADING).is_none());
+    assert!(
+        h.query_by_label(ks_ui::monitor::kpl::KEPT_HEADING)
+            .is_none()
+    );
     h.get_by_label("372 kept");
 }
 
