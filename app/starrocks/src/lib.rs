@@ -8,6 +8,8 @@
 #![allow(clippy::result_large_err)]
 
 pub mod admin;
+#[cfg(test)]
+mod answer_properties;
 pub mod error;
 pub mod response;
 pub mod retry;
