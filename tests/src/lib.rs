@@ -165,7 +165,9 @@ impl Xvfb {
     /// A command for an X client tool on this display.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut command = Command::new(program);
-        command.env("DISPLAY", self.display());
+        command
+            .env("DISPLAY", self.display())
+            .env("AWS_EC2_METADATA_DISABLED", "true");
         command
     }
 

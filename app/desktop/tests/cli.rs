@@ -3,7 +3,9 @@
 use std::process::Command;
 
 fn binary() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kinesis-starrocks"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kinesis-starrocks"));
+    c.env("AWS_EC2_METADATA_DISABLED", "true");
+    c
 }
 
 #[test]

@@ -884,12 +884,7 @@ async fn load_url() {
         "sink.load-url",
         Some(&format!("\"http://127.0.0.1:{closed}\"")),
     )]));
-    output_until(
-        binary(&["run"], &path),
-        &format!("stalled (Stream Load ks-stock"),
-        30,
-    )
-    .await;
+    output_until(binary(&["run"], &path), "stalled (Stream Load ks-stock", 30).await;
 }
 
 /// `username` and `password-file`: who loads.

@@ -204,6 +204,7 @@ fn headless_demo_loads_and_stops_cleanly_on_sigint() {
         "kinesis-starrocks demo --headless",
         Command::new(env!("CARGO_BIN_EXE_kinesis-starrocks"))
             .args(["demo", "--headless"])
+            .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("HOME", home.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit()),

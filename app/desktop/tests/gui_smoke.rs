@@ -47,6 +47,7 @@ fn window_screenshot(name: &str, renderer: &str, env: &[(&str, &str)]) -> Shot {
         "kinesis-starrocks",
         Command::new(env!("CARGO_BIN_EXE_kinesis-starrocks"))
             .args(["--renderer", renderer])
+            .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("DISPLAY", xvfb.display())
             .env("XDG_RUNTIME_DIR", runtime.path())
             .env("HOME", home.path())

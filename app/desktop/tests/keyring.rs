@@ -107,6 +107,7 @@ fn child_with_keyring() {
     let cli = |args: &[&str], stdin: &str| {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kinesis-starrocks"))
             .args(args)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
             .arg("--config")
             .arg(&info.path)
             .stdin(Stdio::piped())

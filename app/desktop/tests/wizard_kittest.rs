@@ -331,6 +331,7 @@ fn failing_check_shows_remediation_and_blocks_next() {
 fn moto_python(moto: &Emulator, script: &str) -> String {
     let python = ks_tests::emulators::emulators_dir().join("venv/bin/python");
     let out = Command::new(&python)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .arg("-c")
         .arg(format!(
             "import boto3\nec2 = boto3.client('ec2', region_name='us-east-1', endpoint_url='{}', \

@@ -63,7 +63,7 @@ pub enum LockError {
     Held {
         pipeline: String,
         /// `None` when the holder has not written its name yet (it is starting this instant).
-        holder: Option<LockHolder>,
+        holder: Option<Box<LockHolder>>,
         path: PathBuf,
     },
     #[error("cannot lock the pipeline's state dir ({path}): {source}")]
@@ -73,7 +73,7 @@ pub enum LockError {
     },
 }
 
-fn holder_text(holder: &Option<LockHolder>) -> String {
+fn holder_text(holder: &Option<Box<LockHolder>>) -> String {
     match holder {
         Some(h) => h.to_string(),
         None => "another process is starting it".into(),
@@ -121,7 +121,7 @@ impl PipelineLock {
                 Err(std::fs::TryLockError::WouldBlock) => {
                     return Err(LockError::Held {
                         pipeline: pipeline.to_string(),
-                        holder: read_holder(&mut file),
+                        holder: read_holder(&mut file).map(Box::new),
                         path,
                     });
                 }

@@ -34,7 +34,7 @@ pub enum EngineError {
     Store(#[from] StoreError),
     /// Another engine runs this pipeline (or its state dir cannot be locked).
     #[error("{0}")]
-    Lock(#[from] crate::lock::LockError),
+    Lock(Box<crate::lock::LockError>),
     #[error("{0}")]
     Data(String),
     #[error("cannot replay the pending batch {label}: {reason}")]
@@ -48,6 +48,12 @@ pub enum EngineError {
 impl From<ks_kinesis::SourceError> for EngineError {
     fn from(e: ks_kinesis::SourceError) -> Self {
         EngineError::Source(Box::new(e))
+    }
+}
+
+impl From<crate::lock::LockError> for EngineError {
+    fn from(e: crate::lock::LockError) -> Self {
+        EngineError::Lock(Box::new(e))
     }
 }
 

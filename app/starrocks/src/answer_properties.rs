@@ -45,7 +45,12 @@ fn count() -> impl Strategy<Value = Value> {
 fn answer() -> impl Strategy<Value = Value> {
     (
         status(),
-        proptest::option::of(proptest::sample::select(vec!["FINISHED", "RUNNING", "CANCELLED", "finished"])),
+        proptest::option::of(proptest::sample::select(vec![
+            "FINISHED",
+            "RUNNING",
+            "CANCELLED",
+            "finished",
+        ])),
         "[ -~]{0,60}",
         count(),
         count(),
@@ -53,22 +58,24 @@ fn answer() -> impl Strategy<Value = Value> {
         any::<bool>(),
         proptest::option::of("[ -~]{0,40}"),
     )
-        .prop_map(|(status, existing, message, total, loaded, filtered, be, url)| {
-            let mut v = json!({ "Status": status, "Message": message });
-            if be {
-                v["TxnId"] = json!(42);
-                v["NumberTotalRows"] = total;
-                v["NumberLoadedRows"] = loaded;
-                v["NumberFilteredRows"] = filtered;
-            }
-            if let Some(e) = existing {
-                v["ExistingJobStatus"] = json!(e);
-            }
-            if let Some(u) = url {
-                v["ErrorURL"] = json!(u);
-            }
-            v
-        })
+        .prop_map(
+            |(status, existing, message, total, loaded, filtered, be, url)| {
+                let mut v = json!({ "Status": status, "Message": message });
+                if be {
+                    v["TxnId"] = json!(42);
+                    v["NumberTotalRows"] = total;
+                    v["NumberLoadedRows"] = loaded;
+                    v["NumberFilteredRows"] = filtered;
+                }
+                if let Some(e) = existing {
+                    v["ExistingJobStatus"] = json!(e);
+                }
+                if let Some(u) = url {
+                    v["ErrorURL"] = json!(u);
+                }
+                v
+            },
+        )
 }
 
 fn is_success(status: &str, existing: Option<&str>) -> bool {
