@@ -2,7 +2,7 @@
 //! and ends by itself.
 //!
 //! ```text
-//! cargo run --release -p ks-bench -- [all|throughput|e2e|rss] [options]
+//! cargo run --release -p ks-bench -- [all|throughput|e2e|rss|soak] [options]
 //!   --a-records N       (a) records served in total (default 2,000,000 ≈ 2 GB), over --a-shards (2)
 //!   --b-records N       (b) records produced into ferrokinesis (default 200,000), over --b-shards (4)
 //!   --b-engine B:MS,…   (b) engine runs as buffer-flush.max-bytes:interval-ms pairs
@@ -10,16 +10,20 @@
 //!   --no-python         (b) without the boto3 baseline (target/bench-venv, made with pip)
 //!   --rss-mib A,B       (c) backlogs in MiB (default 256,1024), buffer-flush.max-bytes --rss-buffer
 //!                       (64 MiB), --rss-reps (3) fresh processes per backlog
+//!   --soak-minutes N    (d) the soak's length (default 30), at --soak-rate records/s (10,000),
+//!                       from --soak-shards shards (2); not part of `all`
 //! ```
 //! Internal modes (children of the above, also handy for profiling):
 //! `fake --shards N --records-per-shard M` (prints `READY kinesis=URL load=URL`, serves until its
 //! stdin closes) and `engine-run --kinesis URL --load URL --max-bytes B --expect-rows N`
-//! (prints `RESULT {json}`); `KS_BENCH_TRACE=1` prints the engine's progress and RSS.
+//! (prints `RESULT {json}`); `soak-engine --config F` (the soak's engine, until SIGTERM);
+//! `KS_BENCH_TRACE=1` prints the engine's progress and RSS.
 
 mod e2e;
 mod engine_run;
 mod fake;
 mod procstat;
+mod soak;
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -49,6 +53,10 @@ struct Opts {
     expect_rows: u64,
     records_per_shard: u64,
     shards: usize,
+    soak_minutes: u64,
+    soak_rate: u64,
+    soak_shards: i32,
+    config: PathBuf,
 }
 
 fn parse_args() -> anyhow::Result<Opts> {
@@ -70,6 +78,10 @@ fn parse_args() -> anyhow::Result<Opts> {
         expect_rows: 0,
         records_per_shard: 0,
         shards: 1,
+        soak_minutes: 30,
+        soak_rate: 10_000,
+        soak_shards: 2,
+        config: PathBuf::new(),
     };
     let mut it = std::env::args().skip(1);
     let mut first = true;
@@ -111,11 +123,16 @@ fn parse_args() -> anyhow::Result<Opts> {
             "--expect-rows" => o.expect_rows = val()?.parse()?,
             "--records-per-shard" => o.records_per_shard = val()?.parse()?,
             "--shards" => o.shards = val()?.parse()?,
+            "--soak-minutes" => o.soak_minutes = val()?.parse()?,
+            "--soak-rate" => o.soak_rate = val()?.parse()?,
+            "--soak-shards" => o.soak_shards = val()?.parse()?,
+            "--config" => o.config = PathBuf::from(val()?),
             "-h" | "--help" => {
                 println!(
-                    "usage: ks-bench [all|throughput|e2e|rss] [--a-records N] [--a-shards N] \
+                    "usage: ks-bench [all|throughput|e2e|rss|soak] [--a-records N] [--a-shards N] \
                      [--b-records N] [--b-shards N] [--no-python] [--rss-mib 256,1024] \
-                     [--rss-buffer BYTES] [--rss-shards N] [--rss-reps N] [--b-engine BYTES:MS,...]"
+                     [--rss-buffer BYTES] [--rss-shards N] [--rss-reps N] [--b-engine BYTES:MS,...] \
+                     [--soak-minutes N] [--soak-rate N] [--soak-shards N]"
                 );
                 std::process::exit(0);
             }
@@ -147,13 +164,31 @@ fn main() -> anyhow::Result<()> {
             expect_rows: o.expect_rows,
             timeout: Duration::from_secs(900),
         }),
+        "soak-engine" => soak::engine_main(&o.config),
+        "soak" => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            let result = rt.block_on(soak::run(soak::SoakArgs {
+                minutes: o.soak_minutes,
+                rate: o.soak_rate,
+                shards: o.soak_shards,
+            }))?;
+            let path = target_dir().join("bench-soak.json");
+            std::fs::write(&path, serde_json::to_string_pretty(&result)?)?;
+            let mut brief = result.clone();
+            brief["rss_samples_kib"] = json!("(in the file)");
+            println!("{}", serde_json::to_string_pretty(&brief)?);
+            eprintln!("written to {}", path.display());
+            Ok(())
+        }
         "all" | "throughput" | "e2e" | "rss" => {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
             rt.block_on(orchestrate(o))
         }
-        other => anyhow::bail!("unknown scenario {other:?}: all, throughput, e2e or rss"),
+        other => anyhow::bail!("unknown scenario {other:?}: all, throughput, e2e, rss or soak"),
     }
 }
 
