@@ -53,7 +53,7 @@ async fn proxy(upstream: std::net::SocketAddr, throttle: Arc<Throttle>) -> anyho
                     let get_records = find(&request, b"Kinesis_20131202.GetRecords");
                     if get_records {
                         let n = throttle.calls.fetch_add(1, Ordering::Relaxed);
-                        if throttle.on.load(Ordering::Relaxed) && n % 2 == 0 {
+                        if throttle.on.load(Ordering::Relaxed) && n.is_multiple_of(2) {
                             throttle.throttled.fetch_add(1, Ordering::Relaxed);
                             let body = r#"{"__type":"ProvisionedThroughputExceededException","message":"Rate exceeded for shard in stream soak under account 000000000000."}"#;
                             let answer = format!(
