@@ -21,6 +21,22 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The app's binary (pass `env!("CARGO_BIN_EXE_kinesis-starrocks")`) the way the tests run it:
+/// the StarRocks password in `STARROCKS_PASSWORD`, static AWS test credentials, no AWS config
+/// files, never the EC2 instance metadata service, stdin closed.
+pub fn app_command(binary: &str, password: &str) -> Command {
+    let mut c = Command::new(binary);
+    c.env("STARROCKS_PASSWORD", password)
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    c
+}
+
 /// Finds `command` on `PATH`.
 pub fn find_in_path(command: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;

@@ -31,6 +31,11 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+/// mimalloc gives freed memory back to the OS: after an outage's backlog has been loaded, the
+/// process shrinks again instead of keeping glibc's high-water mark (BENCHMARKS.md, the soak).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const MIB: f64 = 1024.0 * 1024.0;
 const MB: f64 = 1_000_000.0;
 

@@ -1,11 +1,13 @@
 //! (d) The soak: the engine runs for a long time at a steady rate while something goes wrong every
 //! minute, and its memory must stay flat and every record land once.
 //!
-//! ferrokinesis (in this process) behind a loopback proxy that can throttle GetRecords, the
+//! ferrokinesis (in this process) behind a loopback proxy that can throttle GetRecords
+//! (`ks_kinesis::testing::KinesisProxy`), the
 //! StarRocks stand-in (in this process), a producer at `--soak-rate` records/s, and the engine in a
 //! fresh child process (`ks-bench soak-engine`, the same `ks_engine::start` as `run`). Every
 //! minute one fault, in turn: the stand-in answers 503, resets connections, goes down for 20 s,
-//! GetRecords is throttled for 30 s, a shard is split. The child's RSS is read from /proc every
+//! GetRecords is throttled for 30 s, a shard is split (or, every other time, two are merged). The
+//! child's RSS is read from /proc every
 //! 10 s. At the end the producer stops, the engine catches up and is stopped with SIGTERM, and
 //! the table must hold exactly the ids produced: count(*) == count(distinct id) == produced.
 
@@ -18,7 +20,6 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const STREAM: &str = "soak";
 const PASSWORD: &str = "soak-pw";
@@ -30,101 +31,36 @@ pub struct SoakArgs {
     pub shards: i32,
 }
 
-/// The proxy's switch: while on, every other GetRecords is answered with
-/// ProvisionedThroughputExceededException instead of being forwarded.
-#[derive(Default)]
-struct Throttle {
-    on: AtomicBool,
-    calls: AtomicU64,
-    throttled: AtomicU64,
-}
-
-async fn proxy(upstream: std::net::SocketAddr, throttle: Arc<Throttle>) -> anyhow::Result<String> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move {
-        while let Ok((mut client, _)) = listener.accept().await {
-            let throttle = throttle.clone();
-            tokio::spawn(async move {
-                let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
-                    return;
-                };
-                while let Some(request) = read_message(&mut client).await {
-                    let get_records = find(&request, b"Kinesis_20131202.GetRecords");
-                    if get_records {
-                        let n = throttle.calls.fetch_add(1, Ordering::Relaxed);
-                        if throttle.on.load(Ordering::Relaxed) && n.is_multiple_of(2) {
-                            throttle.throttled.fetch_add(1, Ordering::Relaxed);
-                            let body = r#"{"__type":"ProvisionedThroughputExceededException","message":"Rate exceeded for shard in stream soak under account 000000000000."}"#;
-                            let answer = format!(
-                                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-RequestId: soak-throttle\r\nContent-Length: {}\r\n\r\n{body}",
-                                body.len()
-                            );
-                            if client.write_all(answer.as_bytes()).await.is_err() {
-                                return;
-                            }
-                            continue;
-                        }
-                    }
-                    if server.write_all(&request).await.is_err() {
-                        return;
-                    }
-                    let Some(response) = read_message(&mut server).await else {
-                        return;
-                    };
-                    if client.write_all(&response).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    Ok(url)
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-/// One HTTP/1.1 message with a Content-Length body (what the SDK and ferrokinesis send).
-async fn read_message(conn: &mut tokio::net::TcpStream) -> Option<Vec<u8>> {
-    let mut buf = Vec::new();
-    let mut chunk = vec![0u8; 64 * 1024];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            if buf.len() >= end + 4 + length {
-                return Some(buf);
-            }
-        }
-        let n = conn.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-}
-
+/// One number from the stand-in (a few tries: it may be in one of its outages; counting 18M
+/// rows takes a while, hence the long timeout).
 async fn scalar(sim: &StarRocksSim, sql: &str) -> anyhow::Result<u64> {
-    let admin = ks_starrocks::MysqlAdmin::connect(
-        &ks_core::config::JdbcUrl::parse(&sim.jdbc_url()).map_err(anyhow::Error::msg)?,
-        "root",
-        &ks_core::Secret::new(PASSWORD),
-        ks_core::config::SslMode::Disabled,
-        Duration::from_secs(30),
-    )
-    .await?;
-    let rows = admin.query(sql).await?;
-    Ok(rows[0][0].as_deref().unwrap_or("0").parse()?)
+    let mut last = None;
+    for _ in 0..5 {
+        let attempt = async {
+            let admin = ks_starrocks::MysqlAdmin::connect(
+                &ks_core::config::JdbcUrl::parse(&sim.jdbc_url()).map_err(anyhow::Error::msg)?,
+                "root",
+                &ks_core::Secret::new(PASSWORD),
+                ks_core::config::SslMode::Disabled,
+                Duration::from_secs(300),
+            )
+            .await?;
+            let rows = admin.query(sql).await?;
+            anyhow::Ok(rows[0][0].as_deref().unwrap_or("0").parse::<u64>()?)
+        };
+        match attempt.await {
+            Ok(n) => return Ok(n),
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    Err(last.expect("tried"))
 }
 
-/// Splits the open shard with the widest hash range at its middle.
-async fn split_widest(client: &aws_sdk_kinesis::Client) -> anyhow::Result<String> {
+/// The open shards as (start hash key, end hash key, id), in hash order.
+async fn open_shards(
+    client: &aws_sdk_kinesis::Client,
+) -> anyhow::Result<Vec<(u128, u128, String)>> {
     let shards = client
         .list_shards()
         .stream_name(STREAM)
@@ -132,7 +68,7 @@ async fn split_widest(client: &aws_sdk_kinesis::Client) -> anyhow::Result<String
         .await?
         .shards
         .unwrap_or_default();
-    let widest = shards
+    let mut open: Vec<(u128, u128, String)> = shards
         .iter()
         .filter(|s| {
             s.sequence_number_range
@@ -141,17 +77,37 @@ async fn split_widest(client: &aws_sdk_kinesis::Client) -> anyhow::Result<String
         })
         .filter_map(|s| {
             let r = s.hash_key_range.as_ref()?;
-            let (lo, hi): (u128, u128) = (
+            Some((
                 r.starting_hash_key.parse().ok()?,
                 r.ending_hash_key.parse().ok()?,
-            );
-            Some((hi - lo, lo, s.shard_id.clone()))
+                s.shard_id.clone(),
+            ))
         })
-        .max()
+        .collect();
+    open.sort();
+    Ok(open)
+}
+
+/// Reshards once: splits the widest open shard at its middle, or (every other time, so the
+/// shard count stays bounded over a long soak) merges the two narrowest adjacent ones.
+async fn reshard(client: &aws_sdk_kinesis::Client, merge: bool) -> anyhow::Result<String> {
+    let open = open_shards(client).await?;
+    if merge && open.len() >= 2 {
+        let (a, b) = open
+            .windows(2)
+            .filter(|w| w[0].1.checked_add(1) == Some(w[1].0))
+            .map(|w| (&w[0], &w[1]))
+            .min_by_key(|(a, b)| (a.1 - a.0).saturating_add(b.1 - b.0))
+            .ok_or_else(|| anyhow::anyhow!("no adjacent open shards"))?;
+        testing::merge_shards(client, STREAM, &a.2, &b.2).await?;
+        return Ok(format!("merged {} and {}", a.2, b.2));
+    }
+    let (lo, hi, id) = open
+        .iter()
+        .max_by_key(|(lo, hi, _)| hi - lo)
         .ok_or_else(|| anyhow::anyhow!("no open shard"))?;
-    let (width, lo, id) = widest;
-    testing::split_shard(client, STREAM, &id, lo + width / 2).await?;
-    Ok(id)
+    testing::split_shard(client, STREAM, id, lo + (hi - lo) / 2).await?;
+    Ok(format!("split {id}"))
 }
 
 /// The engine in a child process: `ks-bench soak-engine --config F`.
@@ -206,15 +162,15 @@ pub fn engine_main(config: &Path) -> anyhow::Result<()> {
 
 pub async fn run(args: SoakArgs) -> anyhow::Result<Value> {
     let mut opts = EmbeddedKinesis::options();
-    // The stream keeps the last 512 MiB (minutes of backlog at this rate), not 30 minutes of it.
-    opts.max_retained_bytes = Some(512 << 20);
+    // ferrokinesis keeps every record (its cap refuses writes rather than trimming): about
+    // 150 B a record, 2.7 GB for 30 minutes at 10,000/s, in this process, not the engine's.
     opts.shard_limit = 64;
     let (_, kinesis) = EmbeddedKinesis::start(opts).await?;
     let client = kinesis.client().await;
     testing::create_stream(&client, STREAM, args.shards).await?;
     testing::wait_active(&client, STREAM).await?;
-    let throttle = Arc::new(Throttle::default());
-    let proxy_url = proxy(kinesis.addr(), throttle.clone()).await?;
+    let proxy = testing::KinesisProxy::start(kinesis.addr()).await?;
+    let (proxy_url, throttle) = (proxy.url.clone(), proxy.counts.clone());
     let sim = StarRocksSim::start(SimConfig {
         password: PASSWORD.into(),
         ..Default::default()
@@ -354,17 +310,17 @@ properties.jsonpaths = '["$.id"]'
                     "stand-in down for 20 s".to_string()
                 }
                 4 => {
-                    throttle.on.store(true, Ordering::Relaxed);
+                    throttle.throttle.store(true, Ordering::Relaxed);
                     let throttle = throttle.clone();
                     tokio::spawn(async move {
                         tokio::time::sleep(Duration::from_secs(30)).await;
-                        throttle.on.store(false, Ordering::Relaxed);
+                        throttle.throttle.store(false, Ordering::Relaxed);
                     });
                     "GetRecords throttled (every other call) for 30 s".to_string()
                 }
-                _ => match split_widest(&client).await {
-                    Ok(id) => format!("split {id}"),
-                    Err(e) => format!("split failed: {e}"),
+                _ => match reshard(&client, minute.is_multiple_of(10)).await {
+                    Ok(what) => what,
+                    Err(e) => format!("resharding failed: {e}"),
                 },
             };
             eprintln!("{:>5.0} s  fault: {kind}", t.as_secs_f64());
@@ -419,7 +375,7 @@ properties.jsonpaths = '["$.id"]'
         "caught_up_s_after_producer_stopped": caught_up_after_s,
         "engine_exit": out.status.code(),
         "engine_summary": summary,
-        "getrecords_calls": throttle.calls.load(Ordering::Relaxed),
+        "getrecords_calls": throttle.get_records.load(Ordering::Relaxed),
         "getrecords_throttled": throttle.throttled.load(Ordering::Relaxed),
         "faults": faults,
         "rss_samples_kib": samples.iter().map(|(t, r)| json!([t.round(), r])).collect::<Vec<_>>(),

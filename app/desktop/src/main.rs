@@ -8,6 +8,11 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc gives freed memory back to the OS: after an outage's backlog has been loaded, the
+/// process shrinks again instead of keeping glibc's high-water mark (BENCHMARKS.md, the soak).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Amazon Kinesis Data Streams → StarRocks / CelerData, exactly once.
 ///
 /// Run with no arguments to open the desktop app.

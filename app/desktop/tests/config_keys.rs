@@ -20,7 +20,6 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PASSWORD: &str = "keys-pw";
 const STREAM: &str = "ExampleInputStream";
@@ -389,19 +388,11 @@ fn records(from: u64, n: u64) -> Vec<serde_json::Value> {
 
 /// The binary with test AWS credentials, the password in the environment, logs at info.
 fn binary(args: &[&str], config: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kinesis-starrocks"));
+    let mut c = ks_tests::app_command(env!("CARGO_BIN_EXE_kinesis-starrocks"), PASSWORD);
     c.args(args)
         .arg("--config")
         .arg(config)
-        .env("STARROCKS_PASSWORD", PASSWORD)
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env("NO_COLOR", "1")
-        .env("RUST_LOG", "warn,kinesis_starrocks=info,ks_engine=info")
-        .stdin(Stdio::null());
+        .env("RUST_LOG", "warn,kinesis_starrocks=info,ks_engine=info");
     c
 }
 
@@ -750,77 +741,16 @@ async fn operation_timeout() {
     task.abort();
 }
 
-/// A loopback HTTP/1.1 proxy to ferrokinesis that counts ListShards calls.
-async fn counting_proxy(upstream: std::net::SocketAddr) -> (u16, Arc<AtomicU64>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let count = Arc::new(AtomicU64::new(0));
-    let counter = count.clone();
-    tokio::spawn(async move {
-        while let Ok((mut client, _)) = listener.accept().await {
-            let counter = counter.clone();
-            tokio::spawn(async move {
-                let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
-                    return;
-                };
-                loop {
-                    let Some(request) = read_message(&mut client).await else {
-                        return;
-                    };
-                    if String::from_utf8_lossy(&request).contains("Kinesis_20131202.ListShards") {
-                        counter.fetch_add(1, Ordering::SeqCst);
-                    }
-                    if server.write_all(&request).await.is_err() {
-                        return;
-                    }
-                    let Some(response) = read_message(&mut server).await else {
-                        return;
-                    };
-                    if client.write_all(&response).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    (port, count)
-}
-
-/// One HTTP/1.1 message with a Content-Length body (what the SDK and ferrokinesis send).
-async fn read_message(conn: &mut tokio::net::TcpStream) -> Option<Vec<u8>> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            if buf.len() >= end + 4 + length {
-                return Some(buf);
-            }
-        }
-        let n = conn.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-}
-
 /// `discovery-interval-ms`: how often ListShards runs again.
 async fn discovery_interval() {
     let w = World::new(1).await;
     let mut counts = Vec::new();
     for interval in ["300", "30000"] {
-        let (port, count) = counting_proxy(w.kinesis.addr()).await;
+        let proxy = testing::KinesisProxy::start(w.kinesis.addr())
+            .await
+            .unwrap();
         let path = w.write(&w.config(&[
-            (
-                "source.endpoint-url",
-                Some(&format!("\"http://127.0.0.1:{port}\"")),
-            ),
+            ("source.endpoint-url", Some(&format!("{:?}", proxy.url))),
             ("source.discovery-interval-ms", Some(interval)),
         ]));
         let mut child = ks_tests::ChildGuard::spawn(
@@ -832,7 +762,7 @@ async fn discovery_interval() {
         .unwrap();
         tokio::time::sleep(Duration::from_secs(4)).await;
         child.kill();
-        counts.push(count.load(Ordering::SeqCst));
+        counts.push(proxy.counts.list_shards.load(Ordering::SeqCst));
     }
     assert!(
         counts[0] >= 6 && counts[1] <= 2,

@@ -57,6 +57,99 @@ fn record(id: u64, with_ticker: bool) -> serde_json::Value {
     v
 }
 
+/// ferrokinesis with a 2-shard stream and the stand-in with `example_db.stock`.
+async fn world() -> (EmbeddedKinesis, StarRocksSim, aws_sdk_kinesis::Client) {
+    let (_, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
+        .await
+        .unwrap();
+    let client = kinesis.client().await;
+    create_stream(&client, STREAM, 2).await.unwrap();
+    let sim = StarRocksSim::start(SimConfig {
+        password: PASSWORD.into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let a = admin(&sim).await;
+    a.execute("CREATE DATABASE example_db").await.unwrap();
+    a.execute(
+        "CREATE TABLE example_db.stock (`id` BIGINT NOT NULL, `event_time` DATETIME NULL, \
+         `ticker` VARCHAR(20) NOT NULL, `price` DOUBLE NULL) ENGINE=OLAP DUPLICATE KEY(`id`) \
+         DISTRIBUTED BY HASH(`id`) BUCKETS 4",
+    )
+    .await
+    .unwrap();
+    (kinesis, sim, client)
+}
+
+/// The pipeline "stock" against `world()`, with `sink_extra` lines in [sink].
+fn config_text(
+    dir: &Path,
+    kinesis: &EmbeddedKinesis,
+    sim: &StarRocksSim,
+    sink_extra: &str,
+) -> String {
+    format!(
+        r#"name = "stock"
+state-dir = "{state}"
+
+[source]
+stream = "{STREAM}"
+region = "us-east-1"
+endpoint-url = "{endpoint}"
+initial-position = "TRIM_HORIZON"
+discovery-interval-ms = 500
+
+[sink]
+jdbc-url = "{jdbc}"
+load-url = "{load}"
+username = "root"
+database-name = "example_db"
+table-name = "stock"
+buffer-flush.interval-ms = 300
+properties.format = "json"
+{sink_extra}
+"#,
+        state = dir.join("state").display(),
+        endpoint = kinesis.endpoint_url(),
+        jdbc = sim.jdbc_url(),
+        load = sim.load_url(),
+    )
+}
+
+/// The app on a real backend (pipelines under `dir`, no keyring: keyring.rs covers it) with
+/// `config` saved as "stock" and its monitor open.
+fn app_on(dir: &Path, config: PipelineConfig) -> (backend::Backend, Harness<'static, KsApp>) {
+    let mut options = BackendOptions::for_tests(dir.join("pipelines"));
+    options.keyring = false;
+    let backend = backend::spawn(options, || {});
+    backend.link.send(Request::Save {
+        ticket: 1,
+        name: "stock".into(),
+        config: Box::new(config),
+        password: Some(Secret::new(PASSWORD)),
+    });
+    let app = KsApp::new(
+        backend.link.clone(),
+        backend.take_replies(),
+        Settings {
+            last_pipeline: Some("stock".into()),
+            ..Default::default()
+        },
+    );
+    let harness = Harness::builder()
+        .with_size(egui::vec2(1200.0, 900.0))
+        .wgpu()
+        .build_ui_state(
+            |ui, app: &mut KsApp| {
+                app.logic(ui.ctx());
+                app.ui(ui);
+            },
+            app,
+        );
+    (backend, harness)
+}
+
 /// Steps the UI (draining the backend's replies) until `pred` holds; panics with `what`.
 fn step_until(
     harness: &mut Harness<'_, KsApp>,
@@ -87,88 +180,18 @@ fn step_until(
 #[test]
 fn start_load_filtered_rows_and_stop_from_the_monitor() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (kinesis, sim, client) = rt.block_on(async {
-        let (_, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
-            .await
-            .unwrap();
-        let client = kinesis.client().await;
-        create_stream(&client, STREAM, 2).await.unwrap();
-        let sim = StarRocksSim::start(SimConfig {
-            password: PASSWORD.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        let a = admin(&sim).await;
-        a.execute("CREATE DATABASE example_db").await.unwrap();
-        a.execute(
-            "CREATE TABLE example_db.stock (`id` BIGINT NOT NULL, `event_time` DATETIME NULL, \
-             `ticker` VARCHAR(20) NOT NULL, `price` DOUBLE NULL) ENGINE=OLAP DUPLICATE KEY(`id`) \
-             DISTRIBUTED BY HASH(`id`) BUCKETS 4",
-        )
-        .await
-        .unwrap();
-        (kinesis, sim, client)
-    });
+    let (kinesis, sim, client) = rt.block_on(world());
     let dir = tempfile::tempdir().unwrap();
-    let config_text = format!(
-        r#"name = "stock"
-state-dir = "{state}"
-
-[source]
-stream = "{STREAM}"
-region = "us-east-1"
-endpoint-url = "{endpoint}"
-initial-position = "TRIM_HORIZON"
-discovery-interval-ms = 500
-
-[sink]
-jdbc-url = "{jdbc}"
-load-url = "{load}"
-username = "root"
-database-name = "example_db"
-table-name = "stock"
-buffer-flush.interval-ms = 300
-max-retries = 3
-retry-interval-ms = 3000
-properties.format = "json"
-properties.strip_outer_array = "true"
-properties.max_filter_ratio = "0.5"
-"#,
-        state = dir.path().join("state").display(),
-        endpoint = kinesis.endpoint_url(),
-        jdbc = sim.jdbc_url(),
-        load = sim.load_url(),
+    let config_text = config_text(
+        dir.path(),
+        &kinesis,
+        &sim,
+        "max-retries = 3\nretry-interval-ms = 3000\nproperties.strip_outer_array = \"true\"\n\
+         properties.max_filter_ratio = \"0.5\"",
     );
     let config = PipelineConfig::from_toml_str(&config_text, Path::new("stock.toml")).unwrap();
 
-    let mut options = BackendOptions::for_tests(dir.path().join("pipelines"));
-    options.keyring = false; // This test is about the monitor; keyring.rs covers the keyring.
-    let backend = backend::spawn(options, || {});
-    backend.link.send(Request::Save {
-        ticket: 1,
-        name: "stock".into(),
-        config: Box::new(config),
-        password: Some(Secret::new(PASSWORD)),
-    });
-    let app = KsApp::new(
-        backend.link.clone(),
-        backend.take_replies(),
-        Settings {
-            last_pipeline: Some("stock".into()),
-            ..Default::default()
-        },
-    );
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1200.0, 900.0))
-        .wgpu()
-        .build_ui_state(
-            |ui, app: &mut KsApp| {
-                app.logic(ui.ctx());
-                app.ui(ui);
-            },
-            app,
-        );
+    let (backend, mut harness) = app_on(dir.path(), config);
     step_until(&mut harness, "the saved pipeline in the list", 20, |a| {
         a.pipelines
             .iter()
@@ -349,16 +372,10 @@ properties.max_filter_ratio = "0.5"
 
 /// `kinesis-starrocks run` on `config`, with the password in the environment.
 fn run_process(config: &Path) -> std::process::Command {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_kinesis-starrocks"));
+    let mut c = ks_tests::app_command(env!("CARGO_BIN_EXE_kinesis-starrocks"), PASSWORD);
     c.arg("run")
         .arg("--config")
         .arg(config)
-        .env("STARROCKS_PASSWORD", PASSWORD)
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
         .env("RUST_LOG", "warn,kinesis_starrocks=info,ks_engine=info")
         .stdout(std::process::Stdio::null());
     c
@@ -367,55 +384,9 @@ fn run_process(config: &Path) -> std::process::Command {
 #[test]
 fn one_engine_per_pipeline_between_the_app_and_run() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (kinesis, sim, client) = rt.block_on(async {
-        let (_, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
-            .await
-            .unwrap();
-        let client = kinesis.client().await;
-        create_stream(&client, STREAM, 2).await.unwrap();
-        let sim = StarRocksSim::start(SimConfig {
-            password: PASSWORD.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        let a = admin(&sim).await;
-        a.execute("CREATE DATABASE example_db").await.unwrap();
-        a.execute(
-            "CREATE TABLE example_db.stock (`id` BIGINT NOT NULL, `event_time` DATETIME NULL, \
-             `ticker` VARCHAR(20) NOT NULL, `price` DOUBLE NULL) ENGINE=OLAP DUPLICATE KEY(`id`) \
-             DISTRIBUTED BY HASH(`id`) BUCKETS 4",
-        )
-        .await
-        .unwrap();
-        (kinesis, sim, client)
-    });
+    let (kinesis, sim, client) = rt.block_on(world());
     let dir = tempfile::tempdir().unwrap();
-    let config_text = format!(
-        r#"name = "stock"
-state-dir = "{state}"
-
-[source]
-stream = "{STREAM}"
-region = "us-east-1"
-endpoint-url = "{endpoint}"
-initial-position = "TRIM_HORIZON"
-discovery-interval-ms = 500
-
-[sink]
-jdbc-url = "{jdbc}"
-load-url = "{load}"
-username = "root"
-database-name = "example_db"
-table-name = "stock"
-buffer-flush.interval-ms = 300
-properties.format = "json"
-"#,
-        state = dir.path().join("state").display(),
-        endpoint = kinesis.endpoint_url(),
-        jdbc = sim.jdbc_url(),
-        load = sim.load_url(),
-    );
+    let config_text = config_text(dir.path(), &kinesis, &sim, "");
     let config_path = dir.path().join("stock.toml");
     std::fs::write(&config_path, &config_text).unwrap();
     let config = PipelineConfig::from_toml_str(&config_text, &config_path).unwrap();
@@ -444,33 +415,7 @@ properties.format = "json"
         std::thread::sleep(Duration::from_millis(100));
     }
 
-    let mut options = BackendOptions::for_tests(dir.path().join("pipelines"));
-    options.keyring = false;
-    let backend = backend::spawn(options, || {});
-    backend.link.send(Request::Save {
-        ticket: 1,
-        name: "stock".into(),
-        config: Box::new(config),
-        password: Some(Secret::new(PASSWORD)),
-    });
-    let app = KsApp::new(
-        backend.link.clone(),
-        backend.take_replies(),
-        Settings {
-            last_pipeline: Some("stock".into()),
-            ..Default::default()
-        },
-    );
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1200.0, 900.0))
-        .wgpu()
-        .build_ui_state(
-            |ui, app: &mut KsApp| {
-                app.logic(ui.ctx());
-                app.ui(ui);
-            },
-            app,
-        );
+    let (backend, mut harness) = app_on(dir.path(), config);
     let held = format!("pipeline stock is already running (pid {} on ", run.id());
     step_until(
         &mut harness,

@@ -208,17 +208,11 @@ fn count_before(log: &str, marker: &str) -> Option<u64> {
 
 /// The binary with AWS test credentials and the password in the environment (never in the config).
 fn run_command(config: &Path, args: &[&str], password: &str) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kinesis-starrocks"));
+    let mut c = ks_tests::app_command(env!("CARGO_BIN_EXE_kinesis-starrocks"), password);
     c.arg("run")
         .arg("--config")
         .arg(config)
         .args(args)
-        .env("STARROCKS_PASSWORD", password)
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
         .env("RUST_LOG", "warn,kinesis_starrocks=info,ks_engine=info")
         .stdout(Stdio::null());
     c

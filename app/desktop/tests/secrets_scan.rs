@@ -11,28 +11,21 @@ use ks_core::{Secret, config::JdbcUrl, config::SslMode};
 use ks_kinesis::testing::{self, EmbeddedKinesis};
 use starrocks_sim::{Fault, SimConfig, StarRocksSim};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 const PASSWORD: &str = "Sup3r-S3cret-Pa55word";
 const STREAM: &str = "ExampleInputStream";
 
 fn binary(args: &[&str], config: &Path, log: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kinesis-starrocks"));
+    let mut c = ks_tests::app_command(env!("CARGO_BIN_EXE_kinesis-starrocks"), PASSWORD);
     c.args(args)
         .arg("--config")
         .arg(config)
-        .env("STARROCKS_PASSWORD", PASSWORD)
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
         // STS and EC2 on a closed loopback port: those checks fail fast, on 127.0.0.1.
         .env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
         .env("AWS_ENDPOINT_URL_EC2", "http://127.0.0.1:9")
         .env("RUST_LOG", "debug")
-        .stdin(Stdio::null())
         .stdout(std::fs::File::create(log.with_extension("out")).unwrap())
         .stderr(std::fs::File::create(log.with_extension("err")).unwrap());
     c

@@ -18,7 +18,6 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use ks_core::check::{CheckGroup, CheckResult};
-use ks_core::config::ReaderKind;
 use std::path::{Path, PathBuf};
 
 const GROUP: CheckGroup = CheckGroup::Aws;
@@ -602,45 +601,29 @@ pub async fn list_streams(ctx: &PreflightContext) -> Result<Vec<StreamListing>, 
 // -------------------------------------------------------------------------------------------------
 // IAM policy
 
-/// The actions the engine calls on the stream (and on its consumer, for enhanced fan-out).
-pub fn read_actions(efo: bool) -> Vec<&'static str> {
-    let mut a = vec![
+/// The actions the engine calls on the stream. Enhanced fan-out is refused by the config (it is
+/// not built), so no consumer actions are asked for.
+pub fn read_actions() -> [&'static str; 4] {
+    [
         "kinesis:DescribeStreamSummary",
         "kinesis:ListShards",
         "kinesis:GetShardIterator",
         "kinesis:GetRecords",
-    ];
-    if efo {
-        a.extend([
-            "kinesis:DescribeStreamConsumer",
-            "kinesis:RegisterStreamConsumer",
-            "kinesis:SubscribeToShard",
-        ]);
-    }
-    a
+    ]
 }
 
 /// The seed's `ReadInputStream` statement narrowed to the actions the engine uses, for the given
-/// stream ARN (EFO adds the consumer actions and the stream's consumer ARNs as resources).
-pub fn read_policy_statement(stream_arn: &str, efo: bool) -> String {
+/// stream ARN.
+pub fn read_policy_statement(stream_arn: &str) -> String {
     let q = |s: &str| serde_json::Value::String(s.to_string()).to_string();
-    let actions: Vec<String> = read_actions(efo)
+    let actions: Vec<String> = read_actions()
         .iter()
         .map(|a| format!("        {}", q(a)))
         .collect();
-    let resource = if efo {
-        format!(
-            "[\n        {},\n        {}\n    ]",
-            q(stream_arn),
-            q(&format!("{stream_arn}/consumer/*"))
-        )
-    } else {
-        q(stream_arn)
-    };
     format!(
         "{{\n    \"Sid\": \"ReadInputStream\",\n    \"Effect\": \"Allow\",\n    \"Action\": [\n{}\n    ],\n    \"Resource\": {}\n}}",
         actions.join(",\n"),
-        resource
+        q(stream_arn)
     )
 }
 
@@ -664,7 +647,6 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     let sdk = sdk_config(ctx).await;
     let src = &ctx.config.source;
     let stream = src.stream_name.clone();
-    let efo = src.reader == ReaderKind::Efo;
 
     // ---- aws.credentials
     let title = "AWS credentials and identity";
@@ -783,11 +765,11 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
         match arn {
             Some(arn) => format!(
                 "The principal may not describe the stream: add this statement to its IAM policy:\n{}",
-                read_policy_statement(&arn, efo)
+                read_policy_statement(&arn)
             ),
             None => format!(
                 "Add this statement to the principal's IAM policy (with your account id):\n{}",
-                read_policy_statement(&stream_arn(&region, "ACCOUNT_ID", &stream), efo)
+                read_policy_statement(&stream_arn(&region, "ACCOUNT_ID", &stream))
             ),
         }
     };
@@ -918,7 +900,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     match exercise_reads(&client, &endpoint, &stream, &arn).await {
         Ok(detail) => list.push(CheckResult::pass(GROUP, ID_READ_PERMISSION, title, detail)),
         Err((done, e @ AwsError::AccessDenied { .. })) => {
-            let statement = read_policy_statement(&arn, efo);
+            let statement = read_policy_statement(&arn);
             list.push(CheckResult::fail(
                 GROUP,
                 ID_READ_PERMISSION,
@@ -1020,7 +1002,7 @@ mod tests {
     #[test]
     fn policy_statement_is_json_with_the_arn_and_only_read_actions() {
         let arn = "arn:aws:kinesis:us-west-2:012345678901:stream/ExampleInputStream";
-        let s = read_policy_statement(arn, false);
+        let s = read_policy_statement(arn);
         let v: serde_json::Value = serde_json::from_str(&s).expect("valid JSON");
         assert_eq!(v["Sid"], "ReadInputStream");
         assert_eq!(v["Effect"], "Allow");
@@ -1041,19 +1023,6 @@ mod tests {
             ]
         );
         assert!(!s.contains("kinesis:*"));
-    }
-
-    #[test]
-    fn efo_statement_adds_consumer_actions_and_resources() {
-        let arn = "arn:aws:kinesis:eu-west-1:1:stream/s";
-        let v: serde_json::Value = serde_json::from_str(&read_policy_statement(arn, true)).unwrap();
-        let actions = v["Action"].as_array().unwrap();
-        assert_eq!(actions.len(), 7);
-        assert!(actions.iter().any(|a| a == "kinesis:SubscribeToShard"));
-        assert_eq!(
-            v["Resource"],
-            serde_json::json!([arn, format!("{arn}/consumer/*")])
-        );
     }
 
     #[test]
