@@ -891,6 +891,26 @@ const SINK_KEYS: &[&str] = &[
 const BUFFER_FLUSH_KEYS: &[&str] = &["max-bytes", "max-rows", "interval-ms"];
 const NETWORK_KEYS: &[&str] = &["security-group-ids", "egress-ip"];
 
+/// The Stream Load properties the engine sends for `properties` as configured: the one place
+/// that adds what our batches need, used by the reader, the Stream Load client and the mapping
+/// preview so that the preview's verdict is the load's. Our JSON batches are arrays, so with
+/// `format = json` StarRocks must strip the outer array unless the user said otherwise
+/// (flink-connector-starrocks does the same).
+pub fn stream_load_properties(properties: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut out = properties.clone();
+    let is_json = properties
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("format") && v.trim().eq_ignore_ascii_case("json"));
+    if is_json
+        && !properties
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("strip_outer_array"))
+    {
+        out.insert("strip_outer_array".into(), "true".into());
+    }
+    out
+}
+
 /// Every key a config file accepts, as dotted paths (`name`, `source.stream`,
 /// `sink.buffer-flush.max-rows`, …); `sink.properties.*` stands for the Stream Load properties.
 /// Tables themselves (`source`, `sink.buffer-flush`, …) are not listed.
@@ -1535,18 +1555,7 @@ fn parse_sink(table: toml::Table, path: &Path, errors: &mut Vec<KeyError>) -> Si
             }
         }
     }
-    // Our JSON batches are arrays: with format = json, StarRocks must strip the outer array
-    // unless the user said otherwise (flink-connector-starrocks does the same).
-    let is_json = properties
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("format") && v.trim().eq_ignore_ascii_case("json"));
-    if is_json
-        && !properties
-            .keys()
-            .any(|k| k.eq_ignore_ascii_case("strip_outer_array"))
-    {
-        properties.insert("strip_outer_array".into(), "true".into());
-    }
+    let properties = stream_load_properties(&properties);
 
     f.finish(SINK_KEYS, &|k| {
         if k == "sink" {

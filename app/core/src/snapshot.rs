@@ -53,7 +53,12 @@ pub struct ShardSnapshot {
     pub millis_behind_latest: Option<i64>,
     pub records_read: u64,
     pub bytes_read: u64,
+    /// GetRecords calls made on this shard, and how many Kinesis throttled
+    /// (ProvisionedThroughputExceeded).
+    pub get_records_calls: u64,
     pub throttled: u64,
+    /// When Kinesis last throttled this shard's GetRecords (Unix ms).
+    pub last_throttled_ms: Option<i64>,
     pub expired_iterators: u64,
     /// KPL sub-records read from this shard whose hash key lies outside its range (kept, unless
     /// `kpl-out-of-range = "drop"`).
@@ -74,6 +79,7 @@ pub struct Totals {
     pub records_malformed: u64,
     pub loads_ok: u64,
     pub loads_failed_attempts: u64,
+    pub get_records_calls: u64,
     pub throttled: u64,
     pub expired_iterators: u64,
     /// KPL sub-records outside their shard's hash-key range (kept unless dropped by policy).
@@ -92,6 +98,19 @@ pub struct LoadSummary {
     pub ms: u64,
     pub status: String,
     pub finished_ms: i64,
+}
+
+/// Rows set aside in the dead-letter dir (`on-data-error = "dead-letter"`): where, how many, why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeadLetterEntry {
+    pub at_ms: i64,
+    /// The batch's label, or `malformed-<shard>-<position>` for records that were not sent.
+    pub label: String,
+    pub rows: u64,
+    /// The `.jsonl` file: one line per row with its shard and sequence number.
+    pub path: String,
+    /// StarRocks' reason (or why the records could not be sent).
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -116,6 +135,8 @@ pub struct Snapshot {
     pub totals: Totals,
     pub recent_loads: VecDeque<LoadSummary>,
     pub errors: VecDeque<ErrorEntry>,
+    /// The latest dead-letter files, newest first.
+    pub dead_letters: VecDeque<DeadLetterEntry>,
     pub started_ms: i64,
     /// Every shard at the tip and everything read confirmed.
     pub caught_up: bool,
@@ -135,11 +156,22 @@ impl Snapshot {
             totals: Totals::default(),
             recent_loads: VecDeque::new(),
             errors: VecDeque::new(),
+            dead_letters: VecDeque::new(),
             started_ms: chrono::Utc::now().timestamp_millis(),
             caught_up: false,
             buffered_bytes: 0,
             kpl_drops_out_of_range: false,
         }
+    }
+
+    /// Shards Kinesis throttled within `window_ms` before `now_ms`: their GetRecords share the
+    /// shard's read limits (5 calls/s, 2 MB/s) with another consumer, or this pipeline asks more
+    /// often than they allow.
+    pub fn throttled_shards(&self, now_ms: i64, window_ms: i64) -> Vec<&ShardSnapshot> {
+        self.shards
+            .iter()
+            .filter(|s| s.last_throttled_ms.is_some_and(|t| now_ms - t <= window_ms))
+            .collect()
     }
 
     /// The largest MillisBehindLatest over reading shards.
@@ -210,3 +242,12 @@ pub enum Event {
 
 pub const RECENT_LOADS: usize = 50;
 pub const RECENT_ERRORS: usize = 100;
+pub const RECENT_DEAD_LETTERS: usize = 20;
+/// A shard counts as "throttled now" for this long after Kinesis last throttled it.
+pub const THROTTLED_RECENTLY_MS: i64 = 30_000;
+/// What GetRecords throttling means, for the monitor and the status line.
+pub const THROTTLING_MEANS: &str = "Kinesis refused GetRecords calls \
+(ProvisionedThroughputExceeded): every consumer of a shard shares its 5 calls/s and 2 MB/s, so \
+another application is most likely reading the same shards (or enhanced fan-out, not built yet, \
+would give this pipeline its own 2 MB/s). Nothing is lost: the calls are retried, but lag grows \
+while it lasts.";

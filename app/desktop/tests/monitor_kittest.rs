@@ -485,3 +485,109 @@ fn one_engine_per_pipeline_between_the_app_and_run() {
     drop(backend);
     rt.block_on(sim.shutdown());
 }
+
+/// A refused batch set aside (`on-data-error = "dead-letter"`) and throttled GetRecords (a proxy
+/// refuses every other call): the monitor shows the dead-letter file with its path, reason and
+/// count (apart from filtered rows) and a Copy path button, the batch in Recent loads, and the
+/// throttled shards in the header, a notice and the shards table.
+#[test]
+fn dead_letters_and_throttling_show_in_the_monitor() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (kinesis, sim, client) = rt.block_on(world());
+    let proxy = rt
+        .block_on(ks_kinesis::testing::KinesisProxy::start(kinesis.addr()))
+        .unwrap();
+    proxy
+        .counts
+        .throttle
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "on-data-error = \"dead-letter\"\n{}",
+        config_text(dir.path(), &kinesis, &sim, "")
+    )
+    .replace(kinesis.endpoint_url(), &proxy.url);
+    let config = PipelineConfig::from_toml_str(&text, Path::new("stock.toml")).unwrap();
+    // Six records, one without the NOT NULL ticker: without max_filter_ratio the batch is refused.
+    let records: Vec<_> = (0..6).map(|i| record(i, i != 3)).collect();
+    rt.block_on(put_json_records(
+        &client,
+        STREAM,
+        &records,
+        &["k0".to_string()],
+    ))
+    .unwrap();
+
+    let (backend, mut harness) = app_on(dir.path(), config);
+    step_until(&mut harness, "the saved pipeline in the list", 20, |a| {
+        a.pipelines
+            .iter()
+            .any(|p| p.name == "stock" && p.config.is_ok())
+    });
+    harness.get_by_label("Start").click();
+    step_until(
+        &mut harness,
+        "6 rows dead-lettered and a throttled shard",
+        60,
+        |a| {
+            a.monitor("stock")
+                .and_then(|m| m.snapshot.as_ref())
+                .is_some_and(|s| {
+                    s.totals.rows_dead_lettered == 6
+                        && s.shards.iter().any(|sh| sh.last_throttled_ms.is_some())
+                })
+        },
+    );
+    harness.run_steps(3);
+    let snapshot = harness
+        .state()
+        .monitor("stock")
+        .unwrap()
+        .snapshot
+        .clone()
+        .unwrap();
+    assert_eq!(snapshot.totals.rows_filtered, 0);
+    let dead = &snapshot.dead_letters[0];
+    assert!(
+        Path::new(&dead.path).starts_with(dir.path().join("state").join("dead-letter")),
+        "{dead:?}"
+    );
+    assert!(Path::new(&dead.path).is_file());
+    harness.get_by_label_contains("Dead letters: 6 rows set aside this run");
+    harness.get_by_label(&dead.path);
+    assert!(
+        dead.reason
+            .contains("NULL value in non-nullable column 'ticker'"),
+        "the reason carries StarRocks' first error line: {dead:?}"
+    );
+    harness.get_by_label(&format!("reason: {}", dead.reason));
+    harness.get_by_label("Copy path").click();
+    harness.get_by_label("DeadLettered");
+    assert!(
+        harness
+            .query_all_by_label_contains("GetRecords throttled on")
+            .count()
+            >= 2,
+        "the header and the notice say it"
+    );
+    harness.get_by_label_contains("another application is most likely reading the same shards");
+    harness.get_by_label("throttled");
+
+    let image = harness.render().expect("render the monitor");
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("monitor-throttled.png");
+    image.save(&out).unwrap();
+    if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        let target = ks_tests::workspace_root().join("assets/screenshots/monitor-throttled.png");
+        std::fs::copy(&out, &target).unwrap();
+    }
+
+    harness.get_by_label("Stop").click();
+    step_until(&mut harness, "the engine to end", 60, |a| {
+        a.monitor("stock")
+            .is_some_and(|m| matches!(m.status, RunStatus::Ended(Ok(_))))
+    });
+    assert_eq!(rt.block_on(rows(&sim)), 0);
+    drop(harness);
+    drop(backend);
+    rt.block_on(sim.shutdown());
+}

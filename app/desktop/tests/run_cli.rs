@@ -644,3 +644,157 @@ async fn a_60_s_outage_shows_stalled_within_one_retry_then_running_and_loses_not
     assert!(child.kill().is_some_and(|s| s.success()));
     assert_eq!(w.rows_and_ids("stock").await, (300, 300));
 }
+
+/// What a headless user needs when rows do not load or reads are throttled: StarRocks' ErrorURL
+/// and error lines in the log for filtered rows; for a refused batch set aside, the file (each
+/// row with the shard and sequence number it was read at), "not retried" instead of "retrying in
+/// 0 ms", and dead-lettered counted apart from filtered; throttled GetRecords in the status line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_headless_user_sees_filtered_rows_dead_letters_and_throttling() {
+    let w = World::new(1).await;
+    let mut batch = records(0, 5);
+    batch.extend((5..8).map(|id| serde_json::json!({"id": id, "ticker": null, "price": 1.0})));
+    let keys: Vec<String> = (0..8).map(|i| format!("pk{i}")).collect();
+    testing::put_json_records(&w.client, STREAM, &batch, &keys)
+        .await
+        .unwrap();
+
+    // 1. Filtered rows (max_filter_ratio lets the load succeed): the log carries the ErrorURL
+    //    and StarRocks' lines, as the errors panel does.
+    let config = w.write_config("properties.max_filter_ratio = \"1\"");
+    let out = run_command(&config, &["--stop-when-caught-up"], PASSWORD)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("3 row(s) filtered by StarRocks"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("ErrorURL: http://127.0.0.1:"), "{stderr}");
+    assert!(
+        stderr.contains("NULL value in non-nullable column 'ticker'"),
+        "{stderr}"
+    );
+    assert_eq!(w.rows_and_ids("stock").await, (5, 5));
+
+    // 2. The same records refused (no max_filter_ratio) and set aside.
+    w.create_table("stock_dl").await;
+    let dl = w.write_config_named("dl", "stock_dl", "", "");
+    let text = std::fs::read_to_string(&dl).unwrap();
+    std::fs::write(&dl, format!("on-data-error = \"dead-letter\"\n{text}")).unwrap();
+    let out = run_command(&dl, &["--stop-when-caught-up"], PASSWORD)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("retrying in 0 ms"), "{stderr}");
+    assert!(
+        stderr.contains("not retried (the same rows would be refused again)"),
+        "{stderr}"
+    );
+    let dead_dir = w.dir.path().join("state-dl").join("dead-letter");
+    let files: Vec<_> = std::fs::read_dir(&dead_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(
+        stderr.contains(&format!("8 row(s) set aside in {}", files[0].display())),
+        "the log names the file:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("0 filtered by StarRocks, 8 dead-lettered"),
+        "dead-lettered rows are counted apart from filtered ones:\n{stderr}"
+    );
+    // Each row names where it was read: the same shard and sequence numbers a GetRecords reads.
+    let read = w
+        .client
+        .get_shard_iterator()
+        .stream_name(STREAM)
+        .shard_id("shardId-000000000000")
+        .shard_iterator_type(aws_sdk_kinesis::types::ShardIteratorType::TrimHorizon)
+        .send()
+        .await
+        .unwrap();
+    let got = w
+        .client
+        .get_records()
+        .shard_iterator(read.shard_iterator().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let in_stream: Vec<(String, String)> = got
+        .records()
+        .iter()
+        .map(|r| {
+            let doc: serde_json::Value = serde_json::from_slice(r.data().as_ref()).unwrap();
+            (doc.to_string(), r.sequence_number().to_string())
+        })
+        .collect();
+    assert_eq!(in_stream.len(), 8);
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&files[0])
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        lines[0]["error_lines"][0]
+            .as_str()
+            .unwrap()
+            .contains("NULL value in non-nullable column 'ticker'"),
+        "{}",
+        lines[0]
+    );
+    let rows: Vec<(String, String)> = lines[1..]
+        .iter()
+        .map(|l| {
+            assert_eq!(l["shard"], "shardId-000000000000", "{l}");
+            let doc: serde_json::Value = serde_json::from_str(l["row"].as_str().unwrap()).unwrap();
+            (doc.to_string(), l["sequence"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(rows, in_stream);
+
+    // 3. Throttled reads: every other GetRecords refused by a proxy; the status line says so.
+    let proxy = testing::KinesisProxy::start(w.kinesis.addr())
+        .await
+        .unwrap();
+    proxy
+        .counts
+        .throttle
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    w.create_table("stock_thr").await;
+    let thr = w.write_config_named(
+        "thr",
+        "stock_thr",
+        "",
+        "properties.max_filter_ratio = \"1\"",
+    );
+    let text = std::fs::read_to_string(&thr)
+        .unwrap()
+        .replace(w.kinesis.endpoint_url(), &proxy.url);
+    std::fs::write(&thr, text).unwrap();
+    let log = w.dir.path().join("throttled.log");
+    let mut child = ks_tests::ChildGuard::spawn(
+        "run",
+        run_command(&thr, &[], PASSWORD).stderr(std::fs::File::create(&log).unwrap()),
+    )
+    .unwrap();
+    let text = wait_for_text(&log, "THROTTLED", 60);
+    let line = text
+        .lines()
+        .find(|l| l.contains("THROTTLED"))
+        .unwrap()
+        .to_string();
+    assert!(line.contains("shardId-000000000000"), "{line}");
+    assert!(line.contains("another application"), "{line}");
+    assert!(child.kill().is_some_and(|s| s.success()));
+    assert!(
+        proxy
+            .counts
+            .throttled
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 0
+    );
+}

@@ -95,9 +95,47 @@ pub struct BatchBuilder {
     ranges: BTreeMap<ShardId, ShardRange>,
     ended: BTreeSet<ShardId>,
     malformed: Vec<Malformed>,
+    origins: RowOrigins,
     opened: Option<Instant>,
     /// Back-pressure permits held by the records in this batch.
     pub permits: u64,
+}
+
+/// Where each row of a body came from, in body order: a dead-lettered row names its shard and
+/// sequence number so that a user can find the record in the stream. Shards are kept once, rows
+/// point at them by index (no shard-id copy per record).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RowOrigins {
+    shards: Vec<ShardId>,
+    rows: Vec<(u32, ExtendedSeq)>,
+}
+
+impl RowOrigins {
+    fn push(&mut self, shard: &ShardId, position: ExtendedSeq) {
+        let index = match self.shards.iter().rposition(|s| s == shard) {
+            Some(i) => i,
+            None => {
+                self.shards.push(shard.clone());
+                self.shards.len() - 1
+            }
+        };
+        self.rows.push((index as u32, position));
+    }
+
+    /// The shard and position of the `row`-th row of the body.
+    pub fn get(&self, row: usize) -> Option<(&ShardId, ExtendedSeq)> {
+        self.rows
+            .get(row)
+            .map(|(i, position)| (&self.shards[*i as usize], *position))
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
 }
 
 /// A batch ready to load.
@@ -107,6 +145,8 @@ pub struct Batch {
     pub ranges: BTreeMap<ShardId, ShardRange>,
     pub ended: BTreeSet<ShardId>,
     pub malformed: Vec<Malformed>,
+    /// Where each row of `body` came from.
+    pub origins: RowOrigins,
     pub permits: u64,
 }
 
@@ -119,6 +159,7 @@ impl BatchBuilder {
             ranges: BTreeMap::new(),
             ended: BTreeSet::new(),
             malformed: Vec::new(),
+            origins: RowOrigins::default(),
             opened: None,
             permits: 0,
         }
@@ -171,6 +212,7 @@ impl BatchBuilder {
             });
             return;
         }
+        self.origins.push(&row.shard, row.position);
         match &self.format {
             BodyFormat::Json => {
                 self.body.push(if self.rows == 0 { b'[' } else { b',' });
@@ -204,6 +246,7 @@ impl BatchBuilder {
             ranges: std::mem::take(&mut self.ranges),
             ended: std::mem::take(&mut self.ended),
             malformed: std::mem::take(&mut self.malformed),
+            origins: std::mem::take(&mut self.origins),
             permits: self.permits,
         };
         self.rows = 0;

@@ -156,6 +156,11 @@ pub fn render(s: &Snapshot) -> String {
             "GetRecords calls throttled (ProvisionedThroughputExceeded), per shard.",
             |sh| sh.throttled,
         ),
+        (
+            "shard_get_records_calls_total",
+            "GetRecords calls made, per shard (throttled ones included).",
+            |sh| sh.get_records_calls,
+        ),
     ] {
         let _ = writeln!(out, "# HELP kinesis_starrocks_{name} {help}");
         let _ = writeln!(out, "# TYPE kinesis_starrocks_{name} counter");
@@ -218,7 +223,9 @@ mod tests {
             millis_behind_latest: Some(0),
             records_read: 600,
             bytes_read: 1,
+            get_records_calls: 116,
             throttled: 78,
+            last_throttled_ms: None,
             expired_iterators: 0,
             kpl_out_of_range: 372,
             kpl_dropped: 0,
@@ -231,6 +238,7 @@ mod tests {
             "kinesis_starrocks_shard_kpl_out_of_range_total{pipeline=\"stock\",shard=\"shardId-000000000001\"} 372",
             "kinesis_starrocks_shard_kpl_dropped_total{pipeline=\"stock\",shard=\"shardId-000000000001\"} 0",
             "kinesis_starrocks_shard_throttled_total{pipeline=\"stock\",shard=\"shardId-000000000001\"} 78",
+            "kinesis_starrocks_shard_get_records_calls_total{pipeline=\"stock\",shard=\"shardId-000000000001\"} 116",
             "# TYPE kinesis_starrocks_shard_kpl_dropped_total counter",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");

@@ -6,11 +6,11 @@
 //! meanwhile), and advances the checkpoint once StarRocks confirms. A shard manager lists shards
 //! periodically and starts children only after their parents are drained (KCL's rule).
 
-use crate::batch::{Batch, BatchBuilder, BodyFormat, Malformed, Row};
+use crate::batch::{Batch, BatchBuilder, BodyFormat, Malformed, Row, RowOrigins};
 use crate::checkpoint::{CheckpointStore, Intent, StoreError};
 use crate::snapshot::{
-    Command, ErrorEntry, Event, LoadSummary, PipelineState, RECENT_ERRORS, RECENT_LOADS,
-    ShardSnapshot, ShardState, Snapshot,
+    Command, DeadLetterEntry, ErrorEntry, Event, LoadSummary, PipelineState, RECENT_DEAD_LETTERS,
+    RECENT_ERRORS, RECENT_LOADS, ShardSnapshot, ShardState, Snapshot,
 };
 use ks_core::config::{KplOutOfRange, OnDataError};
 use ks_core::{ExtendedSeq, InitialPosition, PipelineConfig, Secret, ShardId};
@@ -219,7 +219,22 @@ impl Shared {
             error_url,
             error_lines: lines,
         };
-        tracing::warn!("{}: {}", entry.context, entry.message);
+        // Headless users see only the log: give them what the errors panel shows, the
+        // ErrorURL and the first few of StarRocks' error lines.
+        let mut detail = String::new();
+        if let Some(url) = &entry.error_url {
+            detail.push_str(&format!("\n  ErrorURL: {url}"));
+        }
+        for line in entry.error_lines.iter().take(LOGGED_ERROR_LINES) {
+            detail.push_str(&format!("\n  {line}"));
+        }
+        if entry.error_lines.len() > LOGGED_ERROR_LINES {
+            detail.push_str(&format!(
+                "\n  … {} more line(s) at the ErrorURL",
+                entry.error_lines.len() - LOGGED_ERROR_LINES
+            ));
+        }
+        tracing::warn!("{}: {}{detail}", entry.context, entry.message);
         self.with(|s| {
             s.errors.push_back(entry.clone());
             while s.errors.len() > RECENT_ERRORS {
@@ -227,6 +242,43 @@ impl Shared {
             }
         });
         self.emit(Event::Error { entry });
+    }
+
+    /// Rows set aside in `path`: counted apart from filtered rows, listed in the snapshot (the
+    /// monitor shows the file), shown in recent loads when they were a batch, logged with the path.
+    fn dead_lettered(
+        &self,
+        label: &str,
+        rows: u64,
+        path: &std::path::Path,
+        reason: &str,
+        batch: Option<LoadSummary>,
+    ) {
+        let path = path.display().to_string();
+        tracing::warn!(
+            "{label}: {rows} row(s) set aside in {path} (on-data-error = dead-letter), each with its \
+             shard and sequence number; not retried, the pipeline goes on. Reason: {reason}"
+        );
+        self.with(|s| {
+            s.totals.rows_dead_lettered += rows;
+            s.dead_letters.push_front(DeadLetterEntry {
+                at_ms: now_ms(),
+                label: label.to_string(),
+                rows,
+                path: path.clone(),
+                reason: reason.to_string(),
+            });
+            s.dead_letters.truncate(RECENT_DEAD_LETTERS);
+            if let Some(summary) = batch {
+                s.recent_loads.push_front(summary);
+                s.recent_loads.truncate(RECENT_LOADS);
+            }
+        });
+        self.emit(Event::DeadLettered {
+            label: label.to_string(),
+            rows,
+            path,
+        });
     }
 
     fn shard<R>(&self, id: &ShardId, f: impl FnOnce(&mut ShardSnapshot) -> R) -> R {
@@ -243,6 +295,8 @@ impl Shared {
                         records_read: 0,
                         bytes_read: 0,
                         throttled: 0,
+                        get_records_calls: 0,
+                        last_throttled_ms: None,
                         expired_iterators: 0,
                         kpl_out_of_range: 0,
                         kpl_dropped: 0,
@@ -399,6 +453,8 @@ struct LoadDone {
     result: Result<LoadOutcome, LoadError>,
     started: Instant,
     body: bytes::Bytes,
+    /// Where each row of `body` came from (for the dead-letter file).
+    origins: RowOrigins,
 }
 
 impl Run {
@@ -759,15 +815,14 @@ impl Run {
             OnDataError::DeadLetter => {
                 let first = &batch.malformed[0];
                 let name = format!("malformed-{}-{}", first.shard, first.position);
-                write_dead_letter(
-                    &self.config.state_dir,
+                let path = write_dead_letter(&self.config.state_dir, &name, &batch.malformed)?;
+                self.shared.dead_lettered(
                     &name,
-                    &batch.malformed,
-                    "malformed records",
-                    &[],
-                )?;
-                self.shared
-                    .with(|s| s.totals.rows_dead_lettered += batch.malformed.len() as u64);
+                    batch.malformed.len() as u64,
+                    &path,
+                    &first.reason,
+                    None,
+                );
                 Ok(())
             }
         }
@@ -777,8 +832,12 @@ impl Run {
         let client = self.client.clone();
         let shared = self.shared.clone();
         let policy = RetryPolicy::from_sink(&self.config.sink);
-        let body = batch.body.clone();
-        let permits = batch.permits;
+        let Batch {
+            body,
+            permits,
+            origins,
+            ..
+        } = batch;
         tokio::spawn(async move {
             let started = Instant::now();
             let result = load_until_done(&client, &intent, body.clone(), policy, &shared).await;
@@ -788,6 +847,7 @@ impl Run {
                 result,
                 started,
                 body,
+                origins,
             }
         })
     }
@@ -804,6 +864,7 @@ impl Run {
             result,
             started,
             body,
+            origins,
         } = done;
         match result {
             Ok(outcome) => {
@@ -830,27 +891,37 @@ impl Run {
                     );
                     if self.config.on_data_error == OnDataError::DeadLetter {
                         let rows = split_body(&self.format, &body);
-                        write_dead_letter_rows(
+                        let path = write_dead_letter_rows(
                             &self.config.state_dir,
                             &intent.label,
                             &rows,
+                            &origins,
                             message,
                             error_lines,
                         )?;
+
                         self.store.confirm(&intent)?;
                         budget.add_permits(permits as usize);
-                        self.shared
-                            .with(|s| s.totals.rows_dead_lettered += intent.rows);
-                        self.shared.emit(Event::DeadLettered {
-                            label: intent.label.clone(),
-                            rows: intent.rows,
-                            path: self
-                                .config
-                                .state_dir
-                                .join("dead-letter")
-                                .display()
-                                .to_string(),
-                        });
+                        let reason = match error_lines.first() {
+                            Some(line) => format!("{message} — {line}"),
+                            None => message.clone(),
+                        };
+                        self.shared.dead_lettered(
+                            &format!("load {}", intent.label),
+                            intent.rows,
+                            &path,
+                            &reason,
+                            Some(LoadSummary {
+                                label: intent.label.clone(),
+                                rows: intent.rows,
+                                bytes: intent.bytes,
+                                loaded_rows: 0,
+                                filtered_rows: 0,
+                                ms: started.elapsed().as_millis() as u64,
+                                status: "DeadLettered".into(),
+                                finished_ms: now_ms(),
+                            }),
+                        );
                         self.after_confirm(&intent);
                         return Ok(());
                     }
@@ -1060,6 +1131,7 @@ impl Run {
                 result,
                 started,
                 body: batch.body,
+                origins: batch.origins,
             },
             &budget,
         )
@@ -1103,19 +1175,41 @@ async fn load_until_done(
                     }
                 }
             });
-            shared.emit(Event::LoadRetrying {
-                label: intent.label.clone(),
-                attempt: report.attempt,
-                error: report.error.clone(),
-                next_delay_ms: report.next_delay.map(|d| d.as_millis() as u64).unwrap_or(0),
-            });
-            tracing::info!(
-                "load {} attempt {} failed: {}; retrying in {} ms",
-                intent.label,
-                report.attempt,
-                report.error,
-                report.next_delay.map(|d| d.as_millis() as u64).unwrap_or(0)
-            );
+            // Say what happens next: another attempt, a stall that keeps retrying, or nothing
+            // (a refused batch is never retried; the data-error policy settles it).
+            match (report.retryable, report.next_delay) {
+                (true, next_delay) => {
+                    shared.emit(Event::LoadRetrying {
+                        label: intent.label.clone(),
+                        attempt: report.attempt,
+                        error: report.error.clone(),
+                        next_delay_ms: next_delay.map(|d| d.as_millis() as u64).unwrap_or(0),
+                    });
+                    match next_delay {
+                        Some(d) => tracing::info!(
+                            "load {} attempt {} failed: {}; retrying in {} ms",
+                            intent.label,
+                            report.attempt,
+                            report.error,
+                            d.as_millis()
+                        ),
+                        None => tracing::info!(
+                            "load {} attempt {} failed: {}; stalled after {} attempts (max-retries), \
+                             retrying with a longer wait until StarRocks answers",
+                            intent.label,
+                            report.attempt,
+                            report.error,
+                            report.attempt
+                        ),
+                    }
+                }
+                (false, _) => tracing::info!(
+                    "load {} attempt {} refused: {}; not retried (the same rows would be refused again)",
+                    intent.label,
+                    report.attempt,
+                    report.error
+                ),
+            }
         });
         // A stop while the load keeps failing: give it up after the current attempts.
         // A stalled load is given up at once; a healthy one gets a grace period to finish.
@@ -1178,6 +1272,9 @@ async fn load_until_done(
 
 /// How long a stop waits for a load that is not (yet) stalled.
 const STOP_GRACE: Duration = Duration::from_secs(15);
+
+/// How many of StarRocks' error lines an error's log line carries (the errors panel has them all).
+const LOGGED_ERROR_LINES: usize = 5;
 
 /// The error a stopped, unconfirmed load ends with (retryable: it is replayed next start).
 fn stopped_error(intent: &Intent, reason: &str) -> LoadError {
@@ -1385,14 +1482,22 @@ async fn shard_reader(
                 let n = batch.records.len() as u64;
                 let bytes: u64 = batch.records.iter().map(|r| r.data.len() as u64).sum();
                 let last = batch.records.last().map(|r| r.position);
-                let (throttled_before, kpl_before) = shared.shard(&id, |s| {
-                    let before = (s.throttled, (s.kpl_out_of_range, s.kpl_dropped));
+                let (throttled_before, calls_before, kpl_before) = shared.shard(&id, |s| {
+                    let before = (
+                        s.throttled,
+                        s.get_records_calls,
+                        (s.kpl_out_of_range, s.kpl_dropped),
+                    );
                     s.kpl_out_of_range = st.subrecords_out_of_range;
                     s.kpl_dropped = st.subrecords_dropped;
                     s.records_read += n;
                     s.bytes_read += bytes;
                     s.millis_behind_latest = batch.millis_behind_latest;
+                    if st.throttled > s.throttled {
+                        s.last_throttled_ms = Some(now_ms());
+                    }
                     s.throttled = st.throttled;
+                    s.get_records_calls = st.get_records_calls;
                     s.expired_iterators = st.expired_iterators;
                     if let Some(l) = last {
                         s.last_sequence = Some(l);
@@ -1432,6 +1537,7 @@ async fn shard_reader(
                     s.totals.records_read += n;
                     s.totals.bytes_read += bytes;
                     s.totals.throttled += st.throttled.saturating_sub(throttled_before);
+                    s.totals.get_records_calls += st.get_records_calls.saturating_sub(calls_before);
                     s.totals.kpl_out_of_range +=
                         st.subrecords_out_of_range.saturating_sub(kpl_before.0);
                     s.totals.kpl_dropped += st.subrecords_dropped.saturating_sub(kpl_before.1);
@@ -1591,14 +1697,13 @@ fn dead_letter_dir(state_dir: &std::path::Path) -> Result<std::path::PathBuf, En
     Ok(dir)
 }
 
-/// `dead-letter/<name>.jsonl`: one line per record, with the reason.
+/// `dead-letter/<name>.jsonl`: one line per record, with its shard, sequence number and reason.
+/// Returns the file's path.
 fn write_dead_letter(
     state_dir: &std::path::Path,
     name: &str,
     records: &[Malformed],
-    reason: &str,
-    lines: &[String],
-) -> Result<(), EngineError> {
+) -> Result<std::path::PathBuf, EngineError> {
     let dir = dead_letter_dir(state_dir)?;
     let mut out = Vec::new();
     for m in records {
@@ -1612,33 +1717,41 @@ fn write_dead_letter(
         out.extend_from_slice(line.to_string().as_bytes());
         out.push(b'\n');
     }
-    let _ = (reason, lines);
-    crate::checkpoint::write_atomic(&dir.join(format!("{}.jsonl", sanitize(name))), &out)?;
-    Ok(())
+    let path = dir.join(format!("{}.jsonl", sanitize(name)));
+    crate::checkpoint::write_atomic(&path, &out)?;
+    Ok(path)
 }
 
+/// `dead-letter/<label>.jsonl`: a header line (label, reason, StarRocks' error lines), then one
+/// line per row with the shard and sequence number it was read at. Returns the file's path.
 fn write_dead_letter_rows(
     state_dir: &std::path::Path,
     label: &str,
     rows: &[Vec<u8>],
+    origins: &RowOrigins,
     reason: &str,
     error_lines: &[String],
-) -> Result<(), EngineError> {
+) -> Result<std::path::PathBuf, EngineError> {
     let dir = dead_letter_dir(state_dir)?;
     let mut out = Vec::new();
     let header = serde_json::json!({"label": label, "reason": reason, "error_lines": error_lines});
     out.extend_from_slice(header.to_string().as_bytes());
     out.push(b'\n');
-    for r in rows {
-        out.extend_from_slice(
-            serde_json::json!({"row": String::from_utf8_lossy(r)})
-                .to_string()
-                .as_bytes(),
-        );
+    // Rows and origins line up unless a body could not be split back into its rows.
+    let aligned = rows.len() == origins.len();
+    for (i, r) in rows.iter().enumerate() {
+        let mut line = serde_json::json!({"row": String::from_utf8_lossy(r)});
+        if let Some((shard, position)) = origins.get(i).filter(|_| aligned) {
+            line["shard"] = serde_json::json!(shard.0);
+            line["sequence"] = serde_json::json!(position.seq.to_string());
+            line["sub_sequence"] = serde_json::json!(position.sub);
+        }
+        out.extend_from_slice(line.to_string().as_bytes());
         out.push(b'\n');
     }
-    crate::checkpoint::write_atomic(&dir.join(format!("{}.jsonl", sanitize(label))), &out)?;
-    Ok(())
+    let path = dir.join(format!("{}.jsonl", sanitize(label)));
+    crate::checkpoint::write_atomic(&path, &out)?;
+    Ok(path)
 }
 
 fn sanitize(name: &str) -> String {

@@ -76,9 +76,13 @@ fn table_def(columns: &[ColumnSpec]) -> Result<TableDef, PreviewError> {
     })
 }
 
+/// The load parameters StarRocks would see: the headers the engine sends for these properties
+/// (`stream_load_properties`, the same function the Stream Load client uses), parsed by the
+/// stand-in's rules.
 pub(crate) fn load_params(
     properties: &BTreeMap<String, String>,
 ) -> Result<LoadParams, PreviewError> {
+    let properties = ks_core::config::stream_load_properties(properties);
     parse_params(&|k: &str| {
         properties
             .iter()

@@ -393,6 +393,154 @@ fn preview_says_why_each_cell_is_null_or_the_row_is_filtered() {
     assert!(err.to_string().contains("number of jsonpaths"), "{err}");
 }
 
+/// The stand-in with table d.t of `columns` (the first column the key), an admin session on it
+/// and its load URL.
+async fn stand_in_table(
+    columns: &[ColumnSpec],
+) -> (StarRocksSim, MysqlAdmin, ks_core::schema::TableSpec, String) {
+    let sim = StarRocksSim::start(SimConfig {
+        password: PASSWORD.into(),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let jdbc = ks_core::config::JdbcUrl::parse(&sim.jdbc_url()).unwrap();
+    let admin = MysqlAdmin::connect(
+        &jdbc,
+        "root",
+        &Secret::new(PASSWORD),
+        ks_core::config::SslMode::Disabled,
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
+    let mut key_first = columns.to_vec();
+    key_first[0].key = true;
+    let spec = ks_core::schema::TableSpec {
+        database: "d".into(),
+        table: "t".into(),
+        columns: key_first,
+        buckets: None,
+        replication_num: None,
+    };
+    admin.execute(&spec.create_database_ddl()).await.unwrap();
+    admin.execute(&spec.ddl()).await.unwrap();
+    let load_url = sim.load_url();
+    (sim, admin, spec, load_url)
+}
+
+/// One real Stream Load of `samples` into d.t, in the body shape the engine sends (a JSON array)
+/// and with the client the engine uses, under `properties` as the config holds them.
+async fn load_samples(
+    load_url: &str,
+    properties: &BTreeMap<String, String>,
+    label: &str,
+    samples: &[SampledRecord],
+) -> Result<ks_starrocks::LoadOutcome, ks_starrocks::LoadError> {
+    let settings = StreamLoadSettings {
+        load_urls: vec![ks_core::config::LoadUrl::parse(load_url).unwrap()],
+        username: "root".into(),
+        password: Secret::new(PASSWORD),
+        database: "d".into(),
+        table: "t".into(),
+        properties: properties.clone(),
+        connect_timeout: Duration::from_secs(5),
+        request_timeout: Duration::from_secs(10),
+        extra_root_certs_pem: Vec::new(),
+    };
+    let client = StreamLoadClient::new(settings).unwrap();
+    let body: Vec<String> = samples
+        .iter()
+        .map(|s| String::from_utf8(s.data.clone()).unwrap())
+        .collect();
+    client
+        .load(
+            &Label::new(label).unwrap(),
+            Bytes::from(format!("[{}]", body.join(","))),
+        )
+        .await
+}
+
+/// The wizard's case: its draft holds only `format = json` (the config reader is what used to add
+/// `strip_outer_array`), a sampled epoch-milliseconds field and an existing `DATETIME NOT NULL`
+/// column. The preview must give the verdict a real load of the same samples gives, row by row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_preview_sends_the_engines_headers_and_agrees_with_a_real_load() {
+    let columns = vec![
+        col("id", "BIGINT", false),
+        col("event_time", "DATETIME", false),
+        col("ticker", "VARCHAR(16)", true),
+    ];
+    let samples: Vec<SampledRecord> = (0..4)
+        .map(|i| {
+            rec(&format!(
+                r#"{{"id":{i},"event_time":{},"ticker":"T{i}"}}"#,
+                1_716_925_997_000u64 + i * 1000
+            ))
+        })
+        .collect();
+    let draft: BTreeMap<String, String> =
+        BTreeMap::from([("format".to_string(), "json".to_string())]);
+    let (_sim, admin, _spec, load_url) = stand_in_table(&columns).await;
+
+    // Before the fix: the epoch value does not convert, the NOT NULL column filters every row,
+    // and the real load (no max_filter_ratio) fails for the same reason.
+    let before = preview(&samples, &columns, &draft).unwrap();
+    for row in &before.rows {
+        match &row.outcome {
+            RowOutcome::Filtered { reason, .. } => assert!(
+                reason.contains("NULL value in non-nullable column 'event_time'"),
+                "{reason}"
+            ),
+            other => panic!("row {}: {other:?}", row.source_index),
+        }
+    }
+    let refused = load_samples(&load_url, &draft, "before", &samples)
+        .await
+        .expect_err("every row filtered fails the load");
+    assert!(
+        matches!(&refused, ks_starrocks::LoadError::DataQuality { error_lines, .. }
+            if error_lines.len() == 4
+                && error_lines.iter().all(|l| l.contains("NULL value in non-nullable column 'event_time'"))),
+        "{refused:?}"
+    );
+
+    // After "Apply fix for event_time": every row loads, in the preview and for real, with the
+    // values the preview showed.
+    let fixes = suggest_fixes(&samples, &columns, &draft).unwrap();
+    assert!(fixes.iter().any(|f| f.column == "event_time"), "{fixes:?}");
+    let fixed = properties_with_fixes(&columns, &draft, &fixes).unwrap();
+    assert!(
+        !fixed.contains_key("strip_outer_array"),
+        "the fix does not add headers the config does not hold: {fixed:?}"
+    );
+    let after = preview(&samples, &columns, &fixed).unwrap();
+    let loaded_in_preview = after
+        .rows
+        .iter()
+        .filter(|r| matches!(r.outcome, RowOutcome::Loaded(_)))
+        .count() as u64;
+    let out = load_samples(&load_url, &fixed, "after", &samples)
+        .await
+        .unwrap();
+    assert_eq!(loaded_in_preview, 4, "{after:?}");
+    assert_eq!(out.loaded_rows, loaded_in_preview);
+    assert_eq!(out.filtered_rows, 0);
+    let stored: Vec<String> = admin
+        .query("select event_time from d.t order by id")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r[0].clone().unwrap_or_default())
+        .collect();
+    let previewed: Vec<String> = after
+        .column_cells("event_time")
+        .iter()
+        .map(|c| c.text())
+        .collect();
+    assert_eq!(stored, previewed);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn epoch_millis_in_a_datetime_column_load_null_until_the_suggested_expression() {
     let columns = vec![
@@ -465,57 +613,9 @@ async fn epoch_millis_in_a_datetime_column_load_null_until_the_suggested_express
     assert_eq!(after.column_cells("ticker")[1].text(), "T1");
 
     // What the preview says is what the stand-in stores: load the same records for real.
-    let sim = StarRocksSim::start(SimConfig {
-        password: PASSWORD.into(),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let jdbc = ks_core::config::JdbcUrl::parse(&sim.jdbc_url()).unwrap();
-    let admin = MysqlAdmin::connect(
-        &jdbc,
-        "root",
-        &Secret::new(PASSWORD),
-        ks_core::config::SslMode::Disabled,
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap();
-    let spec = ks_core::schema::TableSpec {
-        database: "d".into(),
-        table: "t".into(),
-        columns: {
-            let mut c = columns.clone();
-            c[0].key = true;
-            c
-        },
-        buckets: None,
-        replication_num: None,
-    };
-    admin.execute(&spec.create_database_ddl()).await.unwrap();
-    admin.execute(&spec.ddl()).await.unwrap();
+    let (_sim, admin, spec, load_url) = stand_in_table(&columns).await;
     for (label, properties) in [("before", &base), ("after", &fixed)] {
-        let settings = StreamLoadSettings {
-            load_urls: vec![ks_core::config::LoadUrl::parse(&sim.load_url()).unwrap()],
-            username: "root".into(),
-            password: Secret::new(PASSWORD),
-            database: "d".into(),
-            table: "t".into(),
-            properties: properties.clone(),
-            connect_timeout: Duration::from_secs(5),
-            request_timeout: Duration::from_secs(10),
-            extra_root_certs_pem: Vec::new(),
-        };
-        let client = StreamLoadClient::new(settings).unwrap();
-        let body: Vec<String> = samples
-            .iter()
-            .map(|s| String::from_utf8(s.data.clone()).unwrap())
-            .collect();
-        let out = client
-            .load(
-                &Label::new(label).unwrap(),
-                Bytes::from(format!("[{}]", body.join(","))),
-            )
+        let out = load_samples(&load_url, properties, label, &samples)
             .await
             .unwrap();
         assert_eq!(out.loaded_rows, 4);

@@ -251,7 +251,7 @@ impl StreamLoadClient {
         auth.set_sensitive(true);
 
         let mut properties = HeaderMap::new();
-        for (key, value) in &settings.properties {
+        for (key, value) in &ks_core::config::stream_load_properties(&settings.properties) {
             if OWN_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(key)) {
                 return Err(SettingsError::BadProperty {
                     key: key.clone(),

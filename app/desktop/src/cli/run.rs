@@ -148,6 +148,8 @@ fn state_words(state: &PipelineState) -> String {
 /// again) so that a stall shows within one retry.
 async fn status_lines(name: String, mut snapshot: tokio::sync::watch::Receiver<Snapshot>) {
     let mut last = (Instant::now(), 0u64, 0u64);
+    // (throttled, GetRecords calls) at the last line: throttling since then is shown.
+    let mut last_calls = (0u64, 0u64);
     let mut last_state = String::new();
     let mut next_line = Instant::now() + Duration::from_secs(5);
     loop {
@@ -184,8 +186,41 @@ async fn status_lines(name: String, mut snapshot: tokio::sync::watch::Receiver<S
             ),
             (_, d) => format!(" · KPL sub-records DROPPED {d}"),
         };
+        let throttled = s.totals.throttled.saturating_sub(last_calls.0);
+        let calls = s.totals.get_records_calls.saturating_sub(last_calls.1);
+        last_calls = (s.totals.throttled, s.totals.get_records_calls);
+        let throttled_shards: Vec<String> = s
+            .throttled_shards(
+                chrono::Utc::now().timestamp_millis(),
+                ks_core::snapshot::THROTTLED_RECENTLY_MS,
+            )
+            .iter()
+            .map(|sh| sh.shard.to_string())
+            .collect();
+        let throttling = if throttled > 0 || !throttled_shards.is_empty() {
+            format!(
+                " · THROTTLED {throttled} of {calls} GetRecords calls since the last line on {} ({})",
+                throttled_shards.join(", "),
+                ks_core::snapshot::THROTTLING_MEANS
+            )
+        } else {
+            String::new()
+        };
+        let dead = if s.totals.rows_dead_lettered > 0 {
+            format!(
+                " · dead-lettered {} (in {})",
+                s.totals.rows_dead_lettered,
+                s.dead_letters
+                    .front()
+                    .and_then(|d| std::path::Path::new(&d.path).parent())
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            )
+        } else {
+            String::new()
+        };
         tracing::info!(
-            "{name}: {state} · {} shards · read {:.0}/s · loaded {:.0} rows/s · total {} rows · filtered {}{kpl} · lag {}",
+            "{name}: {state} · {} shards · read {:.0}/s · loaded {:.0} rows/s · total {} rows · filtered {}{dead}{kpl}{throttling} · lag {}",
             s.shards
                 .iter()
                 .filter(|sh| matches!(sh.state, ks_engine::snapshot::ShardState::Reading))

@@ -56,6 +56,18 @@ pub fn ui(ui: &mut egui::Ui, m: &Monitor) -> Option<Action> {
             if let Some(lag) = s.max_lag_ms() {
                 ui.label(format!("· lag {}", duration_ms(lag)));
             }
+            let throttled = s
+                .throttled_shards(
+                    chrono::Utc::now().timestamp_millis(),
+                    ks_core::snapshot::THROTTLED_RECENTLY_MS,
+                )
+                .len();
+            if throttled > 0 {
+                ui.label(
+                    egui::RichText::new(format!("· GetRecords throttled on {throttled} shard(s)"))
+                        .color(ui.visuals().warn_fg_color),
+                );
+            }
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let size = egui::vec2(120.0, 36.0);

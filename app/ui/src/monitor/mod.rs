@@ -2,11 +2,13 @@
 //! One panel per file; this file keeps the per-pipeline state fed by the backend's replies.
 
 mod catchup;
+pub mod dead_letters;
 mod errors;
 mod header;
 pub mod kpl;
 mod loads;
 pub mod shards;
+pub mod throttling;
 mod throughput;
 
 use crate::protocol::{BackendLink, Request, RunStatus};
@@ -222,6 +224,8 @@ impl Monitor {
             .show(ui, |ui| {
                 catchup::ui(ui, self);
                 kpl::ui(ui, self);
+                dead_letters::ui(ui, self);
+                throttling::ui(ui, self, chrono::Utc::now().timestamp_millis());
                 throughput::ui(ui, self);
                 ui.add_space(6.0);
                 ui.columns(2, |cols| {
@@ -312,6 +316,8 @@ mod tests {
             records_read: 0,
             bytes_read: 0,
             throttled: 0,
+            get_records_calls: 0,
+            last_throttled_ms: None,
             expired_iterators: 0,
             kpl_out_of_range: 0,
             kpl_dropped: 0,

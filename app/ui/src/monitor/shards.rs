@@ -15,6 +15,8 @@ pub fn abbreviate(seq: &str) -> String {
 
 /// Heading of the shards table's KPL column.
 pub const KPL_COLUMN: &str = "KPL outside shard";
+/// Heading of the shards table's throttling column.
+pub const THROTTLED_COLUMN: &str = "throttled";
 
 fn state(s: ShardState) -> &'static str {
     match s {
@@ -34,9 +36,11 @@ pub fn ui(ui: &mut egui::Ui, m: &Monitor) {
     };
     // The KPL column appears once a shard had sub-records outside its range.
     let kpl = s.shards.iter().any(|sh| sh.kpl_out_of_range > 0);
+    // The throttling column appears once Kinesis throttled a shard.
+    let throttled = s.shards.iter().any(|sh| sh.throttled > 0);
     egui::Grid::new(("shards", &m.name))
         .striped(true)
-        .num_columns(if kpl { 6 } else { 5 })
+        .num_columns(5 + usize::from(kpl) + usize::from(throttled))
         .show(ui, |ui| {
             for h in ["shard", "state", "lag", "last sequence", "records"] {
                 ui.label(egui::RichText::new(h).weak());
@@ -47,6 +51,10 @@ pub fn ui(ui: &mut egui::Ui, m: &Monitor) {
                         "KPL sub-records whose partition key hashes outside this shard's range \
                          (kept, unless kpl-out-of-range = \"drop\")",
                     );
+            }
+            if throttled {
+                ui.label(egui::RichText::new(THROTTLED_COLUMN).weak())
+                    .on_hover_text("GetRecords calls Kinesis throttled, of all calls on the shard");
             }
             ui.end_row();
             for shard in &s.shards {
@@ -73,6 +81,13 @@ pub fn ui(ui: &mut egui::Ui, m: &Monitor) {
                     } else {
                         format!("{} kept", thousands(shard.kpl_out_of_range))
                     });
+                }
+                if throttled {
+                    ui.label(format!(
+                        "{} of {}",
+                        thousands(shard.throttled),
+                        thousands(shard.get_records_calls)
+                    ));
                 }
                 ui.end_row();
             }
