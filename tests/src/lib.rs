@@ -258,6 +258,21 @@ impl Xvfb {
     }
 }
 
+/// Saves a rendered screen as `<tmp_dir>/<name>.png` and, with `UPDATE_SCREENSHOTS=1`, copies it
+/// to `assets/screenshots/<name>.png` (the README shows those). Returns the saved path.
+pub fn save_screenshot(image: &image::RgbaImage, tmp_dir: &str, name: &str) -> PathBuf {
+    let out = Path::new(tmp_dir).join(format!("{name}.png"));
+    image
+        .save(&out)
+        .unwrap_or_else(|e| panic!("saving {}: {e}", out.display()));
+    if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        let target = workspace_root().join(format!("assets/screenshots/{name}.png"));
+        std::fs::copy(&out, &target)
+            .unwrap_or_else(|e| panic!("copying to {}: {e}", target.display()));
+    }
+    out
+}
+
 /// The number of distinct RGB colours in an image (1 for a blank image).
 pub fn distinct_colours(image: &image::RgbImage) -> usize {
     let mut colours: Vec<[u8; 3]> = image.pixels().map(|p| p.0).collect();

@@ -58,12 +58,7 @@ fn step_until(
 /// Renders the window to the test's tmp dir (and to assets/screenshots with UPDATE_SCREENSHOTS=1).
 fn screenshot(h: &mut Harness<'_, KsApp>, name: &str) {
     let image = h.render().expect("render");
-    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.png"));
-    image.save(&out).unwrap();
-    if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
-        let target = ks_tests::workspace_root().join(format!("assets/screenshots/{name}.png"));
-        std::fs::copy(&out, &target).unwrap();
-    }
+    ks_tests::save_screenshot(&image, env!("CARGO_TARGET_TMPDIR"), name);
 }
 
 fn click(h: &mut Harness<'_, KsApp>, label: &str) {

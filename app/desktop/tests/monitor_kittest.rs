@@ -247,17 +247,12 @@ fn start_load_filtered_rows_and_stop_from_the_monitor() {
     });
     assert!(harness.query_all_by_label("running").count() >= 1);
     let image = harness.render().expect("render the monitor");
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("monitor.png");
-    image.save(&out).unwrap();
+    let out = ks_tests::save_screenshot(&image, env!("CARGO_TARGET_TMPDIR"), "monitor");
     assert!(
         ks_tests::distinct_colours(&image::DynamicImage::ImageRgba8(image).to_rgb8()) >= 16,
         "the monitor rendered blank: {}",
         out.display()
     );
-    if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
-        let target = ks_tests::workspace_root().join("assets/screenshots/monitor.png");
-        std::fs::copy(&out, &target).unwrap();
-    }
 
     // The stand-in goes down for a minute: the monitor shows the stall with its reason before
     // the load is retried once, then the recovery.
@@ -574,12 +569,7 @@ fn dead_letters_and_throttling_show_in_the_monitor() {
     harness.get_by_label("throttled");
 
     let image = harness.render().expect("render the monitor");
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("monitor-throttled.png");
-    image.save(&out).unwrap();
-    if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
-        let target = ks_tests::workspace_root().join("assets/screenshots/monitor-throttled.png");
-        std::fs::copy(&out, &target).unwrap();
-    }
+    ks_tests::save_screenshot(&image, env!("CARGO_TARGET_TMPDIR"), "monitor-throttled");
 
     harness.get_by_label("Stop").click();
     step_until(&mut harness, "the engine to end", 60, |a| {

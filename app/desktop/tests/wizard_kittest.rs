@@ -312,6 +312,40 @@ fn failing_check_shows_remediation_and_blocks_next() {
     assert_eq!(h.state().wizard.values().username, "root");
     assert_eq!(h.state().wizard.values().password.expose(), PASSWORD);
 
+    // A step keeps its ✓ only while its last test passed with the current inputs: a failed
+    // re-test takes it away and blocks Next.
+    let cluster_done = format!("1 Cluster  {}", ks_ui::wizard::checks::MARK_PASS);
+    assert!(has(&h, &cluster_done), "{}", screen_text(&h));
+    set_text(&mut h, "Password", "not-the-password");
+    run_test(&mut h, "Test connection");
+    assert!(has(&h, "ERROR 1045"), "{}", screen_text(&h));
+    assert!(!has(&h, &cluster_done), "a failed re-test keeps ✓");
+    assert!(!enabled(&h, "Next"), "a failed re-test leaves Next enabled");
+    assert!(!h.state().wizard.completed_steps().contains(&Step::Cluster));
+    set_text(&mut h, "Password", PASSWORD);
+    run_test(&mut h, "Test connection");
+    next_or_continue(&mut h);
+    assert_eq!(h.state().wizard.step(), Step::Aws);
+
+    // A restart resumes the draft without its password: the Cluster step asks for it (no ✓, no
+    // Next) before anything that needs it runs.
+    let saved = serde_json::to_string(&h.state().wizard.draft()).unwrap();
+    assert!(!saved.contains(PASSWORD));
+    h.state_mut().wizard = Wizard::from_draft(serde_json::from_str(&saved).unwrap());
+    h.run_steps(2);
+    assert_eq!(h.state().wizard.step(), Step::Cluster);
+    assert!(
+        has(&h, "the password is never saved with a draft"),
+        "{}",
+        screen_text(&h)
+    );
+    assert!(!has(&h, &cluster_done));
+    assert!(!enabled(&h, "Next"));
+    set_text(&mut h, "Password", PASSWORD);
+    run_test(&mut h, "Test connection");
+    assert!(has(&h, &cluster_done), "{}", screen_text(&h));
+    assert!(!has(&h, "the password is never saved with a draft"));
+
     // Cancel asks before typed values are dropped.
     click(&mut h, "Cancel setup");
     // A modal's first frame only measures it.

@@ -414,7 +414,10 @@ impl KsApp {
                 if ui.button("Copy").clicked() {
                     ui.ctx().copy_text(m.clone());
                 }
-                ui.colored_label(ui.visuals().warn_fg_color, m);
+                ui.add(
+                    egui::Label::new(egui::RichText::new(m).color(ui.visuals().warn_fg_color))
+                        .wrap(),
+                );
             });
         }
         if let Some(i) = dismiss {

@@ -196,9 +196,18 @@ impl AwsStep {
                     errors.egress_ip.as_deref(),
                 );
                 ui.label("");
-                ui.checkbox(&mut self.show_advanced, "Advanced");
+                // An endpoint URL in use keeps the advanced settings open (and the box ticked):
+                // a setting that applies is never hidden behind an unticked box.
+                if !draft.endpoint_url.is_empty() {
+                    self.show_advanced = true;
+                }
+                ui.add_enabled(
+                    draft.endpoint_url.is_empty(),
+                    egui::Checkbox::new(&mut self.show_advanced, "Advanced"),
+                )
+                .on_disabled_hover_text("An endpoint URL is set: clear it to hide these settings");
                 ui.end_row();
-                if self.show_advanced || !draft.endpoint_url.is_empty() {
+                if self.show_advanced {
                     text_row(
                         ui,
                         "Endpoint URL",
@@ -376,6 +385,11 @@ impl AwsStep {
             }
             _ => false,
         }
+    }
+
+    /// True when its checks, run with the current values, failed.
+    pub fn failed(&self, draft: &Draft) -> bool {
+        self.checks.failed_with(inputs(draft))
     }
 
     pub fn gate(&self, draft: &Draft) -> Gate {

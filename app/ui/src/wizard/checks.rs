@@ -76,6 +76,18 @@ impl CheckRun {
         }));
     }
 
+    /// True once Test was pressed in this session (a resumed draft has no results).
+    pub fn tested(&self) -> bool {
+        self.inputs.is_some()
+    }
+
+    /// True when the last test ran with `inputs` and a check failed.
+    pub fn failed_with(&self, inputs: u64) -> bool {
+        self.inputs == Some(inputs)
+            && self.done
+            && self.results.iter().any(|r| r.status == CheckStatus::Fail)
+    }
+
     pub fn running(&self) -> bool {
         self.ticket.is_some() && !self.done
     }

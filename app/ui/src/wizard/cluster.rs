@@ -216,6 +216,11 @@ impl ClusterStep {
         self.checks.on_reply(ticket, reply)
     }
 
+    /// True once its checks ran in this session.
+    pub fn tested(&self) -> bool {
+        self.checks.tested()
+    }
+
     pub fn gate(&self, draft: &Draft) -> Gate {
         if let Some(e) = ClusterErrors::of(draft).first() {
             return Gate::Blocked(e.to_string());

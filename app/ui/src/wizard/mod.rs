@@ -368,6 +368,11 @@ pub struct WizardDraft {
     pub completed: BTreeMap<Step, u64>,
 }
 
+/// Shown on the Cluster step of a resumed draft: the password was not kept.
+pub const RESUMED_PASSWORD: &str = "The setup resumed where you left it, but the password is \
+never saved with a draft: type it again and press Test connection. The steps after this one keep \
+their values.";
+
 /// Whether Next may be pressed on a step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Gate {
@@ -494,9 +499,32 @@ impl Wizard {
         h.finish()
     }
 
-    /// True when the step was passed and its fields did not change since.
+    /// True when the step was passed, its fields did not change since, and its own test still
+    /// holds.
     fn is_complete(&self, step: Step) -> bool {
-        self.completed.get(&step) == Some(&self.fingerprint(step))
+        self.completed.get(&step) == Some(&self.fingerprint(step)) && self.test_holds(step)
+    }
+
+    /// Whether the step's test still holds. The Cluster step must have passed in this session
+    /// with the current values, password included: the password is never saved with a draft, so
+    /// a resumed draft asks for it before anything that needs it runs. The AWS step loses its ✓
+    /// when a test with the current values failed (its checks also read values of other steps,
+    /// such as the stream, so a result made stale by those does not undo the step).
+    fn test_holds(&self, step: Step) -> bool {
+        match step {
+            Step::Cluster => matches!(self.cluster.gate(&self.draft), Gate::Ready | Gate::Warnings),
+            Step::Aws => !self.aws.failed(&self.draft),
+            Step::Stream | Step::Table | Step::Review => true,
+        }
+    }
+
+    /// A resumed draft whose Cluster step was passed before the restart: say why it must be
+    /// tested again.
+    fn resumed_without_password(&self) -> bool {
+        self.step == Step::Cluster
+            && self.completed.contains_key(&Step::Cluster)
+            && self.draft.password.is_empty()
+            && !self.cluster.tested()
     }
 
     fn gate(&self, step: Step) -> Gate {
@@ -539,6 +567,15 @@ impl Wizard {
                 .show(ui, |ui| {
                     ui.heading(format!("{}. {}", self.step.index() + 1, self.step.title()));
                     ui.add_space(6.0);
+                    if self.resumed_without_password() {
+                        ui.add(
+                            egui::Label::new(
+                                egui::RichText::new(RESUMED_PASSWORD).color(checks::warn_color(ui)),
+                            )
+                            .wrap(),
+                        );
+                        ui.add_space(6.0);
+                    }
                     match self.step {
                         Step::Cluster => self.cluster.ui(ui, &mut self.draft, backend),
                         Step::Aws => self.aws.ui(ui, &mut self.draft, backend),
@@ -768,12 +805,15 @@ mod tests {
         assert!(!json.contains("s3cret"), "{json}");
         let back: WizardDraft = serde_json::from_str(&json).unwrap();
         let resumed = Wizard::from_draft(back.clone());
-        assert_eq!(resumed.step(), Step::Stream);
+        // The password was not kept: the Cluster step asks for it and a new test; AWS keeps ✓.
+        assert_eq!(resumed.step(), Step::Cluster);
+        assert!(resumed.resumed_without_password());
+        assert_eq!(resumed.completed_steps(), BTreeSet::from([Step::Aws]));
         assert_eq!(resumed.values().host, "fe.example.com");
         assert!(resumed.values().password.is_empty());
         // A step whose values changed since it was passed is incomplete again.
         let mut changed = back;
         changed.draft.region = "eu-west-1".into();
-        assert_eq!(Wizard::from_draft(changed).step(), Step::Aws);
+        assert!(Wizard::from_draft(changed).completed_steps().is_empty());
     }
 }

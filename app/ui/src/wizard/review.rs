@@ -154,7 +154,11 @@ impl ReviewStep {
                     .show(ui, |ui| {
                         for (k, v) in rows.into_iter().filter(|(_, v)| !v.is_empty()) {
                             ui.label(RichText::new(k).weak());
-                            ui.add(egui::Label::new(RichText::new(v).monospace()).selectable(true));
+                            ui.add(
+                                egui::Label::new(RichText::new(v).monospace())
+                                    .selectable(true)
+                                    .wrap(),
+                            );
                             ui.end_row();
                         }
                     });
@@ -195,14 +199,18 @@ impl ReviewStep {
         if let Some((result, name)) = &self.saved {
             match result {
                 Ok(info) => {
-                    ui.label(
-                        RichText::new(format!("Saved {name} to {}", info.path.display()))
-                            .color(super::checks::pass_color(ui)),
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(format!("Saved {name} to {}", info.path.display()))
+                                .color(super::checks::pass_color(ui)),
+                        )
+                        .wrap(),
                     );
                     if let Some(w) = &info.keyring_warning {
                         ui.add(
                             egui::Label::new(RichText::new(w).color(ui.visuals().warn_fg_color))
-                                .selectable(true),
+                                .selectable(true)
+                                .wrap(),
                         );
                     }
                     if self.saved_draft.as_ref() == Some(draft) && ui.button("Close").clicked() {
@@ -215,7 +223,8 @@ impl ReviewStep {
                             RichText::new(format!("Not saved: {e}"))
                                 .color(ui.visuals().error_fg_color),
                         )
-                        .selectable(true),
+                        .selectable(true)
+                        .wrap(),
                     );
                 }
             }

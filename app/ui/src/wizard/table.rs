@@ -357,7 +357,7 @@ impl TableStep {
                 ui.label("Run on the cluster?");
                 super::fields::copyable(ui, &d.statements.join(";\n"), "Copy statements");
                 for (k, v) in &d.properties {
-                    ui.label(format!("and set properties.{k} = {v}"));
+                    ui.add(egui::Label::new(format!("and set properties.{k} = {v}")).wrap());
                 }
                 ui.horizontal(|ui| {
                     if ui.button("Run it").clicked() {
@@ -444,26 +444,44 @@ impl TableStep {
             }
         });
         if let Some(cols) = draft.properties.get("columns") {
-            ui.label(format!("columns = {cols}"));
+            ui.add(egui::Label::new(format!("columns = {cols}")).wrap());
         }
         match self.preview.clone() {
             None => {}
             Some(Err(e)) => super::fields::copyable(ui, &format!("No preview: {e}"), "Copy"),
             Some(Ok(answer)) => {
                 let empty = table_grid::empty_columns(&answer.preview);
+                let p = &answer.preview;
+                if !p.rows.is_empty() && p.loaded() == 0 {
+                    ui.add(
+                        egui::Label::new(
+                            egui::RichText::new(format!(
+                                "None of the {} sampled records would load: each row below says why",
+                                p.rows.len()
+                            ))
+                            .color(super::checks::warn_color(ui)),
+                        )
+                        .wrap(),
+                    );
+                }
                 if !empty.is_empty() {
-                    ui.label(
-                        egui::RichText::new(format!(
-                            "No sample loads a value into: {} (every row would load NULL there or be filtered)",
-                            empty.join(", ")
-                        ))
-                        .color(super::checks::warn_color(ui)),
+                    ui.add(
+                        egui::Label::new(
+                            egui::RichText::new(format!(
+                                "No sample has a value for: {} (every row would load NULL there or be filtered)",
+                                empty.join(", ")
+                            ))
+                            .color(super::checks::warn_color(ui)),
+                        )
+                        .wrap(),
                     );
                 }
                 for fix in &answer.fixes {
                     egui::Frame::group(ui.style()).show(ui, |ui| {
-                        ui.label(format!("{}: {}", fix.column, fix.problem));
-                        ui.label(egui::RichText::new(&fix.explanation).weak());
+                        ui.add(egui::Label::new(format!("{}: {}", fix.column, fix.problem)).wrap());
+                        ui.add(
+                            egui::Label::new(egui::RichText::new(&fix.explanation).weak()).wrap(),
+                        );
                         super::fields::copyable(ui, &fix.columns_expression, "Copy");
                         if ui.button(format!("Apply fix for {}", fix.column)).clicked() {
                             for (k, v) in &fix.properties {

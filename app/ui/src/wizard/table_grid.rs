@@ -112,17 +112,19 @@ pub fn empty_columns(preview: &MappingPreview) -> Vec<String> {
     if preview.rows.is_empty() {
         return Vec::new();
     }
-    if preview.loaded() == 0 {
-        return preview.columns.clone();
-    }
+    // A value shown in a row counts, loaded or filtered: a column is called out only when no
+    // sample gives it a value at all (a filtered row's cells are what it would have held; why the
+    // row is filtered is said on its own line).
     preview
         .columns
         .iter()
         .enumerate()
         .filter(|(i, _)| {
             preview.rows.iter().all(|r| match &r.outcome {
-                RowOutcome::Loaded(cells) => cells.get(*i).is_none_or(PreviewCell::is_null),
-                _ => true,
+                RowOutcome::Loaded(cells) | RowOutcome::Filtered { cells, .. } => {
+                    cells.get(*i).is_none_or(PreviewCell::is_null)
+                }
+                RowOutcome::Unselected => true,
             })
         })
         .map(|(_, c)| c.clone())
@@ -241,9 +243,16 @@ mod tests {
     }
 
     #[test]
-    fn every_row_filtered_empties_every_column() {
+    fn filtered_rows_count_the_values_they_show() {
+        // Every row filtered for ts, but id has values: only ts is called out.
         let p = preview(vec![RowOutcome::Filtered {
             reason: "NULL value in non-nullable column 'ts'".into(),
+            cells: vec![PreviewCell::Value("1".into()), not_convertible()],
+        }]);
+        assert_eq!(empty_columns(&p), ["ts"]);
+        // A record that did not parse shows no cells.
+        let p = preview(vec![RowOutcome::Filtered {
+            reason: "not JSON".into(),
             cells: vec![],
         }]);
         assert_eq!(empty_columns(&p), ["id", "ts"]);
