@@ -572,7 +572,8 @@ impl Run {
             cancel_rx,
         ));
 
-        let mut builder = BatchBuilder::new(self.format.clone());
+        let mut builder = BatchBuilder::new(self.format.clone())
+            .recording_origins(self.config.on_data_error == OnDataError::DeadLetter);
         let mut last_pos: HashMap<ShardId, ExtendedSeq> = self
             .store
             .checkpoint()
@@ -899,7 +900,6 @@ impl Run {
                             message,
                             error_lines,
                         )?;
-
                         self.store.confirm(&intent)?;
                         budget.add_permits(permits as usize);
                         let reason = match error_lines.first() {
@@ -1039,7 +1039,8 @@ impl Run {
                     KplOutOfRange::Keep
                 });
         let by_id: HashMap<&ShardId, &ShardInfo> = shards.iter().map(|s| (&s.id, s)).collect();
-        let mut builder = BatchBuilder::new(self.format.clone());
+        let mut builder = BatchBuilder::new(self.format.clone())
+            .recording_origins(self.config.on_data_error == OnDataError::DeadLetter);
         for (shard, range) in &intent.ranges {
             let info = by_id.get(shard).ok_or_else(|| EngineError::Replay {
                 label: intent.label.clone(),
