@@ -104,9 +104,7 @@ impl AwsErrors {
 /// The inputs of a Test run: this step's fields and the cluster address (the security-group check
 /// looks up the cluster's groups from it).
 fn inputs(d: &Draft) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (
+    super::fingerprint_of(&(
         &d.profile,
         &d.region,
         &d.endpoint_url,
@@ -116,9 +114,7 @@ fn inputs(d: &Draft) -> u64 {
         &d.jdbc_url,
         &d.load_url,
         &d.stream,
-    )
-        .hash(&mut h);
-    h.finish()
+    ))
 }
 
 impl AwsStep {

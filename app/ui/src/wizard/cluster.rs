@@ -84,9 +84,7 @@ impl ClusterErrors {
 
 /// The inputs of a Test run (the password included: a new password needs a new test).
 fn inputs(d: &Draft) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (
+    super::fingerprint_of(&(
         d.use_jdbc_url,
         &d.host,
         &d.query_port,
@@ -95,9 +93,7 @@ fn inputs(d: &Draft) -> u64 {
         &d.username,
         &d.ssl_mode,
         d.password.expose(),
-    )
-        .hash(&mut h);
-    h.finish()
+    ))
 }
 
 impl ClusterStep {

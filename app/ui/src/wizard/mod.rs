@@ -368,6 +368,15 @@ pub struct WizardDraft {
     pub completed: BTreeMap<Step, u64>,
 }
 
+/// A fingerprint of `value` that stays the same across Rust releases and runs (it is saved with
+/// the draft): XxHash64 with seed 0 over `Hash`'s byte stream.
+pub fn fingerprint_of(value: &impl std::hash::Hash) -> u64 {
+    use std::hash::Hasher;
+    let mut h = twox_hash::XxHash64::with_seed(0);
+    value.hash(&mut h);
+    h.finish()
+}
+
 /// Shown on the Cluster step of a resumed draft: the password was not kept.
 pub const RESUMED_PASSWORD: &str = "The setup resumed where you left it, but the password is \
 never saved with a draft: type it again and press Test connection. The steps after this one keep \
@@ -468,11 +477,9 @@ impl Wizard {
     }
 
     fn fingerprint(&self, step: Step) -> u64 {
-        use std::hash::{Hash, Hasher};
         let d = &self.draft;
-        let mut h = std::collections::hash_map::DefaultHasher::new();
         match step {
-            Step::Cluster => (
+            Step::Cluster => fingerprint_of(&(
                 d.use_jdbc_url,
                 &d.host,
                 &d.query_port,
@@ -480,23 +487,20 @@ impl Wizard {
                 &d.load_url,
                 &d.username,
                 &d.ssl_mode,
-            )
-                .hash(&mut h),
-            Step::Aws => (
+            )),
+            Step::Aws => fingerprint_of(&(
                 &d.profile,
                 &d.region,
                 &d.endpoint_url,
                 &d.security_group_ids,
                 &d.egress_ip,
-            )
-                .hash(&mut h),
+            )),
             Step::Stream => {
-                (&d.stream, d.initial_position as u8, &d.initial_timestamp).hash(&mut h)
+                fingerprint_of(&(&d.stream, d.initial_position as u8, &d.initial_timestamp))
             }
-            Step::Table => (&d.database, &d.table, &d.properties).hash(&mut h),
-            Step::Review => d.name.hash(&mut h),
+            Step::Table => fingerprint_of(&(&d.database, &d.table, &d.properties)),
+            Step::Review => fingerprint_of(&d.name),
         }
-        h.finish()
     }
 
     /// True when the step was passed, its fields did not change since, and its own test still
@@ -789,6 +793,19 @@ mod tests {
                 "{k} missing in {keys:?}"
             );
         }
+    }
+
+    #[test]
+    fn fingerprints_are_a_fixed_algorithm() {
+        // Saved with the draft: a change of algorithm would silently undo every saved step.
+        // XxHash64 (seed 0) of the bytes `Hash` writes for the string: "stock" then 0xff.
+        assert_eq!(fingerprint_of(&"stock"), 1_439_235_914_284_984_930);
+        let mut bytes = b"stock".to_vec();
+        bytes.push(0xff);
+        assert_eq!(
+            fingerprint_of(&"stock"),
+            twox_hash::XxHash64::oneshot(0, &bytes)
+        );
     }
 
     #[test]
