@@ -2,7 +2,7 @@
 //! state with its reason, the Start / Stop buttons and the requests they send.
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use ks_core::ShardId;
 use ks_core::snapshot::{PipelineState, ShardSnapshot, ShardState, Snapshot};
 use ks_ui::monitor::Monitor;
@@ -88,6 +88,35 @@ fn stalled_shows_its_reason_and_stop_sends_a_stop() {
     h.get_by_label("Stop").click();
     h.run_steps(2);
     assert!(matches!(rx.try_recv(), Ok(Request::Stop { name }) if name == "stock"));
+}
+
+#[test]
+fn a_long_stall_reason_wraps_inside_the_window() {
+    let reason = "load ks-stock-0a1b2c3d-42 to http://starrocks-be-3.internal.example.com:8040 \
+                  failed: connection refused (os error 111) after the FE redirected it; the BE may \
+                  be restarting or its port is not reachable from this machine: check the \
+                  security group of the BE nodes and sink.load-url"
+        .replace("  ", "");
+    let mut m = Monitor::new("stock");
+    m.on_started();
+    let mut s = Snapshot::new("stock");
+    s.state = PipelineState::Stalled {
+        reason: reason.clone(),
+        since_ms: 0,
+    };
+    m.on_snapshot_at(s, 0.0);
+    let (mut h, _rx) = harness(m);
+    h.run_steps(3);
+    h.get_by_label(&format!("stalled: {reason}"));
+    h.get_by_label("Stop");
+    let clipped: Vec<String> = h
+        .query_all(egui_kittest::kittest::by())
+        .filter_map(|n| {
+            let text = n.accesskit_node().label()?;
+            (n.rect().max.x > 1100.5).then(|| format!("{text:?} ends at {:.0}", n.rect().max.x))
+        })
+        .collect();
+    assert!(clipped.is_empty(), "{clipped:#?}");
 }
 
 #[test]

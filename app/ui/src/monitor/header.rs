@@ -44,11 +44,14 @@ pub fn state_text(
 
 pub fn ui(ui: &mut egui::Ui, m: &Monitor) -> Option<Action> {
     let mut action = None;
+    let (state_text, state_colour) = state_text(&m.status, m.snapshot.as_ref().map(|s| &s.state));
     ui.horizontal(|ui| {
         ui.heading(egui::RichText::new(&m.name).strong().size(22.0));
-        let (text, colour) = state_text(&m.status, m.snapshot.as_ref().map(|s| &s.state));
-        ui.label(egui::RichText::new("●").color(colour).size(18.0));
-        ui.label(egui::RichText::new(text).color(colour).size(16.0));
+        // The state word stays in the row; its reason (a stall's, a failure's) can be long and
+        // goes on its own wrapped line below, so nothing runs off the window's edge.
+        let word = state_text.split(": ").next().unwrap_or_default();
+        ui.label(egui::RichText::new("●").color(state_colour).size(18.0));
+        ui.label(egui::RichText::new(word).color(state_colour).size(16.0));
         if let Some(s) = &m.snapshot {
             if !s.shards.is_empty() {
                 ui.label(format!("· {} shard(s)", s.shards.len()));
@@ -113,6 +116,9 @@ pub fn ui(ui: &mut egui::Ui, m: &Monitor) -> Option<Action> {
             }
         });
     });
+    if state_text.contains(": ") {
+        ui.add(egui::Label::new(egui::RichText::new(&state_text).color(state_colour)).wrap());
+    }
     if let Some(holder) = m.held_elsewhere.as_ref().filter(|_| !m.is_running()) {
         ui.colored_label(
             ui.visuals().warn_fg_color,
