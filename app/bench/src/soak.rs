@@ -31,20 +31,25 @@ pub struct SoakArgs {
     pub shards: i32,
 }
 
+/// A MySQL session on the stand-in as root; `timeout` bounds connecting and each query.
+async fn admin(sim: &StarRocksSim, timeout: Duration) -> anyhow::Result<ks_starrocks::MysqlAdmin> {
+    Ok(ks_starrocks::MysqlAdmin::connect(
+        &ks_core::config::JdbcUrl::parse(&sim.jdbc_url()).map_err(anyhow::Error::msg)?,
+        "root",
+        &ks_core::Secret::new(PASSWORD),
+        ks_core::config::SslMode::Disabled,
+        timeout,
+    )
+    .await?)
+}
+
 /// One number from the stand-in (a few tries: it may be in one of its outages; counting 18M
 /// rows takes a while, hence the long timeout).
 async fn scalar(sim: &StarRocksSim, sql: &str) -> anyhow::Result<u64> {
     let mut last = None;
     for _ in 0..5 {
         let attempt = async {
-            let admin = ks_starrocks::MysqlAdmin::connect(
-                &ks_core::config::JdbcUrl::parse(&sim.jdbc_url()).map_err(anyhow::Error::msg)?,
-                "root",
-                &ks_core::Secret::new(PASSWORD),
-                ks_core::config::SslMode::Disabled,
-                Duration::from_secs(300),
-            )
-            .await?;
+            let admin = admin(sim, Duration::from_secs(300)).await?;
             let rows = admin.query(sql).await?;
             anyhow::Ok(rows[0][0].as_deref().unwrap_or("0").parse::<u64>()?)
         };
@@ -177,14 +182,7 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<Value> {
     })
     .await?;
     {
-        let admin = ks_starrocks::MysqlAdmin::connect(
-            &ks_core::config::JdbcUrl::parse(&sim.jdbc_url()).map_err(anyhow::Error::msg)?,
-            "root",
-            &ks_core::Secret::new(PASSWORD),
-            ks_core::config::SslMode::Disabled,
-            Duration::from_secs(5),
-        )
-        .await?;
+        let admin = admin(&sim, Duration::from_secs(5)).await?;
         admin.execute("CREATE DATABASE soak").await?;
         admin
             .execute(

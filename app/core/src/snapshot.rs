@@ -164,13 +164,16 @@ impl Snapshot {
         }
     }
 
-    /// Shards Kinesis throttled within `window_ms` before `now_ms`: their GetRecords share the
-    /// shard's read limits (5 calls/s, 2 MB/s) with another consumer, or this pipeline asks more
-    /// often than they allow.
-    pub fn throttled_shards(&self, now_ms: i64, window_ms: i64) -> Vec<&ShardSnapshot> {
+    /// Shards Kinesis throttled within [`THROTTLED_RECENTLY_MS`] before `now_ms`: their
+    /// GetRecords share the shard's read limits (5 calls/s, 2 MB/s) with another consumer, or this
+    /// pipeline asks more often than they allow.
+    pub fn throttled_shards(&self, now_ms: i64) -> Vec<&ShardSnapshot> {
         self.shards
             .iter()
-            .filter(|s| s.last_throttled_ms.is_some_and(|t| now_ms - t <= window_ms))
+            .filter(|s| {
+                s.last_throttled_ms
+                    .is_some_and(|t| now_ms - t <= THROTTLED_RECENTLY_MS)
+            })
             .collect()
     }
 

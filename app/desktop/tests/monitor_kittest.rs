@@ -150,6 +150,11 @@ fn app_on(dir: &Path, config: PipelineConfig) -> (backend::Backend, Harness<'sta
     (backend, harness)
 }
 
+/// The latest snapshot of pipeline "stock" the monitor holds.
+fn stock_snapshot(app: &KsApp) -> Option<&ks_core::snapshot::Snapshot> {
+    app.monitor("stock").and_then(|m| m.snapshot.as_ref())
+}
+
 /// Steps the UI (draining the backend's replies) until `pred` holds; panics with `what`.
 fn step_until(
     harness: &mut Harness<'_, KsApp>,
@@ -212,20 +217,14 @@ fn start_load_filtered_rows_and_stop_from_the_monitor() {
 
     harness.get_by_label("Start").click();
     step_until(&mut harness, "19 rows loaded and 1 filtered", 60, |a| {
-        a.monitor("stock")
-            .and_then(|m| m.snapshot.as_ref())
-            .is_some_and(|s| s.totals.rows_loaded == 19 && s.totals.rows_filtered == 1)
+        stock_snapshot(a).is_some_and(|s| s.totals.rows_loaded == 19 && s.totals.rows_filtered == 1)
     });
     assert_eq!(rt.block_on(rows(&sim)), 19);
     harness.run_steps(3);
     // The errors panel: the StarRocks message, the ErrorURL and its lines, inline.
-    let snapshot = harness
-        .state()
-        .monitor("stock")
-        .unwrap()
-        .snapshot
-        .clone()
-        .unwrap();
+    let snapshot = stock_snapshot(harness.state())
+        .cloned()
+        .expect("a snapshot");
     let entry = snapshot
         .errors
         .iter()
@@ -256,26 +255,18 @@ fn start_load_filtered_rows_and_stop_from_the_monitor() {
 
     // The stand-in goes down for a minute: the monitor shows the stall with its reason before
     // the load is retried once, then the recovery.
-    let attempts_before = harness
-        .state()
-        .monitor("stock")
-        .and_then(|m| m.snapshot.as_ref())
-        .map_or(0, |s| s.totals.loads_failed_attempts);
+    let attempts_before =
+        stock_snapshot(harness.state()).map_or(0, |s| s.totals.loads_failed_attempts);
     sim.faults().go_down(Duration::from_secs(60));
     let down_at = Instant::now();
     let during: Vec<_> = (50..55).map(|i| record(i, true)).collect();
     rt.block_on(put_json_records(&client, STREAM, &during, &keys))
         .unwrap();
     step_until(&mut harness, "a visible stall", 30, |a| {
-        a.monitor("stock")
-            .and_then(|m| m.snapshot.as_ref())
+        stock_snapshot(a)
             .is_some_and(|s| matches!(s.state, ks_core::snapshot::PipelineState::Stalled { .. }))
     });
-    let failed = harness
-        .state()
-        .monitor("stock")
-        .and_then(|m| m.snapshot.as_ref())
-        .map_or(0, |s| s.totals.loads_failed_attempts);
+    let failed = stock_snapshot(harness.state()).map_or(0, |s| s.totals.loads_failed_attempts);
     assert_eq!(
         failed - attempts_before,
         1,
@@ -285,12 +276,10 @@ fn start_load_filtered_rows_and_stop_from_the_monitor() {
     harness.get_by_label_contains("stalled: ");
     assert!(harness.query_all_by_label_contains("127.0.0.1").count() >= 1);
     step_until(&mut harness, "the recovery and 24 rows", 150, |a| {
-        a.monitor("stock")
-            .and_then(|m| m.snapshot.as_ref())
-            .is_some_and(|s| {
-                matches!(s.state, ks_core::snapshot::PipelineState::Running)
-                    && s.totals.rows_loaded == 24
-            })
+        stock_snapshot(a).is_some_and(|s| {
+            matches!(s.state, ks_core::snapshot::PipelineState::Running)
+                && s.totals.rows_loaded == 24
+        })
     });
     assert!(down_at.elapsed() >= Duration::from_secs(59));
 
@@ -323,9 +312,7 @@ fn start_load_filtered_rows_and_stop_from_the_monitor() {
     rt.block_on(put_json_records(&client, STREAM, &more, &keys))
         .unwrap();
     step_until(&mut harness, "the new records read", 30, |a| {
-        a.monitor("stock")
-            .and_then(|m| m.snapshot.as_ref())
-            .is_some_and(|s| s.totals.records_read == 55)
+        stock_snapshot(a).is_some_and(|s| s.totals.records_read == 55)
     });
     harness.get_by_label("Stop").click();
     step_until(&mut harness, "the engine to end", 60, |a| {
@@ -451,9 +438,7 @@ fn one_engine_per_pipeline_between_the_app_and_run() {
         .unwrap();
     harness.get_by_label("Start").click();
     step_until(&mut harness, "the app's engine loading all 100", 60, |a| {
-        a.monitor("stock")
-            .and_then(|m| m.snapshot.as_ref())
-            .is_some_and(|s| s.totals.rows_loaded == 100)
+        stock_snapshot(a).is_some_and(|s| s.totals.rows_loaded == 100)
     });
 
     // Now the app holds it: a `run` is refused, naming the app.
@@ -525,22 +510,16 @@ fn dead_letters_and_throttling_show_in_the_monitor() {
         "6 rows dead-lettered and a throttled shard",
         60,
         |a| {
-            a.monitor("stock")
-                .and_then(|m| m.snapshot.as_ref())
-                .is_some_and(|s| {
-                    s.totals.rows_dead_lettered == 6
-                        && s.shards.iter().any(|sh| sh.last_throttled_ms.is_some())
-                })
+            stock_snapshot(a).is_some_and(|s| {
+                s.totals.rows_dead_lettered == 6
+                    && s.shards.iter().any(|sh| sh.last_throttled_ms.is_some())
+            })
         },
     );
     harness.run_steps(3);
-    let snapshot = harness
-        .state()
-        .monitor("stock")
-        .unwrap()
-        .snapshot
-        .clone()
-        .unwrap();
+    let snapshot = stock_snapshot(harness.state())
+        .cloned()
+        .expect("a snapshot");
     assert_eq!(snapshot.totals.rows_filtered, 0);
     let dead = &snapshot.dead_letters[0];
     assert!(

@@ -114,16 +114,7 @@ properties.format = "json"
     }
 
     async fn admin(&self) -> MysqlAdmin {
-        let jdbc = ks_core::config::JdbcUrl::parse(&self.sim.jdbc_url()).unwrap();
-        MysqlAdmin::connect(
-            &jdbc,
-            "root",
-            &Secret::new(PASSWORD),
-            ks_core::config::SslMode::Disabled,
-            Duration::from_secs(5),
-        )
-        .await
-        .expect("login")
+        admin_of(&self.sim).await
     }
 
     async fn sql(&self, sql: &str) {
@@ -393,6 +384,43 @@ fn preview_says_why_each_cell_is_null_or_the_row_is_filtered() {
     assert!(err.to_string().contains("number of jsonpaths"), "{err}");
 }
 
+/// A MySQL session on the stand-in as root.
+async fn admin_of(sim: &StarRocksSim) -> MysqlAdmin {
+    let jdbc = ks_core::config::JdbcUrl::parse(&sim.jdbc_url()).unwrap();
+    MysqlAdmin::connect(
+        &jdbc,
+        "root",
+        &Secret::new(PASSWORD),
+        ks_core::config::SslMode::Disabled,
+        Duration::from_secs(5),
+    )
+    .await
+    .expect("login")
+}
+
+/// Columns id, event_time (NOT NULL unless `event_time_nullable`), ticker, and 4 samples whose
+/// event_time is epoch milliseconds and whose ticker is `ticker(i)`.
+fn epoch_ms_case(
+    event_time_nullable: bool,
+    ticker: impl Fn(u64) -> String,
+) -> (Vec<ColumnSpec>, Vec<SampledRecord>) {
+    let columns = vec![
+        col("id", "BIGINT", false),
+        col("event_time", "DATETIME", event_time_nullable),
+        col("ticker", "VARCHAR(16)", true),
+    ];
+    let samples = (0..4)
+        .map(|i| {
+            rec(&format!(
+                r#"{{"id":{i},"event_time":{},"ticker":"{}"}}"#,
+                1_716_925_997_000u64 + i * 1000,
+                ticker(i)
+            ))
+        })
+        .collect();
+    (columns, samples)
+}
+
 /// The stand-in with table d.t of `columns` (the first column the key), an admin session on it
 /// and its load URL.
 async fn stand_in_table(
@@ -404,16 +432,7 @@ async fn stand_in_table(
     })
     .await
     .unwrap();
-    let jdbc = ks_core::config::JdbcUrl::parse(&sim.jdbc_url()).unwrap();
-    let admin = MysqlAdmin::connect(
-        &jdbc,
-        "root",
-        &Secret::new(PASSWORD),
-        ks_core::config::SslMode::Disabled,
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap();
+    let admin = admin_of(&sim).await;
     let mut key_first = columns.to_vec();
     key_first[0].key = true;
     let spec = ks_core::schema::TableSpec {
@@ -466,19 +485,7 @@ async fn load_samples(
 /// column. The preview must give the verdict a real load of the same samples gives, row by row.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_preview_sends_the_engines_headers_and_agrees_with_a_real_load() {
-    let columns = vec![
-        col("id", "BIGINT", false),
-        col("event_time", "DATETIME", false),
-        col("ticker", "VARCHAR(16)", true),
-    ];
-    let samples: Vec<SampledRecord> = (0..4)
-        .map(|i| {
-            rec(&format!(
-                r#"{{"id":{i},"event_time":{},"ticker":"T{i}"}}"#,
-                1_716_925_997_000u64 + i * 1000
-            ))
-        })
-        .collect();
+    let (columns, samples) = epoch_ms_case(false, |i| format!("T{i}"));
     let draft: BTreeMap<String, String> =
         BTreeMap::from([("format".to_string(), "json".to_string())]);
     let (_sim, admin, _spec, load_url) = stand_in_table(&columns).await;
@@ -543,19 +550,7 @@ async fn the_preview_sends_the_engines_headers_and_agrees_with_a_real_load() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn epoch_millis_in_a_datetime_column_load_null_until_the_suggested_expression() {
-    let columns = vec![
-        col("id", "BIGINT", false),
-        col("event_time", "DATETIME", true),
-        col("ticker", "VARCHAR(16)", true),
-    ];
-    let samples: Vec<SampledRecord> = (0..4)
-        .map(|i| {
-            rec(&format!(
-                r#"{{"id":{i},"event_time":{},"ticker":"  T{i} "}}"#,
-                1_716_925_997_000u64 + i * 1000
-            ))
-        })
-        .collect();
+    let (columns, samples) = epoch_ms_case(true, |i| format!("  T{i} "));
     let base = props(&[("timezone", "UTC")]);
     let before = preview(&samples, &columns, &base).unwrap();
     for cell in before.column_cells("event_time") {

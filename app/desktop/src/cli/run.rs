@@ -190,10 +190,7 @@ async fn status_lines(name: String, mut snapshot: tokio::sync::watch::Receiver<S
         let calls = s.totals.get_records_calls.saturating_sub(last_calls.1);
         last_calls = (s.totals.throttled, s.totals.get_records_calls);
         let throttled_shards: Vec<String> = s
-            .throttled_shards(
-                chrono::Utc::now().timestamp_millis(),
-                ks_core::snapshot::THROTTLED_RECENTLY_MS,
-            )
+            .throttled_shards(chrono::Utc::now().timestamp_millis())
             .iter()
             .map(|sh| sh.shard.to_string())
             .collect();

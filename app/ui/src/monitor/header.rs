@@ -60,10 +60,7 @@ pub fn ui(ui: &mut egui::Ui, m: &Monitor) -> Option<Action> {
                 ui.label(format!("· lag {}", duration_ms(lag)));
             }
             let throttled = s
-                .throttled_shards(
-                    chrono::Utc::now().timestamp_millis(),
-                    ks_core::snapshot::THROTTLED_RECENTLY_MS,
-                )
+                .throttled_shards(chrono::Utc::now().timestamp_millis())
                 .len();
             if throttled > 0 {
                 ui.label(

@@ -2,14 +2,14 @@
 //! means. Shown while it lasts; the shards table keeps the counts.
 
 use super::{Monitor, thousands};
-use ks_core::snapshot::{THROTTLED_RECENTLY_MS, THROTTLING_MEANS};
+use ks_core::snapshot::THROTTLING_MEANS;
 
 /// The notice's heading (tests look for it).
 pub const HEADING: &str = "GetRecords throttled";
 
 pub fn ui(ui: &mut egui::Ui, m: &Monitor, now_ms: i64) {
     let Some(s) = &m.snapshot else { return };
-    let shards = s.throttled_shards(now_ms, THROTTLED_RECENTLY_MS);
+    let shards = s.throttled_shards(now_ms);
     if shards.is_empty() {
         return;
     }
