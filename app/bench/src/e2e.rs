@@ -8,7 +8,7 @@ use aws_sdk_kinesis::Client;
 use aws_sdk_kinesis::types::ShardIteratorType;
 use bytes::Bytes;
 use ks_core::Secret;
-use ks_kinesis::testing::{self, EmbeddedKinesis, PutEntry};
+use ks_local::{EmbeddedKinesis, PutEntry};
 use ks_starrocks::MysqlAdmin;
 use serde_json::json;
 use starrocks_sim::{SimConfig, StarRocksSim};
@@ -68,7 +68,7 @@ async fn produce(client: &Client, n: u64) -> anyhow::Result<f64> {
                 .map(|i| PutEntry::new(format!("pk-{i}"), Bytes::from(record_json(i))))
                 .collect();
             for chunk in entries.chunks(5_000) {
-                testing::put_records(&client, STREAM, chunk).await?;
+                ks_local::put_records(&client, STREAM, chunk).await?;
             }
             anyhow::Ok(())
         }));
@@ -140,7 +140,7 @@ async fn ks_reader(kinesis: &EmbeddedKinesis) -> anyhow::Result<(u64, f64)> {
     let source = ks_kinesis::KinesisSource::connect_with(
         &kinesis.source_config(STREAM),
         ks_kinesis::ConnectOptions {
-            credentials: Some(testing::test_credentials()),
+            credentials: Some(ks_local::emulator_credentials()),
             reader: Some(ks_kinesis::ReaderOptions::unlimited()),
             ..Default::default()
         },
@@ -298,7 +298,7 @@ pub async fn run(args: E2eArgs) -> anyhow::Result<serde_json::Value> {
     opts.iterator_ttl_seconds = 3600;
     let (_, kinesis) = EmbeddedKinesis::start(opts).await?;
     let client = kinesis.client().await;
-    testing::create_stream(&client, STREAM, args.shards).await?;
+    ks_local::create_stream(&client, STREAM, args.shards).await?;
     let sim = StarRocksSim::start(SimConfig {
         password: PASSWORD.into(),
         ..SimConfig::default()

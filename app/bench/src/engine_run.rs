@@ -63,7 +63,7 @@ pub async fn start_engine(
     let source = KinesisSource::connect_with(
         &config.source,
         ConnectOptions {
-            credentials: Some(ks_kinesis::testing::test_credentials()),
+            credentials: Some(ks_local::emulator_credentials()),
             reader: Some(ReaderOptions::unlimited()),
             ..Default::default()
         },

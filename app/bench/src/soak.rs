@@ -2,7 +2,7 @@
 //! minute, and its memory must stay flat and every record land once.
 //!
 //! ferrokinesis (in this process) behind a loopback proxy that can throttle GetRecords
-//! (`ks_kinesis::testing::KinesisProxy`), the
+//! (`ks_local::KinesisProxy`), the
 //! StarRocks stand-in (in this process), a producer at `--soak-rate` records/s, and the engine in a
 //! fresh child process (`ks-bench soak-engine`, the same `ks_engine::start` as `run`). Every
 //! minute one fault, in turn: the stand-in answers 503, resets connections, goes down for 20 s,
@@ -12,7 +12,7 @@
 //! the table must hold exactly the ids produced: count(*) == count(distinct id) == produced.
 
 use crate::procstat;
-use ks_kinesis::testing::{self, EmbeddedKinesis, PutEntry};
+use ks_local::{EmbeddedKinesis, PutEntry};
 use serde_json::{Value, json};
 use starrocks_sim::{Fault, SimConfig, StarRocksSim};
 use std::path::Path;
@@ -104,14 +104,14 @@ async fn reshard(client: &aws_sdk_kinesis::Client, merge: bool) -> anyhow::Resul
             .map(|w| (&w[0], &w[1]))
             .min_by_key(|(a, b)| (a.1 - a.0).saturating_add(b.1 - b.0))
             .ok_or_else(|| anyhow::anyhow!("no adjacent open shards"))?;
-        testing::merge_shards(client, STREAM, &a.2, &b.2).await?;
+        ks_local::merge_shards(client, STREAM, &a.2, &b.2).await?;
         return Ok(format!("merged {} and {}", a.2, b.2));
     }
     let (lo, hi, id) = open
         .iter()
         .max_by_key(|(lo, hi, _)| hi - lo)
         .ok_or_else(|| anyhow::anyhow!("no open shard"))?;
-    testing::split_shard(client, STREAM, id, lo + (hi - lo) / 2).await?;
+    ks_local::split_shard(client, STREAM, id, lo + (hi - lo) / 2).await?;
     Ok(format!("split {id}"))
 }
 
@@ -172,9 +172,9 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<Value> {
     opts.shard_limit = 64;
     let (_, kinesis) = EmbeddedKinesis::start(opts).await?;
     let client = kinesis.client().await;
-    testing::create_stream(&client, STREAM, args.shards).await?;
-    testing::wait_active(&client, STREAM).await?;
-    let proxy = testing::KinesisProxy::start(kinesis.addr()).await?;
+    ks_local::create_stream(&client, STREAM, args.shards).await?;
+    ks_local::wait_active(&client, STREAM).await?;
+    let proxy = ks_local::KinesisProxy::start(kinesis.addr()).await?;
     let (proxy_url, throttle) = (proxy.url.clone(), proxy.counts.clone());
     let sim = StarRocksSim::start(SimConfig {
         password: PASSWORD.into(),
@@ -256,7 +256,7 @@ properties.jsonpaths = '["$.id"]'
                         )
                     })
                     .collect();
-                match testing::put_records(&client, STREAM, &entries).await {
+                match ks_local::put_records(&client, STREAM, &entries).await {
                     Ok(_) => {
                         next += per_tick;
                         produced.store(next, Ordering::SeqCst);

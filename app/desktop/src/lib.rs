@@ -4,5 +4,4 @@
 //! backend under egui_kittest.
 
 pub mod backend;
-pub mod demo;
 pub mod notify;

@@ -59,9 +59,7 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         None => gui::open_window(cli.renderer, gui::StartPage::Remembered),
-        Some(Command::Demo(args)) if args.headless => {
-            std::process::exit(kinesis_starrocks::demo::run_headless())
-        }
+        Some(Command::Demo(args)) if args.headless => std::process::exit(cli::demo::run()),
         Some(Command::Demo(_)) => gui::open_window(cli.renderer, gui::StartPage::Demo),
         Some(Command::Run(args)) => std::process::exit(cli::run::run(args)),
         Some(Command::Check(args)) => std::process::exit(cli::check::run(args)),

@@ -5,7 +5,7 @@
 
 use aws_sdk_ec2::types::{IpPermission, IpRange};
 use ks_core::{Secret, config::JdbcUrl, config::SslMode};
-use ks_kinesis::testing::{self, EmbeddedKinesis};
+use ks_local::EmbeddedKinesis;
 use ks_starrocks::MysqlAdmin;
 use ks_tests::emulators::Emulator;
 use starrocks_sim::{SimConfig, StarRocksSim};
@@ -33,8 +33,8 @@ impl World {
             .await
             .unwrap();
         let client = kinesis.client().await;
-        testing::create_stream(&client, STREAM, 2).await.unwrap();
-        testing::wait_active(&client, STREAM).await.unwrap();
+        ks_local::create_stream(&client, STREAM, 2).await.unwrap();
+        ks_local::wait_active(&client, STREAM).await.unwrap();
         let sim = StarRocksSim::start(SimConfig {
             password: PASSWORD.into(),
             ..Default::default()
@@ -42,7 +42,7 @@ impl World {
         .await
         .unwrap();
         let moto = Emulator::moto();
-        let ec2 = aws_sdk_ec2::Client::new(&testing::sdk_config(&moto.endpoint).await);
+        let ec2 = aws_sdk_ec2::Client::new(&ks_local::sdk_config(&moto.endpoint).await);
         let w = World {
             kinesis,
             client,
@@ -59,7 +59,7 @@ impl World {
             })
             .collect();
         let keys: Vec<String> = (0..40).map(|i| format!("pk{i}")).collect();
-        testing::put_json_records(&w.client, STREAM, &records, &keys)
+        ks_local::put_json_records(&w.client, STREAM, &records, &keys)
             .await
             .unwrap();
         w

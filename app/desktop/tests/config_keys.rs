@@ -9,8 +9,8 @@
 
 use aws_sdk_ec2::types::{IpPermission, IpRange};
 use ks_core::{PipelineConfig, Secret, config::JdbcUrl, config::SslMode};
-use ks_kinesis::testing::{self, EmbeddedKinesis};
 use ks_kinesis::{ConnectOptions, KinesisSource, ShardStats, StartPosition};
+use ks_local::EmbeddedKinesis;
 use starrocks_sim::{Fault, SimConfig, StarRocksSim};
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -219,10 +219,10 @@ impl World {
             .await
             .unwrap();
         let client = kinesis.client().await;
-        testing::create_stream(&client, STREAM, shards)
+        ks_local::create_stream(&client, STREAM, shards)
             .await
             .unwrap();
-        testing::wait_active(&client, STREAM).await.unwrap();
+        ks_local::wait_active(&client, STREAM).await.unwrap();
         let sim = StarRocksSim::start(SimConfig {
             password: PASSWORD.into(),
             ..sim
@@ -279,7 +279,7 @@ impl World {
 
     async fn produce(&self, from: u64, n: u64) {
         let keys: Vec<String> = (from..from + n).map(|i| format!("pk{i}")).collect();
-        testing::put_json_records(&self.client, STREAM, &records(from, n), &keys)
+        ks_local::put_json_records(&self.client, STREAM, &records(from, n), &keys)
             .await
             .unwrap();
     }
@@ -481,10 +481,10 @@ async fn state_dir() {
 /// `on-data-error`: stop (default) or set the batch aside and go on.
 async fn on_data_error() {
     let w = World::new(1).await;
-    testing::put_records(
+    ks_local::put_records(
         &w.client,
         STREAM,
-        &[testing::PutEntry::new("k", &b"not json at all"[..])],
+        &[ks_local::PutEntry::new("k", &b"not json at all"[..])],
     )
     .await
     .unwrap();
@@ -639,11 +639,11 @@ async fn read_limits() {
     let w = World::new(1).await;
     // 6 MiB in one shard: reading it at 2 MiB/s takes waiting; without limits it does not.
     let big = "x".repeat(60_000);
-    let entries: Vec<testing::PutEntry> = (0..100)
-        .map(|i| testing::PutEntry::new(format!("k{i}"), big.clone().into_bytes()))
+    let entries: Vec<ks_local::PutEntry> = (0..100)
+        .map(|i| ks_local::PutEntry::new(format!("k{i}"), big.clone().into_bytes()))
         .collect();
     for chunk in entries.chunks(5) {
-        testing::put_records(&w.client, STREAM, chunk)
+        ks_local::put_records(&w.client, STREAM, chunk)
             .await
             .unwrap();
     }
@@ -654,7 +654,7 @@ async fn read_limits() {
             let source = KinesisSource::connect_with(
                 &cfg.source,
                 ConnectOptions {
-                    credentials: Some(testing::test_credentials()),
+                    credentials: Some(ks_local::emulator_credentials()),
                     ..Default::default()
                 },
             )
@@ -681,7 +681,7 @@ async fn read_limits() {
 async fn kpl_out_of_range() {
     let w = World::new(3).await;
     let keys: Vec<String> = (0..100).map(|i| format!("agg-key-{i}")).collect();
-    testing::put_library_aggregates(&w.client, STREAM, &records(0, 100), &keys, 20)
+    ks_local::put_library_aggregates(&w.client, STREAM, &records(0, 100), &keys, 20)
         .await
         .unwrap();
     w.run_ok(&[]).await;
@@ -746,7 +746,7 @@ async fn discovery_interval() {
     let w = World::new(1).await;
     let mut counts = Vec::new();
     for interval in ["300", "30000"] {
-        let proxy = testing::KinesisProxy::start(w.kinesis.addr())
+        let proxy = ks_local::KinesisProxy::start(w.kinesis.addr())
             .await
             .unwrap();
         let path = w.write(&w.config(&[
@@ -1093,7 +1093,7 @@ async fn retries() {
 async fn properties() {
     let w = World::new(1).await;
     w.produce(0, 3).await;
-    testing::put_json_records(
+    ks_local::put_json_records(
         &w.client,
         STREAM,
         &[serde_json::json!({"event_time": "2024-05-28T19:53:17", "ticker": "X"})],
@@ -1134,7 +1134,7 @@ async fn properties() {
 async fn network() {
     let w = World::new(1).await;
     let moto = ks_tests::emulators::Emulator::moto();
-    let ec2 = aws_sdk_ec2::Client::new(&testing::sdk_config(&moto.endpoint).await);
+    let ec2 = aws_sdk_ec2::Client::new(&ks_local::sdk_config(&moto.endpoint).await);
     let group = ec2
         .create_security_group()
         .group_name("fe")

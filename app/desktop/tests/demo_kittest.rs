@@ -5,8 +5,8 @@
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use kinesis_starrocks::backend::demo;
 use kinesis_starrocks::backend::{self, BackendOptions};
-use kinesis_starrocks::demo;
 use ks_ui::KsApp;
 use ks_ui::app::Page;
 use ks_ui::settings::Settings;

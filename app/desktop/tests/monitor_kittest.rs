@@ -9,7 +9,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use kinesis_starrocks::backend::{self, BackendOptions};
 use ks_core::{PipelineConfig, Secret};
-use ks_kinesis::testing::{EmbeddedKinesis, create_stream, put_json_records};
+use ks_local::{EmbeddedKinesis, create_stream, put_json_records};
 use ks_tests::image;
 use ks_ui::protocol::{Request, RunStatus};
 use ks_ui::settings::Settings;
@@ -475,7 +475,7 @@ fn dead_letters_and_throttling_show_in_the_monitor() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (kinesis, sim, client) = rt.block_on(world());
     let proxy = rt
-        .block_on(ks_kinesis::testing::KinesisProxy::start(kinesis.addr()))
+        .block_on(ks_local::KinesisProxy::start(kinesis.addr()))
         .unwrap();
     proxy
         .counts

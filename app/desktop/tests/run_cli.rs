@@ -3,7 +3,7 @@
 //! Kinesis (ferrokinesis) and the StarRocks stand-in run inside this test process on 127.0.0.1.
 
 use ks_core::{Secret, config::JdbcUrl, config::SslMode};
-use ks_kinesis::testing::{self, EmbeddedKinesis};
+use ks_local::EmbeddedKinesis;
 use ks_starrocks::MysqlAdmin;
 use starrocks_sim::{Fault, SimConfig, StarRocksSim};
 use std::path::Path;
@@ -26,10 +26,10 @@ impl World {
             .await
             .unwrap();
         let client = kinesis.client().await;
-        testing::create_stream(&client, STREAM, shards)
+        ks_local::create_stream(&client, STREAM, shards)
             .await
             .unwrap();
-        testing::wait_active(&client, STREAM).await.unwrap();
+        ks_local::wait_active(&client, STREAM).await.unwrap();
         let sim = StarRocksSim::start(SimConfig {
             password: PASSWORD.into(),
             ..Default::default()
@@ -125,7 +125,7 @@ properties.format = "json"
 
     async fn produce(&self, from: u64, n: u64) {
         let keys: Vec<String> = (from..from + n).map(|i| format!("pk{i}")).collect();
-        testing::put_json_records(&self.client, STREAM, &records(from, n), &keys)
+        ks_local::put_json_records(&self.client, STREAM, &records(from, n), &keys)
             .await
             .unwrap();
     }
@@ -136,7 +136,7 @@ properties.format = "json"
         let keys: Vec<String> = (from..from + n)
             .map(|_| format!("{:032x}", rand::random::<u128>()))
             .collect();
-        testing::put_library_aggregates(
+        ks_local::put_library_aggregates(
             &self.client,
             STREAM,
             &records(from, n),
@@ -150,7 +150,7 @@ properties.format = "json"
     /// `n` records aggregated as the KPL does: grouped by shard, every sub-record inside it.
     async fn produce_aligned_aggregates(&self, from: u64, n: u64, per_aggregate: usize) {
         let keys: Vec<String> = (from..from + n).map(|i| format!("kpl-{i}")).collect();
-        testing::put_shard_aligned_aggregates(
+        ks_local::put_shard_aligned_aggregates(
             &self.client,
             STREAM,
             &records(from, n),
@@ -414,7 +414,7 @@ async fn kpl_aggregates_from_any_producer_land_once_through_kill_9_and_a_split()
         child.wait().unwrap();
         if round == 3 {
             // Reshard in the middle: aggregates after this land in the children.
-            testing::split_shard(&w.client, STREAM, "shardId-000000000000", u128::MAX / 6)
+            ks_local::split_shard(&w.client, STREAM, "shardId-000000000000", u128::MAX / 6)
                 .await
                 .unwrap();
         }
@@ -655,7 +655,7 @@ async fn a_headless_user_sees_filtered_rows_dead_letters_and_throttling() {
     let mut batch = records(0, 5);
     batch.extend((5..8).map(|id| serde_json::json!({"id": id, "ticker": null, "price": 1.0})));
     let keys: Vec<String> = (0..8).map(|i| format!("pk{i}")).collect();
-    testing::put_json_records(&w.client, STREAM, &batch, &keys)
+    ks_local::put_json_records(&w.client, STREAM, &batch, &keys)
         .await
         .unwrap();
 
@@ -757,7 +757,7 @@ async fn a_headless_user_sees_filtered_rows_dead_letters_and_throttling() {
     assert_eq!(rows, in_stream);
 
     // 3. Throttled reads: every other GetRecords refused by a proxy; the status line says so.
-    let proxy = testing::KinesisProxy::start(w.kinesis.addr())
+    let proxy = ks_local::KinesisProxy::start(w.kinesis.addr())
         .await
         .unwrap();
     proxy

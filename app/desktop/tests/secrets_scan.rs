@@ -8,7 +8,7 @@
 
 use base64::Engine as _;
 use ks_core::{Secret, config::JdbcUrl, config::SslMode};
-use ks_kinesis::testing::{self, EmbeddedKinesis};
+use ks_local::EmbeddedKinesis;
 use starrocks_sim::{Fault, SimConfig, StarRocksSim};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -48,8 +48,8 @@ async fn the_password_is_nowhere_on_disk_or_in_logs() {
         .await
         .unwrap();
     let client = kinesis.client().await;
-    testing::create_stream(&client, STREAM, 1).await.unwrap();
-    testing::wait_active(&client, STREAM).await.unwrap();
+    ks_local::create_stream(&client, STREAM, 1).await.unwrap();
+    ks_local::wait_active(&client, STREAM).await.unwrap();
     let sim = StarRocksSim::start(SimConfig {
         password: PASSWORD.into(),
         ..Default::default()
@@ -103,7 +103,7 @@ async fn the_password_is_nowhere_on_disk_or_in_logs() {
         .map(|i| serde_json::json!({"id": i, "ticker": "AMZN"}))
         .collect();
     let keys: Vec<String> = (0..20).map(|i| format!("k{i}")).collect();
-    testing::put_json_records(&client, STREAM, &rows, &keys)
+    ks_local::put_json_records(&client, STREAM, &rows, &keys)
         .await
         .unwrap();
 
@@ -113,7 +113,7 @@ async fn the_password_is_nowhere_on_disk_or_in_logs() {
     let (status, _) = run(&["run", "--stop-when-caught-up"], &good, "good");
     assert!(status.success());
     // A batch StarRocks refuses (no id: NOT NULL): the pipeline stops, then sets it aside.
-    testing::put_json_records(
+    ks_local::put_json_records(
         &client,
         STREAM,
         &[serde_json::json!({"ticker": "BAD"})],

@@ -9,7 +9,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use kinesis_starrocks::backend::{self, Backend, BackendOptions};
 use ks_core::{PipelineConfig, Secret};
-use ks_kinesis::testing::{EmbeddedKinesis, create_stream, put_json_records, wait_active};
+use ks_local::{EmbeddedKinesis, create_stream, put_json_records, wait_active};
 use ks_starrocks::MysqlAdmin;
 use ks_ui::protocol::Reply;
 use ks_ui::wizard::{Step, Wizard};

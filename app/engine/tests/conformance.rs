@@ -91,7 +91,7 @@ async fn kinesalite_split_shard_while_running() {
 
     let parent = w.list_shards().await[0].clone();
     let mid = parent.hash_key_start / 2 + parent.hash_key_end / 2;
-    ks_kinesis::testing::split_shard(&w.client, &w.stream, &parent.id.0, mid)
+    ks_local::split_shard(&w.client, &w.stream, &parent.id.0, mid)
         .await
         .expect("SplitShard");
     w.produce(300, 300).await;
@@ -178,7 +178,7 @@ async fn update_shard_count(w: &World, target: i32) {
                 aws_sdk_kinesis::error::DisplayErrorContext(&e)
             )
         });
-    ks_kinesis::testing::wait_active(&w.client, &w.stream)
+    ks_local::wait_active(&w.client, &w.stream)
         .await
         .expect("ACTIVE after UpdateShardCount");
 }

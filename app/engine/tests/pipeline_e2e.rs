@@ -6,7 +6,6 @@ mod harness;
 use harness::{Harness, STREAM, stock_record, wait_for};
 use ks_engine::PipelineState;
 use ks_engine::snapshot::ShardState;
-use ks_kinesis::testing;
 use starrocks_sim::Fault;
 use std::time::Duration;
 
@@ -58,10 +57,10 @@ async fn json_pipeline_loads_every_record_once_in_batches() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn csv_pipeline_with_a_columns_mapping() {
     let h = Harness::new(2).await;
-    let entries: Vec<testing::PutEntry> = (0..500u64)
-        .map(|i| testing::PutEntry::new(format!("k{i}"), format!("{i},MSFT,{}.5", i % 100)))
+    let entries: Vec<ks_local::PutEntry> = (0..500u64)
+        .map(|i| ks_local::PutEntry::new(format!("k{i}"), format!("{i},MSFT,{}.5", i % 100)))
         .collect();
-    testing::put_records(&h.client, STREAM, &entries)
+    ks_local::put_records(&h.client, STREAM, &entries)
         .await
         .unwrap();
     let cfg = h.config(
@@ -152,20 +151,20 @@ async fn kpl_aggregated_records_mixed_with_plain_ones() {
                 AggInput::new(format!("agg-{round}"), stock_record(id).to_string())
             })
             .collect();
-        entries.push(testing::PutEntry::new(
+        entries.push(ks_local::PutEntry::new(
             format!("agg-{round}"),
             aggregate(&subs),
         ));
         // …and a few plain records.
         for _ in 0..5 {
             id += 1;
-            entries.push(testing::PutEntry::new(
+            entries.push(ks_local::PutEntry::new(
                 format!("plain-{id}"),
                 stock_record(id).to_string(),
             ));
         }
     }
-    testing::put_records(&h.client, STREAM, &entries)
+    ks_local::put_records(&h.client, STREAM, &entries)
         .await
         .unwrap();
     // A small max-rows cuts batches inside aggregates: positions are (sequence, sub-sequence).
@@ -185,10 +184,10 @@ async fn split_and_merge_while_running_lose_nothing() {
     let shards = h.kinesis.source(STREAM).await.list_shards().await.unwrap();
     let parent = shards[0].clone();
     let mid = parent.hash_key_start / 2 + parent.hash_key_end / 2;
-    testing::split_shard(&h.client, STREAM, &parent.id.0, mid)
+    ks_local::split_shard(&h.client, STREAM, &parent.id.0, mid)
         .await
         .unwrap();
-    testing::wait_active(&h.client, STREAM).await.unwrap();
+    ks_local::wait_active(&h.client, STREAM).await.unwrap();
     h.produce(400, 400).await;
     wait_for(&handle, "800 rows", 60, |s| s.totals.rows_loaded >= 800).await;
     // Merge the two children of the split.
@@ -208,10 +207,10 @@ async fn split_and_merge_while_running_lose_nothing() {
     } else {
         (&open[1], &open[0])
     };
-    testing::merge_shards(&h.client, STREAM, &a.id.0, &b.id.0)
+    ks_local::merge_shards(&h.client, STREAM, &a.id.0, &b.id.0)
         .await
         .unwrap();
-    testing::wait_active(&h.client, STREAM).await.unwrap();
+    ks_local::wait_active(&h.client, STREAM).await.unwrap();
     h.produce(800, 400).await;
     let snap = wait_for(&handle, "1200 rows", 90, |s| s.totals.rows_loaded >= 1200).await;
     handle.stop();
@@ -285,9 +284,9 @@ async fn outages_faults_and_slow_answers_lose_and_duplicate_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn expired_iterators_under_back_pressure_lose_nothing() {
-    let opts = ks_kinesis::testing::StoreOptions {
+    let opts = ks_local::StoreOptions {
         iterator_ttl_seconds: 1,
-        ..ks_kinesis::testing::EmbeddedKinesis::options()
+        ..ks_local::EmbeddedKinesis::options()
     };
     let h = Harness::with_options(1, opts, Default::default()).await;
     // 600 records of ~1 KiB (extra JSON keys are ignored by the load).
@@ -299,7 +298,7 @@ async fn expired_iterators_under_back_pressure_lose_nothing() {
         })
         .collect();
     let keys: Vec<String> = (0..600).map(|i| format!("k{i}")).collect();
-    testing::put_json_records(&h.client, STREAM, &records, &keys)
+    ks_local::put_json_records(&h.client, STREAM, &records, &keys)
         .await
         .unwrap();
     // Slow loads and a tiny buffer: the reader waits on the byte budget longer than the TTL.
@@ -328,10 +327,10 @@ async fn expired_iterators_under_back_pressure_lose_nothing() {
 async fn malformed_records_stop_the_pipeline_with_a_clear_error() {
     let h = Harness::new(1).await;
     h.produce(0, 10).await;
-    testing::put_records(
+    ks_local::put_records(
         &h.client,
         STREAM,
-        &[testing::PutEntry::new("x", "this is not json")],
+        &[ks_local::PutEntry::new("x", "this is not json")],
     )
     .await
     .unwrap();
@@ -354,17 +353,17 @@ async fn malformed_records_stop_the_pipeline_with_a_clear_error() {
 async fn dead_letter_mode_keeps_bad_records_and_goes_on() {
     let h = Harness::new(1).await;
     h.produce(0, 50).await;
-    testing::put_records(
+    ks_local::put_records(
         &h.client,
         STREAM,
-        &[testing::PutEntry::new("x", "{broken json")],
+        &[ks_local::PutEntry::new("x", "{broken json")],
     )
     .await
     .unwrap();
     // A record whose NOT NULL ticker is missing: StarRocks filters it, the batch fails
     // ("too many filtered rows") and goes to the dead-letter dir with the ErrorURL lines.
     let bad = serde_json::json!({"id": 999_999, "event_time": "2024-05-28T19:53:17", "price": 1.0});
-    testing::put_json_records(&h.client, STREAM, &[bad], &["y".to_string()])
+    ks_local::put_json_records(&h.client, STREAM, &[bad], &["y".to_string()])
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -450,7 +449,7 @@ async fn a_wrong_password_and_an_unresolvable_redirect_fail_fast() {
 
     let h2 = Harness::with_options(
         1,
-        ks_kinesis::testing::EmbeddedKinesis::options(),
+        ks_local::EmbeddedKinesis::options(),
         starrocks_sim::SimConfig {
             be_host: Some("be-0.starrocks-be-search.invalid".into()),
             ..Default::default()

@@ -8,7 +8,7 @@
 //! works: export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test).
 
 use clap::Parser;
-use ks_kinesis::testing::{self, EmbeddedKinesis};
+use ks_local::EmbeddedKinesis;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -35,8 +35,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )
     .await?;
     let client = kinesis.client().await;
-    testing::create_stream(&client, &args.stream, args.shards).await?;
-    testing::wait_active(&client, &args.stream).await?;
+    ks_local::create_stream(&client, &args.stream, args.shards).await?;
+    ks_local::wait_active(&client, &args.stream).await?;
     println!(
         "Kinesis on {} with stream {} ({} shards); producing {} stock records/s. Ctrl-C stops.",
         kinesis.endpoint_url(),
@@ -67,7 +67,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
             .collect();
         let keys: Vec<String> = (0..n).map(|i| format!("pk-{}", sent + i)).collect();
-        testing::put_json_records(&client, &args.stream, &records, &keys).await?;
+        ks_local::put_json_records(&client, &args.stream, &records, &keys).await?;
         sent += n;
         if sent % (args.rate * 10).max(1) < n {
             println!("{sent} records produced");

@@ -6,20 +6,17 @@
 //!   throttling keeps the iterator and backs off; an expired iterator is re-acquired after the last
 //!   record read; KPL aggregates are de-aggregated into (sequence, sub-sequence) positions.
 //! * [`ready_to_start`]: KCL's rule that children start after their parents are drained.
-//! * [`testing`]: ferrokinesis embedded in-process, and producer helpers (tests and the demo).
 
 mod error;
 pub mod kpl;
 mod lineage;
 mod reader;
+mod reader_options;
 mod source;
-pub mod testing;
 
 pub use error::{ReadError, SourceError};
 pub use kpl::{AggError, deaggregate};
 pub use lineage::ready_to_start;
-pub use reader::{
-    ReadBatch, ReaderOptions, ShardReader, ShardStats, ShardStatsSnapshot, SourceRecord,
-    StartPosition,
-};
+pub use reader::{ReadBatch, ShardReader, ShardStats, ShardStatsSnapshot, SourceRecord};
+pub use reader_options::{ReaderOptions, StartPosition};
 pub use source::{ConnectOptions, KinesisSource, ShardInfo, StreamSummary};

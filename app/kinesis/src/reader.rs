@@ -2,7 +2,8 @@
 //! throttling back-off, expired-iterator recovery and KPL de-aggregation.
 
 use crate::error::{Kind, ReadError, SourceError, classify};
-use crate::kpl::{Deaggregated, KplOutOfRange, UserRecord, deaggregate_bytes, has_kpl_magic};
+use crate::kpl::{Deaggregated, UserRecord, deaggregate_bytes, has_kpl_magic};
+use crate::reader_options::{ReaderOptions, StartPosition};
 use crate::source::{KinesisSource, ShardInfo};
 use aws_sdk_kinesis::types::ShardIteratorType;
 use aws_smithy_types::retry::RetryConfig;
@@ -13,83 +14,6 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// Where a reader starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StartPosition {
-    /// Just after the newest record when the reader makes its first call.
-    Latest,
-    /// The oldest record still retained (children of a reshard start here).
-    TrimHorizon,
-    /// The first record that arrived at or after this time.
-    AtTimestamp(DateTime<Utc>),
-    /// Strictly after this (sequence, sub-sequence): for checkpoints and replays. The reader asks
-    /// for AT_SEQUENCE_NUMBER `seq` and drops what is ≤ the position, so a checkpoint in the
-    /// middle of a KPL aggregate neither repeats nor skips sub-records.
-    After(ExtendedSeq),
-    /// From this (sequence, sub-sequence) on, inclusive: a replay of a batch that began a shard.
-    At(ExtendedSeq),
-}
-
-/// Limits and back-offs of a reader. The defaults are AWS's per-shard GetRecords limits.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReaderOptions {
-    /// GetRecords `Limit` (1..=10000).
-    pub limit: i32,
-    /// GetRecords calls per second per shard (AWS: 5); 0 = no limit.
-    pub max_calls_per_second: u32,
-    /// Bytes per second per shard (AWS: 2 MiB); 0 = no limit.
-    pub max_bytes_per_second: u64,
-    /// Wait after an empty GetRecords at the tip of the shard (KCL's minimum idle time is 200 ms).
-    pub idle_wait: Duration,
-    /// First back-off after `ProvisionedThroughputExceeded`; doubles up to `throttle_backoff_max`.
-    pub throttle_backoff_base: Duration,
-    pub throttle_backoff_max: Duration,
-    /// Retries of timeouts, network errors and 5xx inside one `next_batch` before it returns the error.
-    pub transient_retries: u32,
-    pub transient_backoff_base: Duration,
-    /// KPL sub-records outside the shard's hash-key range: kept (default) or dropped; counted.
-    pub kpl_out_of_range: KplOutOfRange,
-}
-
-impl Default for ReaderOptions {
-    fn default() -> Self {
-        ReaderOptions {
-            limit: 10_000,
-            max_calls_per_second: 5,
-            max_bytes_per_second: 2 * 1024 * 1024,
-            idle_wait: Duration::from_millis(250),
-            throttle_backoff_base: Duration::from_millis(250),
-            throttle_backoff_max: Duration::from_secs(5),
-            transient_retries: 3,
-            transient_backoff_base: Duration::from_millis(200),
-            kpl_out_of_range: KplOutOfRange::Keep,
-        }
-    }
-}
-
-impl ReaderOptions {
-    /// No client-side rate limits (emulators and benchmarks); everything else as the default.
-    pub fn unlimited() -> Self {
-        ReaderOptions {
-            max_calls_per_second: 0,
-            max_bytes_per_second: 0,
-            ..ReaderOptions::default()
-        }
-    }
-
-    /// What a pipeline's `[source]` asks for: `read-limits` and `kpl-out-of-range`.
-    pub fn for_source(cfg: &ks_core::SourceConfig) -> Self {
-        let base = match cfg.read_limits {
-            ks_core::ReadLimits::Aws => ReaderOptions::default(),
-            ks_core::ReadLimits::None => ReaderOptions::unlimited(),
-        };
-        ReaderOptions {
-            kpl_out_of_range: cfg.kpl_out_of_range,
-            ..base
-        }
-    }
-}
 
 /// One GetRecords round's result.
 #[derive(Debug, Clone, Default)]
@@ -221,6 +145,24 @@ impl RateLimiter {
             self.bytes_free_at = Some(base + debt);
         }
         self.idle_until = idle.then(|| now + o.idle_wait);
+    }
+}
+
+impl KinesisSource {
+    /// A reader for one shard, starting at `start`. It makes no call until `next_batch`.
+    pub fn reader(
+        &self,
+        shard: &ShardInfo,
+        start: StartPosition,
+        stats: Arc<ShardStats>,
+    ) -> ShardReader {
+        ShardReader::new(
+            self.clone(),
+            shard.clone(),
+            start,
+            stats,
+            self.reader_options().clone(),
+        )
     }
 }
 

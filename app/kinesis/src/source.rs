@@ -1,7 +1,7 @@
 //! The stream: client construction, DescribeStreamSummary, ListShards, and readers.
 
 use crate::error::{Ctx, Kind, SourceError, classify};
-use crate::reader::{ReaderOptions, ShardReader, ShardStats, StartPosition};
+use crate::reader_options::ReaderOptions;
 use aws_config::BehaviorVersion;
 use aws_sdk_kinesis::Client;
 use aws_sdk_kinesis::config::{Credentials, Region};
@@ -357,22 +357,6 @@ impl KinesisSource {
             seq_start,
             seq_end,
         })
-    }
-
-    /// A reader for one shard, starting at `start`. It makes no call until `next_batch`.
-    pub fn reader(
-        &self,
-        shard: &ShardInfo,
-        start: StartPosition,
-        stats: Arc<ShardStats>,
-    ) -> ShardReader {
-        ShardReader::new(
-            self.clone(),
-            shard.clone(),
-            start,
-            stats,
-            self.reader_options.clone(),
-        )
     }
 }
 

@@ -13,10 +13,10 @@ use aws_smithy_runtime_api::http::{Response, StatusCode};
 use aws_smithy_types::body::SdkBody;
 use common::*;
 use ks_core::{InitialPosition, ReaderKind, SourceConfig};
-use ks_kinesis::testing::{put_json_records, test_credentials};
 use ks_kinesis::{
     ConnectOptions, KinesisSource, ReadError, ReaderOptions, ShardStats, SourceError, StartPosition,
 };
+use ks_local::{emulator_credentials, put_json_records};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -109,7 +109,7 @@ impl Intercept for Hook {
 
 /// A source whose client carries the interceptor.
 async fn source_with(e: &Env, hook: Arc<FailFirst>, opts: ReaderOptions) -> KinesisSource {
-    let sdk = ks_kinesis::testing::sdk_config(e.kinesis.endpoint_url()).await;
+    let sdk = ks_local::sdk_config(e.kinesis.endpoint_url()).await;
     let conf = aws_sdk_kinesis::config::Builder::from(&sdk)
         .interceptor(Hook(hook))
         .build();
@@ -254,7 +254,7 @@ async fn connect(cfg: &SourceConfig) -> KinesisSource {
     KinesisSource::connect_with(
         cfg,
         ConnectOptions {
-            credentials: Some(test_credentials()),
+            credentials: Some(emulator_credentials()),
             ..Default::default()
         },
     )
@@ -391,7 +391,7 @@ async fn a_missing_region_is_a_config_error() {
     match KinesisSource::connect_with(
         &cfg,
         ConnectOptions {
-            credentials: Some(test_credentials()),
+            credentials: Some(emulator_credentials()),
             ..Default::default()
         },
     )

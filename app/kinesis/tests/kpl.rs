@@ -8,8 +8,8 @@ use bytes::Bytes;
 use common::*;
 use ks_core::{ExtendedSeq, SeqNum};
 use ks_kinesis::kpl::{AggInput, KplOutOfRange, aggregate, deaggregate_bytes, partition_key_hash};
-use ks_kinesis::testing::{PutEntry, put_records};
 use ks_kinesis::{ShardStats, SourceRecord, StartPosition, deaggregate};
+use ks_local::{PutEntry, put_records};
 use std::sync::Arc;
 
 const FULL: (u128, u128) = (0, u128::MAX);

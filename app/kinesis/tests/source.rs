@@ -5,10 +5,10 @@ mod common;
 
 use common::*;
 use ks_core::{ExtendedSeq, ShardId};
-use ks_kinesis::testing::{EmbeddedKinesis, merge_shards, put_json_records, split_shard};
 use ks_kinesis::{
     ReadError, ReaderOptions, ShardInfo, ShardStats, SourceRecord, StartPosition, ready_to_start,
 };
+use ks_local::{EmbeddedKinesis, merge_shards, put_json_records, split_shard};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -387,7 +387,7 @@ async fn merge_shards_child_waits_for_both_parents() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_iterator_resumes_after_the_last_record_read() {
-    let opts = ks_kinesis::testing::StoreOptions {
+    let opts = ks_local::StoreOptions {
         iterator_ttl_seconds: 1,
         ..EmbeddedKinesis::options()
     };

@@ -4,7 +4,7 @@
 use aws_sdk_kinesis::config::Credentials;
 use ks_core::PipelineConfig;
 use ks_core::check::{CheckGroup, CheckReport, CheckStatus};
-use ks_kinesis::testing::{EmbeddedKinesis, create_stream, test_credentials};
+use ks_local::{EmbeddedKinesis, create_stream, emulator_credentials};
 use ks_preflight::aws::{self, AwsError};
 use ks_preflight::{AwsOverrides, PreflightContext};
 use ks_tests::emulators::Emulator;
@@ -67,7 +67,7 @@ async fn identity_and_stream_pass() {
     create_stream(&kinesis.client().await, "stock", 2)
         .await
         .unwrap();
-    let ctx = context(config("stock", &url), test_credentials(), &moto);
+    let ctx = context(config("stock", &url), emulator_credentials(), &moto);
 
     let report = run_aws(&ctx).await;
     let creds = check(&report, "aws.credentials");
@@ -129,7 +129,7 @@ async fn missing_stream_names_the_streams_that_exist() {
     let client = kinesis.client().await;
     create_stream(&client, "orders", 1).await.unwrap();
     create_stream(&client, "stock", 1).await.unwrap();
-    let ctx = context(config("stocks", &url), test_credentials(), &moto);
+    let ctx = context(config("stocks", &url), emulator_credentials(), &moto);
 
     let report = run_aws(&ctx).await;
     assert_eq!(check(&report, "aws.credentials").status, CheckStatus::Pass);
@@ -161,7 +161,7 @@ async fn unreachable_sts_next_to_a_kinesis_emulator_is_a_warning_naming_the_endp
         .await
         .unwrap();
     let mut ctx = PreflightContext::new(config("stock", &url), None);
-    ctx.aws.credentials = Some(test_credentials());
+    ctx.aws.credentials = Some(emulator_credentials());
     ctx.aws.sts_endpoint_url = Some(dead.clone());
     let report = run_aws(&ctx).await;
     let creds = check(&report, "aws.credentials");
@@ -240,8 +240,7 @@ async fn access_denied_prints_the_policy_statement_with_the_real_arn() {
     // moto enforces IAM once /moto-api/reset-auth is told to: a user whose policy lacks
     // kinesis:GetRecords is refused GetRecords by moto's Kinesis.
     let moto = Emulator::moto();
-    let kinesis =
-        aws_sdk_kinesis::Client::new(&ks_kinesis::testing::sdk_config(&moto.endpoint).await);
+    let kinesis = aws_sdk_kinesis::Client::new(&ks_local::sdk_config(&moto.endpoint).await);
     create_stream(&kinesis, "stock", 1).await.unwrap();
     let arn = kinesis
         .describe_stream_summary()
@@ -414,8 +413,7 @@ async fn no_credentials_names_the_ways_to_give_them() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_keys_are_rejected_without_a_policy_hint() {
     let moto = Emulator::moto();
-    let kinesis =
-        aws_sdk_kinesis::Client::new(&ks_kinesis::testing::sdk_config(&moto.endpoint).await);
+    let kinesis = aws_sdk_kinesis::Client::new(&ks_local::sdk_config(&moto.endpoint).await);
     create_stream(&kinesis, "stock", 1).await.unwrap();
     reqwest::Client::new()
         .post(format!("{}/moto-api/reset-auth", moto.endpoint))
@@ -445,7 +443,7 @@ async fn unknown_keys_are_rejected_without_a_policy_hint() {
 async fn creating_stream_is_a_warning() {
     let moto = Emulator::moto();
     // Streams stay CREATING for a minute on this emulator.
-    let opts = ks_kinesis::testing::StoreOptions {
+    let opts = ks_local::StoreOptions {
         create_stream_ms: 60_000,
         ..EmbeddedKinesis::options()
     };
@@ -459,7 +457,7 @@ async fn creating_stream_is_a_warning() {
         .send()
         .await
         .unwrap();
-    let ctx = context(config("stock", &url), test_credentials(), &moto);
+    let ctx = context(config("stock", &url), emulator_credentials(), &moto);
     let report = run_aws(&ctx).await;
     let stream = check(&report, "aws.stream");
     assert_eq!(stream.status, CheckStatus::Warn, "{stream:#?}");

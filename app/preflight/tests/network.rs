@@ -6,7 +6,7 @@ use aws_sdk_ec2::types::{
 };
 use ks_core::PipelineConfig;
 use ks_core::check::{CheckFix, CheckGroup, CheckReport, CheckResult, CheckStatus};
-use ks_kinesis::testing::test_credentials;
+use ks_local::emulator_credentials;
 use ks_preflight::network;
 use ks_preflight::{AwsOverrides, PreflightContext};
 use ks_tests::emulators::Emulator;
@@ -79,7 +79,7 @@ table-name = "stock"
 fn context(config: PipelineConfig, moto: &Emulator, egress_url: String) -> PreflightContext {
     let mut ctx = PreflightContext::new(config, None);
     ctx.aws = AwsOverrides {
-        credentials: Some(test_credentials()),
+        credentials: Some(emulator_credentials()),
         sts_endpoint_url: Some(moto.endpoint.clone()),
         ec2_endpoint_url: Some(moto.endpoint.clone()),
     };
@@ -89,7 +89,7 @@ fn context(config: PipelineConfig, moto: &Emulator, egress_url: String) -> Prefl
 }
 
 async fn ec2(moto: &Emulator) -> aws_sdk_ec2::Client {
-    aws_sdk_ec2::Client::new(&ks_kinesis::testing::sdk_config(&moto.endpoint).await)
+    aws_sdk_ec2::Client::new(&ks_local::sdk_config(&moto.endpoint).await)
 }
 
 /// A VPC, a subnet and one empty security group in it; returns (vpc, subnet, group).

@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use ks_core::{PipelineConfig, Secret};
 use ks_kinesis::kpl::{AggInput, aggregate};
-use ks_kinesis::testing::{self, EmbeddedKinesis, PutEntry};
+use ks_local::{EmbeddedKinesis, PutEntry};
 use ks_preflight::PreflightContext;
 use ks_preflight::sample::{SampleError, SampleFrom, sample, sample_within};
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,10 +33,12 @@ impl World {
             .expect("embedded Kinesis");
         let client = kinesis.client().await;
         if shards > 0 {
-            testing::create_stream(&client, stream, shards)
+            ks_local::create_stream(&client, stream, shards)
                 .await
                 .expect("create stream");
-            testing::wait_active(&client, stream).await.expect("active");
+            ks_local::wait_active(&client, stream)
+                .await
+                .expect("active");
         }
         World { kinesis, client }
     }
@@ -62,7 +64,7 @@ properties.format = "json"
         let config = PipelineConfig::from_toml_str(&text, Path::new("test.toml"))
             .unwrap_or_else(|e| panic!("{e}"));
         let mut ctx = PreflightContext::new(config, Some(Secret::new("unused")));
-        ctx.aws.credentials = Some(testing::test_credentials());
+        ctx.aws.credentials = Some(ks_local::emulator_credentials());
         ctx
     }
 }
@@ -93,7 +95,7 @@ async fn samples_are_spread_over_shards_and_kpl_aggregates_are_deaggregated() {
         "bin",
         Bytes::from_static(b"\x00\xffnot json"),
     ));
-    let put = testing::put_records(&w.client, "s2", &entries)
+    let put = ks_local::put_records(&w.client, "s2", &entries)
         .await
         .unwrap();
     let shards_used: BTreeSet<&str> = put.iter().map(|p| p.shard_id.as_str()).collect();
@@ -154,7 +156,7 @@ async fn samples_are_spread_over_shards_and_kpl_aggregates_are_deaggregated() {
 async fn latest_sees_only_records_put_after_it_started_and_waits_a_bounded_time() {
     let w = World::new("s1", 2).await;
     let old: Vec<serde_json::Value> = (0..10).map(stock_record).collect();
-    testing::put_json_records(&w.client, "s1", &old, &["a".into(), "b".into()])
+    ks_local::put_json_records(&w.client, "s1", &old, &["a".into(), "b".into()])
         .await
         .unwrap();
     let ctx = w.ctx("s1");
@@ -175,7 +177,7 @@ async fn latest_sees_only_records_put_after_it_started_and_waits_a_bounded_time(
     let producer = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(2000)).await;
         let new: Vec<serde_json::Value> = (1000..1006).map(stock_record).collect();
-        testing::put_json_records(&client, "s1", &new, &["c".into(), "d".into(), "e".into()])
+        ks_local::put_json_records(&client, "s1", &new, &["c".into(), "d".into(), "e".into()])
             .await
             .unwrap();
     });

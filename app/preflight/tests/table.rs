@@ -9,8 +9,8 @@ use ks_core::sample::SampledRecord;
 use ks_core::schema::{ColumnSpec, infer_table};
 use ks_core::{Label, PipelineConfig, Secret};
 use ks_engine::EngineOptions;
-use ks_kinesis::testing::{self, EmbeddedKinesis};
 use ks_kinesis::{ConnectOptions, KinesisSource};
+use ks_local::EmbeddedKinesis;
 use ks_preflight::PreflightContext;
 use ks_preflight::preview::{preview, properties_with_fixes, suggest_fixes};
 use ks_preflight::sample::{SampleFrom, sample};
@@ -48,10 +48,12 @@ impl World {
             .await
             .expect("embedded Kinesis");
         let client = kinesis.client().await;
-        testing::create_stream(&client, STREAM, shards)
+        ks_local::create_stream(&client, STREAM, shards)
             .await
             .expect("create stream");
-        testing::wait_active(&client, STREAM).await.expect("active");
+        ks_local::wait_active(&client, STREAM)
+            .await
+            .expect("active");
         let sim = StarRocksSim::start(SimConfig {
             password: PASSWORD.into(),
             ..SimConfig::default()
@@ -69,7 +71,7 @@ impl World {
     async fn produce(&self, ids: std::ops::Range<u64>) {
         let records: Vec<serde_json::Value> = ids.clone().map(stock_record).collect();
         let keys: Vec<String> = ids.map(|i| format!("pk-{i}")).collect();
-        testing::put_json_records(&self.client, STREAM, &records, &keys)
+        ks_local::put_json_records(&self.client, STREAM, &records, &keys)
             .await
             .expect("put");
     }
@@ -109,7 +111,7 @@ properties.format = "json"
 
     fn ctx(&self, sink_extra: &str) -> PreflightContext {
         let mut ctx = PreflightContext::new(self.config(sink_extra), Some(Secret::new(PASSWORD)));
-        ctx.aws.credentials = Some(testing::test_credentials());
+        ctx.aws.credentials = Some(ks_local::emulator_credentials());
         ctx
     }
 
@@ -227,7 +229,7 @@ async fn inferred_table_is_accepted_and_a_pipeline_then_loads_every_record() {
     let source = KinesisSource::connect_with(
         &config.source,
         ConnectOptions {
-            credentials: Some(testing::test_credentials()),
+            credentials: Some(ks_local::emulator_credentials()),
             ..Default::default()
         },
     )
@@ -816,7 +818,7 @@ async fn epoch_values_in_the_stream_get_a_config_fix_and_an_empty_stream_is_said
     let records: Vec<serde_json::Value> = (0..5)
         .map(|i| serde_json::json!({"id": i, "ts": 1_716_925_997 + i}))
         .collect();
-    testing::put_json_records(&w.client, STREAM, &records, &["k".into()])
+    ks_local::put_json_records(&w.client, STREAM, &records, &["k".into()])
         .await
         .unwrap();
     let r = w.check(&w.ctx("")).await;

@@ -43,11 +43,6 @@ pub struct KsApp {
     wizard_is_demo: bool,
 }
 
-/// A status in words and a colour (pipeline list, welcome page).
-pub fn status_text(status: &RunStatus) -> (String, egui::Color32) {
-    crate::monitor::header_state_text(status)
-}
-
 impl KsApp {
     /// The shell over a running backend. Restores an unfinished wizard, else the last pipeline.
     pub fn new(backend: BackendLink, replies: Receiver<Reply>, settings: Settings) -> KsApp {
@@ -358,7 +353,7 @@ impl KsApp {
                 .get(&p.name)
                 .map(|m| m.status.clone())
                 .unwrap_or_else(|| p.status.clone());
-            let (mut text, mut colour) = status_text(&status);
+            let (mut text, mut colour) = crate::monitor::header_state_text(&status);
             let held = p
                 .held_elsewhere
                 .as_ref()

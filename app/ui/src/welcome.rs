@@ -115,7 +115,7 @@ pub fn ui(
             .num_columns(3)
             .show(ui, |ui| {
                 for p in pipelines {
-                    let (text, colour) = crate::app::status_text(&p.status);
+                    let (text, colour) = crate::monitor::header_state_text(&p.status);
                     ui.label(egui::RichText::new("●").color(colour));
                     if ui.link(&p.name).clicked() {
                         action = Some(Action::Open(p.name.clone()));

@@ -80,7 +80,7 @@ pub async fn start(ctx: Arc<BackendCtx>, name: String) {
     };
     // The demo's static credentials serve only the demo's own endpoint.
     let credentials = if demo {
-        Some(ks_kinesis::testing::test_credentials())
+        Some(ks_local::emulator_credentials())
     } else {
         ctx.options.aws.credentials.clone()
     };

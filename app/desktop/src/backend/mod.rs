@@ -2,6 +2,7 @@
 //! the I/O (saving pipelines, the keyring, preflight checks, engine start/stop, the local demo)
 //! and queues `Reply`s, waking the UI after each.
 
+pub mod demo;
 pub mod engine;
 pub mod secrets;
 pub mod store;
@@ -54,7 +55,7 @@ impl BackendOptions {
         BackendOptions {
             config_dir,
             aws: ks_preflight::AwsOverrides {
-                credentials: Some(ks_kinesis::testing::test_credentials()),
+                credentials: Some(ks_local::emulator_credentials()),
                 ..Default::default()
             },
             egress_ip_url: "http://127.0.0.1:1/".into(),
@@ -84,7 +85,7 @@ pub struct BackendCtx {
     pub options: BackendOptions,
     pub reply: ReplySender,
     pub(crate) state: Mutex<State>,
-    pub(crate) demo: tokio::sync::Mutex<Option<crate::demo::Demo>>,
+    pub(crate) demo: tokio::sync::Mutex<Option<demo::DemoServices>>,
     pub(crate) notifier: crate::notify::Notifier,
 }
 
@@ -95,7 +96,7 @@ impl BackendCtx {
     pub fn aws_for(&self, config: &PipelineConfig) -> ks_preflight::AwsOverrides {
         let mut aws = self.options.aws.clone();
         if self.is_demo_endpoint(config) {
-            aws.credentials = Some(ks_kinesis::testing::test_credentials());
+            aws.credentials = Some(ks_local::emulator_credentials());
             aws.sts_endpoint_url = self
                 .state
                 .lock()
@@ -155,7 +156,7 @@ impl Backend {
             let ctx = self.ctx.clone();
             rt.block_on(async move {
                 let _ = tokio::time::timeout(timeout, engine::stop_all(&ctx)).await;
-                crate::demo::stop(&ctx).await;
+                demo::stop(&ctx).await;
             });
             rt.shutdown_timeout(std::time::Duration::from_secs(1));
         }
@@ -249,9 +250,9 @@ async fn dispatch(ctx: Arc<BackendCtx>, request: Request) {
             }
             send_list(&ctx);
         }
-        Request::StartDemo => crate::demo::start(&ctx).await,
+        Request::StartDemo => demo::start(&ctx).await,
         Request::StopDemo => {
-            crate::demo::stop(&ctx).await;
+            demo::stop(&ctx).await;
             send_list(&ctx);
         }
     }

@@ -1,6 +1,7 @@
 //! The headless subcommands.
 
 pub mod check;
+pub mod demo;
 pub mod init_table;
 pub mod run;
 pub mod sample;

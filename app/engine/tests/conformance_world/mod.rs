@@ -13,8 +13,8 @@ mod common;
 use aws_sdk_kinesis::Client;
 use ks_core::{PipelineConfig, Secret};
 use ks_engine::{EngineHandle, EngineOptions, Event};
-use ks_kinesis::testing::{self, PutResult};
 use ks_kinesis::{ConnectOptions, KinesisSource, ReaderOptions, ShardInfo};
+use ks_local::PutResult;
 use ks_starrocks::{MysqlAdmin, StreamLoadClient, StreamLoadSettings};
 use ks_tests::emulators::Emulator;
 use starrocks_sim::{SimConfig, StarRocksSim};
@@ -54,8 +54,8 @@ impl World {
     /// maps an access key id that is not 12 digits to its default account 000000000000.
     pub async fn new(which: Which, stream: &str, shards: i32) -> World {
         let emu = start_emulator(which).await;
-        let client = Client::new(&testing::sdk_config(&emu.endpoint).await);
-        testing::create_stream(&client, stream, shards)
+        let client = Client::new(&ks_local::sdk_config(&emu.endpoint).await);
+        ks_local::create_stream(&client, stream, shards)
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", emu.name));
         let sim = common::start_sim(SimConfig::default()).await;
@@ -133,7 +133,7 @@ properties.strip_outer_array = "true"
         KinesisSource::connect_with(
             &config.source,
             ConnectOptions {
-                credentials: Some(testing::test_credentials()),
+                credentials: Some(ks_local::emulator_credentials()),
                 reader,
                 ..Default::default()
             },
@@ -185,7 +185,7 @@ properties.strip_outer_array = "true"
 pub async fn produce(client: &Client, stream: &str, from: u64, n: u64) -> Vec<PutResult> {
     let records: Vec<serde_json::Value> = (from..from + n).map(stock_record).collect();
     let keys: Vec<String> = (from..from + n).map(|i| format!("pk-{i}")).collect();
-    testing::put_json_records(client, stream, &records, &keys)
+    ks_local::put_json_records(client, stream, &records, &keys)
         .await
         .expect("put records")
 }

@@ -8,15 +8,8 @@ use ks_starrocks::MysqlAdmin;
 use starrocks_sim::{SimConfig, StarRocksSim};
 use std::time::Duration;
 
-pub const PASSWORD: &str = "sim-pw";
-
-/// The stock table, with a unique id per record so duplicates would show.
-pub const STOCK_DDL: &str = "CREATE TABLE example_db.stock (
-    `id` BIGINT NOT NULL,
-    `event_time` DATETIME NULL,
-    `ticker` VARCHAR(20) NOT NULL,
-    `price` DOUBLE NULL
-) ENGINE=OLAP DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`) BUCKETS 4";
+pub use ks_local::stock::{STOCK_DDL, stock_record};
+pub use ks_local::world::PASSWORD;
 
 /// Starts the stand-in (with [`PASSWORD`]) and creates `example_db.stock`.
 pub async fn start_sim(config: SimConfig) -> StarRocksSim {
@@ -74,16 +67,6 @@ pub async fn assert_exactly(sim: &StarRocksSim, expected: u64, context: &str) {
         (expected, expected),
         "{context}: rows in the table / distinct ids / records produced"
     );
-}
-
-pub fn stock_record(id: u64) -> serde_json::Value {
-    let tickers = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"];
-    serde_json::json!({
-        "id": id,
-        "event_time": format!("2024-05-28T19:{:02}:{:02}.{:06}", (id / 60) % 60, id % 60, id % 1_000_000),
-        "ticker": tickers[(id % 5) as usize],
-        "price": (id % 10_000) as f64 / 100.0,
-    })
 }
 
 /// Waits until `pred` holds for the snapshot (bounded).

@@ -10,7 +10,8 @@ use aws_sdk_kinesis::Client;
 use ks_core::{PipelineConfig, Secret};
 use ks_engine::{EngineHandle, EngineOptions, RunSummary};
 use ks_kinesis::KinesisSource;
-use ks_kinesis::testing::{self, EmbeddedKinesis, StoreOptions};
+use ks_local::world::{LocalWorld, WorldOptions};
+use ks_local::{EmbeddedKinesis, StoreOptions};
 use ks_starrocks::{MysqlAdmin, StreamLoadClient, StreamLoadSettings};
 use starrocks_sim::{SimConfig, StarRocksSim};
 use std::path::Path;
@@ -36,22 +37,29 @@ impl Harness {
         kinesis_opts: StoreOptions,
         sim_cfg: SimConfig,
     ) -> Harness {
-        let (_, kinesis) = EmbeddedKinesis::start(kinesis_opts)
-            .await
-            .expect("embedded Kinesis");
-        let client = kinesis.client().await;
-        testing::create_stream(&client, STREAM, shards)
-            .await
-            .expect("create stream");
-        testing::wait_active(&client, STREAM)
-            .await
-            .expect("stream active");
-        let sim = common::start_sim(sim_cfg).await;
+        let world = LocalWorld::start(WorldOptions {
+            shards,
+            kinesis: kinesis_opts,
+            sim: SimConfig {
+                password: PASSWORD.into(),
+                ..sim_cfg
+            },
+            ..Default::default()
+        })
+        .await
+        .expect("the local world starts");
+        let LocalWorld {
+            kinesis,
+            client,
+            sim,
+            dir: state,
+            ..
+        } = world;
         Harness {
             kinesis,
             client,
             sim,
-            state: tempfile::tempdir().expect("state dir"),
+            state,
         }
     }
 
@@ -136,7 +144,7 @@ retry-interval-ms = 100
         let source = KinesisSource::connect_with(
             &config.source,
             ks_kinesis::ConnectOptions {
-                credentials: Some(testing::test_credentials()),
+                credentials: Some(ks_local::emulator_credentials()),
                 ..Default::default()
             },
         )
@@ -171,7 +179,7 @@ retry-interval-ms = 100
     pub async fn produce(&self, from: u64, n: u64) {
         let records: Vec<serde_json::Value> = (from..from + n).map(stock_record).collect();
         let keys: Vec<String> = (from..from + n).map(|i| format!("pk-{i}")).collect();
-        testing::put_json_records(&self.client, STREAM, &records, &keys)
+        ks_local::put_json_records(&self.client, STREAM, &records, &keys)
             .await
             .expect("put records");
     }

@@ -1,8 +1,8 @@
 //! Shared helpers for the integration tests (each test has its own embedded ferrokinesis).
 #![allow(dead_code)]
 
-use ks_kinesis::testing::{EmbeddedKinesis, StoreOptions, create_stream};
 use ks_kinesis::{KinesisSource, ReadBatch, ShardReader, SourceRecord};
+use ks_local::{EmbeddedKinesis, StoreOptions, create_stream};
 use std::time::{Duration, Instant};
 
 pub struct Env {

@@ -1,0 +1,233 @@
+//! [`LocalWorld`]: the StarRocks stand-in and the embedded Kinesis on 127.0.0.1, one stream, a
+//! database with its tables, a state directory, admin sessions, and the pipeline TOML that reads
+//! the one into the other. The local demo and the tests build on it.
+
+use crate::kinesis::{EmbeddedKinesis, LocalError, StoreOptions, create_stream};
+use crate::stock::{STOCK_DDL, put_stock};
+use aws_sdk_kinesis::Client;
+use ks_core::{PipelineConfig, Secret};
+use ks_starrocks::MysqlAdmin;
+use starrocks_sim::{SimConfig, StarRocksSim};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The stand-in's root password in a default world.
+pub const PASSWORD: &str = "sim-pw";
+/// The seed's source stream name, a world's default stream.
+pub const STREAM: &str = "ExampleInputStream";
+
+/// What a world starts with.
+pub struct WorldOptions {
+    pub stream: String,
+    pub shards: i32,
+    pub kinesis: StoreOptions,
+    /// The stand-in's settings; its `password` is root's.
+    pub sim: SimConfig,
+    /// Statements run as root once the stand-in is up (databases, tables).
+    pub setup_sql: Vec<String>,
+}
+
+impl Default for WorldOptions {
+    /// [`STREAM`] with 2 shards, and `example_db.stock` ([`STOCK_DDL`]) behind [`PASSWORD`].
+    fn default() -> Self {
+        WorldOptions {
+            stream: STREAM.into(),
+            shards: 2,
+            kinesis: EmbeddedKinesis::options(),
+            sim: SimConfig {
+                password: PASSWORD.into(),
+                ..Default::default()
+            },
+            setup_sql: vec![
+                "CREATE DATABASE IF NOT EXISTS example_db".into(),
+                STOCK_DDL.into(),
+            ],
+        }
+    }
+}
+
+/// The extra TOML lines of a pipeline in a world: the world writes the connection keys (stream,
+/// region, endpoint, state dir, URLs, user, database, table), the caller its knobs.
+#[derive(Debug, Clone)]
+pub struct PipelineToml<'a> {
+    pub name: &'a str,
+    pub database: &'a str,
+    pub table: &'a str,
+    /// Top-level lines (before `[source]`).
+    pub top: &'a str,
+    /// Lines of `[source]`.
+    pub source: &'a str,
+    /// Lines of `[sink]`.
+    pub sink: &'a str,
+}
+
+impl Default for PipelineToml<'_> {
+    /// Pipeline `stock` into `example_db.stock`, no extra lines.
+    fn default() -> Self {
+        PipelineToml {
+            name: "stock",
+            database: "example_db",
+            table: "stock",
+            top: "",
+            source: "",
+            sink: "",
+        }
+    }
+}
+
+/// A running world; dropping it stops Kinesis (the stand-in stops with [`Self::shutdown`] or at
+/// the end of the runtime).
+pub struct LocalWorld {
+    pub kinesis: EmbeddedKinesis,
+    pub client: Client,
+    pub sim: StarRocksSim,
+    /// The world's temporary directory (the state dir is `state/` in it).
+    pub dir: tempfile::TempDir,
+    pub stream: String,
+    password: String,
+}
+
+impl LocalWorld {
+    pub async fn start(options: WorldOptions) -> Result<LocalWorld, LocalError> {
+        let (_, kinesis) = EmbeddedKinesis::start(options.kinesis).await.map_err(|e| {
+            LocalError(format!(
+                "the local Kinesis (ferrokinesis) did not start: {e}"
+            ))
+        })?;
+        let client = kinesis.client().await;
+        create_stream(&client, &options.stream, options.shards)
+            .await
+            .map_err(|e| LocalError(format!("creating stream {}: {e}", options.stream)))?;
+        let password = options.sim.password.clone();
+        let sim = StarRocksSim::start(options.sim)
+            .await
+            .map_err(|e| LocalError(format!("the StarRocks stand-in did not start: {e}")))?;
+        let dir = tempfile::Builder::new()
+            .prefix("kinesis-starrocks-local-")
+            .tempdir()
+            .map_err(|e| LocalError(format!("a temporary directory: {e}")))?;
+        let world = LocalWorld {
+            kinesis,
+            client,
+            sim,
+            dir,
+            stream: options.stream,
+            password,
+        };
+        let admin = world.admin().await?;
+        for sql in &options.setup_sql {
+            admin
+                .execute(sql)
+                .await
+                .map_err(|e| LocalError(format!("{sql}: {e}")))?;
+        }
+        Ok(world)
+    }
+
+    /// Root's password on the stand-in.
+    pub fn password(&self) -> Secret {
+        Secret::new(self.password.clone())
+    }
+
+    /// The pipelines' state directory (not created: the engine creates it).
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    /// A fresh MySQL session on the stand-in, as root.
+    pub async fn admin(&self) -> Result<MysqlAdmin, LocalError> {
+        let jdbc = ks_core::config::JdbcUrl::parse(&self.sim.jdbc_url()).map_err(LocalError)?;
+        MysqlAdmin::connect(
+            &jdbc,
+            "root",
+            &self.password(),
+            ks_core::config::SslMode::Disabled,
+            Duration::from_secs(5),
+        )
+        .await
+        .map_err(|e| LocalError(format!("the stand-in's MySQL port: {e}")))
+    }
+
+    /// Runs one statement as root.
+    pub async fn sql(&self, sql: &str) -> Result<(), LocalError> {
+        self.admin()
+            .await?
+            .execute(sql)
+            .await
+            .map_err(|e| LocalError(format!("{sql}: {e}")))
+    }
+
+    /// The first column of the first row of `sql`, as a number (0 for NULL).
+    pub async fn query_u64(&self, sql: &str) -> Result<u64, LocalError> {
+        let rows = self
+            .admin()
+            .await?
+            .query(sql)
+            .await
+            .map_err(|e| LocalError(format!("{sql}: {e}")))?;
+        let cell = rows.first().and_then(|r| r.first().cloned().flatten());
+        match cell {
+            None => Ok(0),
+            Some(v) => v
+                .parse()
+                .map_err(|_| LocalError(format!("{sql}: {v:?} is not a number"))),
+        }
+    }
+
+    /// A pipeline's TOML reading this world's stream into its stand-in.
+    pub fn pipeline_toml(&self, p: &PipelineToml) -> String {
+        format!(
+            r#"name = "{name}"
+state-dir = {state}
+{top}
+
+[source]
+stream = "{stream}"
+region = "us-east-1"
+endpoint-url = "{endpoint}"
+{source}
+
+[sink]
+jdbc-url = "{jdbc}"
+load-url = "{load}"
+username = "root"
+database-name = "{database}"
+table-name = "{table}"
+{sink}
+"#,
+            name = p.name,
+            state = toml_string(&self.state_dir().to_string_lossy()),
+            top = p.top,
+            stream = self.stream,
+            endpoint = self.kinesis.endpoint_url(),
+            source = p.source,
+            jdbc = self.sim.jdbc_url(),
+            load = self.sim.load_url(),
+            database = p.database,
+            table = p.table,
+            sink = p.sink,
+        )
+    }
+
+    /// [`Self::pipeline_toml`], parsed as the app parses a saved pipeline.
+    pub fn config(&self, p: &PipelineToml) -> Result<PipelineConfig, LocalError> {
+        let text = self.pipeline_toml(p);
+        PipelineConfig::from_toml_str(&text, Path::new("local.toml"))
+            .map_err(|e| LocalError(format!("{e}\n{text}")))
+    }
+
+    /// Puts test stock records with ids `from..from + n` ([`crate::stock::stock_record`]).
+    pub async fn put_stock(&self, from: u64, n: u64) -> Result<(), LocalError> {
+        put_stock(&self.client, &self.stream, from, n).await
+    }
+
+    /// Stops the stand-in and Kinesis.
+    pub async fn shutdown(self) {
+        self.sim.shutdown().await;
+    }
+}
+
+/// `s` as a TOML basic string.
+pub fn toml_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
