@@ -44,7 +44,7 @@ fn app_ui(ui: &mut egui::Ui, app: &mut App) {
                 app.saved.push(result);
             }
             Reply::Snapshot { .. } => app.snapshots += 1,
-            Reply::Error { context, message } => app.errors.push(format!("{context}: {message}")),
+            Reply::Error(error) => app.errors.push(error.to_string()),
             _ => {}
         }
     }

@@ -126,7 +126,7 @@ fn app_ui(ui: &mut egui::Ui, app: &mut App) {
     while let Ok(reply) = app.replies.try_recv() {
         match reply {
             Reply::Wizard { ticket, reply } => app.wizard.on_reply(ticket, reply),
-            Reply::Error { context, message } => app.errors.push(format!("{context}: {message}")),
+            Reply::Error(error) => app.errors.push(error.to_string()),
             _ => {}
         }
     }

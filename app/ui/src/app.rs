@@ -3,7 +3,7 @@
 //! `ui` draws. No I/O: everything goes through [`BackendLink`].
 
 use crate::monitor::{Monitor, ShellAction};
-use crate::protocol::{BackendLink, PipelineEntry, Reply, Request, RunStatus};
+use crate::protocol::{BackendError, BackendLink, PipelineEntry, Reply, Request, RunStatus};
 use crate::settings::{Settings, Theme, ZOOM_STEP};
 use crate::welcome;
 use crate::wizard::{Wizard, WizardOutcome};
@@ -234,11 +234,11 @@ impl KsApp {
                 self.wizard_is_demo = true;
                 self.page = Page::Wizard;
             }
-            Reply::Error { context, message } => {
-                if context == "local demo" {
+            Reply::Error(error) => {
+                if matches!(error, BackendError::DemoFailed(_)) {
                     self.demo_pending = false;
                 }
-                self.messages.push(format!("{context}: {message}"));
+                self.messages.push(error.to_string());
             }
         }
     }

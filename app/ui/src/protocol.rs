@@ -37,7 +37,7 @@ pub enum Request {
     /// the account). Refused while it runs.
     Delete { name: String },
     /// Start the local demo (ferrokinesis, the StarRocks stand-in, a stock-ticker producer, all on
-    /// 127.0.0.1): answered by [`Reply::DemoReady`] or [`Reply::Error`].
+    /// 127.0.0.1): answered by [`Reply::DemoReady`] or [`Reply::Error`] ([`BackendError::DemoFailed`]).
     StartDemo,
     /// Stop the demo's pipeline (if running), the producer and the local services.
     StopDemo,
@@ -112,11 +112,37 @@ pub enum Reply {
         password: Secret,
     },
     /// A request failed before it reached anything that could answer it.
-    Error {
-        context: String,
-        message: String,
-    },
+    Error(BackendError),
 }
+
+/// What failed before anything could answer it: the UI tells the user and, for the demo, stops
+/// waiting for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendError {
+    /// The local demo's services did not start.
+    DemoFailed(String),
+    /// Deleting saved pipeline `name` failed.
+    DeleteFailed { name: String, message: String },
+    /// A wizard request reached a handler that does not answer it (a bug in the app).
+    Unanswered(String),
+}
+
+impl std::fmt::Display for BackendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BackendError::DemoFailed(m) => write!(f, "local demo: {m}"),
+            BackendError::DeleteFailed { name, message } => write!(f, "delete {name}: {message}"),
+            BackendError::Unanswered(m) => write!(f, "wizard: {m}"),
+        }
+    }
+}
+
+/// Requests the UI may queue before `send` waits: the backend hands each to a task at once, so
+/// the queue fills only if the backend thread is stuck.
+pub const REQUEST_QUEUE: usize = 256;
+/// Replies the backend may queue before the UI drains them (every frame). When it is full,
+/// snapshots are dropped (the next one supersedes them) and other replies wait for room.
+pub const REPLY_QUEUE: usize = 1024;
 
 /// Where a saved pipeline went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,12 +158,12 @@ pub struct SaveInfo {
 /// each reply it queues.
 #[derive(Clone)]
 pub struct BackendLink {
-    pub requests: std::sync::mpsc::Sender<Request>,
+    pub requests: std::sync::mpsc::SyncSender<Request>,
     next_ticket: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl BackendLink {
-    pub fn new(requests: std::sync::mpsc::Sender<Request>) -> BackendLink {
+    pub fn new(requests: std::sync::mpsc::SyncSender<Request>) -> BackendLink {
         BackendLink {
             requests,
             next_ticket: Default::default(),

@@ -7,7 +7,7 @@ use ks_core::ShardId;
 use ks_core::snapshot::{PipelineState, ShardSnapshot, ShardState, Snapshot};
 use ks_ui::monitor::Monitor;
 use ks_ui::protocol::{BackendLink, Request};
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::{Receiver, sync_channel};
 
 fn shard(id: &str, lag_ms: i64) -> ShardSnapshot {
     ShardSnapshot {
@@ -29,7 +29,7 @@ fn shard(id: &str, lag_ms: i64) -> ShardSnapshot {
 }
 
 fn harness(monitor: Monitor) -> (Harness<'static, Monitor>, Receiver<Request>) {
-    let (tx, rx) = channel();
+    let (tx, rx) = sync_channel(ks_ui::protocol::REQUEST_QUEUE);
     let link = BackendLink::new(tx);
     let mut installed = false;
     let h = Harness::builder()

@@ -8,7 +8,7 @@ use ks_ui::KsApp;
 use ks_ui::app::Page;
 use ks_ui::protocol::{BackendLink, Reply, Request};
 use ks_ui::settings::{Settings, Theme};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 
 struct World {
     harness: Harness<'static, KsApp>,
@@ -17,7 +17,7 @@ struct World {
 }
 
 fn world(wgpu: bool) -> World {
-    let (req_tx, requests) = channel();
+    let (req_tx, requests) = sync_channel(ks_ui::protocol::REQUEST_QUEUE);
     let (replies, reply_rx) = channel();
     let app = KsApp::new(BackendLink::new(req_tx), reply_rx, Settings::default());
     let mut theme_installed = false;

@@ -9,7 +9,7 @@ use ks_ui::protocol::{BackendLink, Reply, Request, SaveInfo};
 use ks_ui::settings::Settings;
 use ks_ui::wizard::{Draft, Step, WizardDraft};
 use std::collections::BTreeMap;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 
 /// The window's default inner size (gui.rs).
 const WIDTH: f32 = 1100.0;
@@ -26,7 +26,7 @@ time, set your DBUS_SESSION_BUS_ADDRESS instead: no D-Bus session bus is running
 memory for this session only: set STARROCKS_PASSWORD or password-file for `run`";
 
 fn app() -> (Harness<'static, KsApp>, Receiver<Request>, Sender<Reply>) {
-    let (req_tx, requests) = channel();
+    let (req_tx, requests) = sync_channel(ks_ui::protocol::REQUEST_QUEUE);
     let (replies, reply_rx) = channel();
     let draft = Draft {
         name: "stock".into(),

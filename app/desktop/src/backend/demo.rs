@@ -7,7 +7,7 @@ use ks_core::Secret;
 pub use ks_local::demo::{
     DEMO_DATABASE, DEMO_PASSWORD, DEMO_PIPELINE, DEMO_STREAM, DEMO_TABLE, DemoServices,
 };
-use ks_ui::protocol::Reply;
+use ks_ui::protocol::{BackendError, Reply};
 use std::time::Duration;
 
 /// `Request::StartDemo`: starts the demo (once) and replies `DemoReady` with its pipeline.
@@ -26,10 +26,8 @@ pub async fn start(ctx: &BackendCtx) {
                 *demo = Some(d);
             }
             Err(e) => {
-                ctx.reply.send(Reply::Error {
-                    context: "local demo".into(),
-                    message: e.to_string(),
-                });
+                ctx.reply
+                    .send(Reply::Error(BackendError::DemoFailed(e.to_string())));
                 return;
             }
         }

@@ -10,7 +10,10 @@ pub mod wizard;
 pub mod wizard_table;
 
 use ks_core::{PipelineConfig, Secret};
-use ks_ui::protocol::{BackendLink, PipelineEntry, Reply, Request, RunStatus, SaveInfo};
+use ks_ui::protocol::{
+    BackendError, BackendLink, PipelineEntry, REPLY_QUEUE, REQUEST_QUEUE, Reply, Request,
+    RunStatus, SaveInfo,
+};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -68,14 +71,26 @@ impl BackendOptions {
 /// Queues replies for the UI and wakes it.
 #[derive(Clone)]
 pub struct ReplySender {
-    tx: std::sync::mpsc::Sender<Reply>,
+    tx: std::sync::mpsc::SyncSender<Reply>,
     wake: Arc<dyn Fn() + Send + Sync>,
 }
 
 impl ReplySender {
+    /// Queues `reply` and wakes the UI. On a full queue (the UI has not drained it for a while)
+    /// a snapshot is dropped, since the next one supersedes it, and any other reply waits for
+    /// room: the queue stays bounded and nothing but a stale snapshot is lost.
     pub fn send(&self, reply: Reply) {
-        // A closed receiver: the window is gone; nothing to tell.
-        let _ = self.tx.send(reply);
+        use std::sync::mpsc::TrySendError;
+        match self.tx.try_send(reply) {
+            // A closed receiver: the window is gone; nothing to tell.
+            Ok(())
+            | Err(TrySendError::Disconnected(_))
+            | Err(TrySendError::Full(Reply::Snapshot { .. })) => {}
+            Err(TrySendError::Full(other)) => {
+                (self.wake)();
+                let _ = self.tx.send(other);
+            }
+        }
         (self.wake)();
     }
 }
@@ -184,8 +199,8 @@ pub fn spawn(options: BackendOptions, wake: impl Fn() + Send + Sync + 'static) -
         .enable_all()
         .build()
         .expect("the tokio runtime (threads and a timer) can be built");
-    let (req_tx, req_rx) = std::sync::mpsc::channel::<Request>();
-    let (reply_tx, reply_rx) = std::sync::mpsc::channel::<Reply>();
+    let (req_tx, req_rx) = std::sync::mpsc::sync_channel::<Request>(REQUEST_QUEUE);
+    let (reply_tx, reply_rx) = std::sync::mpsc::sync_channel::<Reply>(REPLY_QUEUE);
     let notifier = crate::notify::Notifier::new(options.notifications);
     let ctx = Arc::new(BackendCtx {
         options,
@@ -243,10 +258,8 @@ async fn dispatch(ctx: Arc<BackendCtx>, request: Request) {
         Request::Delete { name } => {
             let result = delete(&ctx, &name);
             if let Err(message) = result {
-                ctx.reply.send(Reply::Error {
-                    context: format!("delete {name}"),
-                    message,
-                });
+                ctx.reply
+                    .send(Reply::Error(BackendError::DeleteFailed { name, message }));
             }
             send_list(&ctx);
         }

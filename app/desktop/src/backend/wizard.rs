@@ -7,7 +7,7 @@ use super::wizard_table::{self, preflight_ctx};
 use super::{BackendCtx, ReplySender};
 use ks_core::check::{CheckGroup, CheckResult, CheckStatus};
 use ks_preflight::{aws, network};
-use ks_ui::protocol::{Reply, Ticket};
+use ks_ui::protocol::{BackendError, Reply, Ticket};
 use ks_ui::wizard::protocol::{CallerIdentity, WizardReply, WizardRequest};
 
 /// Answers one wizard request; every answer carries `ticket`.
@@ -68,10 +68,9 @@ pub async fn handle(ctx: &BackendCtx, ticket: Ticket, request: WizardRequest, re
         }
         other => {
             // A variant added to the protocol without a handler: say so rather than hang.
-            reply.send(Reply::Error {
-                context: "wizard".into(),
-                message: format!("no backend handler for {other:?}"),
-            });
+            reply.send(Reply::Error(BackendError::Unanswered(format!(
+                "no backend handler for {other:?}"
+            ))));
         }
     }
 }

@@ -8,7 +8,7 @@ use ks_core::sample::SampledRecord;
 use ks_core::schema::{ColumnSpec, TableSpec};
 use ks_core::{PipelineConfig, Secret};
 use ks_preflight::PreflightContext;
-use ks_ui::protocol::{Reply, Ticket};
+use ks_ui::protocol::{BackendError, Reply, Ticket};
 use ks_ui::wizard::protocol::{
     DriftAnswer, PreviewAnswer, ProposedFix, SampleFrom, StreamInfo, WizardReply, WizardRequest,
 };
@@ -76,12 +76,9 @@ pub async fn handle(ctx: &BackendCtx, ticket: Ticket, request: WizardRequest, re
             WizardReply::SqlApplied { statements, result }
         }
         other => {
-            reply.send(Reply::Error {
-                context: "wizard".into(),
-                message: format!(
-                    "the Stream/Table handler got a request it does not answer: {other:?}"
-                ),
-            });
+            reply.send(Reply::Error(BackendError::Unanswered(format!(
+                "the Stream/Table handler got a request it does not answer: {other:?}"
+            ))));
             return;
         }
     };

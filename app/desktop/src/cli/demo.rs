@@ -115,8 +115,8 @@ pub fn run() -> i32 {
                     }
                 }
             }
-            Reply::Error { context, message } => {
-                eprintln!("error: {context}: {message}");
+            Reply::Error(error) => {
+                eprintln!("error: {error}");
                 return 1;
             }
             _ => {}
