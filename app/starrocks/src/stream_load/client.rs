@@ -104,8 +104,8 @@ impl StreamLoadClient {
         &self.load_urls
     }
 
-    /// One Stream Load attempt of `body` under `label` (see the `stream_load` module docs for the redirect
-    /// handling). Retrying is the caller's choice: see [`LoadError::is_retryable`] and
+    /// One Stream Load attempt of `body` under `label` (see the `stream_load` module docs for the
+    /// redirect handling). Retrying is the caller's choice: see [`LoadError::is_retryable`] and
     /// [`StreamLoadClient::load_with_retries`].
     pub async fn load(&self, label: &Label, body: Bytes) -> Result<LoadOutcome, LoadError> {
         let started = Instant::now();
