@@ -1,6 +1,7 @@
 //! The Stream Load client: one attempt of `PUT /api/{db}/{table}/_stream_load` under a label,
 //! with the FE's 307 followed by hand (protocol reference §1), the outcome read from the JSON body
-//! (§2), failures classified ([`LoadError`]), and the ErrorURL's lines fetched for display.
+//! (§2), failures classified ([`LoadError`](crate::LoadError)), and the ErrorURL's lines fetched
+//! for display.
 //!
 //! ## How the body reaches the node that loads it
 //!
