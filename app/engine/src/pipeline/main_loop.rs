@@ -313,7 +313,7 @@ impl Run {
     }
 
     /// Every shard read up to its tip (or its end), whatever is still buffered or loading: the
-    /// shard table's phases (see [`crate::shard_state`]).
+    /// shard table's phases (see `crate::shard_state`).
     fn shards_at_tip(&self) -> bool {
         self.shared.shards(|t| t.read_to_tip())
     }

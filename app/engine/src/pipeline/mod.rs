@@ -9,7 +9,7 @@
 //! `handle` starts a run and is the outside's grip on it; `main_loop` batches and decides when to
 //! flush and stop; `load` is one batch's Stream Load and checkpoint; `replay` re-loads intents
 //! left by an earlier run; `shards` discovers shards and supervises their readers (their phases
-//! live in [`crate::shard_state`]); `dead_letter` applies `on-data-error`; `shared` is the state
+//! live in `crate::shard_state`); `dead_letter` applies `on-data-error`; `shared` is the state
 //! every task writes and the snapshot is published from.
 
 mod dead_letter;

@@ -1,6 +1,6 @@
 //! Shards: discovery (ListShards now and then), lineage (children start after their parents are
 //! drained) and one reader task per open shard, each moving its shard's phase
-//! ([`crate::shard_state`]) and sending records to the main loop within the byte budget.
+//! (`crate::shard_state`) and sending records to the main loop within the byte budget.
 
 use super::main_loop::Msg;
 use super::shared::{Shared, now_ms};

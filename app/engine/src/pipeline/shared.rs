@@ -90,7 +90,7 @@ impl Shared {
         self.shards(|t| f(t.shard(id)))
     }
 
-    /// Moves shard `id` on `event` (the table in [`crate::shard_state`]).
+    /// Moves shard `id` on `event` (the table in `crate::shard_state`).
     pub(super) fn shard_event(&self, id: &ShardId, event: ShardEvent) {
         self.shards(|t| t.apply(id, event));
     }
