@@ -7,6 +7,7 @@ pub mod checkpoint;
 pub mod lock;
 pub mod metrics;
 pub mod pipeline;
+mod shard_state;
 pub mod snapshot;
 
 pub use lock::{LockError, LockHolder, PipelineLock};

@@ -1,0 +1,402 @@
+//! One batch's way to StarRocks: close it, write its intent, Stream Load it under its label
+//! (retrying through stalls), then advance the checkpoint and count it.
+
+use super::dead_letter::{split_body, write_dead_letter_rows};
+use super::handle::EngineError;
+use super::main_loop::Run;
+use super::shared::{Shared, now_ms};
+use crate::batch::{Batch, BatchBuilder, RowOrigins};
+use crate::checkpoint::Intent;
+use crate::shard_state::ShardEvent;
+use crate::snapshot::{Event, LoadSummary, PipelineState, RECENT_LOADS};
+use ks_core::config::{KplOutOfRange, OnDataError};
+use ks_starrocks::{LoadError, LoadOutcome, RetryPolicy, StreamLoadClient};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+
+/// The result of one batch's load task.
+pub(super) struct LoadDone {
+    pub(super) intent: Intent,
+    pub(super) permits: u64,
+    pub(super) result: Result<LoadOutcome, LoadError>,
+    pub(super) started: Instant,
+    pub(super) body: bytes::Bytes,
+    /// Where each row of `body` came from (for the dead-letter file).
+    pub(super) origins: RowOrigins,
+}
+
+impl Run {
+    /// Closes the current batch and starts its load (after the previous load is confirmed).
+    pub(super) async fn flush(
+        &mut self,
+        builder: &mut BatchBuilder,
+        inflight: &mut Option<JoinHandle<LoadDone>>,
+        budget: &Arc<Semaphore>,
+    ) -> Result<(), EngineError> {
+        if builder.is_empty() {
+            return Ok(());
+        }
+        if let Some(handle) = inflight.take() {
+            self.settle(handle, budget).await?
+        }
+        let batch = builder.take();
+        self.handle_malformed(&batch)?;
+        let batch_no = self.store.allocate_batch_no();
+        let intent = Intent {
+            batch_no,
+            label: format!("{}-{}-{batch_no}", self.label_prefix, self.store.store_id()),
+            ranges: batch.ranges.clone(),
+            shards_ended: batch.ended.clone(),
+            rows: batch.rows,
+            bytes: batch.body.len() as u64,
+            created_ms: now_ms(),
+            kpl_drops_out_of_range: self.config.source.kpl_out_of_range == KplOutOfRange::Drop,
+        };
+        if batch.rows == 0 {
+            // Nothing to load (only malformed records or shard ends): advance directly.
+            self.store.confirm(&intent)?;
+            budget.add_permits(batch.permits as usize);
+            self.after_confirm(&intent);
+            return Ok(());
+        }
+        self.store.write_intent(&intent)?;
+        *inflight = Some(self.spawn_load(intent, batch));
+        Ok(())
+    }
+
+    fn spawn_load(&self, intent: Intent, batch: Batch) -> JoinHandle<LoadDone> {
+        let client = self.client.clone();
+        let shared = self.shared.clone();
+        let policy = RetryPolicy::from_sink(&self.config.sink);
+        let Batch {
+            body,
+            permits,
+            origins,
+            ..
+        } = batch;
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let result = load_until_done(&client, &intent, body.clone(), policy, &shared).await;
+            LoadDone {
+                intent,
+                permits,
+                result,
+                started,
+                body,
+                origins,
+            }
+        })
+    }
+
+    /// After a load task: checkpoint, counters, or the data-error policy.
+    pub(super) async fn finish_load(
+        &mut self,
+        done: LoadDone,
+        budget: &Arc<Semaphore>,
+    ) -> Result<(), EngineError> {
+        let LoadDone {
+            intent,
+            permits,
+            result,
+            started,
+            body,
+            origins,
+        } = done;
+        match result {
+            Ok(outcome) => {
+                self.store.confirm(&intent)?;
+                budget.add_permits(permits as usize);
+                self.record_success(&intent, &outcome, started.elapsed());
+                self.after_confirm(&intent);
+                Ok(())
+            }
+            Err(e) => {
+                if let LoadError::DataQuality {
+                    message,
+                    error_url,
+                    error_lines,
+                    ..
+                } = &e
+                {
+                    self.shared.error(
+                        format!("load {}", intent.label),
+                        Some("Fail".into()),
+                        message.clone(),
+                        error_url.clone(),
+                        error_lines.clone(),
+                    );
+                    if self.config.on_data_error == OnDataError::DeadLetter {
+                        let rows = split_body(&self.format, &body);
+                        let path = write_dead_letter_rows(
+                            &self.config.state_dir,
+                            &intent.label,
+                            &rows,
+                            &origins,
+                            message,
+                            error_lines,
+                        )?;
+                        self.store.confirm(&intent)?;
+                        budget.add_permits(permits as usize);
+                        let reason = match error_lines.first() {
+                            Some(line) => format!("{message} — {line}"),
+                            None => message.clone(),
+                        };
+                        self.shared.dead_lettered(
+                            &format!("load {}", intent.label),
+                            intent.rows,
+                            &path,
+                            &reason,
+                            Some(LoadSummary {
+                                label: intent.label.clone(),
+                                rows: intent.rows,
+                                bytes: intent.bytes,
+                                loaded_rows: 0,
+                                filtered_rows: 0,
+                                ms: started.elapsed().as_millis() as u64,
+                                status: "DeadLettered".into(),
+                                finished_ms: now_ms(),
+                            }),
+                        );
+                        self.after_confirm(&intent);
+                        return Ok(());
+                    }
+                    return Err(EngineError::Data(format!(
+                        "StarRocks refused the batch {} ({} rows): {message}{}. Fix the table or the \
+                         mapping (properties.columns / jsonpaths), or set on-data-error = \"dead-letter\" \
+                         to set failing batches aside and go on",
+                        intent.label,
+                        intent.rows,
+                        error_lines
+                            .first()
+                            .map(|l| format!(" — {l}"))
+                            .unwrap_or_default()
+                    )));
+                }
+                if e.is_retryable() && *self.shared.stopping.borrow() {
+                    return Err(EngineError::StoppedUnconfirmed {
+                        label: intent.label.clone(),
+                        reason: "StarRocks did not confirm it before the stop".into(),
+                    });
+                }
+                Err(EngineError::Load(Box::new(e)))
+            }
+        }
+    }
+
+    fn record_success(&mut self, intent: &Intent, outcome: &LoadOutcome, elapsed: Duration) {
+        // "Already loaded" answers carry no row counts: an earlier attempt under this label
+        // loaded the batch (its rows minus what StarRocks filtered then, which we cannot know).
+        let loaded_rows = match outcome.status {
+            ks_starrocks::LoadStatus::AlreadyLoaded => intent.rows,
+            _ => outcome.loaded_rows,
+        };
+        self.rows_loaded += loaded_rows;
+        self.loads += 1;
+        let summary = LoadSummary {
+            label: intent.label.clone(),
+            rows: intent.rows,
+            bytes: intent.bytes,
+            loaded_rows,
+            filtered_rows: outcome.filtered_rows,
+            ms: elapsed.as_millis() as u64,
+            status: format!("{:?}", outcome.status),
+            finished_ms: now_ms(),
+        };
+        tracing::debug!(target: super::LOG, "loaded {} ({} rows, {} filtered, {} bytes, {} ms, {:?})",
+            summary.label,
+            summary.loaded_rows,
+            summary.filtered_rows,
+            summary.bytes,
+            summary.ms,
+            outcome.status
+        );
+        self.shared.with(|s| {
+            s.totals.rows_loaded += loaded_rows;
+            s.totals.bytes_loaded += intent.bytes;
+            s.totals.rows_filtered += outcome.filtered_rows;
+            s.totals.loads_ok += 1;
+            s.recent_loads.push_front(summary.clone());
+            s.recent_loads.truncate(RECENT_LOADS);
+        });
+        if outcome.filtered_rows > 0 {
+            self.shared.error(
+                format!("load {}", intent.label),
+                Some("Success".into()),
+                format!("{} row(s) filtered by StarRocks", outcome.filtered_rows),
+                outcome.error_url.clone(),
+                outcome.error_lines.clone(),
+            );
+            self.shared.emit(Event::RowsFiltered {
+                label: intent.label.clone(),
+                rows: outcome.filtered_rows,
+                error_lines: outcome.error_lines.clone(),
+            });
+        }
+        self.shared.emit(Event::BatchLoaded { summary });
+    }
+
+    /// After a batch is settled (loaded, dead-lettered or empty): checkpoints shown, a stall over.
+    pub(super) fn after_confirm(&self, intent: &Intent) {
+        self.shared.with(|s| {
+            if matches!(s.state, PipelineState::Stalled { .. }) {
+                s.state = PipelineState::Running;
+            }
+        });
+        // "Recovered" answers a reported stall (not every retried blip).
+        if self
+            .shared
+            .stall_reported
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            tracing::info!(target: super::LOG, "loads succeed again: {} settled", intent.label);
+            self.shared.emit(Event::Recovered);
+        }
+        for (shard, range) in &intent.ranges {
+            self.shared
+                .shard(shard, |s| s.stats.checkpoint = Some(range.last));
+        }
+        for shard in &intent.shards_ended {
+            self.shared.shard_event(shard, ShardEvent::EndConfirmed);
+        }
+    }
+}
+
+/// Loads a batch, retrying transient failures without end (showing the pipeline as stalled),
+/// until it is confirmed or fails for a reason retrying cannot fix.
+pub(super) async fn load_until_done(
+    client: &StreamLoadClient,
+    intent: &Intent,
+    body: bytes::Bytes,
+    policy: RetryPolicy,
+    shared: &Shared,
+) -> Result<LoadOutcome, LoadError> {
+    let label = ks_core::Label::new(intent.label.clone()).map_err(|m| LoadError::Protocol {
+        label: intent.label.clone(),
+        node: String::new(),
+        message: m,
+    })?;
+    let mut round = 0u32;
+    let mut stopping = shared.stopping.subscribe();
+    loop {
+        let attempt = client.load_with_retries(&label, body.clone(), policy, |report| {
+            // Shown at once (not after max-retries): the monitor and the status line say
+            // "stalled (reason)" from the first failed attempt until a load succeeds.
+            shared.with(|s| {
+                s.totals.loads_failed_attempts += 1;
+                if report.retryable {
+                    match &mut s.state {
+                        PipelineState::Stalled { reason, .. } => *reason = report.error.clone(),
+                        state => {
+                            *state = PipelineState::Stalled {
+                                reason: report.error.clone(),
+                                since_ms: now_ms(),
+                            }
+                        }
+                    }
+                }
+            });
+            // Say what happens next: another attempt, a stall that keeps retrying, or nothing
+            // (a refused batch is never retried; the data-error policy settles it).
+            match (report.retryable, report.next_delay) {
+                (true, next_delay) => {
+                    shared.emit(Event::LoadRetrying {
+                        label: intent.label.clone(),
+                        attempt: report.attempt,
+                        error: report.error.clone(),
+                        next_delay_ms: next_delay.map(|d| d.as_millis() as u64).unwrap_or(0),
+                    });
+                    match next_delay {
+                        Some(d) => tracing::info!(target: super::LOG, "load {} attempt {} failed: {}; retrying in {} ms",
+                            intent.label,
+                            report.attempt,
+                            report.error,
+                            d.as_millis()
+                        ),
+                        None => tracing::info!(target: super::LOG, "load {} attempt {} failed: {}; stalled after {} attempts (max-retries), \
+                             retrying with a longer wait until StarRocks answers",
+                            intent.label,
+                            report.attempt,
+                            report.error,
+                            report.attempt
+                        ),
+                    }
+                }
+                (false, _) => tracing::info!(target: super::LOG, "load {} attempt {} refused: {}; not retried (the same rows would be refused again)",
+                    intent.label,
+                    report.attempt,
+                    report.error
+                ),
+            }
+        });
+        // A stop while the load keeps failing: give it up after the current attempts.
+        // A stalled load is given up at once; a healthy one gets a grace period to finish.
+        let grace = if round > 0 {
+            Duration::ZERO
+        } else {
+            STOP_GRACE
+        };
+        let mut stop_rx = stopping.clone();
+        let stop_then_grace = async move {
+            let _ = stop_rx.wait_for(|s| *s).await;
+            tokio::time::sleep(grace).await;
+        };
+        let result = tokio::select! {
+            r = attempt => r,
+            _ = stop_then_grace => return Err(stopped_error(intent, "stop requested while StarRocks kept failing")),
+        };
+        match result {
+            Err(e) if e.is_retryable() && *stopping.borrow() => return Err(e),
+            Err(e) if e.is_retryable() => {
+                round += 1;
+                let reason = e.to_string();
+                // After max-retries attempts the stall is reported once: the errors panel, the
+                // log at warn level, a desktop notification.
+                let newly = !shared
+                    .stall_reported
+                    .swap(true, std::sync::atomic::Ordering::SeqCst);
+                shared.with(|s| {
+                    if !matches!(s.state, PipelineState::Stalled { .. }) {
+                        s.state = PipelineState::Stalled {
+                            reason: reason.clone(),
+                            since_ms: now_ms(),
+                        };
+                    }
+                });
+                if newly {
+                    shared.error(
+                        format!("load {}", intent.label),
+                        None,
+                        reason.clone(),
+                        None,
+                        Vec::new(),
+                    );
+                    shared.emit(Event::Stalled { reason });
+                }
+                let wait = Duration::from_millis(
+                    policy
+                        .max_ms
+                        .min(policy.base_ms.saturating_mul(1 << round.min(5))),
+                );
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stopping.wait_for(|s| *s) => {}
+                }
+            }
+            other => return other,
+        }
+    }
+}
+
+/// How long a stop waits for a load that is not (yet) stalled.
+const STOP_GRACE: Duration = Duration::from_secs(15);
+
+/// The error a stopped, unconfirmed load ends with (retryable: it is replayed next start).
+fn stopped_error(intent: &Intent, reason: &str) -> LoadError {
+    LoadError::Transient {
+        label: intent.label.clone(),
+        node: String::new(),
+        reason: reason.to_string(),
+    }
+}
