@@ -66,7 +66,7 @@ pub struct TableStep {
 /// Which samples the draft holds (their positions and bytes).
 fn samples_key(draft: &Draft) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = twox_hash::XxHash64::with_seed(0);
     for r in &draft.samples {
         (&r.shard, &r.sequence, r.sub, &r.data).hash(&mut h);
     }
@@ -394,7 +394,7 @@ impl TableStep {
 
     fn preview_key(draft: &Draft, c: &Chosen) -> u64 {
         use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = twox_hash::XxHash64::with_seed(0);
         serde_json::to_string(&c.columns)
             .unwrap_or_default()
             .hash(&mut h);
