@@ -1,4 +1,4 @@
-//! Preflight check results (DESIGN.md §5): what `check` prints, what `check --json` emits and what
+//! Preflight check results (docs/preflight.md): what `check` prints, what `check --json` emits and what
 //! the wizard's Test buttons draw. The checks themselves live in `ks-preflight`; the types live here
 //! (no I/O, no tokio) so that the UI crate can draw them.
 

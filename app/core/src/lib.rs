@@ -1,4 +1,4 @@
-//! Config model (TOML, DESIGN.md §3), its validation, and the domain types every other crate
+//! Config model (TOML, docs/config.md), its validation, and the domain types every other crate
 //! shares: shard ids, extended sequence numbers, labels, secrets.
 
 pub mod check;

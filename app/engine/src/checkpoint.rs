@@ -1,6 +1,6 @@
 //! The per-pipeline state on disk: checkpoints, load intents and the store id.
 //!
-//! Exactly once without Flink (DESIGN.md §4): before a batch is sent, its *intent* (label + the
+//! Exactly once without Flink (docs/engine.md §6–§7): before a batch is sent, its *intent* (label + the
 //! per-shard ranges it holds) is written durably; after StarRocks confirms, the checkpoint advances
 //! and the intent is removed. On restart every remaining intent is replayed, in order, under its
 //! label — StarRocks' label dedupe turns an already-loaded batch into a no-op. Labels carry the

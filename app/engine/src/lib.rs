@@ -1,5 +1,5 @@
 //! The pipeline engine: Kinesis shard readers → batcher → Stream Load → checkpoint, exactly once
-//! (DESIGN.md §4). No GUI code here: the app and the CLI reach it through [`EngineHandle`] —
+//! (docs/engine.md). No GUI code here: the app and the CLI reach it through [`EngineHandle`] —
 //! commands in, a watch of the latest [`Snapshot`] and a bounded [`Event`] channel out.
 
 pub mod batch;

@@ -1,4 +1,4 @@
-//! Preflight checks (DESIGN.md §5): the seed's precautions and FAQ as named checks, each with a
+//! Preflight checks (docs/preflight.md): the seed's precautions and FAQ as named checks, each with a
 //! status, the raw detail and one remediation sentence; plus record sampling, schema inference,
 //! the mapping preview and table creation. The CLI's `check`/`sample`/`init-table` and the wizard's
 //! Test buttons call [`run`] and the module functions; result types live in `ks_core::check`.

@@ -9,7 +9,7 @@ pub mod secrets;
 
 use std::io::{BufRead, Write};
 
-/// Exit codes: 0 success, 1 a failed check or run, 2 bad usage or config (DESIGN.md §3).
+/// Exit codes: 0 success, 1 a failed check or run, 2 bad usage or config (docs/config.md §5).
 pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 

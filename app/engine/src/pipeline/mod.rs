@@ -1,4 +1,4 @@
-//! The running pipeline: shard readers → batcher → loader → checkpoint (DESIGN.md §4).
+//! The running pipeline: shard readers → batcher → loader → checkpoint (docs/engine.md §1).
 //!
 //! One task per open shard reads and sends records into a bounded channel; a byte budget (a
 //! semaphore) stops readers while too much is read but not yet confirmed. The main loop fills
