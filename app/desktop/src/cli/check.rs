@@ -1,6 +1,6 @@
 //! `kinesis-starrocks check --config F [--json] [--fix [--yes]]`: every preflight check
-//! (docs/preflight.md), printed as each lands (✓ pass, ! warning, ✗ failure with the remediation under it, a dash
-//! for skipped) or as one JSON document (the format is documented in docs/check-json.md). The
+//! (docs/preflight.md), printed as each lands (✓ pass, ! warning, ✗ failure with the remediation
+//! under it, a dash for skipped) or as one JSON document (the format is documented in docs/check-json.md). The
 //! `--fix` flag offers the fixes the checks propose (security-group rules), each only after the
 //! user confirms. Exit 0 when nothing failed, 1 when something did, 2 for bad usage or config.
 
