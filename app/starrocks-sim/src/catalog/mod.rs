@@ -5,14 +5,16 @@
 mod events;
 mod storage;
 
-pub use storage::Table;
-
-use events::Event;
-use serde::{Deserialize, Serialize};
+// The table definition and load counters are starrocks-model's (the mapping preview uses them
+// too); re-exported at their old path.
 pub use starrocks_model::load::LoadStats;
 pub use starrocks_model::table::{
     AggType, ColumnDef, DefaultValue, Distribution, KeysType, RowOp, TableDef,
 };
+pub use storage::Table;
+
+use events::Event;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
