@@ -1,5 +1,5 @@
 //! The mapping preview and the conversion helpers. Each sampled record goes through the
-//! stand-in's Stream Load code (`starrocks_sim::load::execute`: `columns`, `jsonpaths`,
+//! Stream Load code the stand-in runs (`starrocks_model::load::execute`: `columns`, `jsonpaths`,
 //! `json_root`, expressions, conversion §5.2, strict mode, NOT NULL filtering, `where`) in the
 //! body shape the engine sends, so what the preview says is what a load does. A second pass over
 //! the same mapping says *why* a cell is NULL (missing field, value that does not convert).
@@ -7,10 +7,10 @@
 use ks_core::preview::{MappingPreview, PreviewCell, PreviewRow, RowOutcome};
 use ks_core::sample::SampledRecord;
 use ks_core::schema::{ColumnSpec, ColumnType, parse_type, valid_name};
-use starrocks_sim::catalog::{ColumnDef, KeysType, RowOp, TableDef};
-use starrocks_sim::expr::{ColumnItem, Expr, Row, Val};
-use starrocks_sim::load::{Format, JsonPath, LoadParams, parse_params};
-use starrocks_sim::types::{SourceValue, SqlType, convert};
+use starrocks_model::convert::{SourceValue, convert};
+use starrocks_model::expr::{ColumnItem, Expr, Row, Val};
+use starrocks_model::load::{Format, JsonPath, LoadParams, parse_params};
+use starrocks_model::table::{ColumnDef, KeysType, RowOp, TableDef};
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,32 +26,6 @@ pub enum PreviewError {
     Load(String),
 }
 
-/// Converts a grid type to the stand-in's.
-pub fn sql_type(ty: &ColumnType) -> SqlType {
-    match ty {
-        ColumnType::Boolean => SqlType::Boolean,
-        ColumnType::TinyInt => SqlType::TinyInt,
-        ColumnType::SmallInt => SqlType::SmallInt,
-        ColumnType::Int => SqlType::Int,
-        ColumnType::BigInt => SqlType::BigInt,
-        ColumnType::LargeInt => SqlType::LargeInt,
-        ColumnType::Float => SqlType::Float,
-        ColumnType::Double => SqlType::Double,
-        ColumnType::Decimal { precision, scale } => SqlType::Decimal {
-            precision: *precision,
-            scale: *scale,
-        },
-        ColumnType::Date => SqlType::Date,
-        ColumnType::DateTime => SqlType::DateTime,
-        ColumnType::Char(n) => SqlType::Char(*n),
-        ColumnType::Varchar(n) => SqlType::Varchar(*n),
-        ColumnType::String => SqlType::String,
-        ColumnType::Json => SqlType::Json,
-        ColumnType::Varbinary => SqlType::Varbinary,
-        ColumnType::Complex(t) => SqlType::Complex(t.clone()),
-    }
-}
-
 fn table_def(columns: &[ColumnSpec]) -> Result<TableDef, PreviewError> {
     let mut cols = Vec::with_capacity(columns.len());
     for c in columns {
@@ -59,7 +33,7 @@ fn table_def(columns: &[ColumnSpec]) -> Result<TableDef, PreviewError> {
             column: c.name.clone(),
             message,
         })?;
-        let mut def = ColumnDef::new(&c.name, sql_type(&ty));
+        let mut def = ColumnDef::new(&c.name, ty);
         def.nullable = c.nullable;
         cols.push(def);
     }
@@ -401,7 +375,7 @@ pub fn preview(
             });
             continue;
         }
-        let out = starrocks_sim::load::execute(&def, &params, &body_for(rec, &params))
+        let out = starrocks_model::load::execute(&def, &params, &body_for(rec, &params))
             .map_err(|e| PreviewError::Load(e.0))?;
         let view = mapping.view(rec, &params);
         let explained = explain(&mapping, &def, columns, &params, &view);
@@ -515,7 +489,7 @@ fn explain(
                     value: shown(&source),
                     // The grid's spelling of the type (`TINYINT`, not `tinyint(4)`).
                     to_type: parse_type(&spec.sql_type)
-                        .map(|t| t.to_string())
+                        .map(|t| t.ddl())
                         .unwrap_or_else(|_| col.ty.to_string().to_ascii_uppercase()),
                     reason: e.reason,
                 },
@@ -631,7 +605,8 @@ pub fn suggest_fixes(
                     Some((
                         FixKind::Epoch { divisor: *d, unit },
                         format!(
-                            "{path} holds epoch {unit}; StarRocks loads a number into a {ty} column as NULL"
+                            "{path} holds epoch {unit}; StarRocks loads a number into a {} column as NULL",
+                            ty.ddl()
                         ),
                     ))
                 }

@@ -131,7 +131,7 @@ pub fn column_spec(info: &ColumnInfo) -> ColumnSpec {
         info.column_type.clone()
     };
     let sql_type = ks_core::schema::parse_type(&ty)
-        .map(|t| t.to_string())
+        .map(|t| t.ddl())
         .unwrap_or_else(|_| ty.to_ascii_uppercase());
     ColumnSpec {
         name: info.name.clone(),
@@ -220,7 +220,7 @@ pub fn drift(
     properties: &BTreeMap<String, String>,
 ) -> Result<Option<Drift>, PreviewError> {
     let params = crate::preview::load_params(properties)?;
-    if params.format != starrocks_sim::load::Format::Json {
+    if params.format != starrocks_model::load::Format::Json {
         return Ok(None);
     }
     let mapping = Mapping::build(columns, &params, properties);

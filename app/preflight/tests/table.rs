@@ -905,15 +905,15 @@ fn inferred_datetime_shapes_are_ones_the_stand_in_parses() {
     ] {
         if ks_core::schema::temporal_shape(s).is_some() {
             assert!(
-                starrocks_sim::types::parse_datetime(s).is_some(),
+                starrocks_model::parse_datetime(s).is_some(),
                 "inference proposes DATETIME for {s:?} but a load would not parse it"
             );
         }
         let spec = infer_table("d", "t", &[serde_json::json!({ "v": s })]);
         let ty = &spec.columns[0].sql_type;
-        let loads = starrocks_sim::types::convert_json(
+        let loads = starrocks_model::convert_json(
             &serde_json::json!(s),
-            &ks_preflight::preview::sql_type(&ks_core::schema::parse_type(ty).unwrap()),
+            &ks_core::schema::parse_type(ty).unwrap(),
         );
         assert!(loads.is_ok(), "{s:?} as {ty}: {loads:?}");
     }

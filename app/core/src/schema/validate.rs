@@ -1,0 +1,145 @@
+//! Validation of a (user-edited) table and its column grid: names, types, key columns.
+
+use super::ColumnSpec;
+use super::{TableSpec, field_addressable, parse_type, valid_name};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+impl TableSpec {
+    /// Checks a (user-edited) table: names, types, key columns. Every error names its column.
+    pub fn validate(&self) -> Result<(), Vec<SchemaError>> {
+        let mut errors = Vec::new();
+        if !valid_name(&self.database) {
+            errors.push(SchemaError::table(format!(
+                "database name {:?} is not valid: start with a letter or '_', then letters, digits or '_'",
+                self.database
+            )));
+        }
+        if !valid_name(&self.table) {
+            errors.push(SchemaError::table(format!(
+                "table name {:?} is not valid: start with a letter or '_', then letters, digits or '_'",
+                self.table
+            )));
+        }
+        errors.extend(validate_columns(&self.columns));
+        if self.buckets == Some(0) {
+            errors.push(SchemaError::table("BUCKETS must be at least 1".to_string()));
+        }
+        if self.replication_num == Some(0) {
+            errors.push(SchemaError::table(
+                "replication_num must be at least 1".to_string(),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// A problem with the table or one of its columns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaError {
+    /// 0-based row of the grid (None: the table itself).
+    pub index: Option<usize>,
+    /// The column's name as typed (None: the table itself).
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl SchemaError {
+    fn table(message: String) -> SchemaError {
+        SchemaError {
+            index: None,
+            column: None,
+            message,
+        }
+    }
+
+    fn column(index: usize, name: &str, message: String) -> SchemaError {
+        SchemaError {
+            index: Some(index),
+            column: Some(name.to_string()),
+            message,
+        }
+    }
+}
+
+impl fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.index, &self.column) {
+            (Some(i), Some(c)) if c.is_empty() => write!(f, "column {}: {}", i + 1, self.message),
+            (Some(i), Some(c)) => write!(f, "column {} ({c}): {}", i + 1, self.message),
+            _ => write!(f, "{}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for SchemaError {}
+
+/// Checks a column grid: at least one column, valid and unique names, known types, key columns
+/// a prefix of key-able types.
+pub fn validate_columns(columns: &[ColumnSpec]) -> Vec<SchemaError> {
+    let mut errors = Vec::new();
+    if columns.is_empty() {
+        errors.push(SchemaError::table(
+            "the table has no columns: add at least one".to_string(),
+        ));
+        return errors;
+    }
+    let mut seen_non_key = false;
+    for (i, c) in columns.iter().enumerate() {
+        let err = |m: String| SchemaError::column(i, &c.name, m);
+        if c.name.trim().is_empty() {
+            errors.push(err("the name is empty".to_string()));
+        } else if !valid_name(&c.name) {
+            errors.push(err(format!(
+                "{:?} is not a valid column name: start with a letter or '_', then letters, digits or '_' (at most 64)",
+                c.name
+            )));
+        }
+        if let Some(first) = columns[..i]
+            .iter()
+            .position(|o| !c.name.is_empty() && o.name.eq_ignore_ascii_case(&c.name))
+        {
+            errors.push(err(format!(
+                "duplicate column name (also column {}; names are case-insensitive)",
+                first + 1
+            )));
+        }
+        let ty = match parse_type(&c.sql_type) {
+            Ok(t) => Some(t),
+            Err(m) => {
+                errors.push(err(m));
+                None
+            }
+        };
+        if c.key {
+            if seen_non_key {
+                errors.push(err(
+                    "key columns must come first: move it above the non-key columns or untick key"
+                        .to_string(),
+                ));
+            }
+            if let Some(t) = &ty
+                && !t.can_be_key()
+            {
+                errors.push(err(format!(
+                    "a {} column cannot be a key column (FLOAT, DOUBLE, JSON and complex types cannot)",
+                    t.ddl()
+                )));
+            }
+        } else {
+            seen_non_key = true;
+        }
+        if let Some(src) = &c.source
+            && !field_addressable(src)
+        {
+            errors.push(err(format!(
+                "source field {src:?} cannot be written as a jsonpath (it contains '\"', '[' or ']')"
+            )));
+        }
+    }
+    errors
+}
