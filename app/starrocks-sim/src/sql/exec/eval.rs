@@ -274,7 +274,7 @@ impl Exec<'_> {
         })
     }
 
-    pub(super) fn call(&mut self, name: &str, args: Vec<V>) -> Result<V, SqlError> {
+    fn call(&mut self, name: &str, args: Vec<V>) -> Result<V, SqlError> {
         let arity = |n: usize| -> Result<(), SqlError> {
             if args.len() == n {
                 Ok(())

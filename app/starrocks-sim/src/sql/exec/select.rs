@@ -72,7 +72,7 @@ impl Exec<'_> {
     }
 
     /// Runs a SELECT over rows. Must not touch the catalog (it may be locked by the caller).
-    pub(super) fn query<'r>(
+    fn query<'r>(
         &mut self,
         sel: &Select,
         columns: &[(String, SqlType)],
@@ -275,7 +275,7 @@ impl Exec<'_> {
         })
     }
 
-    pub(super) fn col_type(&self, e: &Expr, rel: &Relation<'_>) -> ColType {
+    fn col_type(&self, e: &Expr, rel: &Relation<'_>) -> ColType {
         match e {
             Expr::Column(c) => rel
                 .index(c)

@@ -122,7 +122,7 @@ impl Parser<'_> {
         )
     }
 
-    pub(super) fn buckets(&mut self) -> Result<Option<u32>, SqlError> {
+    fn buckets(&mut self) -> Result<Option<u32>, SqlError> {
         if !self.eat_kw("buckets") {
             return Ok(None);
         }
@@ -137,7 +137,7 @@ impl Parser<'_> {
 
     /// `PARTITION BY …` kept as its text: everything up to the next table clause, with
     /// balanced parentheses.
-    pub(super) fn raw_partition(&mut self) -> Result<String, SqlError> {
+    fn raw_partition(&mut self) -> Result<String, SqlError> {
         let start = self.toks[self.pos].start;
         self.advance();
         self.expect_kw("by")?;
@@ -224,7 +224,7 @@ impl Parser<'_> {
         Ok((col, explicit_null, at))
     }
 
-    pub(super) fn agg_type(&mut self) -> Option<AggType> {
+    fn agg_type(&mut self) -> Option<AggType> {
         let Tok::Word(w) = self.peek() else {
             return None;
         };
@@ -242,7 +242,7 @@ impl Parser<'_> {
         Some(agg)
     }
 
-    pub(super) fn default_value(&mut self) -> Result<Option<DefaultValue>, SqlError> {
+    fn default_value(&mut self) -> Result<Option<DefaultValue>, SqlError> {
         match self.peek().clone() {
             Tok::Str(s) | Tok::Num(s) => {
                 self.advance();
@@ -299,7 +299,7 @@ impl Parser<'_> {
     }
 
     /// `(n)` or `(p, s)` after a type name.
-    pub(super) fn type_args(&mut self) -> Result<Vec<u64>, SqlError> {
+    fn type_args(&mut self) -> Result<Vec<u64>, SqlError> {
         if !self.eat_sym("(") {
             return Ok(Vec::new());
         }
@@ -311,7 +311,7 @@ impl Parser<'_> {
         Ok(args)
     }
 
-    pub(super) fn sql_type(&mut self) -> Result<SqlType, SqlError> {
+    fn sql_type(&mut self) -> Result<SqlType, SqlError> {
         let start_tok = self.pos;
         let Tok::Word(w) = self.peek().clone() else {
             return Err(self.unexpected("a column type"));

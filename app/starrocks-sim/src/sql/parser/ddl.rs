@@ -6,7 +6,7 @@ use crate::sql::ast::Statement;
 use crate::sql::lexer::Tok;
 
 impl Parser<'_> {
-    pub(super) fn if_not_exists(&mut self) -> Result<bool, SqlError> {
+    fn if_not_exists(&mut self) -> Result<bool, SqlError> {
         if self.eat_kw("if") {
             self.expect_kw("not")?;
             self.expect_kw("exists")?;
@@ -16,7 +16,7 @@ impl Parser<'_> {
         }
     }
 
-    pub(super) fn if_exists(&mut self) -> Result<bool, SqlError> {
+    fn if_exists(&mut self) -> Result<bool, SqlError> {
         if self.eat_kw("if") {
             self.expect_kw("exists")?;
             Ok(true)
@@ -64,7 +64,7 @@ impl Parser<'_> {
     }
 
     /// `PROPERTIES (…)` after CREATE DATABASE: accepted and ignored.
-    pub(super) fn skip_properties(&mut self) -> Result<(), SqlError> {
+    fn skip_properties(&mut self) -> Result<(), SqlError> {
         if self.eat_kw("properties") {
             self.properties_body()?;
         }

@@ -138,7 +138,7 @@ impl Parser<'_> {
         Ok(sel)
     }
 
-    pub(super) fn select_item(&mut self) -> Result<SelectItem, SqlError> {
+    fn select_item(&mut self) -> Result<SelectItem, SqlError> {
         if self.eat_sym("*") {
             return Ok(SelectItem::Wildcard);
         }

@@ -15,7 +15,7 @@ impl Parser<'_> {
         Ok(left)
     }
 
-    pub(super) fn and_expr(&mut self) -> Result<Expr, SqlError> {
+    fn and_expr(&mut self) -> Result<Expr, SqlError> {
         let mut left = self.not_expr()?;
         while self.eat_kw("and") || self.eat_sym("&&") {
             let right = self.not_expr()?;
@@ -24,14 +24,14 @@ impl Parser<'_> {
         Ok(left)
     }
 
-    pub(super) fn not_expr(&mut self) -> Result<Expr, SqlError> {
+    fn not_expr(&mut self) -> Result<Expr, SqlError> {
         if self.eat_kw("not") || self.eat_sym("!") {
             return Ok(Expr::Not(Box::new(self.not_expr()?)));
         }
         self.predicate()
     }
 
-    pub(super) fn predicate(&mut self) -> Result<Expr, SqlError> {
+    fn predicate(&mut self) -> Result<Expr, SqlError> {
         let left = self.unary()?;
         let op = match self.peek() {
             Tok::Sym("=") => Some(CmpOp::Eq),
@@ -90,7 +90,7 @@ impl Parser<'_> {
         Ok(left)
     }
 
-    pub(super) fn unary(&mut self) -> Result<Expr, SqlError> {
+    fn unary(&mut self) -> Result<Expr, SqlError> {
         if self.eat_sym("-") {
             if let Tok::Num(n) = self.peek().clone() {
                 self.advance();
@@ -104,7 +104,7 @@ impl Parser<'_> {
         self.primary()
     }
 
-    pub(super) fn primary(&mut self) -> Result<Expr, SqlError> {
+    fn primary(&mut self) -> Result<Expr, SqlError> {
         let t = self.peek().clone();
         match t {
             Tok::Num(n) => {
@@ -177,7 +177,7 @@ impl Parser<'_> {
     }
 
     /// `col`, `t.col` or `db.t.col`: the last part names the column.
-    pub(super) fn column_ref(&mut self) -> Result<Expr, SqlError> {
+    fn column_ref(&mut self) -> Result<Expr, SqlError> {
         let mut name = self.ident()?;
         while self.is_sym(".") && matches!(self.peek_at(1), Tok::Word(_) | Tok::Quoted(_)) {
             self.advance();
@@ -186,7 +186,7 @@ impl Parser<'_> {
         Ok(Expr::Column(name))
     }
 
-    pub(super) fn call(&mut self, name: String) -> Result<Expr, SqlError> {
+    fn call(&mut self, name: String) -> Result<Expr, SqlError> {
         let distinct = self.eat_kw("distinct");
         let mut args = Vec::new();
         if !self.is_sym(")") {

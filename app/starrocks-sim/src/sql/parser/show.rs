@@ -6,7 +6,7 @@ use crate::sql::ast::Statement;
 use crate::sql::lexer::Tok;
 
 impl Parser<'_> {
-    pub(super) fn like_clause(&mut self) -> Result<Option<String>, SqlError> {
+    fn like_clause(&mut self) -> Result<Option<String>, SqlError> {
         if self.eat_kw("like") {
             Ok(Some(self.string()?))
         } else {
