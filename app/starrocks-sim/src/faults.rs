@@ -1,6 +1,6 @@
 //! Fault injection and request recording, for the engine's tests: fail the next N loads in a
 //! chosen way, go down for a while, and keep every request (secrets redacted) for assertions.
-//! Driven from the library API or the FE's admin endpoint (`/_sim/…`, see http.rs).
+//! Driven from the library API or the FE's admin endpoint (`/_sim/…`, see http/admin.rs).
 
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;

@@ -1,0 +1,777 @@
+//! Tests of the SQL engine through its entry points.
+
+use super::*;
+use crate::catalog::{Catalog, DefaultValue, Distribution, KeysType};
+use crate::faults::Faults;
+use crate::types::SqlType;
+use crate::{SimContext, SimInfo};
+use std::sync::Arc;
+
+const SEED_DDL: &str = r#"CREATE TABLE stock (
+    `EVENT_TIME` datetime NOT NULL,
+    `TICKER` varchar(65533) NOT NULL,
+    `PRICE` float NULL
+) ENGINE=OLAP 
+DUPLICATE KEY(`EVENT_TIME`)
+DISTRIBUTED BY HASH(`EVENT_TIME`) BUCKETS 2
+PROPERTIES (
+    "replication_num" = "1"
+);"#;
+
+fn ctx() -> SimContext {
+    let addr: std::net::SocketAddr = "127.0.0.1:9030".parse().unwrap();
+    SimContext {
+        info: SimInfo {
+            version: "3.3.5".into(),
+            commit_hash: "a1b2c3d".into(),
+            user: "root".into(),
+            password: String::new(),
+            mysql_addr: addr,
+            http_addr: "127.0.0.1:8030".parse().unwrap(),
+            be_addr: "127.0.0.1:8040".parse().unwrap(),
+            be_host: "127.0.0.1".into(),
+            be_redirect_port: 8040,
+            https: false,
+            require_secure_transport: false,
+            insert_grants: None,
+            started_ms: 0,
+            max_json_bytes: crate::load::DEFAULT_MAX_JSON_BYTES,
+        },
+        catalog: Arc::new(Catalog::in_memory()),
+        faults: Arc::new(Faults::default()),
+        tls: None,
+    }
+}
+
+fn session() -> Session {
+    Session {
+        user: "root".into(),
+        connection_id: 7,
+        ..Default::default()
+    }
+}
+
+fn rows_of(r: QueryResult) -> Vec<Vec<Option<String>>> {
+    match r {
+        QueryResult::Rows { rows, .. } => rows,
+        other => panic!("expected rows, got {other:?}"),
+    }
+}
+
+fn one(ctx: &SimContext, s: &mut Session, sql: &str) -> String {
+    let r = rows_of(execute(ctx, s, sql).unwrap());
+    r[0][0].clone().unwrap_or_else(|| "NULL".into())
+}
+
+fn err(ctx: &SimContext, s: &mut Session, sql: &str) -> SqlError {
+    execute(ctx, s, sql).expect_err(sql)
+}
+
+fn seeded() -> (SimContext, Session) {
+    let c = ctx();
+    let mut s = session();
+    execute(&c, &mut s, "CREATE DATABASE IF NOT EXISTS example_db;").unwrap();
+    execute(&c, &mut s, "USE example_db;").unwrap();
+    execute(&c, &mut s, SEED_DDL).unwrap();
+    (c, s)
+}
+
+#[test]
+fn seed_ddl_parses_verbatim() {
+    let (c, _) = seeded();
+    let def = c.catalog.table_def("example_db", "stock").unwrap();
+    assert_eq!(def.keys_type, KeysType::Duplicate);
+    assert_eq!(def.key_columns, vec!["EVENT_TIME"]);
+    assert_eq!(def.columns.len(), 3);
+    assert_eq!(def.columns[1].ty, SqlType::Varchar(65533));
+    assert!(!def.columns[1].nullable);
+    assert!(def.columns[2].nullable);
+    assert_eq!(def.columns[2].ty, SqlType::Float);
+    assert_eq!(
+        def.distribution,
+        Some(Distribution::Hash {
+            columns: vec!["EVENT_TIME".into()],
+            buckets: Some(2)
+        })
+    );
+    assert_eq!(def.properties, vec![("replication_num".into(), "1".into())]);
+}
+
+#[test]
+fn version_and_variables() {
+    let c = ctx();
+    let mut s = session();
+    let r = execute(&c, &mut s, "select current_version() as ver;").unwrap();
+    let QueryResult::Rows { columns, rows } = r else {
+        panic!()
+    };
+    assert_eq!(columns, vec![("ver".to_string(), ColType::Text)]);
+    assert_eq!(rows[0][0].as_deref(), Some("3.3.5 a1b2c3d"));
+    assert_eq!(
+        one(&c, &mut s, "select @@version_comment limit 1"),
+        "StarRocks version 3.3.5"
+    );
+    assert_eq!(one(&c, &mut s, "SELECT version()"), "5.1.0");
+    let r = execute(
+        &c,
+        &mut s,
+        "SELECT @@max_allowed_packet,@@wait_timeout,@@socket",
+    )
+    .unwrap();
+    let QueryResult::Rows { columns, rows } = r else {
+        panic!()
+    };
+    assert_eq!(
+        columns[0],
+        ("@@max_allowed_packet".to_string(), ColType::Int)
+    );
+    assert_eq!(
+        rows[0],
+        vec![
+            Some("67108864".into()),
+            Some("28800".into()),
+            Some(String::new())
+        ]
+    );
+    let r = execute(
+        &c,
+        &mut s,
+        "SELECT @@session.auto_increment_increment AS auto_increment_increment, \
+         @@character_set_client AS character_set_client, @@tx_isolation AS tx_isolation",
+    )
+    .unwrap();
+    let QueryResult::Rows { columns, rows: r } = r else {
+        panic!()
+    };
+    assert_eq!(columns[0].0, "auto_increment_increment");
+    assert_eq!(r[0][1].as_deref(), Some("utf8"));
+    assert_eq!(r[0][2].as_deref(), Some("REPEATABLE-READ"));
+    let e = err(&c, &mut s, "select @@nosuch");
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (1193, "Unknown system variable 'nosuch'")
+    );
+    assert_eq!(one(&c, &mut s, "select 1"), "1");
+    assert_eq!(one(&c, &mut s, "select user()"), "'root'@'%'");
+    assert_eq!(one(&c, &mut s, "select connection_id()"), "7");
+    assert_eq!(one(&c, &mut s, "select database()"), "NULL");
+    assert!(matches!(
+        execute(&c, &mut s, "SET NAMES utf8mb4").unwrap(),
+        QueryResult::Ok { .. }
+    ));
+    assert!(matches!(
+        execute(&c, &mut s, "set session query_timeout = 600").unwrap(),
+        QueryResult::Ok { .. }
+    ));
+    let vars = rows_of(execute(&c, &mut s, "show variables like '%timeout%'").unwrap());
+    assert!(vars.iter().any(|r| r[0].as_deref() == Some("wait_timeout")));
+    let vars = rows_of(
+        execute(
+            &c,
+            &mut s,
+            "SHOW VARIABLES WHERE Variable_name = 'time_zone'",
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        vars,
+        vec![vec![Some("time_zone".into()), Some("Asia/Shanghai".into())]]
+    );
+}
+
+/// What JDBC (Connector/J 8, as the Flink connector uses it), sqlx and mysql_async send on
+/// connect.
+#[test]
+fn driver_connect_queries() {
+    let c = ctx();
+    let mut s = session();
+    let jdbc = "/* mysql-connector-java-8.0.28 (Revision: 7ff2161da3899f379fb3171b6538b191b1c5c7e2) \
+                */SELECT  @@session.auto_increment_increment AS auto_increment_increment, \
+                @@character_set_client AS character_set_client, @@character_set_connection AS \
+                character_set_connection, @@character_set_results AS character_set_results, \
+                @@character_set_server AS character_set_server, @@collation_server AS \
+                collation_server, @@collation_connection AS collation_connection, \
+                @@init_connect AS init_connect, @@interactive_timeout AS interactive_timeout, \
+                @@license AS license, @@lower_case_table_names AS lower_case_table_names, \
+                @@max_allowed_packet AS max_allowed_packet, @@net_write_timeout AS \
+                net_write_timeout, @@performance_schema AS performance_schema, \
+                @@query_cache_size AS query_cache_size, @@query_cache_type AS \
+                query_cache_type, @@sql_mode AS sql_mode, @@system_time_zone AS \
+                system_time_zone, @@time_zone AS time_zone, @@transaction_isolation AS \
+                transaction_isolation, @@wait_timeout AS wait_timeout";
+    let r = execute(&c, &mut s, jdbc).unwrap();
+    let QueryResult::Rows { columns, rows: r } = r else {
+        panic!()
+    };
+    assert_eq!(columns.len(), 21);
+    assert_eq!(columns[20].0, "wait_timeout");
+    assert_eq!(r[0][9].as_deref(), Some("Apache License 2.0"));
+    for sql in [
+        "SET NAMES utf8mb4",
+        "SET character_set_results = NULL",
+        "SET autocommit=1",
+        "SET sql_mode=(SELECT CONCAT(@@sql_mode, ',PIPES_AS_CONCAT,NO_ENGINE_SUBSTITUTION')),\
+         time_zone='+00:00',NAMES utf8mb4 COLLATE utf8mb4_unicode_ci",
+    ] {
+        assert_eq!(
+            execute(&c, &mut s, sql).unwrap(),
+            QueryResult::Ok { affected_rows: 0 },
+            "{sql}"
+        );
+    }
+    assert_eq!(one(&c, &mut s, "SELECT @@session.tx_read_only"), "0");
+    let old_jdbc = rows_of(
+        execute(
+            &c,
+            &mut s,
+            "SHOW VARIABLES WHERE Variable_name ='language' OR Variable_name = \
+             'net_write_timeout' OR Variable_name = 'interactive_timeout'",
+        )
+        .unwrap(),
+    );
+    assert_eq!(old_jdbc.len(), 3);
+}
+
+#[test]
+fn show_and_describe() {
+    let (c, mut s) = seeded();
+    assert_eq!(one(&c, &mut s, "select database()"), "example_db");
+    let dbs = rows_of(execute(&c, &mut s, "SHOW DATABASES").unwrap());
+    let names: Vec<_> = dbs.iter().map(|r| r[0].clone().unwrap()).collect();
+    assert!(names.contains(&"information_schema".to_string()));
+    assert!(names.contains(&"_statistics_".to_string()));
+    assert!(names.contains(&"example_db".to_string()));
+    let r = execute(&c, &mut s, "show tables").unwrap();
+    let QueryResult::Rows { columns, rows: t } = r else {
+        panic!()
+    };
+    assert_eq!(columns[0].0, "Tables_in_example_db");
+    assert_eq!(t, vec![vec![Some("stock".into())]]);
+    let d = rows_of(execute(&c, &mut s, "DESC example_db.stock").unwrap());
+    assert_eq!(
+        d[0],
+        vec![
+            Some("EVENT_TIME".into()),
+            Some("datetime".into()),
+            Some("NO".into()),
+            Some("true".into()),
+            None,
+            Some(String::new())
+        ]
+    );
+    assert_eq!(d[2][2].as_deref(), Some("YES"));
+    assert_eq!(d[2][3].as_deref(), Some("false"));
+    let sc = rows_of(execute(&c, &mut s, "SHOW CREATE TABLE stock").unwrap());
+    assert_eq!(sc[0][0].as_deref(), Some("stock"));
+    assert!(
+        sc[0][1]
+            .as_ref()
+            .unwrap()
+            .contains("DUPLICATE KEY(`EVENT_TIME`)")
+    );
+    let b = execute(&c, &mut s, "SHOW BACKENDS").unwrap();
+    let QueryResult::Rows { columns, rows: b } = b else {
+        panic!()
+    };
+    assert_eq!(columns.len(), 23);
+    assert_eq!(b[0][1].as_deref(), Some("127.0.0.1"));
+    assert_eq!(b[0][4].as_deref(), Some("8040"));
+    assert_eq!(b[0][18].as_deref(), Some("3.3.5-a1b2c3d"));
+    let f = execute(&c, &mut s, "SHOW FRONTENDS").unwrap();
+    let QueryResult::Rows { columns, rows: f } = f else {
+        panic!()
+    };
+    assert_eq!(columns.len(), 16);
+    assert_eq!(f[0][4].as_deref(), Some("9030"));
+    assert_eq!(f[0][6].as_deref(), Some("LEADER"));
+    let g = rows_of(execute(&c, &mut s, "SHOW GRANTS").unwrap());
+    assert_eq!(
+        g,
+        vec![vec![
+            Some("'root'@'%'".into()),
+            None,
+            Some("GRANT 'root' TO 'root'@'%'".into())
+        ]]
+    );
+}
+
+#[test]
+fn grants_for_a_limited_user() {
+    let mut c = ctx();
+    c.info.user = "loader".into();
+    c.info.insert_grants = Some(vec!["example_db.stock".into(), "other.*".into()]);
+    let mut s = session();
+    let g = rows_of(execute(&c, &mut s, "show grants").unwrap());
+    assert_eq!(
+        g[0][2].as_deref(),
+        Some("GRANT SELECT, INSERT ON TABLE example_db.stock TO USER 'loader'@'%'")
+    );
+    assert_eq!(g[0][1].as_deref(), Some("default"));
+    assert!(
+        g.iter().any(|r| r[2].as_deref()
+            == Some("GRANT CREATE TABLE ON DATABASE other TO USER 'loader'@'%'"))
+    );
+}
+
+#[test]
+fn errors_have_starrocks_codes() {
+    let c = ctx();
+    let mut s = session();
+    let e = err(&c, &mut s, "FROBNICATE everything");
+    assert_eq!(e.code, 1064);
+    assert_eq!(e.sqlstate, "42000");
+    assert!(
+        e.message
+            .starts_with("Getting syntax error at line 1, column 0."),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("'FROBNICATE'"));
+    let e = err(&c, &mut s, "use nosuchdb");
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (1049, "Unknown database 'nosuchdb'")
+    );
+    let e = err(&c, &mut s, "show tables");
+    assert_eq!(e.code, 1046);
+    let e = err(&c, &mut s, "create table t (a int)");
+    assert_eq!((e.code, e.message.as_str()), (1046, "No database selected"));
+    let e = err(&c, &mut s, "select * from nosuch.t");
+    assert_eq!(e.code, 1049);
+    execute(&c, &mut s, "create database d").unwrap();
+    let e = err(&c, &mut s, "select * from d.t");
+    assert_eq!(e.code, 1064);
+    assert_eq!(
+        e.message,
+        "Getting analyzing error. Detail message: Unknown table 'd.t'."
+    );
+    let e = err(&c, &mut s, "create database d");
+    assert_eq!(e.code, 1007);
+    assert!(err(&c, &mut s, "SHOW PROCESSLIST").code == 1064);
+}
+
+fn ddl_err(sql: &str) -> String {
+    let c = ctx();
+    let mut s = session();
+    execute(&c, &mut s, "create database d").unwrap();
+    execute(&c, &mut s, "use d").unwrap();
+    let e = err(&c, &mut s, sql);
+    assert_eq!(e.code, 1064, "{sql}: {e}");
+    e.message
+}
+
+#[test]
+fn bad_ddl_names_the_problem() {
+    let m = ddl_err("create table t (a int, b float) duplicate key(b)");
+    assert!(m.contains("ordered prefix"), "{m}");
+    let m = ddl_err("create table t (a float, b int) duplicate key(a)");
+    assert!(m.contains("float or double can not used as a key"), "{m}");
+    let m = ddl_err("create table t (a int, b int) primary key(c)");
+    assert!(m.contains("'c'"), "{m}");
+    let m = ddl_err("create table t (a int, b int sum) duplicate key(a)");
+    assert!(m.contains("aggregate type SUM"), "{m}");
+    let m = ddl_err("create table t (a int, b int) aggregate key(a)");
+    assert!(m.contains("non-key column[b]"), "{m}");
+    let m = ddl_err("create table t (a int, a int)");
+    assert!(m.contains("Duplicate column name 'a'"), "{m}");
+    let m = ddl_err("create table t (__op int)");
+    assert!(m.contains("reserved"), "{m}");
+    let m = ddl_err("create table t (`a-b` int)");
+    assert!(m.contains("Incorrect column name 'a-b'"), "{m}");
+    let m = ddl_err("create table t (a int, b int) primary key(a) distributed by hash(b)");
+    assert!(
+        m.contains("Distribution column[b] is not key column"),
+        "{m}"
+    );
+    let m = ddl_err("create table t (a int) distributed by hash(z) buckets 1");
+    assert!(m.contains("Distribution column[z] does not exist"), "{m}");
+    let m = ddl_err("create table t (a decimal(40, 2))");
+    assert!(m.contains("precision"), "{m}");
+    let m = ddl_err("create table t (a varchar(2000000))");
+    assert!(m.contains("length"), "{m}");
+    let m = ddl_err("create table t (a char(256))");
+    assert!(m.contains("CHAR"), "{m}");
+    let m = ddl_err("create table t (a int null, b int) primary key(a)");
+    assert!(m.contains("cannot be nullable"), "{m}");
+    let m = ddl_err("create table t (a int, b int as a + 1)");
+    assert!(m.contains("generated columns"), "{m}");
+    let m = ddl_err("create temporary table t (a int)");
+    assert!(m.contains("TEMPORARY"), "{m}");
+    let m = ddl_err("create table t (a int, b json) duplicate key(a, b)");
+    assert!(m.contains("key"), "{m}");
+    let m = ddl_err("create table t (a int, b int) primary key(a) distributed by random");
+    assert!(m.contains("RANDOM"), "{m}");
+    let m = ddl_err("create table t (a frobtype)");
+    assert!(m.starts_with("Getting syntax error"), "{m}");
+    let m = ddl_err("create table t (a int default 'x')");
+    assert!(m.contains("Invalid default value for 'a'"), "{m}");
+}
+
+#[test]
+fn full_create_table_grammar() {
+    let c = ctx();
+    let mut s = session();
+    execute(&c, &mut s, "create database d").unwrap();
+    execute(
+        &c,
+        &mut s,
+        r#"CREATE TABLE IF NOT EXISTS d.orders (
+                -- the key
+                order_id BIGINT NOT NULL COMMENT "id",
+                dt DATE NOT NULL,
+                /* values */
+                amount DECIMAL(18, 2) DEFAULT "0",
+                note VARCHAR(200) DEFAULT (uuid()),
+                created DATETIME DEFAULT CURRENT_TIMESTAMP,
+                tags ARRAY<VARCHAR(20)>,
+                props MAP<VARCHAR(10), STRUCT<a INT, b ARRAY<INT>>>,
+                n int(11) NULL,
+                seq bigint AUTO_INCREMENT,
+                INDEX idx_note (note) USING BITMAP COMMENT 'bitmap'
+            ) ENGINE=OLAP
+            PRIMARY KEY(order_id, dt)
+            COMMENT "orders table"
+            PARTITION BY RANGE(dt) (
+                PARTITION p1 VALUES LESS THAN ("2024-01-01"),
+                PARTITION p2 VALUES LESS THAN ("2025-01-01")
+            )
+            DISTRIBUTED BY HASH(order_id) BUCKETS 8
+            ORDER BY (dt, amount)
+            PROPERTIES ("replication_num" = "1", "enable_persistent_index" = "true");"#,
+    )
+    .unwrap();
+    let def = c.catalog.table_def("d", "orders").unwrap();
+    assert_eq!(def.keys_type, KeysType::Primary);
+    assert!(!def.columns[0].nullable && !def.columns[1].nullable);
+    assert!(def.columns[2].nullable);
+    assert_eq!(
+        def.columns[2].ty,
+        SqlType::Decimal {
+            precision: 18,
+            scale: 2
+        }
+    );
+    assert_eq!(
+        def.columns[3].default,
+        Some(DefaultValue::Expr("uuid()".into()))
+    );
+    assert_eq!(def.columns[4].default, Some(DefaultValue::CurrentTimestamp));
+    assert_eq!(
+        def.columns[5].ty,
+        SqlType::Complex("ARRAY<VARCHAR(20)>".into())
+    );
+    assert_eq!(def.columns[7].ty, SqlType::Int);
+    assert!(def.columns[8].auto_increment);
+    assert_eq!(def.comment, "orders table");
+    assert!(
+        def.partition_desc
+            .as_ref()
+            .unwrap()
+            .starts_with("PARTITION BY RANGE(dt) (")
+    );
+    assert!(def.partition_desc.as_ref().unwrap().ends_with(')'));
+    assert_eq!(def.order_by, vec!["dt", "amount"]);
+    execute(
+        &c,
+        &mut s,
+        "create table d.agg (k int, v bigint sum, m int max, r varchar(10) replace_if_not_null) \
+         aggregate key(k) distributed by hash(k)",
+    )
+    .unwrap();
+    execute(
+        &c,
+        &mut s,
+        "create table d.p (dt datetime, v int) partition by date_trunc('day', dt) \
+         distributed by random buckets 3",
+    )
+    .unwrap();
+    let p = c.catalog.table_def("d", "p").unwrap();
+    assert_eq!(
+        p.partition_desc.as_deref(),
+        Some("partition by date_trunc('day', dt)")
+    );
+    // information_schema sees the PRIMARY KEY columns.
+    let r = execute(
+        &c,
+        &mut s,
+        "select `COLUMN_NAME`, `ORDINAL_POSITION`, `COLUMN_KEY`, `DATA_TYPE`, `COLUMN_SIZE`, \
+         `DECIMAL_DIGITS` from `information_schema`.`COLUMNS` where `TABLE_SCHEMA`='d' and \
+         `TABLE_NAME`='orders'",
+    )
+    .unwrap();
+    let QueryResult::Rows { columns, rows } = r else {
+        panic!()
+    };
+    assert_eq!(columns[1], ("ORDINAL_POSITION".to_string(), ColType::Int));
+    assert_eq!(rows.len(), 9);
+    assert_eq!(
+        rows[0],
+        vec![
+            Some("order_id".into()),
+            Some("1".into()),
+            Some("PRI".into()),
+            Some("bigint".into()),
+            Some("19".into()),
+            Some("0".into())
+        ]
+    );
+    assert_eq!(rows[2][5].as_deref(), Some("2"));
+    assert_eq!(rows[3][2].as_deref(), Some(""));
+}
+
+#[test]
+fn information_schema_with_params() {
+    let (c, mut s) = seeded();
+    let sql = "select `COLUMN_NAME`, `ORDINAL_POSITION`, `COLUMN_KEY`, `DATA_TYPE`, \
+               `COLUMN_SIZE`, `DECIMAL_DIGITS` from `information_schema`.`COLUMNS` where \
+               `TABLE_SCHEMA`=? and `TABLE_NAME`=?";
+    let p = prepare(&c, &s, sql).unwrap();
+    assert_eq!(p.params, 2);
+    assert_eq!(p.columns.len(), 6);
+    let r = rows_of(
+        execute_with_params(
+            &c,
+            &mut s,
+            sql,
+            &[
+                Param::Text("example_db".into()),
+                Param::Text("stock".into()),
+            ],
+        )
+        .unwrap(),
+    );
+    assert_eq!(r.len(), 3);
+    assert_eq!(r[0][2].as_deref(), Some("DUP"));
+    assert_eq!(r[2][0].as_deref(), Some("PRICE"));
+    assert_eq!(r[2][3].as_deref(), Some("float"));
+    let t = rows_of(
+        execute(
+            &c,
+            &mut s,
+            "select table_name, table_rows from information_schema.tables where \
+             table_schema = database()",
+        )
+        .unwrap(),
+    );
+    assert_eq!(t, vec![vec![Some("stock".into()), Some("0".into())]]);
+    let sc = rows_of(
+        execute(
+            &c,
+            &mut s,
+            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'example_db'",
+        )
+        .unwrap(),
+    );
+    assert_eq!(sc.len(), 1);
+}
+
+#[test]
+fn select_over_rows() {
+    let (c, mut s) = seeded();
+    execute(
+        &c,
+        &mut s,
+        "insert into stock values ('2024-05-28 10:00:00', 'AAPL', 190.5), \
+         ('2024-05-28 10:00:01', 'AAPL', 191.25), ('2024-05-28 10:00:02', 'MSFT', 420), \
+         ('2024-05-28 10:00:03', 'AAPL', 189.75), ('2024-05-28 10:00:04', 'AMZN', NULL)",
+    )
+    .unwrap();
+    assert_eq!(one(&c, &mut s, "select count(*) from stock"), "5");
+    assert_eq!(
+        one(&c, &mut s, "select count(DISTINCT ticker) from stock"),
+        "3"
+    );
+    assert_eq!(one(&c, &mut s, "select count(price) from stock"), "4");
+    assert_eq!(
+        one(
+            &c,
+            &mut s,
+            "select count(*) from example_db.stock where ticker = 'AAPL'"
+        ),
+        "3"
+    );
+    let r = rows_of(
+        execute(
+            &c,
+            &mut s,
+            "select ticker, price from example_db.stock where ticker = 'AAPL' order by price \
+             desc limit 2",
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        r,
+        vec![
+            vec![Some("AAPL".into()), Some("191.25".into())],
+            vec![Some("AAPL".into()), Some("190.5".into())]
+        ]
+    );
+    assert_eq!(one(&c, &mut s, "select max(price) from stock"), "420");
+    assert_eq!(
+        one(&c, &mut s, "select min(event_time) from stock"),
+        "2024-05-28 10:00:00"
+    );
+    assert_eq!(
+        one(&c, &mut s, "select count(*) from stock where price is null"),
+        "1"
+    );
+    assert_eq!(
+        one(
+            &c,
+            &mut s,
+            "select count(*) from stock where price > 190 and ticker != 'MSFT'"
+        ),
+        "2"
+    );
+    assert_eq!(
+        one(
+            &c,
+            &mut s,
+            "select count(*) from stock where event_time >= '2024-05-28 10:00:02'"
+        ),
+        "3"
+    );
+    let r = rows_of(
+        execute(
+            &c,
+            &mut s,
+            "select * from stock order by event_time limit 1, 2",
+        )
+        .unwrap(),
+    );
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[0][0].as_deref(), Some("2024-05-28 10:00:01"));
+    let r = rows_of(execute(&c, &mut s, "select * from stock limit 2 offset 4").unwrap());
+    assert_eq!(r.len(), 1);
+    let r = rows_of(
+        execute(
+            &c,
+            &mut s,
+            "select ticker, count(*) as n from stock group by ticker order by n desc, ticker",
+        )
+        .unwrap(),
+    );
+    assert_eq!(r[0], vec![Some("AAPL".into()), Some("3".into())]);
+    assert_eq!(r.len(), 3);
+    let e = err(&c, &mut s, "select nosuch from stock");
+    assert!(
+        e.message.contains("Column 'nosuch' cannot be resolved"),
+        "{e}"
+    );
+    assert_eq!(
+        one(
+            &c,
+            &mut s,
+            "select sum(price) from stock where ticker = 'MSFT'"
+        ),
+        "420"
+    );
+    let r = rows_of(
+        execute(
+            &c,
+            &mut s,
+            "select distinct ticker from stock order by ticker",
+        )
+        .unwrap(),
+    );
+    assert_eq!(r.len(), 3);
+    assert_eq!(
+        one(
+            &c,
+            &mut s,
+            "select count(*) from stock where ticker in ('MSFT', 'AMZN')"
+        ),
+        "2"
+    );
+    assert_eq!(
+        one(
+            &c,
+            &mut s,
+            "select count(*) from stock where ticker like 'A%'"
+        ),
+        "4"
+    );
+}
+
+#[test]
+fn drop_statements() {
+    let (c, mut s) = seeded();
+    execute(&c, &mut s, "drop table stock").unwrap();
+    assert!(
+        err(&c, &mut s, "drop table stock")
+            .message
+            .contains("Unknown table")
+    );
+    execute(&c, &mut s, "drop table if exists stock").unwrap();
+    execute(&c, &mut s, "drop database example_db").unwrap();
+    assert_eq!(s.current_db, None);
+    assert_eq!(err(&c, &mut s, "drop database example_db").code, 1008);
+    execute(&c, &mut s, "drop database if exists example_db").unwrap();
+}
+
+#[test]
+fn alter_table_add_column() {
+    let (c, mut s) = seeded();
+    execute(
+        &c,
+        &mut s,
+        "insert into stock values ('2024-05-28 19:53:17', 'AAPL', 1.5)",
+    )
+    .unwrap();
+    execute(
+        &c,
+        &mut s,
+        "ALTER TABLE `example_db`.`stock` ADD COLUMN `ts` BIGINT NULL",
+    )
+    .unwrap();
+    execute(
+        &c,
+        &mut s,
+        "alter table stock add column venue varchar(8) not null default 'X'",
+    )
+    .unwrap();
+    let def = c.catalog.table_def("example_db", "stock").unwrap();
+    let names: Vec<&str> = def.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names[3..], ["ts", "venue"]);
+    assert_eq!(
+        one(&c, &mut s, "select count(*) from stock where ts is null"),
+        "1"
+    );
+    assert_eq!(one(&c, &mut s, "select venue from stock"), "X");
+    assert!(
+        err(&c, &mut s, "alter table stock add column ts int")
+            .message
+            .contains("already exists")
+    );
+    assert!(
+        err(&c, &mut s, "alter table stock add column n int not null")
+            .message
+            .contains("NOT NULL")
+    );
+    assert!(
+        err(&c, &mut s, "alter table nope add column n int")
+            .message
+            .contains("Unknown table")
+    );
+}
+
+#[test]
+fn tokenizer_details() {
+    let c = ctx();
+    let mut s = session();
+    assert_eq!(one(&c, &mut s, "select 'it''s' -- comment\n"), "it's");
+    assert_eq!(one(&c, &mut s, "/* hi */ select \"a\\\"b\";"), "a\"b");
+    let r = execute(&c, &mut s, "SELECT @@version_comment").unwrap();
+    let QueryResult::Rows { columns, .. } = r else {
+        panic!()
+    };
+    assert_eq!(columns[0].0, "@@version_comment");
+    let e = err(&c, &mut s, "select 1 frob frob");
+    assert_eq!(e.code, 1064, "{e}");
+    let e = err(&c, &mut s, "select\n  1 +");
+    assert!(e.message.contains("line 2"), "{e}");
+    assert!(matches!(
+        execute(&c, &mut s, "-- nothing\n;").unwrap(),
+        QueryResult::Ok { .. }
+    ));
+}
