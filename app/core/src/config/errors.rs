@@ -75,4 +75,3 @@ impl ConfigError {
         self.key_errors().iter().find(|e| e.key == key)
     }
 }
-

@@ -20,7 +20,11 @@ enum Kind {
 }
 
 impl<'e> Fields<'e> {
-    pub(super) fn new(prefix: &str, table: toml::Table, errors: &'e mut Vec<KeyError>) -> Fields<'e> {
+    pub(super) fn new(
+        prefix: &str,
+        table: toml::Table,
+        errors: &'e mut Vec<KeyError>,
+    ) -> Fields<'e> {
         Fields {
             prefix: prefix.to_string(),
             table,
@@ -166,4 +170,3 @@ impl Fields<'_> {
         }
     }
 }
-

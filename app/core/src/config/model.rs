@@ -188,7 +188,6 @@ pub enum OnDataError {
     DeadLetter,
 }
 
-
 impl Default for BufferFlush {
     fn default() -> Self {
         BufferFlush {

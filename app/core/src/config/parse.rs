@@ -170,7 +170,9 @@ fn parse_pipeline(table: toml::Table, path: &Path, errors: &mut Vec<KeyError>) -
     let source_t = top.table("source");
     let sink_t = top.table("sink");
     let network_t = top.table("network");
-    top.finish(&keys::names_in(Section::Top), &|k| is_password_like(k).then(password_refusal));
+    top.finish(&keys::names_in(Section::Top), &|k| {
+        is_password_like(k).then(password_refusal)
+    });
 
     let source = match source_t {
         Some(t) => parse_source(t, errors),
@@ -461,7 +463,10 @@ fn parse_sink(table: toml::Table, path: &Path, errors: &mut Vec<KeyError>) -> Si
         if let Some(v) = b.uint("interval-ms") {
             buffer_flush.interval_ms = v;
         }
-        b.finish(&keys::names_in_subtable(Section::Sink, "buffer-flush"), &|_| None);
+        b.finish(
+            &keys::names_in_subtable(Section::Sink, "buffer-flush"),
+            &|_| None,
+        );
     }
     let label_prefix = f.string("label-prefix");
     let connect_timeout_ms = f
@@ -579,4 +584,3 @@ fn parse_network(table: toml::Table, errors: &mut Vec<KeyError>) -> NetworkConfi
         egress_ip,
     }
 }
-

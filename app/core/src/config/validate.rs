@@ -1,13 +1,14 @@
 //! Semantic validation of a config (also for configs built in code, e.g. by the wizard).
 
 use super::errors::KeyError;
+use super::keys;
+use super::model::{JdbcUrl, LoadUrl};
 use super::model::{
     MAX_BUFFER_FLUSH_BYTES, MAX_BUFFER_FLUSH_INTERVAL_MS, MAX_LABEL_PREFIX_LEN, MAX_NAME_LEN,
     NetworkConfig, PipelineConfig, ReaderKind, SinkConfig, SourceConfig,
 };
 use super::password::PASSWORD_ENV;
 use super::values::{parse_stream_arn, valid_endpoint_url, valid_region, valid_stream_name};
-use super::model::{JdbcUrl, LoadUrl};
 use crate::domain::InitialPosition;
 use std::net::IpAddr;
 
@@ -34,6 +35,15 @@ impl PipelineConfig {
             Err(errors)
         }
     }
+}
+
+/// The message for `path` set to 0 where it must be at least 1: it quotes the key table's default,
+/// after `why`.
+fn at_least_one(path: &str, why: &str) -> String {
+    format!(
+        "must be at least 1 ({why}the default is {})",
+        keys::spec(path).default_text()
+    )
 }
 
 /// Pipeline names go into labels and file names: letters, digits, `-`, `_`; 1 to 40 characters.
@@ -170,16 +180,15 @@ impl SourceConfig {
             ));
         }
         if self.operation_timeout_ms == 0 {
+            let path = "source.operation-timeout-ms";
             errors.push(KeyError::new(
-                "source.operation-timeout-ms",
-                "must be at least 1 (every AWS call needs a bound; the default is 30000)",
+                path,
+                at_least_one(path, "every AWS call needs a bound; "),
             ));
         }
         if self.discovery_interval_ms == 0 {
-            errors.push(KeyError::new(
-                "source.discovery-interval-ms",
-                "must be at least 1 (the default is 30000)",
-            ));
+            let path = "source.discovery-interval-ms";
+            errors.push(KeyError::new(path, at_least_one(path, "")));
         }
     }
 }
@@ -262,23 +271,14 @@ impl SinkConfig {
                 );
             }
         }
-        if self.connect_timeout_ms == 0 {
-            e(
-                "connect-timeout-ms",
-                "must be at least 1 (the default is 10000)".into(),
-            );
-        }
-        if self.socket_timeout_ms == 0 {
-            e(
-                "socket-timeout-ms",
-                "must be at least 1 (the default is 600000)".into(),
-            );
-        }
-        if self.retry_interval_ms == 0 {
-            e(
-                "retry-interval-ms",
-                "must be at least 1 (the default is 1000)".into(),
-            );
+        for (value, key) in [
+            (self.connect_timeout_ms, "connect-timeout-ms"),
+            (self.socket_timeout_ms, "socket-timeout-ms"),
+            (self.retry_interval_ms, "retry-interval-ms"),
+        ] {
+            if value == 0 {
+                e(key, at_least_one(&format!("sink.{key}"), ""));
+            }
         }
         if self.max_inflight_loads != 1 {
             e(
@@ -341,4 +341,3 @@ impl NetworkConfig {
         }
     }
 }
-

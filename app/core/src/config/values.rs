@@ -264,4 +264,3 @@ pub(super) fn valid_endpoint_url(s: &str) -> bool {
     let authority = rest.split('/').next().unwrap_or("");
     split_host_port(authority, Some(1)).is_some()
 }
-
