@@ -12,10 +12,9 @@
 //! * [`resolve_password`] finds the StarRocks password: `password-file`, then
 //!   `STARROCKS_PASSWORD`, then the OS keyring (through a closure: the keyring lives in the desktop
 //!   crate).
-
 //!
-//! One concern per module: [`model`] (the structs), [`values`] (their spellings and small
-//! parsers), [`keys`] (the table of keys), `parse`, `write`, `validate`, [`errors`], `password`
+//! One concern per module: `model` (the structs), `values` (their spellings and small parsers),
+//! [`keys`] (the table of keys), `fields` and `parse`, `write`, `validate`, `errors`, `password`
 //! (password sources), `stream_load` and [`import`] (Kinesis Data Analytics properties).
 
 mod errors;
