@@ -5,11 +5,13 @@
 //! `monitor/<panel>.rs`.
 
 pub mod app;
-pub mod import;
 pub mod monitor;
 pub mod protocol;
 pub mod settings;
 pub mod theme;
+
+/// Kinesis Data Analytics properties import: it lives next to the config model in ks-core.
+pub use ks_core::config::import;
 pub mod welcome;
 pub mod wizard;
 

@@ -8,9 +8,11 @@
 //! * `{"ProducerConfigProperties": {...}, ...}`,
 //! * a flat `{"jdbc-url": ..., "load-url": ..., ...}`.
 
-use ks_core::InitialPosition;
-use ks_core::config::{JdbcUrl, LoadUrl, NetworkConfig, OnDataError, SinkConfig, SourceConfig};
-use ks_core::{PipelineConfig, Secret};
+use super::{
+    JdbcUrl, LoadUrl, NetworkConfig, OnDataError, PipelineConfig, SinkConfig, SourceConfig,
+};
+use crate::domain::InitialPosition;
+use crate::secret::Secret;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
