@@ -73,9 +73,7 @@ async fn identity_and_stream_pass() {
     let creds = check(&report, "aws.credentials");
     assert_eq!(creds.status, CheckStatus::Pass, "{creds:#?}");
     assert!(
-        creds
-            .detail
-            .contains("static credentials (ks-kinesis-testing)"),
+        creds.detail.contains("static credentials (ks-local)"),
         "{creds:#?}"
     );
     assert!(creds.detail.contains("account: 123456789012"), "{creds:#?}");
@@ -101,10 +99,7 @@ async fn identity_and_stream_pass() {
     let id = aws::who_am_i(&ctx).await.unwrap();
     assert_eq!(id.account, "123456789012");
     assert!(id.arn.starts_with("arn:aws:"), "{id:?}");
-    assert_eq!(
-        id.credential_source,
-        "static credentials (ks-kinesis-testing)"
-    );
+    assert_eq!(id.credential_source, "static credentials (ks-local)");
     create_stream(&kinesis.client().await, "orders", 1)
         .await
         .unwrap();

@@ -1,7 +1,7 @@
 //! A StarRocks stand-in for tests and the local demo: the MySQL protocol on the query port, the FE
 //! HTTP port (auth, the `Expect: 100-continue` rule, 307 to the BE, the transaction API) and the BE
 //! HTTP port (Stream Load with labels, formats, conversions, filtering and ErrorURL), plus fault
-//! injection. Built from `shared/reference/starrocks-protocol.md`; see README.md for what it models
+//! injection. Built from `docs/starrocks-protocol.md`; see README.md for what it models
 //! and what it does not.
 
 pub mod catalog;

@@ -152,7 +152,7 @@ const fn key(
 use KeyDefault::{Derived, Int, Required, Str, Unset};
 use Section::{Network, Sink, Source, Top};
 
-/// Every key a config file accepts, in the order the file is written (DESIGN.md §3).
+/// Every key a config file accepts, in the order the file is written (docs/config.md §3).
 pub static KEYS: &[KeySpec] = &[
     key(
         Top,

@@ -1,4 +1,4 @@
-//! The pipeline config: one TOML file per pipeline (DESIGN.md §3). Sink keys use
+//! The pipeline config: one TOML file per pipeline (docs/config.md). Sink keys use
 //! flink-connector-starrocks' property names so a Flink job's properties carry over unchanged.
 //!
 //! The struct shapes here are the contract the CLI, the GUI, the engine and the tests share.

@@ -68,7 +68,7 @@ pub fn keyring_account(sink: &SinkConfig) -> String {
     )
 }
 
-/// Finds the StarRocks password; first match wins (DESIGN.md §3):
+/// Finds the StarRocks password; first match wins (docs/config.md §4):
 /// 1. `password-file` (trailing newline trimmed) if the config names one — an unreadable file is
 ///    an error naming the path;
 /// 2. the environment variable `STARROCKS_PASSWORD` (looked up through `env`);

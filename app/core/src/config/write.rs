@@ -1,4 +1,4 @@
-//! Writing a config back as TOML in the layout of DESIGN.md §3: the key table gives the order and
+//! Writing a config back as TOML in the layout of docs/config.md §2: the key table gives the order and
 //! the sections, [`toml_entries`] each key's value.
 
 use super::keys::{KEYS, KeySpec, Section};
@@ -9,7 +9,7 @@ use chrono::SecondsFormat;
 use std::path::Path;
 
 impl PipelineConfig {
-    /// Writes the config as TOML in the layout of DESIGN.md §3. `from_toml_str` of the result
+    /// Writes the config as TOML in the layout of docs/config.md §2. `from_toml_str` of the result
     /// gives back an equal config. There is no password in it: the model has no field for one.
     /// `state-dir` is left out when it is the default for the name; a section with nothing to
     /// write (`[network]` unless set) is left out.

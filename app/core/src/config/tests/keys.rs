@@ -338,7 +338,7 @@ fn table_defaults_and_choices_are_the_parsers() {
                 };
                 match parse(&text) {
                     Ok(c) => assert!(c.to_toml_string().contains(&format!("{line}\n")), "{line}"),
-                    // Accepted by the parser, refused as not built (DESIGN.md: refused by name).
+                    // Accepted by the parser, refused as not built (docs/config.md: refused by name).
                     Err(e) => assert!(
                         e.to_string().contains("not built in this version"),
                         "{line}: {e}"

@@ -6,7 +6,8 @@ use super::table_def::build_table_def;
 use crate::catalog::{AggType, ColumnDef, DefaultValue, Distribution, KeysType, TableDef};
 use crate::sql::SqlError;
 use crate::sql::lexer::Tok;
-use crate::types::{MAX_VARCHAR_BYTES, SqlType};
+use crate::types::SqlType;
+use starrocks_model::{TypeArgsError, type_from_parts};
 
 impl Parser<'_> {
     pub(super) fn table_body(&mut self, table: &str) -> Result<TableDef, SqlError> {
@@ -311,6 +312,9 @@ impl Parser<'_> {
         Ok(args)
     }
 
+    /// A column type: the name and `(…)` arguments are read here, the rules are the model's
+    /// (`starrocks_model::type_from_parts`, the same parser the app's schema uses), worded as
+    /// StarRocks words them; ARRAY/MAP/STRUCT keep their `<…>` text.
     fn sql_type(&mut self) -> Result<SqlType, SqlError> {
         let start_tok = self.pos;
         let Tok::Word(w) = self.peek().clone() else {
@@ -318,121 +322,89 @@ impl Parser<'_> {
         };
         let lower = w.to_ascii_lowercase();
         self.advance();
-        let int = |p: &mut Self, ty: SqlType| -> Result<SqlType, SqlError> {
-            // `int(11)`: a display width, accepted and ignored.
-            let args = p.type_args()?;
-            if args.len() > 1 {
-                return Err(SqlError::analysis(format_args!(
-                    "Invalid type arguments for {lower}: only a display width is allowed"
-                )));
+        if matches!(lower.as_str(), "array" | "map" | "struct") {
+            self.expect_sym("<")?;
+            let mut depth = 1usize;
+            while depth > 0 {
+                match self.peek() {
+                    Tok::Sym("<") => depth += 1,
+                    Tok::Sym(">") => depth -= 1,
+                    Tok::Eof => return Err(self.unexpected("'>'")),
+                    _ => {}
+                }
+                self.advance();
             }
-            Ok(ty)
+            let start = self.toks[start_tok].start;
+            let end = self.toks[self.pos - 1].end;
+            return Ok(SqlType::Complex(self.src[start..end].to_string()));
+        }
+        // Only these take `(…)`; after any other type a `(` is the statement's to reject.
+        let takes_args = matches!(
+            lower.as_str(),
+            "tinyint"
+                | "smallint"
+                | "int"
+                | "integer"
+                | "bigint"
+                | "largeint"
+                | "varbinary"
+                | "binary"
+                | "decimal"
+                | "decimalv2"
+                | "decimal32"
+                | "decimal64"
+                | "decimal128"
+                | "numeric"
+                | "char"
+                | "varchar"
+        );
+        let args = if takes_args {
+            self.type_args()?
+        } else {
+            Vec::new()
         };
-        let ty = match lower.as_str() {
-            "tinyint" => int(self, SqlType::TinyInt)?,
-            "smallint" => int(self, SqlType::SmallInt)?,
-            "int" | "integer" => int(self, SqlType::Int)?,
-            "bigint" => int(self, SqlType::BigInt)?,
-            "largeint" => int(self, SqlType::LargeInt)?,
-            "float" => SqlType::Float,
-            "double" => SqlType::Double,
-            "boolean" | "bool" => SqlType::Boolean,
-            "date" => SqlType::Date,
-            "datetime" => SqlType::DateTime,
-            "string" => SqlType::String,
-            "json" => SqlType::Json,
-            "varbinary" | "binary" => {
-                self.type_args()?;
-                SqlType::Varbinary
-            }
-            "decimal" | "decimalv2" | "decimal32" | "decimal64" | "decimal128" | "numeric" => {
-                let max = match lower.as_str() {
-                    "decimal32" => 9,
-                    "decimal64" => 18,
-                    "decimalv2" => 27,
-                    _ => 38,
-                };
-                let args = self.type_args()?;
-                let (p, s) = match args.as_slice() {
-                    [] => (10, 0),
-                    [p] => (*p, 0),
-                    [p, s] => (*p, *s),
-                    _ => {
-                        return Err(SqlError::analysis(format_args!(
-                            "Invalid type arguments for {lower}: expected (precision[, scale])"
-                        )));
-                    }
-                };
-                if p == 0 || p > max {
-                    return Err(SqlError::analysis(format_args!(
-                        "DECIMAL's precision should range from 1 to {max}, but got {p}"
-                    )));
-                }
-                if s > p {
-                    return Err(SqlError::analysis(format_args!(
-                        "DECIMAL's scale should be less than or equal to its precision, but got \
-                         DECIMAL({p}, {s})"
-                    )));
-                }
-                SqlType::Decimal {
-                    precision: p as u8,
-                    scale: s as u8,
-                }
-            }
-            "char" | "varchar" => {
-                let args = self.type_args()?;
-                let (max, is_char) = if lower == "char" {
-                    (255u64, true)
-                } else {
-                    (u64::from(MAX_VARCHAR_BYTES), false)
-                };
-                let n = match args.as_slice() {
-                    [] => 1,
-                    [n] => *n,
-                    _ => {
-                        return Err(SqlError::analysis(format_args!(
-                            "Invalid type arguments for {lower}: expected a length"
-                        )));
-                    }
-                };
-                if n == 0 || n > max {
-                    return Err(SqlError::analysis(format_args!(
-                        "{}'s length should range from 1 to {max}, but got {n}",
-                        lower.to_ascii_uppercase()
-                    )));
-                }
-                if is_char {
-                    SqlType::Char(n as u32)
-                } else {
-                    SqlType::Varchar(n as u32)
-                }
-            }
-            "hll" | "bitmap" => SqlType::Complex(lower.to_ascii_uppercase()),
-            "array" | "map" | "struct" => {
-                self.expect_sym("<")?;
-                let mut depth = 1usize;
-                while depth > 0 {
-                    match self.peek() {
-                        Tok::Sym("<") => depth += 1,
-                        Tok::Sym(">") => depth -= 1,
-                        Tok::Eof => return Err(self.unexpected("'>'")),
-                        _ => {}
-                    }
-                    self.advance();
-                }
-                let start = self.toks[start_tok].start;
-                let end = self.toks[self.pos - 1].end;
-                SqlType::Complex(self.src[start..end].to_string())
-            }
-            _ => {
+        match type_from_parts(&lower, &args) {
+            Ok(ty) => Ok(ty),
+            Err(TypeArgsError::Unknown) => {
                 self.pos = start_tok;
-                return Err(self.unexpected(
+                Err(self.unexpected(
                     "TINYINT, SMALLINT, INT, BIGINT, LARGEINT, FLOAT, DOUBLE, DECIMAL, DATE, \
                      DATETIME, CHAR, VARCHAR, STRING, BOOLEAN, JSON, VARBINARY, ARRAY, MAP, \
                      STRUCT, HLL, BITMAP",
-                ));
+                ))
             }
-        };
-        Ok(ty)
+            Err(e) => Err(SqlError::analysis(format_args!(
+                "{}",
+                starrocks_message(&lower, &e)
+            ))),
+        }
+    }
+}
+
+/// StarRocks' wording of a type-argument error for type `lower`.
+fn starrocks_message(lower: &str, e: &TypeArgsError) -> String {
+    match e {
+        TypeArgsError::OnlyDisplayWidth => {
+            format!("Invalid type arguments for {lower}: only a display width is allowed")
+        }
+        TypeArgsError::DecimalArity => {
+            format!("Invalid type arguments for {lower}: expected (precision[, scale])")
+        }
+        TypeArgsError::DecimalPrecision { max, got } => {
+            format!("DECIMAL's precision should range from 1 to {max}, but got {got}")
+        }
+        TypeArgsError::DecimalScale { precision, scale } => format!(
+            "DECIMAL's scale should be less than or equal to its precision, but got \
+             DECIMAL({precision}, {scale})"
+        ),
+        TypeArgsError::LengthArity => {
+            format!("Invalid type arguments for {lower}: expected a length")
+        }
+        TypeArgsError::Length { name, max, got } => {
+            format!("{name}'s length should range from 1 to {max}, but got {got}")
+        }
+        TypeArgsError::NoArguments(_) | TypeArgsError::Unknown => {
+            format!("Invalid type arguments for {lower}")
+        }
     }
 }
