@@ -434,7 +434,7 @@ impl KsApp {
             Some(welcome::Action::Open(name)) => self.open_monitor(&name),
             Some(welcome::Action::Import) => {
                 let text = self.import.clone().unwrap_or_default();
-                match crate::import::from_kda_properties(&text) {
+                match ks_core::config::import::from_kda_properties(&text) {
                     Ok(i) => {
                         if !i.ignored.is_empty() {
                             self.messages
