@@ -51,9 +51,22 @@ impl BackendOptions {
         }
     }
 
-    /// Options for tests: pipelines in `config_dir`, static emulator credentials, no
-    /// notifications. The keyring stays on (a test without a session bus sees the in-memory
-    /// fallback and its warning).
+    /// The headless demo's options: no saved pipelines (`config_dir` is unused: the demo's
+    /// pipeline lives in its own temporary directory), the default AWS chain (the demo brings
+    /// its emulator's credentials for its own endpoint only), no notifications, no keyring.
+    pub fn headless_demo(config_dir: PathBuf) -> BackendOptions {
+        BackendOptions {
+            config_dir,
+            aws: Default::default(),
+            egress_ip_url: "http://127.0.0.1:1/".into(),
+            notifications: false,
+            keyring: false,
+        }
+    }
+
+    /// Options for tests (no production path calls it): pipelines in `config_dir`, the local
+    /// emulators' static credentials, no notifications. The keyring stays on (a test without a
+    /// session bus sees the in-memory fallback and its warning).
     pub fn for_tests(config_dir: PathBuf) -> BackendOptions {
         BackendOptions {
             config_dir,

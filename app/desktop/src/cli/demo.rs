@@ -25,10 +25,8 @@ pub fn run() -> i32 {
             return 1;
         }
     };
-    let mut options =
-        kinesis_starrocks::backend::BackendOptions::for_tests(dir.path().join("unused"));
-    options.aws = Default::default();
-    options.keyring = false;
+    let options =
+        kinesis_starrocks::backend::BackendOptions::headless_demo(dir.path().join("unused"));
     let backend = kinesis_starrocks::backend::spawn(options, || {});
     let replies = backend.take_replies();
     let interrupted = Arc::new(AtomicBool::new(false));
