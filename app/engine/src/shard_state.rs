@@ -155,7 +155,7 @@ impl Shard {
     /// stream's doing) is logged and ignored rather than ending the run.
     pub(crate) fn on(&mut self, id: &ShardId, event: ShardEvent) {
         if let Err(e) = self.apply(event) {
-            tracing::warn!(target: crate::pipeline::LOG, "{id}: {e}");
+            tracing::warn!(target: crate::PIPELINE_LOG, "{id}: {e}");
         }
     }
 }

@@ -22,6 +22,4 @@ mod shared;
 
 pub use handle::{EngineError, EngineHandle, EngineOptions, RunSummary, start, start_with};
 
-/// The log target of every line the pipeline writes (one target, whichever file writes it: users
-/// and tests filter and grep on it).
-pub(crate) const LOG: &str = "ks_engine::pipeline";
+pub(crate) use crate::PIPELINE_LOG as LOG;
