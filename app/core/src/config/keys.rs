@@ -1,134 +1,32 @@
-//! The one table of config keys (section, name, type, default, doc, since). The parser's known-key
-//! lists and "did you mean", the writer's order and sections, the defaults quoted in validation
-//! messages, [`known_keys`] and the check of `packaging/example-pipeline.toml` all derive from it.
+//! The one table of config keys. A row says everything about its key: section, name, type,
+//! default, one line of doc, since, the minimum validation quotes, and how the key is read from
+//! the file into its field (`read`) and written back (`get`). The parser and the writer walk this
+//! table; the known-key lists and "did you mean", the defaults and choices quoted in messages,
+//! [`known_keys`], and the checks of `packaging/example-pipeline.toml` and docs/config.md §3 all
+//! derive from it.
 //!
-//! Adding a key: a row here, its field in `model.rs`, one arm each in `parse.rs` and `write.rs`;
-//! the tests in `tests/keys.rs` fail until all of them (and the example file) agree.
+//! Adding a key: its row here (with its accessors), and the field it lands in (`model.rs`: the
+//! data model the engine and the GUI read). The tests in `tests/keys.rs` fail until the row, the
+//! field, the example file and docs/config.md agree. Rules between keys stay in `validate.rs`.
+
+mod spec;
+
+#[cfg(test)]
+pub(crate) use spec::spec;
+pub use spec::{KeyDefault, KeyKind, KeySpec, Section, known_keys};
+pub(crate) use spec::{KeyValue, names_in, names_in_subtable, unknown_key_message};
 
 use super::model::defaults;
-
-/// The table a key lives in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Section {
-    /// The top level of the file (`name`, `state-dir`, …).
-    Top,
-    Source,
-    Sink,
-    Network,
-}
-
-impl Section {
-    /// The TOML table's name (`None` for the top level).
-    pub fn table(self) -> Option<&'static str> {
-        match self {
-            Section::Top => None,
-            Section::Source => Some("source"),
-            Section::Sink => Some("sink"),
-            Section::Network => Some("network"),
-        }
-    }
-}
-
-/// A key's value type, as written in the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyKind {
-    /// A string.
-    Str,
-    /// A file or directory path (relative to the config file's directory; `~/` is home).
-    Path,
-    /// A non-negative integer.
-    Int,
-    /// One of these spellings.
-    Choice(&'static [&'static str]),
-    /// An RFC 3339 timestamp.
-    Timestamp,
-    /// An array of strings.
-    StrList,
-    /// `properties.<header> = value`: any number of Stream Load headers.
-    Properties,
-}
-
-/// What a key is when the file does not set it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyDefault {
-    /// No default: the file must set it.
-    Required,
-    /// Optional; when absent the feature it configures is not used.
-    Unset,
-    /// Computed from other values; the text says how.
-    Derived(&'static str),
-    /// This string.
-    Str(&'static str),
-    /// This integer.
-    Int(u64),
-}
-
-impl KeyDefault {
-    /// The default as a TOML value (`"stop"`, `30000`), when it is a fixed value.
-    pub fn toml(&self) -> Option<String> {
-        match self {
-            KeyDefault::Str(s) => Some(toml::Value::String(s.to_string()).to_string()),
-            KeyDefault::Int(n) => Some(n.to_string()),
-            _ => None,
-        }
-    }
-}
-
-/// One config key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeySpec {
-    pub section: Section,
-    /// The key inside its section; a dotted name (`buffer-flush.max-bytes`) is a sub-table's key,
-    /// `properties.*` stands for any Stream Load property.
-    pub name: &'static str,
-    pub kind: KeyKind,
-    pub default: KeyDefault,
-    /// One line of documentation.
-    pub doc: &'static str,
-    /// The version that introduced the key.
-    pub since: &'static str,
-}
-
-impl KeySpec {
-    /// The dotted path used in messages: `name`, `source.stream`, `sink.buffer-flush.max-rows`.
-    pub fn path(&self) -> String {
-        match self.section.table() {
-            None => self.name.to_string(),
-            Some(t) => format!("{t}.{}", self.name),
-        }
-    }
-
-    /// `"a", "b" or "c"`: the choices of a [`KeyKind::Choice`] key, for messages.
-    pub(crate) fn choices_or(&self) -> String {
-        let quoted = self.quoted_choices();
-        match quoted.split_last() {
-            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-            _ => quoted.join(""),
-        }
-    }
-
-    /// `"a", "b", "c"`: the choices of a [`KeyKind::Choice`] key, for messages.
-    pub(crate) fn choices_list(&self) -> String {
-        self.quoted_choices().join(", ")
-    }
-
-    fn quoted_choices(&self) -> Vec<String> {
-        match self.kind {
-            KeyKind::Choice(c) => c.iter().map(|c| format!("{c:?}")).collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// The fixed default as text (`30000`, `stop`), for messages.
-    pub(crate) fn default_text(&self) -> String {
-        match self.default {
-            KeyDefault::Str(s) => s.to_string(),
-            KeyDefault::Int(n) => n.to_string(),
-            KeyDefault::Derived(d) => d.to_string(),
-            KeyDefault::Required | KeyDefault::Unset => String::new(),
-        }
-    }
-}
+use super::parse::default_state_dir;
+use super::reader::Expected::{Choices, OneOf, Text};
+use super::readers;
+use super::values::{
+    initial_position_str, parse_initial_position, parse_kpl_out_of_range, parse_on_data_error,
+    parse_read_limits, parse_reader,
+};
+use super::{ReaderKind, SslMode};
+use spec::{GetFn, ReadFn};
+use std::path::{Path, PathBuf};
 
 const V0_1: &str = "0.1.0";
 
@@ -138,6 +36,8 @@ const fn key(
     kind: KeyKind,
     default: KeyDefault,
     doc: &'static str,
+    read: ReadFn,
+    get: GetFn,
 ) -> KeySpec {
     KeySpec {
         section,
@@ -146,7 +46,26 @@ const fn key(
         default,
         doc,
         since: V0_1,
+        min: None,
+        read,
+        get,
     }
+}
+
+fn str(s: &str) -> Option<KeyValue> {
+    Some(KeyValue::Str(s.to_string()))
+}
+
+fn opt_str(s: &Option<String>) -> Option<KeyValue> {
+    s.as_deref().and_then(str)
+}
+
+fn opt_path(p: &Option<PathBuf>) -> Option<KeyValue> {
+    p.as_deref().map(Path::to_path_buf).map(KeyValue::Path)
+}
+
+fn int(n: u64) -> Option<KeyValue> {
+    Some(KeyValue::Int(n))
 }
 
 use KeyDefault::{Derived, Int, Required, Str, Unset};
@@ -160,6 +79,14 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Str,
         Required,
         "Pipeline name (letters, digits, '-', '_'; at most 40): the checkpoint key and label prefix derive from it",
+        |r, c| {
+            if !r.str_to(&mut c.name) {
+                r.required(
+                    "required: a pipeline name (letters, digits, '-', '_'), e.g. name = \"stock\"",
+                );
+            }
+        },
+        |c| str(&c.name),
     ),
     key(
         Top,
@@ -167,6 +94,17 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Path,
         Derived("<XDG data dir>/pipelines/<name>"),
         "Checkpoints, load intents and dead letters",
+        // Unset here: the parser derives it from the name once the file is read.
+        |r, c| {
+            if let Some(p) = r.nonempty() {
+                c.state_dir = r.resolve(&p);
+            }
+        },
+        // Left out when it is the name's default, so the file moves between machines.
+        |c| {
+            (default_state_dir(&c.name).as_deref() != Some(c.state_dir.as_path()))
+                .then(|| KeyValue::Path(c.state_dir.clone()))
+        },
     ),
     key(
         Top,
@@ -174,6 +112,19 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Choice(&["stop", "dead-letter"]),
         Str("stop"),
         "What a batch StarRocks rejects for data reasons does: stop, or go to state-dir/dead-letter/",
+        // Its message quotes the value trimmed (the other choices quote it as written).
+        |r, c| {
+            if let Some(s) = r.string() {
+                match parse_on_data_error(&s) {
+                    Some(v) => c.on_data_error = v,
+                    None => {
+                        let expected = r.spec().choices_or();
+                        r.err(format!("expected {expected}, got {:?}", s.trim()));
+                    }
+                }
+            }
+        },
+        |c| str(c.on_data_error.as_str()),
     ),
     key(
         Source,
@@ -181,6 +132,14 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Str,
         Required,
         "Kinesis stream name, or its ARN (which fills in the region)",
+        readers::stream,
+        |c| {
+            str(c
+                .source
+                .stream_arn
+                .as_deref()
+                .unwrap_or(&c.source.stream_name))
+        },
     ),
     key(
         Source,
@@ -188,6 +147,9 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Str,
         Derived("the stream ARN's region, else the AWS SDK's"),
         "AWS region",
+        // Read by `stream` (an ARN fills it in); this finds the key taken.
+        |r, c| r.opt_str_to(&mut c.source.region),
+        |c| opt_str(&c.source.region),
     ),
     key(
         Source,
@@ -195,6 +157,8 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Str,
         Unset,
         "AWS profile; the SDK's default credential chain otherwise",
+        |r, c| r.opt_str_to(&mut c.source.profile),
+        |c| opt_str(&c.source.profile),
     ),
     key(
         Source,
@@ -202,6 +166,8 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Str,
         Unset,
         "Kinesis endpoint (emulators, VPC endpoints)",
+        |r, c| r.opt_str_to(&mut c.source.endpoint_url),
+        |c| opt_str(&c.source.endpoint_url),
     ),
     key(
         Source,
@@ -209,6 +175,14 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Choice(&["LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"]),
         Str("LATEST"),
         "Where a shard is read from the first time (afterwards: always the checkpoint)",
+        |r, c| {
+            r.choice_to(
+                &mut c.source.initial_position,
+                parse_initial_position,
+                Choices,
+            )
+        },
+        |c| str(initial_position_str(c.source.initial_position)),
     ),
     key(
         Source,
@@ -216,6 +190,8 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Timestamp,
         Unset,
         "The start time, required with initial-position = \"AT_TIMESTAMP\"",
+        |r, c| r.timestamp_to(&mut c.source.initial_timestamp),
+        |c| c.source.initial_timestamp.map(KeyValue::Timestamp),
     ),
     key(
         Source,
@@ -223,6 +199,11 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Choice(&["polling", "efo"]),
         Str("polling"),
         "How shards are read; \"efo\" (enhanced fan-out) is not built yet and is refused",
+        |r, c| {
+            let expected = Text("\"polling\" or \"efo\" (enhanced fan-out)");
+            r.choice_to(&mut c.source.reader, parse_reader, expected)
+        },
+        |c| str(ReaderKind::as_str(&c.source.reader)),
     ),
     key(
         Source,
@@ -230,6 +211,12 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Choice(&["aws", "none"]),
         Str("aws"),
         "Client-side GetRecords limits per shard: AWS's (5 calls and 2 MiB a second) or none",
+        |r, c| {
+            let expected =
+                Text("\"aws\" (5 GetRecords/s and 2 MiB/s per shard) or \"none\" (emulators)");
+            r.choice_to(&mut c.source.read_limits, parse_read_limits, expected)
+        },
+        |c| str(c.source.read_limits.as_str()),
     ),
     key(
         Source,
@@ -237,6 +224,17 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Choice(&["keep", "drop"]),
         Str("keep"),
         "KPL sub-records whose hash key lies outside the shard: keep them, or drop them as KCL does",
+        |r, c| {
+            let expected = Text(
+                "\"keep\" (default: those records exist nowhere else) or \"drop\" (KCL's rule, counted)",
+            );
+            r.choice_to(
+                &mut c.source.kpl_out_of_range,
+                parse_kpl_out_of_range,
+                expected,
+            )
+        },
+        |c| str(c.source.kpl_out_of_range.as_str()),
     ),
     key(
         Source,
@@ -244,20 +242,35 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Int,
         Int(defaults::OPERATION_TIMEOUT_MS),
         "Bound on every AWS call",
-    ),
+        |r, c| r.int_to(&mut c.source.operation_timeout_ms),
+        |c| int(c.source.operation_timeout_ms),
+    )
+    .at_least(1, "every AWS call needs a bound; "),
     key(
         Source,
         "discovery-interval-ms",
         KeyKind::Int,
         Int(defaults::DISCOVERY_INTERVAL_MS),
         "How often ListShards runs again to find new shards",
-    ),
+        |r, c| r.int_to(&mut c.source.discovery_interval_ms),
+        |c| int(c.source.discovery_interval_ms),
+    )
+    .at_least(1, ""),
     key(
         Sink,
         "jdbc-url",
         KeyKind::Str,
         Unset,
         "jdbc:mysql://host:port of the FE query port: schema checks, table creation",
+        |r, c| {
+            if let Some(s) = r.nonempty() {
+                match super::JdbcUrl::parse(&s) {
+                    Ok(u) => c.sink.jdbc_url = Some(u),
+                    Err(m) => r.err(m),
+                }
+            }
+        },
+        |c| c.sink.jdbc_url.as_ref().and_then(|j| str(&j.text)),
     ),
     key(
         Sink,
@@ -265,6 +278,11 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Str,
         Required,
         "Stream Load endpoint(s), ';'-separated; http:// when there is no scheme",
+        readers::load_url,
+        |c| {
+            let urls: Vec<&str> = c.sink.load_urls.iter().map(|u| u.base.as_str()).collect();
+            str(&urls.join(";"))
+        },
     ),
     key(
         Sink,
@@ -272,6 +290,10 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Str,
         Required,
         "The StarRocks user that loads (INSERT on the table)",
+        |r, c| {
+            r.str_to(&mut c.sink.username);
+        },
+        |c| str(&c.sink.username),
     ),
     key(
         Sink,
@@ -279,6 +301,8 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Path,
         Unset,
         "A file holding the password (first of the password sources)",
+        |r, c| r.path_to(&mut c.sink.password_file),
+        |c| opt_path(&c.sink.password_file),
     ),
     key(
         Sink,
@@ -286,6 +310,10 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Str,
         Required,
         "The StarRocks database",
+        |r, c| {
+            r.str_to(&mut c.sink.database_name);
+        },
+        |c| str(&c.sink.database_name),
     ),
     key(
         Sink,
@@ -293,6 +321,10 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Str,
         Required,
         "The StarRocks table",
+        |r, c| {
+            r.str_to(&mut c.sink.table_name);
+        },
+        |c| str(&c.sink.table_name),
     ),
     key(
         Sink,
@@ -306,6 +338,8 @@ pub static KEYS: &[KeySpec] = &[
         ]),
         Str("preferred"),
         "TLS on the MySQL port",
+        |r, c| r.choice_to(&mut c.sink.ssl_mode, SslMode::parse, OneOf),
+        |c| str(c.sink.ssl_mode.as_str()),
     ),
     key(
         Sink,
@@ -313,6 +347,8 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Path,
         Unset,
         "PEM file of a private CA for verify-ca / verify-identity and https load URLs",
+        |r, c| r.path_to(&mut c.sink.ssl_ca),
+        |c| opt_path(&c.sink.ssl_ca),
     ),
     key(
         Sink,
@@ -320,6 +356,8 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Int,
         Int(defaults::BUFFER_FLUSH_MAX_BYTES),
         "A batch is loaded at this many bytes",
+        |r, c| r.int_to(&mut c.sink.buffer_flush.max_bytes),
+        |c| int(c.sink.buffer_flush.max_bytes),
     ),
     key(
         Sink,
@@ -327,6 +365,8 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Int,
         Int(defaults::BUFFER_FLUSH_MAX_ROWS),
         "A batch is loaded at this many rows",
+        |r, c| r.int_to(&mut c.sink.buffer_flush.max_rows),
+        |c| int(c.sink.buffer_flush.max_rows),
     ),
     key(
         Sink,
@@ -334,6 +374,8 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Int,
         Int(defaults::BUFFER_FLUSH_INTERVAL_MS),
         "A batch is loaded at this age",
+        |r, c| r.int_to(&mut c.sink.buffer_flush.interval_ms),
+        |c| int(c.sink.buffer_flush.interval_ms),
     ),
     key(
         Sink,
@@ -341,6 +383,12 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Str,
         Derived("the pipeline name"),
         "Prefix of the Stream Load labels",
+        |r, c| {
+            if let Some(s) = r.string() {
+                c.sink.label_prefix = Some(s);
+            }
+        },
+        |c| opt_str(&c.sink.label_prefix),
     ),
     key(
         Sink,
@@ -348,20 +396,35 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Int,
         Int(defaults::CONNECT_TIMEOUT_MS),
         "Bound on a TCP connect to a load URL",
-    ),
+        |r, c| r.int_or_flink_alias_to(&mut c.sink.connect_timeout_ms),
+        |c| int(c.sink.connect_timeout_ms),
+    )
+    .at_least(1, ""),
     key(
         Sink,
         "socket-timeout-ms",
         KeyKind::Int,
         Int(defaults::SOCKET_TIMEOUT_MS),
         "Bound on one Stream Load request, end to end",
-    ),
+        |r, c| r.int_or_flink_alias_to(&mut c.sink.socket_timeout_ms),
+        |c| int(c.sink.socket_timeout_ms),
+    )
+    .at_least(1, ""),
     key(
         Sink,
         "max-retries",
         KeyKind::Int,
         Int(defaults::MAX_RETRIES as u64),
         "Transient failures before the pipeline shows itself stalled (it keeps retrying)",
+        |r, c| {
+            if let Some(v) = r.uint() {
+                match u32::try_from(v) {
+                    Ok(n) => c.sink.max_retries = n,
+                    Err(_) => r.err(format!("{v} is too large")),
+                }
+            }
+        },
+        |c| int(c.sink.max_retries.into()),
     ),
     key(
         Sink,
@@ -369,13 +432,22 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Int,
         Int(defaults::RETRY_INTERVAL_MS),
         "First retry delay (exponential backoff with jitter)",
-    ),
+        |r, c| r.int_or_flink_alias_to(&mut c.sink.retry_interval_ms),
+        |c| int(c.sink.retry_interval_ms),
+    )
+    .at_least(1, ""),
     key(
         Sink,
         "max-inflight-loads",
         KeyKind::Int,
         Int(defaults::MAX_INFLIGHT_LOADS as u64),
         "Loads in flight at once; this version refuses anything but 1",
+        |r, c| {
+            if let Some(v) = r.uint() {
+                c.sink.max_inflight_loads = usize::try_from(v).unwrap_or(usize::MAX);
+            }
+        },
+        |c| int(c.sink.max_inflight_loads as u64),
     ),
     key(
         Sink,
@@ -383,6 +455,8 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Properties,
         Unset,
         "Stream Load properties, sent as HTTP headers verbatim",
+        readers::properties,
+        |c| Some(KeyValue::Properties(c.sink.properties.clone())),
     ),
     key(
         Network,
@@ -390,6 +464,11 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::StrList,
         Derived("discovered from the cluster's addresses"),
         "The cluster's security groups, for the network check",
+        readers::security_group_ids,
+        |c| {
+            let ids = &c.network.security_group_ids;
+            (!ids.is_empty()).then(|| KeyValue::StrList(ids.clone()))
+        },
     ),
     key(
         Network,
@@ -397,91 +476,7 @@ pub static KEYS: &[KeySpec] = &[
         KeyKind::Str,
         Derived("detected"),
         "This machine's public address, for the network check",
+        |r, c| r.opt_str_to(&mut c.network.egress_ip),
+        |c| opt_str(&c.network.egress_ip),
     ),
 ];
-
-/// The row for a dotted path (`source.stream`); a caller passes a path from this table, so a
-/// missing row is a bug the tests catch.
-pub(crate) fn spec(path: &str) -> &'static KeySpec {
-    KEYS.iter()
-        .find(|k| k.path() == path)
-        .unwrap_or_else(|| panic!("{path} is not in the config key table"))
-}
-
-/// The names accepted directly in `section`'s table, in table order: its keys, plus the
-/// sub-tables dotted keys form (`buffer-flush`, `properties`) before their first key; at the top
-/// level also the section tables.
-pub(crate) fn names_in(section: Section) -> Vec<&'static str> {
-    let mut names = Vec::new();
-    for k in KEYS.iter().filter(|k| k.section == section) {
-        if let Some((table, rest)) = k.name.split_once('.') {
-            if !names.contains(&table) {
-                names.push(table);
-            }
-            if rest == "*" {
-                continue;
-            }
-        }
-        names.push(k.name);
-    }
-    if section == Section::Top {
-        let mut tables: Vec<&'static str> = Vec::new();
-        for t in KEYS.iter().filter_map(|k| k.section.table()) {
-            if !tables.contains(&t) {
-                tables.push(t);
-            }
-        }
-        names.extend(tables);
-    }
-    names
-}
-
-/// The keys of the sub-table `table` of `section` (`max-bytes`, … for `buffer-flush`).
-pub(crate) fn names_in_subtable(section: Section, table: &str) -> Vec<&'static str> {
-    KEYS.iter()
-        .filter(|k| k.section == section)
-        .filter_map(|k| k.name.strip_prefix(table)?.strip_prefix('.'))
-        .collect()
-}
-
-/// Every key a config file accepts, as dotted paths (`name`, `source.stream`,
-/// `sink.buffer-flush.max-rows`, …); `sink.properties.*` stands for the Stream Load properties.
-/// Tables themselves (`source`, `sink.buffer-flush`, …) are not listed.
-pub fn known_keys() -> Vec<String> {
-    KEYS.iter().map(KeySpec::path).collect()
-}
-
-/// The message for an unknown key: the nearest known one, or the whole list when none is near.
-pub(crate) fn unknown_key_message(key: &str, known: &[&str]) -> String {
-    let best = known
-        .iter()
-        .map(|k| (levenshtein(&key.to_ascii_lowercase(), k), *k))
-        .min_by_key(|(d, _)| *d);
-    match best {
-        Some((d, k)) if d <= (key.len() / 3).max(2) => {
-            format!("unknown key; did you mean `{k}`?")
-        }
-        _ => format!(
-            "unknown key; known keys here: {}",
-            known
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}

@@ -14,7 +14,8 @@
 //!   crate).
 //!
 //! One concern per module: `model` (the structs), `values` (their spellings and small parsers),
-//! [`keys`] (the table of keys), `fields` and `parse`, `write`, `validate`, `errors`, `password`
+//! [`keys`] (the table of keys, each row with how it is read and written), `fields`, `reader`
+//! and `readers` (reading a table key by key), `parse`, `write`, `validate`, `errors`, `password`
 //! (password sources), `stream_load` and [`import`] (Kinesis Data Analytics properties).
 
 mod errors;
@@ -24,6 +25,8 @@ pub mod keys;
 mod model;
 mod parse;
 mod password;
+mod reader;
+mod readers;
 mod stream_load;
 mod validate;
 mod values;

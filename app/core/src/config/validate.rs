@@ -1,7 +1,7 @@
 //! Semantic validation of a config (also for configs built in code, e.g. by the wizard).
 
 use super::errors::KeyError;
-use super::keys;
+use super::keys::{KEYS, KeySpec, KeyValue, Section};
 use super::model::{JdbcUrl, LoadUrl};
 use super::model::{
     MAX_BUFFER_FLUSH_BYTES, MAX_BUFFER_FLUSH_INTERVAL_MS, MAX_LABEL_PREFIX_LEN, MAX_NAME_LEN,
@@ -26,8 +26,11 @@ impl PipelineConfig {
                 "required: a directory for checkpoints, intents and dead letters",
             ));
         }
-        self.source.validate(&mut errors);
-        self.sink.validate(&mut errors);
+        // The minimums come from the key table, which reads the whole config.
+        self.source
+            .validate(&mut errors, below_minimum(self, Section::Source));
+        self.sink
+            .validate(&mut errors, below_minimum(self, Section::Sink));
         self.network.validate(&mut errors);
         if errors.is_empty() {
             Ok(())
@@ -37,13 +40,18 @@ impl PipelineConfig {
     }
 }
 
-/// The message for `path` set to 0 where it must be at least 1: it quotes the key table's default,
-/// after `why`.
-fn at_least_one(path: &str, why: &str) -> String {
-    format!(
-        "must be at least 1 ({why}the default is {})",
-        keys::spec(path).default_text()
-    )
+/// The keys of `section` whose value is below their row's minimum, with the row's message.
+fn below_minimum(c: &PipelineConfig, section: Section) -> Vec<(&'static KeySpec, String)> {
+    let mut out = Vec::new();
+    for row in KEYS.iter().filter(|k| k.section == section) {
+        if let Some((least, message)) = row.below_minimum()
+            && let Some(KeyValue::Int(v)) = (row.get)(c)
+            && v < least
+        {
+            out.push((row, message));
+        }
+    }
+    out
 }
 
 /// Pipeline names go into labels and file names: letters, digits, `-`, `_`; 1 to 40 characters.
@@ -122,7 +130,7 @@ pub(super) fn password_refusal() -> String {
 }
 
 impl SourceConfig {
-    fn validate(&self, errors: &mut Vec<KeyError>) {
+    fn validate(&self, errors: &mut Vec<KeyError>, below_minimum: Vec<(&'static KeySpec, String)>) {
         if self.stream_name.is_empty() {
             errors.push(KeyError::new(
                 "source.stream",
@@ -179,22 +187,14 @@ impl SourceConfig {
                  instead, so it is refused; remove the key or set reader = \"polling\"",
             ));
         }
-        if self.operation_timeout_ms == 0 {
-            let path = "source.operation-timeout-ms";
-            errors.push(KeyError::new(
-                path,
-                at_least_one(path, "every AWS call needs a bound; "),
-            ));
-        }
-        if self.discovery_interval_ms == 0 {
-            let path = "source.discovery-interval-ms";
-            errors.push(KeyError::new(path, at_least_one(path, "")));
+        for (row, message) in below_minimum {
+            errors.push(KeyError::new(row.path(), message));
         }
     }
 }
 
 impl SinkConfig {
-    fn validate(&self, errors: &mut Vec<KeyError>) {
+    fn validate(&self, errors: &mut Vec<KeyError>, below_minimum: Vec<(&'static KeySpec, String)>) {
         let mut e = |k: &str, m: String| errors.push(KeyError::new(format!("sink.{k}"), m));
         if self.load_urls.is_empty() {
             e(
@@ -271,14 +271,8 @@ impl SinkConfig {
                 );
             }
         }
-        for (value, key) in [
-            (self.connect_timeout_ms, "connect-timeout-ms"),
-            (self.socket_timeout_ms, "socket-timeout-ms"),
-            (self.retry_interval_ms, "retry-interval-ms"),
-        ] {
-            if value == 0 {
-                e(key, at_least_one(&format!("sink.{key}"), ""));
-            }
+        for (row, message) in below_minimum {
+            e(row.name, message);
         }
         if self.max_inflight_loads != 1 {
             e(

@@ -75,6 +75,52 @@ impl OnDataError {
     }
 }
 
+/// `on-data-error`'s spellings, exactly as written (after trimming).
+pub(super) fn parse_on_data_error(s: &str) -> Option<OnDataError> {
+    match s.trim() {
+        "stop" => Some(OnDataError::Stop),
+        "dead-letter" => Some(OnDataError::DeadLetter),
+        _ => None,
+    }
+}
+
+/// `initial-position`, case-insensitively, with `-` for `_`.
+pub(super) fn parse_initial_position(s: &str) -> Option<InitialPosition> {
+    match s.trim().to_ascii_uppercase().replace('-', "_").as_str() {
+        "LATEST" => Some(InitialPosition::Latest),
+        "TRIM_HORIZON" => Some(InitialPosition::TrimHorizon),
+        "AT_TIMESTAMP" => Some(InitialPosition::AtTimestamp),
+        _ => None,
+    }
+}
+
+/// `reader`, case-insensitively.
+pub(super) fn parse_reader(s: &str) -> Option<ReaderKind> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "polling" => Some(ReaderKind::Polling),
+        "efo" => Some(ReaderKind::Efo),
+        _ => None,
+    }
+}
+
+/// `read-limits`, case-insensitively.
+pub(super) fn parse_read_limits(s: &str) -> Option<ReadLimits> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "aws" => Some(ReadLimits::Aws),
+        "none" => Some(ReadLimits::None),
+        _ => None,
+    }
+}
+
+/// `kpl-out-of-range`, case-insensitively.
+pub(super) fn parse_kpl_out_of_range(s: &str) -> Option<KplOutOfRange> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "keep" => Some(KplOutOfRange::Keep),
+        "drop" => Some(KplOutOfRange::Drop),
+        _ => None,
+    }
+}
+
 pub(super) fn initial_position_str(p: InitialPosition) -> &'static str {
     match p {
         InitialPosition::Latest => "LATEST",

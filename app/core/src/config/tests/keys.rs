@@ -463,3 +463,148 @@ fn example_file_documents_every_table_key_with_its_default() {
         "packaging/example-pipeline.toml does not document {missing:?} (config/keys.rs has them)"
     );
 }
+
+/// The writer's text for the documented example, pinned byte for byte (the writer walks the key
+/// table: a row's order, name or `get` that changes the output shows here).
+#[test]
+fn example_file_is_written_as_pinned() {
+    let c = ok(include_str!(
+        "../../../../../packaging/example-pipeline.toml"
+    ));
+    let expected = r#"name = "stock"
+on-data-error = "stop"
+
+[source]
+stream = "ExampleInputStream"
+region = "us-west-2"
+initial-position = "LATEST"
+reader = "polling"
+read-limits = "aws"
+kpl-out-of-range = "keep"
+operation-timeout-ms = 30000
+discovery-interval-ms = 30000
+
+[sink]
+jdbc-url = "jdbc:mysql://xxxx.cloud-app.celerdata.com:9030"
+load-url = "https://xxxx.cloud-app.celerdata.com:443"
+username = "admin"
+database-name = "example_db"
+table-name = "stock"
+ssl-mode = "required"
+buffer-flush.max-bytes = 67108864
+buffer-flush.max-rows = 500000
+buffer-flush.interval-ms = 5000
+connect-timeout-ms = 10000
+socket-timeout-ms = 600000
+max-retries = 10
+retry-interval-ms = 1000
+max-inflight-loads = 1
+properties.format = "json"
+properties.jsonpaths = '["$.event_time", "$.ticker", "$.price"]'
+properties.strip_outer_array = "true"
+"#;
+    assert_eq!(c.to_toml_string(), expected);
+}
+
+/// The writer's text for a config with every key set, pinned byte for byte (relative paths are
+/// resolved against the config file's directory, /etc/ks).
+#[test]
+fn every_key_is_written_as_pinned() {
+    let expected = r#"name = "clicks_2"
+state-dir = "/etc/ks/state/clicks"
+on-data-error = "dead-letter"
+
+[source]
+stream = "arn:aws:kinesis:eu-central-1:123456789012:stream/clicks"
+region = "eu-central-1"
+profile = "prod"
+endpoint-url = "http://127.0.0.1:4567"
+initial-position = "AT_TIMESTAMP"
+initial-timestamp = "2026-11-25T00:02:03Z"
+reader = "polling"
+read-limits = "none"
+kpl-out-of-range = "drop"
+operation-timeout-ms = 5000
+discovery-interval-ms = 60000
+
+[sink]
+jdbc-url = "jdbc:mysql://fe1.example.com:9030/example_db?useSSL=true"
+load-url = "http://fe1.example.com:8030;https://fe2.example.com:8443"
+username = "loader"
+password-file = "/etc/ks/secrets/pw"
+database-name = "db1"
+table-name = "clicks"
+ssl-mode = "verify-ca"
+ssl-ca = "/etc/ssl/ca.pem"
+buffer-flush.max-bytes = 1048576
+buffer-flush.max-rows = 1000
+buffer-flush.interval-ms = 250
+label-prefix = "clk"
+connect-timeout-ms = 1000
+socket-timeout-ms = 20000
+max-retries = 3
+retry-interval-ms = 50
+max-inflight-loads = 1
+properties.column_separator = ","
+properties.format = "csv"
+
+[network]
+security-group-ids = ["sg-0123456789abcdef0", "sg-0abc"]
+egress-ip = "203.0.113.7"
+"#;
+    assert_eq!(ok(EVERY_KEY).to_toml_string(), expected);
+}
+
+/// The keys docs/config.md §3 documents, per section: the backticked names in the first column of
+/// each subsection's table (`database-name`, `table-name` share a row).
+fn documented_keys(text: &str) -> BTreeMap<Option<&'static str>, BTreeSet<String>> {
+    let keys_section = text
+        .split("\n## 3. ")
+        .nth(1)
+        .and_then(|s| s.split("\n## 4. ").next())
+        .expect("docs/config.md has a section \"## 3. Keys and defaults\" followed by \"## 4.\"");
+    let mut out = BTreeMap::new();
+    for sub in keys_section.split("\n### ").skip(1) {
+        let heading = sub.lines().next().unwrap_or("");
+        let section = [Section::Source, Section::Sink, Section::Network]
+            .into_iter()
+            .find_map(|s| {
+                let t = s.table()?;
+                heading.contains(&format!("`[{t}]`")).then_some(t)
+            });
+        let names: &mut BTreeSet<String> = out.entry(section).or_default();
+        for line in sub.lines().filter(|l| l.starts_with('|')) {
+            let first = line.split('|').nth(1).unwrap_or("");
+            names.extend(first.split('`').skip(1).step_by(2).map(String::from));
+        }
+    }
+    out
+}
+
+/// docs/config.md §3 (the users' documentation of the keys) has a row for every key in the table.
+#[test]
+fn docs_config_md_documents_every_table_key() {
+    let text = include_str!("../../../../../docs/config.md");
+    let documented = documented_keys(text);
+    let missing: Vec<String> = KEYS
+        .iter()
+        .filter(|k| {
+            !documented
+                .get(&k.section.table())
+                .is_some_and(|names| names.contains(k.name))
+        })
+        .map(|k| {
+            let table = k
+                .section
+                .table()
+                .map_or("the top level".to_string(), |t| format!("[{t}]"));
+            format!("`{}` (in {table})", k.path())
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/config.md §3 does not document {}: add a row to its table for each \
+         (config/keys.rs has them)",
+        missing.join(", ")
+    );
+}
