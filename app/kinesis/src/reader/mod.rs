@@ -1,0 +1,332 @@
+//! One shard's reader: GetShardIterator + GetRecords under the per-shard limits, with
+//! throttling back-off, expired-iterator recovery and KPL de-aggregation.
+
+mod batch;
+mod rate;
+mod stats;
+#[cfg(test)]
+mod tests;
+
+pub use batch::{ReadBatch, SourceRecord};
+pub use stats::{ShardStats, ShardStatsSnapshot};
+
+use crate::error::{Kind, ReadError, SourceError, classify};
+use crate::reader_options::{ReaderOptions, StartPosition};
+use crate::source::{KinesisSource, ShardInfo};
+use aws_sdk_kinesis::types::ShardIteratorType;
+use aws_smithy_types::retry::RetryConfig;
+use chrono::{DateTime, Utc};
+use ks_core::{ExtendedSeq, SeqNum, ShardId};
+use rate::{RateLimiter, backoff};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+impl KinesisSource {
+    /// A reader for one shard, starting at `start`. It makes no call until `next_batch`.
+    pub fn reader(
+        &self,
+        shard: &ShardInfo,
+        start: StartPosition,
+        stats: Arc<ShardStats>,
+    ) -> ShardReader {
+        ShardReader::new(
+            self.clone(),
+            shard.clone(),
+            start,
+            stats,
+            self.reader_options().clone(),
+        )
+    }
+}
+
+/// Reads one shard in order. Not shared: one task owns it. `next_batch` is cancel-safe (a
+/// cancelled call leaves the reader at its last delivered position).
+pub struct ShardReader {
+    source: KinesisSource,
+    shard: ShardInfo,
+    start: StartPosition,
+    stats: Arc<ShardStats>,
+    opts: ReaderOptions,
+    iterator: Option<String>,
+    /// Sequence number of the last Kinesis record received (all of its sub-records handled).
+    last_kinesis_seq: Option<SeqNum>,
+    /// Drop user records at or before this position (an `After` start, until passed).
+    skip_through: Option<ExtendedSeq>,
+    /// When a LATEST start first asked for its iterator (a re-acquire uses AT_TIMESTAMP of it).
+    latest_started_at: Option<DateTime<Utc>>,
+    /// Drop records that arrived before this (epoch ms, whole second) until one passes: an
+    /// AT_TIMESTAMP iterator past every record must not fall back to older data (ferrokinesis
+    /// does that; on AWS it is a no-op).
+    min_arrival_ms: Option<i64>,
+    limiter: RateLimiter,
+    ended: bool,
+}
+
+impl std::fmt::Debug for ShardReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShardReader")
+            .field("shard", &self.shard.id)
+            .field("start", &self.start)
+            .field("last_kinesis_seq", &self.last_kinesis_seq)
+            .field("ended", &self.ended)
+            .finish()
+    }
+}
+
+impl ShardReader {
+    pub(crate) fn new(
+        source: KinesisSource,
+        shard: ShardInfo,
+        start: StartPosition,
+        stats: Arc<ShardStats>,
+        mut opts: ReaderOptions,
+    ) -> ShardReader {
+        opts.limit = opts.limit.clamp(1, 10_000);
+        let skip_through = match start {
+            StartPosition::After(p) => Some(p),
+            // AT_SEQUENCE_NUMBER includes the record; inside an aggregate, skip the earlier subs.
+            StartPosition::At(p) if p.sub > 0 => Some(ExtendedSeq::new(p.seq, p.sub - 1)),
+            _ => None,
+        };
+        ShardReader {
+            source,
+            shard,
+            start,
+            stats,
+            opts,
+            iterator: None,
+            last_kinesis_seq: None,
+            skip_through,
+            latest_started_at: None,
+            min_arrival_ms: None,
+            limiter: RateLimiter::default(),
+            ended: false,
+        }
+    }
+
+    pub fn shard_id(&self) -> &ShardId {
+        &self.shard.id
+    }
+
+    pub fn shard(&self) -> &ShardInfo {
+        &self.shard
+    }
+
+    pub fn stats(&self) -> &Arc<ShardStats> {
+        &self.stats
+    }
+
+    /// True once `shard_end: true` was returned.
+    pub fn is_ended(&self) -> bool {
+        self.ended
+    }
+
+    /// Position of the last user record this reader emitted.
+    pub fn last_position(&self) -> Option<ExtendedSeq> {
+        self.stats.snapshot().last_sequence
+    }
+
+    fn read_error(&self, error: SourceError) -> ReadError {
+        ReadError::Source {
+            shard: self.shard.id.clone(),
+            error: Box::new(error),
+        }
+    }
+
+    /// One GetRecords round, waiting first as needed so the shard gets at most
+    /// `max_calls_per_second` calls and `max_bytes_per_second` bytes.
+    ///
+    /// * `ProvisionedThroughputExceeded`: backs off (exponential, capped) and retries with the
+    ///   same iterator, counted in `throttled`, for as long as it lasts.
+    /// * `ExpiredIterator`: re-acquires AFTER_SEQUENCE_NUMBER of the last record read (or the
+    ///   original start if none), counted in `expired_iterators`.
+    /// * Timeouts, network errors and 5xx: retried with back-off `transient_retries` times, then
+    ///   returned; the reader keeps its iterator, so calling again continues where it was.
+    /// * After a batch with `shard_end: true`, every call returns [`ReadError::ShardEnded`].
+    pub async fn next_batch(&mut self) -> Result<ReadBatch, ReadError> {
+        if self.ended {
+            return Err(ReadError::ShardEnded {
+                shard: self.shard.id.clone(),
+            });
+        }
+        let mut throttles = 0u32;
+        let mut transients = 0u32;
+        let mut expiries = 0u32;
+        loop {
+            let iterator = match &self.iterator {
+                Some(it) => it.clone(),
+                None => match self.acquire_iterator().await {
+                    Ok(it) => {
+                        self.iterator = Some(it.clone());
+                        it
+                    }
+                    Err((error, kind)) => {
+                        self.handle_failure(error, kind, &mut throttles, &mut transients)
+                            .await?;
+                        continue;
+                    }
+                },
+            };
+            self.wait_for_rate().await;
+            self.limiter.record_call(Instant::now(), &self.opts);
+            ShardStats::add(&self.stats.get_records_calls, 1);
+            let result = self
+                .source
+                .client()
+                .get_records()
+                .shard_iterator(&iterator)
+                .limit(self.opts.limit)
+                .set_stream_arn(self.source.stream_arn())
+                .customize()
+                // Throttling must reach us (to count it and keep the iterator); we retry ourselves.
+                .config_override(
+                    aws_sdk_kinesis::config::Builder::default()
+                        .retry_config(RetryConfig::disabled()),
+                )
+                .send()
+                .await;
+            match result {
+                Ok(out) => return self.process(out),
+                Err(e) => {
+                    let ctx = self.source.ctx("GetRecords", Some(&self.shard.id.0));
+                    let (error, kind) = classify(&e, &ctx);
+                    if kind == Kind::ExpiredIterator {
+                        ShardStats::add(&self.stats.expired_iterators, 1);
+                        expiries += 1;
+                        tracing::info!(
+                            shard = %self.shard.id,
+                            last = ?self.last_kinesis_seq,
+                            "shard iterator expired; re-acquiring after the last record read"
+                        );
+                        self.iterator = None;
+                        if expiries > 3 {
+                            ShardStats::add(&self.stats.errors, 1);
+                            return Err(self.read_error(error));
+                        }
+                        continue;
+                    }
+                    self.handle_failure(error, kind, &mut throttles, &mut transients)
+                        .await?;
+                }
+            }
+        }
+    }
+
+    /// Sleeps for a throttle or a retryable error, or returns the error.
+    async fn handle_failure(
+        &mut self,
+        error: SourceError,
+        kind: Kind,
+        throttles: &mut u32,
+        transients: &mut u32,
+    ) -> Result<(), ReadError> {
+        match kind {
+            Kind::Throttled => {
+                ShardStats::add(&self.stats.throttled, 1);
+                *throttles += 1;
+                let d = backoff(
+                    self.opts.throttle_backoff_base,
+                    self.opts.throttle_backoff_max,
+                    *throttles,
+                );
+                tracing::debug!(shard = %self.shard.id, "throttled by Kinesis; retrying in {d:?}: {error}");
+                tokio::time::sleep(d).await;
+                Ok(())
+            }
+            Kind::Transient if *transients < self.opts.transient_retries => {
+                ShardStats::add(&self.stats.errors, 1);
+                *transients += 1;
+                let d = backoff(
+                    self.opts.transient_backoff_base,
+                    Duration::from_secs(5),
+                    *transients,
+                );
+                tracing::warn!(shard = %self.shard.id, "retrying in {d:?}: {error}");
+                tokio::time::sleep(d).await;
+                Ok(())
+            }
+            _ => {
+                ShardStats::add(&self.stats.errors, 1);
+                Err(self.read_error(error))
+            }
+        }
+    }
+
+    async fn wait_for_rate(&mut self) {
+        if let Some(at) = self.limiter.ready_at(&self.opts) {
+            let now = Instant::now();
+            if at > now {
+                let d = at - now;
+                ShardStats::add(&self.stats.rate_wait_ms, d.as_millis() as u64);
+                tokio::time::sleep(d).await;
+            }
+        }
+    }
+
+    async fn acquire_iterator(&mut self) -> Result<String, (SourceError, Kind)> {
+        let mut req = self
+            .source
+            .client()
+            .get_shard_iterator()
+            .stream_name(self.source.stream_name())
+            .set_stream_arn(self.source.stream_arn())
+            .shard_id(&self.shard.id.0);
+        req = if let Some(seq) = self.last_kinesis_seq {
+            req.shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+                .starting_sequence_number(seq.to_string())
+        } else {
+            match self.start {
+                StartPosition::Latest => match self.latest_started_at {
+                    // Nothing read since the first LATEST iterator: continue from that moment.
+                    Some(t0) => {
+                        self.min_arrival_ms = Some(whole_second(t0));
+                        req.shard_iterator_type(ShardIteratorType::AtTimestamp)
+                            .timestamp(to_smithy(t0))
+                    }
+                    None => {
+                        self.latest_started_at = Some(Utc::now());
+                        req.shard_iterator_type(ShardIteratorType::Latest)
+                    }
+                },
+                StartPosition::TrimHorizon => {
+                    req.shard_iterator_type(ShardIteratorType::TrimHorizon)
+                }
+                StartPosition::AtTimestamp(ts) => {
+                    self.min_arrival_ms = Some(whole_second(ts));
+                    req.shard_iterator_type(ShardIteratorType::AtTimestamp)
+                        .timestamp(to_smithy(ts))
+                }
+                StartPosition::After(p) | StartPosition::At(p) => req
+                    .shard_iterator_type(ShardIteratorType::AtSequenceNumber)
+                    .starting_sequence_number(p.seq.to_string()),
+            }
+        };
+        match req.send().await {
+            Ok(out) => match out.shard_iterator {
+                Some(it) if !it.is_empty() => Ok(it),
+                _ => Err((
+                    SourceError::Other {
+                        operation: "GetShardIterator".into(),
+                        stream: self.source.stream_name().into(),
+                        endpoint: self.source.endpoint().into(),
+                        region: self.source.region().into(),
+                        message: format!("no ShardIterator returned for shard {}", self.shard.id),
+                    },
+                    Kind::Fatal,
+                )),
+            },
+            Err(e) => {
+                let ctx = self.source.ctx("GetShardIterator", Some(&self.shard.id.0));
+                Err(classify(&e, &ctx))
+            }
+        }
+    }
+}
+
+fn whole_second(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis().div_euclid(1000) * 1000
+}
+
+fn to_smithy(t: DateTime<Utc>) -> aws_smithy_types::DateTime {
+    aws_smithy_types::DateTime::from_millis(t.timestamp_millis())
+}
