@@ -107,3 +107,19 @@ pub fn screenshot<S>(h: &mut Harness<'_, S>, tmp_dir: &str, name: &str) {
     let image = h.render().expect("render");
     crate::save_screenshot(&image, tmp_dir, name);
 }
+
+/// `ui` with `install` (the app's fonts and style, e.g. `ks_ui::theme::install`) run once, on the
+/// first frame, as the app does: for `Harness::builder().build_ui_state(themed(..), state)`.
+pub fn themed<S>(
+    install: fn(&egui::Context),
+    mut ui: impl FnMut(&mut egui::Ui, &mut S),
+) -> impl FnMut(&mut egui::Ui, &mut S) {
+    let mut installed = false;
+    move |u, state| {
+        if !installed {
+            install(u.ctx());
+            installed = true;
+        }
+        ui(u, state);
+    }
+}
