@@ -7,6 +7,8 @@
 pub use image;
 
 pub mod emulators;
+#[cfg(feature = "kittest")]
+pub mod kittest;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

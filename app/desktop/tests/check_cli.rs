@@ -4,53 +4,49 @@
 //! at a VPC endpoint). What is asserted is what the user reads.
 
 use aws_sdk_ec2::types::{IpPermission, IpRange};
-use ks_core::{Secret, config::JdbcUrl, config::SslMode};
-use ks_local::EmbeddedKinesis;
+use ks_core::config::JdbcUrl;
+use ks_local::{LocalWorld, PipelineToml, WorldOptions};
 use ks_starrocks::MysqlAdmin;
 use ks_tests::emulators::Emulator;
-use starrocks_sim::{SimConfig, StarRocksSim};
+use starrocks_sim::SimConfig;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
 
 const PASSWORD: &str = "check-pw";
 const STREAM: &str = "ExampleInputStream";
 const EGRESS: &str = "203.0.113.7";
 
+/// The stand-in and ferrokinesis with [`STREAM`] ([`LocalWorld`], no tables), and moto for STS
+/// and EC2.
 struct World {
-    kinesis: EmbeddedKinesis,
-    client: aws_sdk_kinesis::Client,
-    sim: StarRocksSim,
+    local: LocalWorld,
     moto: Emulator,
     ec2: aws_sdk_ec2::Client,
-    dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for World {
+    type Target = LocalWorld;
+    fn deref(&self) -> &LocalWorld {
+        &self.local
+    }
 }
 
 impl World {
     async fn new() -> World {
-        let (_, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
-            .await
-            .unwrap();
-        let client = kinesis.client().await;
-        ks_local::create_stream(&client, STREAM, 2).await.unwrap();
-        ks_local::wait_active(&client, STREAM).await.unwrap();
-        let sim = StarRocksSim::start(SimConfig {
-            password: PASSWORD.into(),
+        let local = LocalWorld::start(WorldOptions {
+            sim: SimConfig {
+                password: PASSWORD.into(),
+                ..Default::default()
+            },
+            setup_sql: Vec::new(),
             ..Default::default()
         })
         .await
         .unwrap();
         let moto = Emulator::moto();
         let ec2 = aws_sdk_ec2::Client::new(&ks_local::sdk_config(&moto.endpoint).await);
-        let w = World {
-            kinesis,
-            client,
-            sim,
-            moto,
-            ec2,
-            dir: tempfile::tempdir().unwrap(),
-        };
+        let w = World { local, moto, ec2 };
         let records: Vec<serde_json::Value> = (0..40)
             .map(|id| {
                 let ticker = ["AAPL", "AMZN", "MSFT"][id % 3];
@@ -66,16 +62,7 @@ impl World {
     }
 
     async fn admin(&self) -> MysqlAdmin {
-        let jdbc = JdbcUrl::parse(&self.sim.jdbc_url()).unwrap();
-        MysqlAdmin::connect(
-            &jdbc,
-            "root",
-            &Secret::new(PASSWORD),
-            SslMode::Disabled,
-            Duration::from_secs(5),
-        )
-        .await
-        .unwrap()
+        self.local.admin().await.unwrap()
     }
 
     /// The port in the load-url (the stand-in binds an ephemeral one).
@@ -147,33 +134,16 @@ impl World {
 
     fn write_config(&self, name: &str, table: &str, group: &str) -> PathBuf {
         let path = self.dir.path().join(format!("{name}.toml"));
-        let text = format!(
-            r#"name = "{name}"
-state-dir = "{state}"
-
-[source]
-stream = "{STREAM}"
-region = "us-east-1"
-endpoint-url = "{endpoint}"
-initial-position = "TRIM_HORIZON"
-
-[sink]
-jdbc-url = "{jdbc}"
-load-url = "{load}"
-username = "root"
-database-name = "example_db"
-table-name = "{table}"
-properties.format = "json"
-
-[network]
-security-group-ids = ["{group}"]
-egress-ip = "{EGRESS}"
-"#,
-            state = self.dir.path().join("state").display(),
-            endpoint = self.kinesis.endpoint_url(),
-            jdbc = self.sim.jdbc_url(),
-            load = self.sim.load_url(),
-        );
+        let text = self.pipeline_toml(&PipelineToml {
+            name,
+            table,
+            source: "initial-position = \"TRIM_HORIZON\"",
+            sink: &format!(
+                "properties.format = \"json\"\n\n[network]\nsecurity-group-ids = [\"{group}\"]\n\
+                 egress-ip = \"{EGRESS}\""
+            ),
+            ..PipelineToml::default()
+        });
         std::fs::write(&path, text).unwrap();
         path
     }

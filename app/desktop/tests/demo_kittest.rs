@@ -4,71 +4,31 @@
 //! app's AWS settings (no static credentials): the demo must bring its own, for its own endpoint.
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use egui_kittest::kittest::Queryable as _;
 use kinesis_starrocks::backend::demo;
 use kinesis_starrocks::backend::{self, BackendOptions};
+use ks_tests::kittest::{self, click, has, screen_text, shown_enabled};
 use ks_ui::KsApp;
 use ks_ui::app::Page;
 use ks_ui::settings::Settings;
 use ks_ui::wizard::Step;
 use std::time::{Duration, Instant};
 
-fn screen_text(h: &Harness<'_, KsApp>) -> String {
-    h.query_all_by_label_contains("")
-        .filter_map(|n| n.accesskit_node().label())
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" | ")
-}
-
-fn has(h: &Harness<'_, KsApp>, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
-}
-
+/// Steps the UI until `pred` holds; a timeout names the app's messages.
 fn step_until(
     h: &mut Harness<'_, KsApp>,
     what: &str,
     secs: u64,
     pred: impl Fn(&Harness<'_, KsApp>) -> bool,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        h.step();
-        if pred(h) {
-            h.run_steps(2);
-            return;
-        }
-        if Instant::now() >= deadline
-            && let Ok(image) = h.render()
-        {
-            let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-failure.png");
-            let _ = image.save(&out);
-            eprintln!("the screen at the failure: {}", out.display());
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; messages {:?}; on screen: {}",
-            h.state().messages,
-            screen_text(h)
-        );
-        std::thread::sleep(Duration::from_millis(30));
-    }
+    kittest::step_until_explained(h, what, secs, pred, |app| {
+        format!("messages {:?}", app.messages)
+    });
 }
 
 /// Renders the window to the test's tmp dir (and to assets/screenshots with UPDATE_SCREENSHOTS=1).
 fn screenshot(h: &mut Harness<'_, KsApp>, name: &str) {
-    let image = h.render().expect("render");
-    ks_tests::save_screenshot(&image, env!("CARGO_TARGET_TMPDIR"), name);
-}
-
-fn click(h: &mut Harness<'_, KsApp>, label: &str) {
-    h.get_by_label(label).click();
-    h.run_steps(2);
-}
-
-fn enabled(h: &Harness<'_, KsApp>, label: &str) -> bool {
-    h.query_by_label(label)
-        .is_some_and(|n| !n.accesskit_node().is_disabled())
+    kittest::screenshot(h, env!("CARGO_TARGET_TMPDIR"), name);
 }
 
 fn wizard_step(h: &Harness<'_, KsApp>) -> Option<Step> {
@@ -85,9 +45,9 @@ fn run_test(h: &mut Harness<'_, KsApp>, button: &str) {
 /// Next, or "Continue anyway" when only warnings stand in the way; waits for one of them.
 fn next(h: &mut Harness<'_, KsApp>, from: Step) {
     step_until(h, &format!("Next on {from:?}"), 60, |h| {
-        enabled(h, "Next") || enabled(h, "Continue anyway")
+        shown_enabled(h, "Next") || shown_enabled(h, "Continue anyway")
     });
-    if enabled(h, "Next") {
+    if shown_enabled(h, "Next") {
         click(h, "Next");
     } else {
         click(h, "Continue anyway");
@@ -138,7 +98,7 @@ fn try_a_local_demo_reaches_a_running_pipeline_with_a_live_plot() {
     step_until(&mut h, "the demo stream in the list", 30, |h| {
         has(h, demo::DEMO_STREAM)
     });
-    if enabled(&h, "Sample") {
+    if shown_enabled(&h, "Sample") {
         click(&mut h, "Sample");
         step_until(&mut h, "the samples", 30, |h| has(h, " records"));
     }

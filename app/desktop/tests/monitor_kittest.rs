@@ -9,8 +9,12 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use kinesis_starrocks::backend::{self, BackendOptions};
 use ks_core::{PipelineConfig, Secret};
-use ks_local::{EmbeddedKinesis, create_stream, put_json_records};
+use ks_local::world::{Endpoints, pipeline_toml, query_u64};
+use ks_local::{
+    EmbeddedKinesis, LocalWorld, PipelineToml, WorldOptions, put_json_records, root_admin,
+};
 use ks_tests::image;
+use ks_tests::kittest;
 use ks_ui::protocol::{Request, RunStatus};
 use ks_ui::settings::Settings;
 use ks_ui::{KsApp, app::Page};
@@ -21,27 +25,10 @@ use std::time::{Duration, Instant};
 const PASSWORD: &str = "monitor-pw";
 const STREAM: &str = "stock-stream";
 
-async fn admin(sim: &StarRocksSim) -> ks_starrocks::MysqlAdmin {
-    ks_starrocks::MysqlAdmin::connect(
-        &ks_core::config::JdbcUrl::parse(&sim.jdbc_url()).unwrap(),
-        "root",
-        &Secret::new(PASSWORD),
-        ks_core::config::SslMode::Disabled,
-        Duration::from_secs(5),
-    )
-    .await
-    .expect("mysql login")
-}
-
 async fn rows(sim: &StarRocksSim) -> u64 {
-    admin(sim)
+    let admin = root_admin(sim, PASSWORD).await.expect("mysql login");
+    query_u64(&admin, "select count(*) from example_db.stock")
         .await
-        .query("select count(*) from example_db.stock")
-        .await
-        .unwrap()[0][0]
-        .as_deref()
-        .unwrap()
-        .parse()
         .unwrap()
 }
 
@@ -59,24 +46,19 @@ fn record(id: u64, with_ticker: bool) -> serde_json::Value {
 
 /// ferrokinesis with a 2-shard stream and the stand-in with `example_db.stock`.
 async fn world() -> (EmbeddedKinesis, StarRocksSim, aws_sdk_kinesis::Client) {
-    let (_, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
-        .await
-        .unwrap();
-    let client = kinesis.client().await;
-    create_stream(&client, STREAM, 2).await.unwrap();
-    let sim = StarRocksSim::start(SimConfig {
-        password: PASSWORD.into(),
+    let LocalWorld {
+        kinesis,
+        client,
+        sim,
+        ..
+    } = LocalWorld::start(WorldOptions {
+        stream: STREAM.into(),
+        sim: SimConfig {
+            password: PASSWORD.into(),
+            ..Default::default()
+        },
         ..Default::default()
     })
-    .await
-    .unwrap();
-    let a = admin(&sim).await;
-    a.execute("CREATE DATABASE example_db").await.unwrap();
-    a.execute(
-        "CREATE TABLE example_db.stock (`id` BIGINT NOT NULL, `event_time` DATETIME NULL, \
-         `ticker` VARCHAR(20) NOT NULL, `price` DOUBLE NULL) ENGINE=OLAP DUPLICATE KEY(`id`) \
-         DISTRIBUTED BY HASH(`id`) BUCKETS 4",
-    )
     .await
     .unwrap();
     (kinesis, sim, client)
@@ -89,31 +71,22 @@ fn config_text(
     sim: &StarRocksSim,
     sink_extra: &str,
 ) -> String {
-    format!(
-        r#"name = "stock"
-state-dir = "{state}"
-
-[source]
-stream = "{STREAM}"
-region = "us-east-1"
-endpoint-url = "{endpoint}"
-initial-position = "TRIM_HORIZON"
-discovery-interval-ms = 500
-
-[sink]
-jdbc-url = "{jdbc}"
-load-url = "{load}"
-username = "root"
-database-name = "example_db"
-table-name = "stock"
-buffer-flush.interval-ms = 300
-properties.format = "json"
-{sink_extra}
-"#,
-        state = dir.join("state").display(),
-        endpoint = kinesis.endpoint_url(),
-        jdbc = sim.jdbc_url(),
-        load = sim.load_url(),
+    let at = Endpoints {
+        stream: STREAM,
+        kinesis: Some(kinesis.endpoint_url().to_string()),
+        state_dir: Some(dir.join("state")),
+        jdbc: sim.jdbc_url(),
+        load: sim.load_url(),
+    };
+    pipeline_toml(
+        &at,
+        &PipelineToml {
+            source: "initial-position = \"TRIM_HORIZON\"\ndiscovery-interval-ms = 500",
+            sink: &format!(
+                "buffer-flush.interval-ms = 300\nproperties.format = \"json\"\n{sink_extra}"
+            ),
+            ..PipelineToml::default()
+        },
     )
 }
 
@@ -162,24 +135,18 @@ fn step_until(
     secs: u64,
     pred: impl Fn(&KsApp) -> bool,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        harness.step();
-        if pred(harness.state()) {
-            return;
-        }
-        if Instant::now() > deadline {
-            let m = harness
-                .state()
+    kittest::step_until_explained(
+        harness,
+        what,
+        secs,
+        |h| pred(h.state()),
+        |app| {
+            let m = app
                 .monitor("stock")
                 .map(|m| format!("status {:?}\nsnapshot {:#?}", m.status, m.snapshot));
-            panic!(
-                "timed out waiting for {what}; messages {:?}; {m:?}",
-                harness.state().messages
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+            format!("messages {:?}; {m:?}", app.messages)
+        },
+    );
 }
 
 #[test]

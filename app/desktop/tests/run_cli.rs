@@ -2,10 +2,10 @@
 //! moments and restarted, then a final `--stop-when-caught-up` — nothing lost, nothing duplicated.
 //! Kinesis (ferrokinesis) and the StarRocks stand-in run inside this test process on 127.0.0.1.
 
-use ks_core::{Secret, config::JdbcUrl, config::SslMode};
-use ks_local::EmbeddedKinesis;
+use ks_local::world::{Endpoints, pipeline_toml};
+use ks_local::{LocalWorld, PipelineToml, WorldOptions};
 use ks_starrocks::MysqlAdmin;
-use starrocks_sim::{Fault, SimConfig, StarRocksSim};
+use starrocks_sim::{Fault, SimConfig};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,58 +13,42 @@ use std::time::{Duration, Instant};
 const PASSWORD: &str = "cli-pw";
 const STREAM: &str = "ExampleInputStream";
 
-struct World {
-    kinesis: EmbeddedKinesis,
-    client: aws_sdk_kinesis::Client,
-    sim: StarRocksSim,
-    dir: tempfile::TempDir,
+/// The stand-in with `example_db.stock` and ferrokinesis with [`STREAM`] ([`LocalWorld`]), and
+/// the pipeline files this test writes.
+struct World(LocalWorld);
+
+impl std::ops::Deref for World {
+    type Target = LocalWorld;
+    fn deref(&self) -> &LocalWorld {
+        &self.0
+    }
 }
 
 impl World {
     async fn new(shards: i32) -> World {
-        let (_, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
+        World(
+            LocalWorld::start(WorldOptions {
+                stream: STREAM.into(),
+                shards,
+                sim: SimConfig {
+                    password: PASSWORD.into(),
+                    ..Default::default()
+                },
+                setup_sql: vec![
+                    "CREATE DATABASE example_db".into(),
+                    "CREATE TABLE example_db.stock (`id` BIGINT NOT NULL, `event_time` DATETIME NULL, \
+                     `ticker` VARCHAR(20) NOT NULL, `price` DOUBLE NULL) DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`)"
+                        .into(),
+                ],
+                ..Default::default()
+            })
             .await
-            .unwrap();
-        let client = kinesis.client().await;
-        ks_local::create_stream(&client, STREAM, shards)
-            .await
-            .unwrap();
-        ks_local::wait_active(&client, STREAM).await.unwrap();
-        let sim = StarRocksSim::start(SimConfig {
-            password: PASSWORD.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        let w = World {
-            kinesis,
-            client,
-            sim,
-            dir: tempfile::tempdir().unwrap(),
-        };
-        let admin = w.admin().await;
-        admin.execute("CREATE DATABASE example_db").await.unwrap();
-        admin
-            .execute(
-                "CREATE TABLE example_db.stock (`id` BIGINT NOT NULL, `event_time` DATETIME NULL, \
-                 `ticker` VARCHAR(20) NOT NULL, `price` DOUBLE NULL) DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`)",
-            )
-            .await
-            .unwrap();
-        w
+            .unwrap(),
+        )
     }
 
     async fn admin(&self) -> MysqlAdmin {
-        let jdbc = JdbcUrl::parse(&self.sim.jdbc_url()).unwrap();
-        MysqlAdmin::connect(
-            &jdbc,
-            "root",
-            &Secret::new(PASSWORD),
-            SslMode::Disabled,
-            Duration::from_secs(5),
-        )
-        .await
-        .unwrap()
+        self.0.admin().await.unwrap()
     }
 
     async fn scalar(&self, sql: &str) -> u64 {
@@ -90,34 +74,23 @@ impl World {
         } else {
             format!("state-{file}")
         };
-        let text = format!(
-            r#"name = "stock"
-state-dir = "{state}"
-
-[source]
-stream = "{STREAM}"
-region = "us-east-1"
-endpoint-url = "{endpoint}"
-initial-position = "TRIM_HORIZON"
-discovery-interval-ms = 500
-{extra_source}
-
-[sink]
-jdbc-url = "{jdbc}"
-load-url = "{load}"
-username = "root"
-database-name = "example_db"
-table-name = "{table}"
-retry-interval-ms = 100
-buffer-flush.max-rows = 300
-buffer-flush.interval-ms = 200
-properties.format = "json"
-{extra_sink}
-"#,
-            state = self.dir.path().join(state_dir).display(),
-            endpoint = self.kinesis.endpoint_url(),
-            jdbc = self.sim.jdbc_url(),
-            load = self.sim.load_url(),
+        let at = Endpoints {
+            state_dir: Some(self.dir.path().join(state_dir)),
+            ..self.endpoints()
+        };
+        let text = pipeline_toml(
+            &at,
+            &PipelineToml {
+                table,
+                source: &format!(
+                    "initial-position = \"TRIM_HORIZON\"\ndiscovery-interval-ms = 500\n{extra_source}"
+                ),
+                sink: &format!(
+                    "retry-interval-ms = 100\nbuffer-flush.max-rows = 300\nbuffer-flush.interval-ms = 200\n\
+                     properties.format = \"json\"\n{extra_sink}"
+                ),
+                ..PipelineToml::default()
+            },
         );
         std::fs::write(&path, text).unwrap();
         path

@@ -7,12 +7,10 @@
 //! for the password and for the Basic credentials that carry it: 0 hits.
 
 use base64::Engine as _;
-use ks_core::{Secret, config::JdbcUrl, config::SslMode};
 use ks_local::EmbeddedKinesis;
 use starrocks_sim::{Fault, SimConfig, StarRocksSim};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 const PASSWORD: &str = "Sup3r-S3cret-Pa55word";
 const STREAM: &str = "ExampleInputStream";
@@ -56,15 +54,7 @@ async fn the_password_is_nowhere_on_disk_or_in_logs() {
     })
     .await
     .unwrap();
-    let admin = ks_starrocks::MysqlAdmin::connect(
-        &JdbcUrl::parse(&sim.jdbc_url()).unwrap(),
-        "root",
-        &Secret::new(PASSWORD),
-        SslMode::Disabled,
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap();
+    let admin = ks_local::root_admin(&sim, PASSWORD).await.unwrap();
     admin.execute("CREATE DATABASE example_db").await.unwrap();
     admin
         .execute(

@@ -8,19 +8,18 @@
 //! Snapshot images of the Cluster, AWS & network and Review steps go to `tests/snapshots/`.
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 use kinesis_starrocks::backend::{self, Backend, BackendOptions};
-use ks_core::Secret;
-use ks_local::{EmbeddedKinesis, create_stream, put_json_records, wait_active};
-use ks_starrocks::MysqlAdmin;
+use ks_local::{LocalWorld, WorldOptions, put_json_records};
 use ks_tests::emulators::Emulator;
+use ks_tests::kittest::{enabled, has, screen_text, scroll_click, set_text, step_until_explained};
 use ks_ui::protocol::{Reply, Request, SaveInfo};
 use ks_ui::wizard::{Step, Wizard, WizardOutcome};
-use starrocks_sim::{SimConfig, StarRocksSim};
+use starrocks_sim::StarRocksSim;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const PASSWORD: &str = "sim-pw";
+const PASSWORD: &str = ks_local::world::PASSWORD;
 const STREAM: &str = "ticker-stream";
 const RECORDS: u64 = 25;
 const EGRESS_IP: &str = "203.0.113.7";
@@ -88,30 +87,9 @@ fn wait_until(
     secs: u64,
     pred: impl Fn(&Harness<'_, App>) -> bool,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        h.step();
-        if pred(h) {
-            h.run_steps(2);
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; backend errors: {:?}; on screen: {}",
-            h.state().errors,
-            screen_text(h)
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Every label on screen, for failure messages.
-fn screen_text(h: &Harness<'_, App>) -> String {
-    h.query_all(egui_kittest::kittest::by())
-        .filter_map(|n| n.accesskit_node().label().or_else(|| n.value()))
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" | ")
+    step_until_explained(h, what, secs, pred, |app| {
+        format!("backend errors: {:?}", app.errors)
+    });
 }
 
 /// A snapshot with what changes from run to run masked: nodes whose text or value holds one of
@@ -154,43 +132,17 @@ fn sim_varying(sim: &StarRocksSim) -> Vec<String> {
     ]
 }
 
-fn has(h: &Harness<'_, App>, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
-}
-
-fn click(h: &mut Harness<'_, App>, label: &str) {
-    // Long steps scroll: bring the widget into view first (a click lands where it is drawn).
-    h.get_by_label(label).scroll_to_me();
-    h.run_steps(2);
-    h.get_by_label(label).click();
-    h.run_steps(2);
-}
-
-fn enabled(h: &Harness<'_, App>, label: &str) -> bool {
-    !h.get_by_label(label).accesskit_node().is_disabled()
-}
-
-/// Replaces a text field's value by its accessible name.
-fn set_text(h: &mut Harness<'_, App>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.run_steps(1);
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.run_steps(1);
-    h.get_by_label(label).type_text(text);
-    h.run_steps(2);
-}
-
 /// Runs a step's Test and waits for the run to finish (the summary line appears).
 fn run_test(h: &mut Harness<'_, App>, button: &str) {
-    click(h, button);
+    scroll_click(h, button);
     wait_until(h, &format!("{button} to finish"), 60, |h| {
         has(h, " passed, ") && !has(h, "Running checks")
     });
 }
 
 fn choose_tls_disabled(h: &mut Harness<'_, App>) {
-    click(h, "TLS mode");
-    click(h, "disabled");
+    scroll_click(h, "TLS mode");
+    scroll_click(h, "disabled");
     assert_eq!(h.state().wizard.values().ssl_mode, "disabled");
 }
 
@@ -198,12 +150,14 @@ fn sim_port(url: &str) -> String {
     url.rsplit(':').next().expect("a port").to_string()
 }
 
-fn stand_in(rt: &tokio::runtime::Runtime) -> StarRocksSim {
-    rt.block_on(StarRocksSim::start(SimConfig {
-        password: PASSWORD.into(),
-        ..SimConfig::default()
+/// The stand-in (root's password [`PASSWORD`], no tables) and ferrokinesis with [`STREAM`].
+fn world(rt: &tokio::runtime::Runtime) -> LocalWorld {
+    rt.block_on(LocalWorld::start(WorldOptions {
+        stream: STREAM.into(),
+        setup_sql: Vec::new(),
+        ..WorldOptions::default()
     }))
-    .expect("the stand-in starts")
+    .expect("the stand-in and ferrokinesis start")
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -227,9 +181,11 @@ fn fill_cluster(h: &mut Harness<'_, App>, sim: &StarRocksSim, password: &str) {
 #[test]
 fn failing_check_shows_remediation_and_blocks_next() {
     let rt = runtime();
-    let sim = stand_in(&rt);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut h = harness(BackendOptions::for_tests(dir.path().join("pipelines")));
+    let world = world(&rt);
+    let sim = &world.sim;
+    let mut h = harness(BackendOptions::for_tests(
+        world.dir.path().join("pipelines"),
+    ));
     h.run_steps(2);
     assert_eq!(h.state().wizard.step(), Step::Cluster);
 
@@ -243,15 +199,15 @@ fn failing_check_shows_remediation_and_blocks_next() {
     assert!(!enabled(&h, "Next"));
 
     // The other way to give the address: a JDBC URL, parsed as it is typed.
-    click(&mut h, "A JDBC URL");
+    scroll_click(&mut h, "A JDBC URL");
     set_text(&mut h, "JDBC URL", "jdbc:postgresql://127.0.0.1:5432");
     assert!(
         has(&h, "expected jdbc:mysql://host:port"),
         "{}",
         screen_text(&h)
     );
-    click(&mut h, "Host and port");
-    fill_cluster(&mut h, &sim, "not-the-password");
+    scroll_click(&mut h, "Host and port");
+    fill_cluster(&mut h, sim, "not-the-password");
     assert!(enabled(&h, "Test connection"), "{}", screen_text(&h));
     // The password field is masked by default; the toggle shows it.
     assert_ne!(
@@ -259,13 +215,13 @@ fn failing_check_shows_remediation_and_blocks_next() {
         Some("not-the-password"),
         "masked"
     );
-    click(&mut h, "Show password");
+    scroll_click(&mut h, "Show password");
     assert_eq!(
         h.get_by_label("Password").value().as_deref(),
         Some("not-the-password"),
         "shown"
     );
-    click(&mut h, "Show password");
+    scroll_click(&mut h, "Show password");
 
     run_test(&mut h, "Test connection");
     assert!(
@@ -283,7 +239,7 @@ fn failing_check_shows_remediation_and_blocks_next() {
     );
     assert!(!enabled(&h, "Next"), "a failed check blocks Next");
     assert!(has(&h, "check(s) failed"), "Next says why it is blocked");
-    masked_snapshot(&mut h, "wizard_cluster_failed", &sim_varying(&sim));
+    masked_snapshot(&mut h, "wizard_cluster_failed", &sim_varying(sim));
 
     // The right password: every check passes and Next opens; Back keeps the values.
     set_text(&mut h, "Password", PASSWORD);
@@ -300,14 +256,14 @@ fn failing_check_shows_remediation_and_blocks_next() {
         "checks passed: {}",
         screen_text(&h)
     );
-    masked_snapshot(&mut h, "wizard_cluster_passed", &sim_varying(&sim));
+    masked_snapshot(&mut h, "wizard_cluster_passed", &sim_varying(sim));
     if enabled(&h, "Next") {
-        click(&mut h, "Next");
+        scroll_click(&mut h, "Next");
     } else {
-        click(&mut h, "Continue anyway");
+        scroll_click(&mut h, "Continue anyway");
     }
     assert_eq!(h.state().wizard.step(), Step::Aws);
-    click(&mut h, "Back");
+    scroll_click(&mut h, "Back");
     assert_eq!(h.state().wizard.step(), Step::Cluster);
     assert_eq!(h.state().wizard.values().username, "root");
     assert_eq!(h.state().wizard.values().password.expose(), PASSWORD);
@@ -347,16 +303,16 @@ fn failing_check_shows_remediation_and_blocks_next() {
     assert!(!has(&h, "the password is never saved with a draft"));
 
     // Cancel asks before typed values are dropped.
-    click(&mut h, "Cancel setup");
+    scroll_click(&mut h, "Cancel setup");
     // A modal's first frame only measures it.
     h.run_steps(2);
     assert!(has(&h, "Discard this setup?"), "{:?}", h.state().outcomes);
-    click(&mut h, "Keep editing");
+    scroll_click(&mut h, "Keep editing");
     assert!(!has(&h, "Discard this setup?"));
     assert!(h.state().outcomes.is_empty());
-    click(&mut h, "Cancel setup");
+    scroll_click(&mut h, "Cancel setup");
     h.run_steps(2);
-    click(&mut h, "Discard");
+    scroll_click(&mut h, "Discard");
     assert_eq!(h.state().outcomes, [WizardOutcome::Cancelled]);
     assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
 }
@@ -382,42 +338,64 @@ fn moto_python(moto: &Emulator, script: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// The security groups the AWS step is tested with (in moto).
+struct Groups {
+    /// Lets nothing in: the step lists the missing rules with a fix each.
+    closed: String,
+    /// Open to the world on the cluster's ports: lets this machine in, with a warning.
+    open: String,
+}
+
 #[test]
 fn whole_wizard_from_empty_profile_to_running_pipeline() {
     let rt = runtime();
-    let sim = stand_in(&rt);
+    let world = world(&rt);
+    rt.block_on(put_ticks(&world));
     let moto = Emulator::moto();
-    let (kinesis_endpoint, _kinesis) = rt.block_on(async {
-        let (endpoint, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
-            .await
-            .expect("ferrokinesis");
-        let client = kinesis.client().await;
-        create_stream(&client, STREAM, 2).await.expect("create");
-        wait_active(&client, STREAM).await.expect("active");
-        let records: Vec<_> = (1..=RECORDS)
-            .map(|i| {
-                let ticker = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"][(i % 5) as usize];
-                serde_json::json!({
-                    "event_time": format!("2024-05-28T19:53:{:02}.497201", i % 60),
-                    "ticker": ticker,
-                    "price": i as f64 * 1.25,
-                })
+    let groups = create_groups(&moto, &world.sim);
+    let mut h = harness(backend_options(&world, &moto));
+    h.run_steps(2);
+    let mut aws_varying = sim_varying(&world.sim);
+    aws_varying.push(sim_port(world.kinesis.endpoint_url()));
+    aws_varying.push(std::process::id().to_string());
+
+    pass_cluster_step(&mut h, &world.sim);
+    warn_on_a_group_open_to_the_world(&mut h, world.kinesis.endpoint_url(), &groups);
+    add_the_missing_rules(&mut h, &moto, &groups, &aws_varying);
+    pick_the_stream_and_sample(&mut h);
+    create_the_table_from_the_samples(&mut h);
+    edit_a_step_from_review(&mut h);
+    let name = save_and_start(&mut h, &aws_varying);
+    see_every_record_land(&mut h, &rt, &world);
+    stop_and_clean_up(h, &name);
+}
+
+/// [`RECORDS`] stock.py-shaped records (no id: the table is inferred from them) into [`STREAM`].
+async fn put_ticks(world: &LocalWorld) {
+    let records: Vec<_> = (1..=RECORDS)
+        .map(|i| {
+            let ticker = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"][(i % 5) as usize];
+            serde_json::json!({
+                "event_time": format!("2024-05-28T19:53:{:02}.497201", i % 60),
+                "ticker": ticker,
+                "price": i as f64 * 1.25,
             })
-            .collect();
-        let keys: Vec<String> = (0..RECORDS).map(|i| format!("pk-{i}")).collect();
-        put_json_records(&client, STREAM, &records, &keys)
-            .await
-            .expect("put records");
-        (endpoint, kinesis)
-    });
-    let sg = moto_python(
-        &moto,
+        })
+        .collect();
+    let keys: Vec<String> = (0..RECORDS).map(|i| format!("pk-{i}")).collect();
+    put_json_records(&world.client, STREAM, &records, &keys)
+        .await
+        .expect("put records");
+}
+
+fn create_groups(moto: &Emulator, sim: &StarRocksSim) -> Groups {
+    let closed = moto_python(
+        moto,
         "print(ec2.create_security_group(GroupName='starrocks-fe', Description='fe')['GroupId'])",
     );
-    assert!(sg.starts_with("sg-"), "{sg}");
-    // A group open to the world on the cluster's ports: it lets this machine in, with a warning.
-    let open_sg = moto_python(
-        &moto,
+    assert!(closed.starts_with("sg-"), "{closed}");
+    let open = moto_python(
+        moto,
         &format!(
             "g = ec2.create_security_group(GroupName='starrocks-open', Description='open')['GroupId']\n\
              for p in ({}, {}):\n    \
@@ -427,63 +405,73 @@ fn whole_wizard_from_empty_profile_to_running_pipeline() {
             sim.http_addr().port()
         ),
     );
+    Groups { closed, open }
+}
 
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut options = BackendOptions::for_tests(dir.path().join("pipelines"));
+/// The backend with moto for STS and EC2, and no keyring.
+fn backend_options(world: &LocalWorld, moto: &Emulator) -> BackendOptions {
+    let mut options = BackendOptions::for_tests(world.dir.path().join("pipelines"));
     options.aws.sts_endpoint_url = Some(moto.endpoint.clone());
     options.aws.ec2_endpoint_url = Some(moto.endpoint.clone());
     // Never write a test password into a developer's real keyring: the session keeps it (the
     // keyring has its own test under a private Secret Service).
     options.keyring = false;
-    let mut h = harness(options);
-    h.run_steps(2);
-    let mut aws_varying = sim_varying(&sim);
-    aws_varying.push(sim_port(&kinesis_endpoint));
-    aws_varying.push(std::process::id().to_string());
+    options
+}
 
-    // ---- Cluster ----
-    fill_cluster(&mut h, &sim, PASSWORD);
-    run_test(&mut h, "Test connection");
-    next_or_continue(&mut h);
+fn pass_cluster_step(h: &mut Harness<'_, App>, sim: &StarRocksSim) {
+    fill_cluster(h, sim, PASSWORD);
+    run_test(h, "Test connection");
+    next_or_continue(h);
     assert_eq!(h.state().wizard.step(), Step::Aws);
+}
 
-    // ---- AWS & network ----
-    wait_until(&mut h, "the profile list", 10, |h| {
+/// The AWS step's fields validate; a group open to 0.0.0.0/0 on the MySQL port is a warning,
+/// which Next does not pass but "Continue anyway" does.
+fn warn_on_a_group_open_to_the_world(
+    h: &mut Harness<'_, App>,
+    kinesis_endpoint: &str,
+    groups: &Groups,
+) {
+    wait_until(h, "the profile list", 10, |h| {
         !has(h, "reading ~/.aws/config")
     });
-    set_text(&mut h, "Region", "US East");
-    assert!(has(&h, "expected a region such as us-west-2"));
-    set_text(&mut h, "Region", "us-east-1");
-    click(&mut h, "Advanced");
-    set_text(&mut h, "Endpoint URL", &kinesis_endpoint);
-    set_text(&mut h, "Egress IP", EGRESS_IP);
-    // A group open to 0.0.0.0/0 on the MySQL port: a warning, which Next does not pass but
-    // "Continue anyway" does.
-    set_text(&mut h, "Security group ids", &open_sg);
-    run_test(&mut h, "Test AWS & network");
-    assert!(has(&h, "0.0.0.0/0"), "{}", screen_text(&h));
-    assert!(!enabled(&h, "Next"), "a warning needs an explicit choice");
-    assert!(enabled(&h, "Continue anyway"), "{}", screen_text(&h));
-    set_text(&mut h, "Security group ids", "sg-nothex");
-    assert!(has(&h, "expected ids like sg-0123456789abcdef0"));
-    assert!(!enabled(&h, "Test AWS & network"));
-    set_text(&mut h, "Security group ids", &sg);
+    set_text(h, "Region", "US East");
+    assert!(has(h, "expected a region such as us-west-2"));
+    set_text(h, "Region", "us-east-1");
+    scroll_click(h, "Advanced");
+    set_text(h, "Endpoint URL", kinesis_endpoint);
+    set_text(h, "Egress IP", EGRESS_IP);
+    set_text(h, "Security group ids", &groups.open);
+    run_test(h, "Test AWS & network");
+    assert!(has(h, "0.0.0.0/0"), "{}", screen_text(h));
+    assert!(!enabled(h, "Next"), "a warning needs an explicit choice");
+    assert!(enabled(h, "Continue anyway"), "{}", screen_text(h));
+    set_text(h, "Security group ids", "sg-nothex");
+    assert!(has(h, "expected ids like sg-0123456789abcdef0"));
+    assert!(!enabled(h, "Test AWS & network"));
+    set_text(h, "Security group ids", &groups.closed);
     assert!(
         h.query_by_label("Continue anyway").is_none(),
         "the result was for other values"
     );
-    click(&mut h, "Who am I");
-    wait_until(&mut h, "the caller identity", 30, |h| has(h, "account "));
-    run_test(&mut h, "Test AWS & network");
-    assert!(
-        has(&h, "AWS credentials and identity"),
-        "{}",
-        screen_text(&h)
-    );
-    // The security group lets nothing in: the missing rules are listed with a fix each.
+}
+
+/// The closed group lets nothing in: each missing rule has a fix that asks first, adds the rule
+/// for the egress IP, and re-tests; then the step passes.
+fn add_the_missing_rules(
+    h: &mut Harness<'_, App>,
+    moto: &Emulator,
+    groups: &Groups,
+    varying: &[String],
+) {
+    scroll_click(h, "Who am I");
+    wait_until(h, "the caller identity", 30, |h| has(h, "account "));
+    run_test(h, "Test AWS & network");
+    assert!(has(h, "AWS credentials and identity"), "{}", screen_text(h));
     let fixes = h.query_all_by_label("Add rule for my IP").count();
-    assert!(fixes >= 1, "missing rules offer a fix: {}", screen_text(&h));
-    assert!(!enabled(&h, "Next"), "missing inbound rules block Next");
+    assert!(fixes >= 1, "missing rules offer a fix: {}", screen_text(h));
+    assert!(!enabled(h, "Next"), "missing inbound rules block Next");
     for i in 0..fixes {
         h.query_all_by_label("Add rule for my IP")
             .next()
@@ -491,23 +479,23 @@ fn whole_wizard_from_empty_profile_to_running_pipeline() {
             .click();
         h.run_steps(2);
         assert!(
-            has(&h, "Add this inbound rule?"),
+            has(h, "Add this inbound rule?"),
             "the confirmation shows first"
         );
         assert!(
-            has(&h, &format!("{EGRESS_IP}/32")),
+            has(h, &format!("{EGRESS_IP}/32")),
             "it shows the exact rule"
         );
         if i == 0 {
-            masked_snapshot(&mut h, "wizard_aws_confirm_rule", &aws_varying);
+            masked_snapshot(h, "wizard_aws_confirm_rule", varying);
         }
-        click(&mut h, "Add this rule");
-        wait_until(&mut h, "the rule to be added", 30, |h| {
+        scroll_click(h, "Add this rule");
+        wait_until(h, "the rule to be added", 30, |h| {
             has(h, "Rule added") || has(h, "was not added")
         });
-        assert!(has(&h, "Rule added"), "{}", screen_text(&h));
+        assert!(has(h, "Rule added"), "{}", screen_text(h));
         // The step re-tests by itself after a rule was added.
-        wait_until(&mut h, "the re-test", 60, |h| {
+        wait_until(h, "the re-test", 60, |h| {
             has(h, " passed, ") && !has(h, "Running checks")
         });
         if h.query_all_by_label("Add rule for my IP").count() == 0 {
@@ -515,86 +503,100 @@ fn whole_wizard_from_empty_profile_to_running_pipeline() {
         }
     }
     let rules = moto_python(
-        &moto,
+        moto,
         &format!(
-            "g = ec2.describe_security_groups(GroupIds=['{sg}'])['SecurityGroups'][0]\n\
-             print(sorted((p['FromPort'], r['CidrIp']) for p in g['IpPermissions'] for r in p['IpRanges']))"
+            "g = ec2.describe_security_groups(GroupIds=['{}'])['SecurityGroups'][0]\n\
+             print(sorted((p['FromPort'], r['CidrIp']) for p in g['IpPermissions'] for r in p['IpRanges']))",
+            groups.closed
         ),
     );
     assert!(
         rules.contains(&format!("'{EGRESS_IP}/32'")),
         "the rule is in the group: {rules}"
     );
-    masked_snapshot(&mut h, "wizard_aws_step", &aws_varying);
-    next_or_continue(&mut h);
-    assert_eq!(h.state().wizard.step(), Step::Stream, "{}", screen_text(&h));
+    masked_snapshot(h, "wizard_aws_step", varying);
+    next_or_continue(h);
+    assert_eq!(h.state().wizard.step(), Step::Stream, "{}", screen_text(h));
+}
 
-    // ---- Stream (H6b's step, driven by its labels) ----
-    wait_until(&mut h, "the stream list", 30, |h| has(h, STREAM));
-    click(&mut h, STREAM);
-    click(&mut h, "TRIM_HORIZON");
-    click(&mut h, "Sample");
-    wait_until(&mut h, "the samples", 30, |h| {
+/// The Stream step (H6b's), driven by its labels.
+fn pick_the_stream_and_sample(h: &mut Harness<'_, App>) {
+    wait_until(h, "the stream list", 30, |h| has(h, STREAM));
+    scroll_click(h, STREAM);
+    scroll_click(h, "TRIM_HORIZON");
+    scroll_click(h, "Sample");
+    wait_until(h, "the samples", 30, |h| {
         !h.state().wizard.values().samples.is_empty()
     });
-    next_or_continue(&mut h);
-    assert_eq!(h.state().wizard.step(), Step::Table, "{}", screen_text(&h));
+    next_or_continue(h);
+    assert_eq!(h.state().wizard.step(), Step::Table, "{}", screen_text(h));
+}
 
-    // ---- Table: create it from the samples ----
-    wait_until(&mut h, "the column grid", 10, |h| {
+fn create_the_table_from_the_samples(h: &mut Harness<'_, App>) {
+    wait_until(h, "the column grid", 10, |h| {
         h.query_by_label("Column 1 name").is_some()
     });
-    set_text(&mut h, "Database", "market");
-    set_text(&mut h, "Table", "ticks");
-    click(&mut h, "Create table");
-    wait_until(&mut h, "the table", 30, |h| {
-        has(h, "Created. Statements run")
-    });
-    wait_until(&mut h, "Next to open", 30, |h| {
+    set_text(h, "Database", "market");
+    set_text(h, "Table", "ticks");
+    scroll_click(h, "Create table");
+    wait_until(h, "the table", 30, |h| has(h, "Created. Statements run"));
+    wait_until(h, "Next to open", 30, |h| {
         enabled(h, "Next") || has(h, "Continue anyway")
     });
-    next_or_continue(&mut h);
-    assert_eq!(h.state().wizard.step(), Step::Review, "{}", screen_text(&h));
+    next_or_continue(h);
+    assert_eq!(h.state().wizard.step(), Step::Review, "{}", screen_text(h));
+}
 
-    // ---- Review: Edit goes back with values kept; Save and start ----
-    click(&mut h, "Edit Cluster");
+/// Review's Edit goes back with the values kept; the step list comes back to Review.
+fn edit_a_step_from_review(h: &mut Harness<'_, App>) {
+    scroll_click(h, "Edit Cluster");
     assert_eq!(h.state().wizard.step(), Step::Cluster);
     assert_eq!(h.state().wizard.values().host, "127.0.0.1");
-    assert!(enabled(&h, "Next"), "a completed step stays complete");
-    click(&mut h, "5 Review");
+    assert!(enabled(h, "Next"), "a completed step stays complete");
+    scroll_click(h, "5 Review");
     assert_eq!(h.state().wizard.step(), Step::Review);
+}
+
+/// Save alone keeps the wizard open with where it went; then Save and start. Returns the name.
+fn save_and_start(h: &mut Harness<'_, App>, varying: &[String]) -> String {
     // A unique name: the pipeline's state goes to the default (per-name) state dir.
     let name = format!("wiz-{}", std::process::id());
-    set_text(&mut h, "Pipeline name", &name);
-    masked_snapshot(&mut h, "wizard_review_step", &aws_varying);
-    // Save alone keeps the wizard open with where it went; then Save and start.
-    click(&mut h, "Save");
-    wait_until(&mut h, "the save", 30, |h| !h.state().saved.is_empty());
-    assert!(has(&h, &format!("Saved {name} to")), "{}", screen_text(&h));
+    set_text(h, "Pipeline name", &name);
+    masked_snapshot(h, "wizard_review_step", varying);
+    scroll_click(h, "Save");
+    wait_until(h, "the save", 30, |h| !h.state().saved.is_empty());
+    assert!(has(h, &format!("Saved {name} to")), "{}", screen_text(h));
     assert!(h.query_by_label("Close").is_some(), "Close ends the wizard");
     assert!(h.state().outcomes.is_empty());
-    click(&mut h, "Save and start");
-    wait_until(&mut h, "the second save", 30, |h| {
-        h.state().saved.len() == 2
-    });
+    scroll_click(h, "Save and start");
+    wait_until(h, "the second save", 30, |h| h.state().saved.len() == 2);
     let saved = h.state().saved[1].clone().expect("saved");
     assert!(saved.path.exists(), "{}", saved.path.display());
     let text = std::fs::read_to_string(&saved.path).expect("config file");
     assert!(!text.contains(PASSWORD), "no password in the config file");
     assert!(text.contains(&format!("stream = \"{STREAM}\"")), "{text}");
-    assert!(has(&h, &format!("Saved {name} to")), "{}", screen_text(&h));
+    assert!(has(h, &format!("Saved {name} to")), "{}", screen_text(h));
     assert_eq!(saved.keyring_warning, None, "the keyring was not asked");
-    wait_until(&mut h, "the Start outcome", 10, |h| {
+    wait_until(h, "the Start outcome", 10, |h| {
         h.state()
             .outcomes
             .contains(&WizardOutcome::Start(name.clone()))
     });
+    name
+}
 
-    // ---- The running pipeline's rows land in the stand-in ----
+/// The running pipeline's rows land in the stand-in.
+fn see_every_record_land(
+    h: &mut Harness<'_, App>,
+    rt: &tokio::runtime::Runtime,
+    world: &LocalWorld,
+) {
     let deadline = Instant::now() + Duration::from_secs(60);
     let rows = loop {
         h.step();
-        let n = rt.block_on(count_rows(&sim, "market", "ticks"));
+        let n = rt
+            .block_on(world.query_u64("SELECT COUNT(*) FROM `market`.`ticks`"))
+            .unwrap_or(0);
         if n >= RECORDS || Instant::now() > deadline {
             break n;
         }
@@ -607,49 +609,25 @@ fn whole_wizard_from_empty_profile_to_running_pipeline() {
         h.state().errors
     );
     assert!(h.state().snapshots > 0, "the backend sends snapshots");
-    h.state_mut()
-        .backend
-        .link
-        .send(Request::Stop { name: name.clone() });
+}
+
+fn stop_and_clean_up(mut h: Harness<'_, App>, name: &str) {
+    h.state_mut().backend.link.send(Request::Stop {
+        name: name.to_string(),
+    });
     h.run_steps(2);
     drop(h);
-    if let Some(state) = ks_core::config::default_state_dir(&name) {
+    if let Some(state) = ks_core::config::default_state_dir(name) {
         let _ = std::fs::remove_dir_all(state);
     }
 }
 
 fn next_or_continue(h: &mut Harness<'_, App>) {
     if enabled(h, "Next") {
-        click(h, "Next");
+        scroll_click(h, "Next");
     } else if h.query_by_label("Continue anyway").is_some() {
-        click(h, "Continue anyway");
+        scroll_click(h, "Continue anyway");
     } else {
         panic!("Next is blocked: {}", screen_text(h));
-    }
-}
-
-async fn count_rows(sim: &StarRocksSim, db: &str, table: &str) -> u64 {
-    let jdbc = ks_core::config::JdbcUrl::parse(&sim.jdbc_url()).expect("jdbc url");
-    let Ok(admin) = MysqlAdmin::connect(
-        &jdbc,
-        "root",
-        &Secret::new(PASSWORD),
-        ks_core::config::SslMode::Disabled,
-        Duration::from_secs(5),
-    )
-    .await
-    else {
-        return 0;
-    };
-    match admin
-        .query(&format!("SELECT COUNT(*) FROM `{db}`.`{table}`"))
-        .await
-    {
-        Ok(rows) => rows
-            .first()
-            .and_then(|r| r.first().cloned().flatten())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0),
-        Err(_) => 0,
     }
 }

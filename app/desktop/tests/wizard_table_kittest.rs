@@ -9,38 +9,36 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use kinesis_starrocks::backend::{self, Backend, BackendOptions};
 use ks_core::{PipelineConfig, Secret};
-use ks_local::{EmbeddedKinesis, create_stream, put_json_records, wait_active};
+use ks_local::{LocalWorld, PipelineToml, WorldOptions, create_stream, put_json_records};
 use ks_starrocks::MysqlAdmin;
+use ks_tests::kittest::{click, has, set_text, step_until_explained};
 use ks_ui::protocol::Reply;
 use ks_ui::wizard::{Step, Wizard};
-use starrocks_sim::{SimConfig, StarRocksSim};
-use std::path::Path;
-use std::time::{Duration, Instant};
 
-const PASSWORD: &str = "sim-pw";
+const PASSWORD: &str = ks_local::world::PASSWORD;
 const STREAM: &str = "stock-ticks";
 const RECORDS: u64 = 10;
 /// 2024-05-28T19:53:17.497Z in epoch milliseconds.
 const TS0_MS: u64 = 1_716_925_997_497;
 
+/// The seed's stock record `id` with `ts`, its time in epoch milliseconds.
 fn stock_record(id: u64) -> serde_json::Value {
-    let tickers = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"];
-    serde_json::json!({
-        "id": id,
-        "event_time": format!("2024-05-28T19:{:02}:{:02}.{:06}", (id / 60) % 60, id % 60, id % 1_000_000),
-        "ticker": tickers[(id % 5) as usize],
-        "price": (id % 10_000) as f64 / 100.0,
-        "ts": TS0_MS + id * 1000,
-    })
+    let mut record = ks_local::stock::stock_record(id);
+    record["ts"] = (TS0_MS + id * 1000).into();
+    record
 }
 
 /// Everything the test stands up; dropped at the end (the backend first, then the services).
 struct World {
-    dir: tempfile::TempDir,
-    sim: StarRocksSim,
-    _kinesis: EmbeddedKinesis,
+    local: LocalWorld,
     config: PipelineConfig,
     rt: tokio::runtime::Runtime,
+}
+
+impl World {
+    async fn admin(&self) -> MysqlAdmin {
+        self.local.admin().await.expect("mysql login")
+    }
 }
 
 fn world(database: &str, table: &str) -> World {
@@ -49,64 +47,34 @@ fn world(database: &str, table: &str) -> World {
         .enable_all()
         .build()
         .expect("runtime");
-    let (sim, kinesis, endpoint) = rt.block_on(async {
-        let sim = StarRocksSim::start(SimConfig {
-            password: PASSWORD.into(),
-            ..SimConfig::default()
+    let local = rt.block_on(async {
+        let local = LocalWorld::start(WorldOptions {
+            stream: STREAM.into(),
+            setup_sql: Vec::new(),
+            ..WorldOptions::default()
         })
         .await
-        .expect("stand-in");
-        let (endpoint, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
-            .await
-            .expect("ferrokinesis");
-        let client = kinesis.client().await;
-        create_stream(&client, STREAM, 2)
+        .expect("the stand-in and ferrokinesis");
+        create_stream(&local.client, "clicks", 1)
             .await
             .expect("create stream");
-        create_stream(&client, "clicks", 1)
-            .await
-            .expect("create stream");
-        wait_active(&client, STREAM).await.expect("active");
-        wait_active(&client, "clicks").await.expect("active");
         let records: Vec<_> = (1..=RECORDS).map(stock_record).collect();
         let keys: Vec<String> = (0..RECORDS).map(|i| format!("pk-{i}")).collect();
-        put_json_records(&client, STREAM, &records, &keys)
+        put_json_records(&local.client, STREAM, &records, &keys)
             .await
             .expect("put records");
-        (sim, kinesis, endpoint)
+        local
     });
-    let dir = tempfile::tempdir().expect("tempdir");
-    let toml = format!(
-        r#"name = "stock"
-state-dir = "{state}"
-
-[source]
-stream = "{STREAM}"
-region = "us-east-1"
-endpoint-url = "{endpoint}"
-initial-position = "TRIM_HORIZON"
-
-[sink]
-jdbc-url = "{jdbc}"
-load-url = "{load}"
-username = "root"
-database-name = "{database}"
-table-name = "{table}"
-ssl-mode = "disabled"
-properties.format = "json"
-"#,
-        state = dir.path().join("state").display(),
-        jdbc = sim.jdbc_url(),
-        load = sim.load_url(),
-    );
-    let config = PipelineConfig::from_toml_str(&toml, Path::new("test.toml")).expect("config");
-    World {
-        dir,
-        sim,
-        _kinesis: kinesis,
-        config,
-        rt,
-    }
+    let config = local
+        .config(&PipelineToml {
+            database,
+            table,
+            source: "initial-position = \"TRIM_HORIZON\"",
+            sink: "ssl-mode = \"disabled\"\nproperties.format = \"json\"",
+            ..PipelineToml::default()
+        })
+        .expect("config");
+    World { local, config, rt }
 }
 
 struct App {
@@ -134,7 +102,7 @@ fn app_ui(ui: &mut egui::Ui, app: &mut App) {
 }
 
 fn harness(w: &World) -> Harness<'static, App> {
-    let dir = w.dir.path().join("pipelines");
+    let dir = w.local.dir.path().join("pipelines");
     let backend = backend::spawn(BackendOptions::for_tests(dir), || {});
     let mut wizard = Wizard::prefilled(
         "stock".into(),
@@ -164,46 +132,9 @@ fn wait_until(
     secs: u64,
     pred: impl Fn(&Harness<'_, App>) -> bool,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        h.step();
-        if pred(h) {
-            // Let the layout settle (a reply can change sizes).
-            h.run_steps(2);
-            return;
-        }
-        if Instant::now() >= deadline {
-            let texts: Vec<String> = h
-                .query_all(egui_kittest::kittest::By::new().predicate(|_| true))
-                .filter_map(|n| n.accesskit_node().label().or(n.accesskit_node().value()))
-                .collect();
-            panic!(
-                "timed out waiting for {what}; backend errors: {:?}; labels: {texts:#?}",
-                h.state().errors
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn has(h: &Harness<'_, App>, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
-}
-
-fn click(h: &mut Harness<'_, App>, label: &str) {
-    h.get_by_label(label).click();
-    h.run_steps(2);
-}
-
-/// Replaces a text field's value by its accessible name.
-fn set_text(h: &mut Harness<'_, App>, label: &str, text: &str) {
-    let node = h.get_by_label(label);
-    node.focus();
-    h.run_steps(1);
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.run_steps(1);
-    h.get_by_label(label).type_text(text);
-    h.run_steps(2);
+    step_until_explained(h, what, secs, pred, |app| {
+        format!("backend errors: {:?}", app.errors)
+    });
 }
 
 /// How many rows the column grid has.
@@ -237,19 +168,6 @@ fn masked_snapshot(h: &mut Harness<'_, App>, name: &str) {
         h.mask(r.expand(2.0));
     }
     h.snapshot(name);
-}
-
-async fn admin(sim: &StarRocksSim) -> MysqlAdmin {
-    let jdbc = ks_core::config::JdbcUrl::parse(&sim.jdbc_url()).expect("jdbc url");
-    MysqlAdmin::connect(
-        &jdbc,
-        "root",
-        &Secret::new(PASSWORD),
-        ks_core::config::SslMode::Disabled,
-        Duration::from_secs(5),
-    )
-    .await
-    .expect("mysql login")
 }
 
 #[test]
@@ -355,7 +273,7 @@ fn stream_step_lists_samples_and_table_step_creates_table_and_fixes_epoch_ms() {
         has(h, "Created. Statements run")
     });
     let (tables, columns) = w.rt.block_on(async {
-        let a = admin(&w.sim).await;
+        let a = w.admin().await;
         let tables = a
             .query("SHOW TABLES FROM wizard_db")
             .await
@@ -430,7 +348,7 @@ fn stream_step_lists_samples_and_table_step_creates_table_and_fixes_epoch_ms() {
 /// Database `shop` and the table of `ddl` in the stand-in.
 fn create_in_shop(w: &World, ddl: &str) {
     w.rt.block_on(async {
-        let a = admin(&w.sim).await;
+        let a = w.admin().await;
         a.execute("CREATE DATABASE IF NOT EXISTS shop")
             .await
             .expect("db");
@@ -497,7 +415,7 @@ fn table_step_picks_an_existing_table_and_applies_drift_after_confirmation() {
     click(&mut h, "Cancel");
     let cols = |w: &World| {
         w.rt.block_on(async {
-            admin(&w.sim)
+            w.admin()
                 .await
                 .table_schema("shop", "ticks_small")
                 .await
@@ -538,7 +456,7 @@ fn table_step_picks_an_existing_table_and_applies_drift_after_confirmation() {
 #[test]
 fn errors_name_the_cluster_and_the_stream() {
     let w = world("shop", "missing");
-    let dir = w.dir.path().join("pipelines");
+    let dir = w.local.dir.path().join("pipelines");
     let backend = backend::spawn(BackendOptions::for_tests(dir), || {});
     let mut config = w.config.clone();
     config.source.stream_name = "no-such-stream".into();
@@ -578,7 +496,7 @@ fn errors_name_the_cluster_and_the_stream() {
     h.state_mut().wizard.go_to(Step::Table);
     h.run_steps(2);
     click(&mut h, "Use an existing table");
-    let host = ks_core::config::JdbcUrl::parse(&w.sim.jdbc_url())
+    let host = ks_core::config::JdbcUrl::parse(&w.local.sim.jdbc_url())
         .expect("jdbc")
         .authority();
     wait_until(&mut h, "the table list error", 20, |h| {

@@ -36,4 +36,4 @@ pub use produce::{
     put_shard_aligned_aggregates,
 };
 pub use proxy::{KinesisProxy, ProxyCounts};
-pub use world::{LocalWorld, PipelineToml, WorldOptions};
+pub use world::{Endpoints, LocalWorld, PipelineToml, WorldOptions, root_admin};

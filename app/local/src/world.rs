@@ -136,16 +136,7 @@ impl LocalWorld {
 
     /// A fresh MySQL session on the stand-in, as root.
     pub async fn admin(&self) -> Result<MysqlAdmin, LocalError> {
-        let jdbc = ks_core::config::JdbcUrl::parse(&self.sim.jdbc_url()).map_err(LocalError)?;
-        MysqlAdmin::connect(
-            &jdbc,
-            "root",
-            &self.password(),
-            ks_core::config::SslMode::Disabled,
-            Duration::from_secs(5),
-        )
-        .await
-        .map_err(|e| LocalError(format!("the stand-in's MySQL port: {e}")))
+        root_admin(&self.sim, &self.password).await
     }
 
     /// Runs one statement as root.
@@ -159,61 +150,28 @@ impl LocalWorld {
 
     /// The first column of the first row of `sql`, as a number (0 for NULL).
     pub async fn query_u64(&self, sql: &str) -> Result<u64, LocalError> {
-        let rows = self
-            .admin()
-            .await?
-            .query(sql)
-            .await
-            .map_err(|e| LocalError(format!("{sql}: {e}")))?;
-        let cell = rows.first().and_then(|r| r.first().cloned().flatten());
-        match cell {
-            None => Ok(0),
-            Some(v) => v
-                .parse()
-                .map_err(|_| LocalError(format!("{sql}: {v:?} is not a number"))),
+        query_u64(&self.admin().await?, sql).await
+    }
+
+    /// Where this world's pipelines read and write.
+    pub fn endpoints(&self) -> Endpoints<'_> {
+        Endpoints {
+            stream: &self.stream,
+            kinesis: Some(self.kinesis.endpoint_url().to_string()),
+            state_dir: Some(self.state_dir()),
+            jdbc: self.sim.jdbc_url(),
+            load: self.sim.load_url(),
         }
     }
 
     /// A pipeline's TOML reading this world's stream into its stand-in.
     pub fn pipeline_toml(&self, p: &PipelineToml) -> String {
-        format!(
-            r#"name = "{name}"
-state-dir = {state}
-{top}
-
-[source]
-stream = "{stream}"
-region = "us-east-1"
-endpoint-url = "{endpoint}"
-{source}
-
-[sink]
-jdbc-url = "{jdbc}"
-load-url = "{load}"
-username = "root"
-database-name = "{database}"
-table-name = "{table}"
-{sink}
-"#,
-            name = p.name,
-            state = toml_string(&self.state_dir().to_string_lossy()),
-            top = p.top,
-            stream = self.stream,
-            endpoint = self.kinesis.endpoint_url(),
-            source = p.source,
-            jdbc = self.sim.jdbc_url(),
-            load = self.sim.load_url(),
-            database = p.database,
-            table = p.table,
-            sink = p.sink,
-        )
+        pipeline_toml(&self.endpoints(), p)
     }
 
     /// [`Self::pipeline_toml`], parsed as the app parses a saved pipeline.
     pub fn config(&self, p: &PipelineToml) -> Result<PipelineConfig, LocalError> {
-        let text = self.pipeline_toml(p);
-        PipelineConfig::from_toml_str(&text, Path::new("local.toml"))
-            .map_err(|e| LocalError(format!("{e}\n{text}")))
+        pipeline_config(&self.endpoints(), p)
     }
 
     /// Puts test stock records with ids `from..from + n` ([`crate::stock::stock_record`]).
@@ -230,4 +188,94 @@ table-name = "{table}"
 /// `s` as a TOML basic string.
 pub fn toml_string(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// A fresh MySQL session on `sim` as root (TLS off): for tests with a stand-in but no world.
+pub async fn root_admin(sim: &StarRocksSim, password: &str) -> Result<MysqlAdmin, LocalError> {
+    let jdbc = ks_core::config::JdbcUrl::parse(&sim.jdbc_url()).map_err(LocalError)?;
+    MysqlAdmin::connect(
+        &jdbc,
+        "root",
+        &Secret::new(password),
+        ks_core::config::SslMode::Disabled,
+        Duration::from_secs(5),
+    )
+    .await
+    .map_err(|e| LocalError(format!("the stand-in's MySQL port: {e}")))
+}
+
+/// The first column of the first row of `sql`, as a number (0 for NULL).
+pub async fn query_u64(admin: &MysqlAdmin, sql: &str) -> Result<u64, LocalError> {
+    let rows = admin
+        .query(sql)
+        .await
+        .map_err(|e| LocalError(format!("{sql}: {e}")))?;
+    let cell = rows.first().and_then(|r| r.first().cloned().flatten());
+    match cell {
+        None => Ok(0),
+        Some(v) => v
+            .parse()
+            .map_err(|_| LocalError(format!("{sql}: {v:?} is not a number"))),
+    }
+}
+
+/// Where a pipeline reads and writes: what [`pipeline_toml`] writes around a [`PipelineToml`].
+#[derive(Debug, Clone)]
+pub struct Endpoints<'a> {
+    pub stream: &'a str,
+    /// `endpoint-url` of `[source]`; `None` leaves it out (AWS's own endpoint).
+    pub kinesis: Option<String>,
+    /// `state-dir`; `None` leaves it out (the default per-name state dir).
+    pub state_dir: Option<PathBuf>,
+    pub jdbc: String,
+    pub load: String,
+}
+
+/// A pipeline's TOML: the connection keys from `at` (stream, region us-east-1, endpoint, state
+/// dir, URLs, user root), database, table and the extra lines from `p`.
+pub fn pipeline_toml(at: &Endpoints, p: &PipelineToml) -> String {
+    let state = at
+        .state_dir
+        .as_ref()
+        .map(|d| format!("state-dir = {}\n", toml_string(&d.to_string_lossy())))
+        .unwrap_or_default();
+    let endpoint = at
+        .kinesis
+        .as_ref()
+        .map(|e| format!("endpoint-url = {}\n", toml_string(e)))
+        .unwrap_or_default();
+    format!(
+        r#"name = "{name}"
+{state}{top}
+
+[source]
+stream = "{stream}"
+region = "us-east-1"
+{endpoint}{source}
+
+[sink]
+jdbc-url = "{jdbc}"
+load-url = "{load}"
+username = "root"
+database-name = "{database}"
+table-name = "{table}"
+{sink}
+"#,
+        name = p.name,
+        top = p.top,
+        stream = at.stream,
+        source = p.source,
+        jdbc = at.jdbc,
+        load = at.load,
+        database = p.database,
+        table = p.table,
+        sink = p.sink,
+    )
+}
+
+/// [`pipeline_toml`], parsed as the app parses a saved pipeline; the error holds the text.
+pub fn pipeline_config(at: &Endpoints, p: &PipelineToml) -> Result<PipelineConfig, LocalError> {
+    let text = pipeline_toml(at, p);
+    PipelineConfig::from_toml_str(&text, Path::new("local.toml"))
+        .map_err(|e| LocalError(format!("{e}\n{text}")))
 }

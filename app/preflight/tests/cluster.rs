@@ -1,6 +1,9 @@
 //! The Cluster checks against the real StarRocks stand-in (in-process, ephemeral ports): a
 //! passing run and each failure with its remediation text.
 
+mod common;
+
+use common::{remediation, run_group, status};
 use ks_core::check::{CheckGroup, CheckReport, CheckStatus};
 use ks_core::config::{JdbcUrl, SslMode};
 use ks_core::{PipelineConfig, Secret};
@@ -46,13 +49,7 @@ async fn create_table(sim: &StarRocksSim, ssl_mode: SslMode) {
         .execute("CREATE DATABASE IF NOT EXISTS example_db")
         .await
         .unwrap();
-    admin
-        .execute(
-            "CREATE TABLE example_db.stock (`event_time` DATETIME NULL, `ticker` VARCHAR(20) NOT NULL, \
-             `price` DOUBLE NULL) ENGINE=OLAP DUPLICATE KEY(`event_time`) DISTRIBUTED BY HASH(`ticker`) BUCKETS 2",
-        )
-        .await
-        .unwrap();
+    admin.execute(common::STOCK_NO_ID_DDL).await.unwrap();
 }
 
 fn config(jdbc: &str, load: &str, sink_extra: &str) -> PipelineConfig {
@@ -83,65 +80,7 @@ fn ctx(config: PipelineConfig, password: Option<&str>) -> PreflightContext {
 }
 
 async fn run(ctx: &PreflightContext) -> CheckReport {
-    let mut seen = Vec::new();
-    let report = ks_preflight::run(ctx, &[CheckGroup::Cluster], &mut |r| {
-        seen.push(r.id.clone())
-    })
-    .await;
-    // The observer saw every result, in order.
-    assert_eq!(
-        seen,
-        report
-            .checks
-            .iter()
-            .map(|c| c.id.clone())
-            .collect::<Vec<_>>()
-    );
-    if std::env::var_os("DUMP_REPORT").is_some() {
-        for c in &report.checks {
-            eprintln!(
-                "{} {} {}\n  {}\n  => {:?}",
-                c.status.mark(),
-                c.id,
-                c.title,
-                c.detail.replace('\n', "\n  "),
-                c.remediation
-            );
-        }
-    }
-    let ids: Vec<&str> = report.checks.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(ids, IDS, "{report:#?}");
-    for c in &report.checks {
-        assert_eq!(c.group, CheckGroup::Cluster);
-        let text = format!("{} {:?}", c.detail, c.remediation);
-        assert!(
-            !text.contains(PASSWORD),
-            "the password leaked in {}: {text}",
-            c.id
-        );
-        match c.status {
-            CheckStatus::Warn | CheckStatus::Fail => {
-                assert!(c.remediation.is_some(), "{} has no remediation", c.id)
-            }
-            CheckStatus::Pass | CheckStatus::Skipped => {
-                assert!(c.remediation.is_none(), "{}: {:?}", c.id, c.remediation)
-            }
-        }
-    }
-    report
-}
-
-fn status(report: &CheckReport, id: &str) -> CheckStatus {
-    report.get(id).unwrap().status
-}
-
-fn remediation<'a>(report: &'a CheckReport, id: &str) -> &'a str {
-    report
-        .get(id)
-        .unwrap()
-        .remediation
-        .as_deref()
-        .unwrap_or_else(|| panic!("{id} has no remediation: {report:#?}"))
+    run_group(ctx, CheckGroup::Cluster, &IDS, PASSWORD).await
 }
 
 fn assert_skipped_from(report: &CheckReport, first: &str, because: &str) {

@@ -4,22 +4,13 @@
 use bytes::Bytes;
 use ks_core::{PipelineConfig, Secret};
 use ks_kinesis::kpl::{AggInput, aggregate};
+use ks_local::stock::stock_record;
 use ks_local::{EmbeddedKinesis, PutEntry};
 use ks_preflight::PreflightContext;
 use ks_preflight::sample::{SampleError, SampleFrom, sample, sample_within};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn stock_record(id: u64) -> serde_json::Value {
-    let tickers = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"];
-    serde_json::json!({
-        "id": id,
-        "event_time": format!("2024-05-28T19:{:02}:{:02}.{:06}", (id / 60) % 60, id % 60, id % 1_000_000),
-        "ticker": tickers[(id % 5) as usize],
-        "price": (id % 10_000) as f64 / 100.0,
-    })
-}
 
 struct World {
     kinesis: EmbeddedKinesis,

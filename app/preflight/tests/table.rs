@@ -24,17 +24,6 @@ use std::time::Duration;
 const PASSWORD: &str = "sim-pw";
 const STREAM: &str = "ExampleInputStream";
 
-/// The seed's stock.py records (harness/common.rs `stock_record`).
-fn stock_record(id: u64) -> serde_json::Value {
-    let tickers = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"];
-    serde_json::json!({
-        "id": id,
-        "event_time": format!("2024-05-28T19:{:02}:{:02}.{:06}", (id / 60) % 60, id % 60, id % 1_000_000),
-        "ticker": tickers[(id % 5) as usize],
-        "price": (id % 10_000) as f64 / 100.0,
-    })
-}
-
 struct World {
     kinesis: EmbeddedKinesis,
     client: aws_sdk_kinesis::Client,
@@ -69,9 +58,7 @@ impl World {
     }
 
     async fn produce(&self, ids: std::ops::Range<u64>) {
-        let records: Vec<serde_json::Value> = ids.clone().map(stock_record).collect();
-        let keys: Vec<String> = ids.map(|i| format!("pk-{i}")).collect();
-        ks_local::put_json_records(&self.client, STREAM, &records, &keys)
+        ks_local::stock::put_stock(&self.client, STREAM, ids.start, ids.end - ids.start)
             .await
             .expect("put");
     }

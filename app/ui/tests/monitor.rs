@@ -5,6 +5,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use ks_core::ShardId;
 use ks_core::snapshot::{PipelineState, ShardSnapshot, ShardState, Snapshot};
+use ks_tests::kittest::themed;
 use ks_ui::monitor::Monitor;
 use ks_ui::protocol::{BackendLink, Request};
 use std::sync::mpsc::{Receiver, sync_channel};
@@ -31,17 +32,12 @@ fn shard(id: &str, lag_ms: i64) -> ShardSnapshot {
 fn harness(monitor: Monitor) -> (Harness<'static, Monitor>, Receiver<Request>) {
     let (tx, rx) = sync_channel(ks_ui::protocol::REQUEST_QUEUE);
     let link = BackendLink::new(tx);
-    let mut installed = false;
     let h = Harness::builder()
         .with_size(egui::vec2(1100.0, 700.0))
         .build_ui_state(
-            move |ui, m: &mut Monitor| {
-                if !installed {
-                    ks_ui::theme::install(ui.ctx());
-                    installed = true;
-                }
+            themed(ks_ui::theme::install, move |ui, m: &mut Monitor| {
                 m.ui(ui, &link);
-            },
+            }),
             monitor,
         );
     (h, rx)

@@ -4,6 +4,7 @@
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
+use ks_tests::kittest::themed;
 use ks_ui::KsApp;
 use ks_ui::app::Page;
 use ks_ui::protocol::{BackendLink, Reply, Request};
@@ -20,20 +21,15 @@ fn world(wgpu: bool) -> World {
     let (req_tx, requests) = sync_channel(ks_ui::protocol::REQUEST_QUEUE);
     let (replies, reply_rx) = channel();
     let app = KsApp::new(BackendLink::new(req_tx), reply_rx, Settings::default());
-    let mut theme_installed = false;
     let mut builder = Harness::builder().with_size(egui::vec2(1100.0, 720.0));
     if wgpu {
         builder = builder.wgpu();
     }
     let harness = builder.build_ui_state(
-        move |ui, app: &mut KsApp| {
-            if !theme_installed {
-                ks_ui::theme::install(ui.ctx());
-                theme_installed = true;
-            }
+        themed(ks_ui::theme::install, |ui, app: &mut KsApp| {
             app.logic(ui.ctx());
             app.ui(ui);
-        },
+        }),
         app,
     );
     World {

@@ -4,6 +4,7 @@
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use ks_tests::kittest::themed;
 use ks_ui::KsApp;
 use ks_ui::protocol::{BackendLink, Reply, Request, SaveInfo};
 use ks_ui::settings::Settings;
@@ -53,18 +54,13 @@ fn app() -> (Harness<'static, KsApp>, Receiver<Request>, Sender<Reply>) {
         ..Default::default()
     };
     let app = KsApp::new(BackendLink::new(req_tx), reply_rx, settings);
-    let mut themed = false;
     let harness = Harness::builder()
         .with_size(egui::vec2(WIDTH, HEIGHT))
         .build_ui_state(
-            move |ui, app: &mut KsApp| {
-                if !themed {
-                    ks_ui::theme::install(ui.ctx());
-                    themed = true;
-                }
+            themed(ks_ui::theme::install, |ui, app: &mut KsApp| {
                 app.logic(ui.ctx());
                 app.ui(ui);
-            },
+            }),
             app,
         );
     (harness, requests, replies)

@@ -14,11 +14,11 @@ use aws_sdk_kinesis::Client;
 use ks_core::{PipelineConfig, Secret};
 use ks_engine::{EngineHandle, EngineOptions, Event};
 use ks_kinesis::{ConnectOptions, KinesisSource, ReaderOptions, ShardInfo};
-use ks_local::PutResult;
+use ks_local::world::{Endpoints, pipeline_config};
+use ks_local::{PipelineToml, PutResult};
 use ks_starrocks::{MysqlAdmin, StreamLoadClient, StreamLoadSettings};
 use ks_tests::emulators::Emulator;
 use starrocks_sim::{SimConfig, StarRocksSim};
-use std::path::Path;
 
 pub use common::{PASSWORD, stock_record, wait_for};
 
@@ -88,39 +88,29 @@ impl World {
     /// A JSON pipeline on this world: `initial` position, batches of at most `max_rows` rows,
     /// flushed after `interval_ms`.
     pub fn json_config(&self, initial: &str, max_rows: u64, interval_ms: u64) -> PipelineConfig {
-        let text = format!(
-            r#"name = "stock"
-state-dir = "{state}"
-
-[source]
-stream = "{stream}"
-region = "us-east-1"
-endpoint-url = "{endpoint}"
-operation-timeout-ms = 10000
-discovery-interval-ms = 500
-initial-position = "{initial}"
-
-[sink]
-jdbc-url = "{jdbc}"
-load-url = "{load}"
-username = "root"
-database-name = "example_db"
-table-name = "stock"
-max-retries = 3
-retry-interval-ms = 100
-buffer-flush.max-rows = {max_rows}
-buffer-flush.interval-ms = {interval_ms}
-properties.format = "json"
-properties.strip_outer_array = "true"
-"#,
-            state = self.state.path().display(),
-            stream = self.stream,
-            endpoint = self.emu.endpoint,
-            jdbc = self.sim.jdbc_url(),
-            load = self.sim.load_url(),
-        );
-        PipelineConfig::from_toml_str(&text, Path::new("conformance.toml"))
-            .unwrap_or_else(|e| panic!("{e}\n{text}"))
+        let at = Endpoints {
+            stream: &self.stream,
+            kinesis: Some(self.emu.endpoint.clone()),
+            state_dir: Some(self.state.path().to_path_buf()),
+            jdbc: self.sim.jdbc_url(),
+            load: self.sim.load_url(),
+        };
+        pipeline_config(
+            &at,
+            &PipelineToml {
+                source: &format!(
+                    "operation-timeout-ms = 10000\ndiscovery-interval-ms = 500\n\
+                     initial-position = \"{initial}\""
+                ),
+                sink: &format!(
+                    "max-retries = 3\nretry-interval-ms = 100\nbuffer-flush.max-rows = {max_rows}\n\
+                     buffer-flush.interval-ms = {interval_ms}\nproperties.format = \"json\"\n\
+                     properties.strip_outer_array = \"true\""
+                ),
+                ..PipelineToml::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// A source on the emulator, as the engine builds it (static test credentials), with the

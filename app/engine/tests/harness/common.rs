@@ -2,7 +2,6 @@
 //! SQL through the real MySQL protocol, the invariant every scenario ends with, the stock.py-shaped
 //! records with unique ids, and waiting on the engine's snapshot.
 
-use ks_core::Secret;
 use ks_engine::{EngineHandle, Snapshot};
 use ks_starrocks::MysqlAdmin;
 use starrocks_sim::{SimConfig, StarRocksSim};
@@ -25,16 +24,9 @@ pub async fn start_sim(config: SimConfig) -> StarRocksSim {
 }
 
 pub async fn admin(sim: &StarRocksSim) -> MysqlAdmin {
-    let jdbc = ks_core::config::JdbcUrl::parse(&sim.jdbc_url()).expect("jdbc url");
-    MysqlAdmin::connect(
-        &jdbc,
-        "root",
-        &Secret::new(PASSWORD),
-        ks_core::config::SslMode::Disabled,
-        Duration::from_secs(5),
-    )
-    .await
-    .expect("mysql login")
+    ks_local::root_admin(sim, PASSWORD)
+        .await
+        .expect("mysql login")
 }
 
 pub async fn sql(sim: &StarRocksSim, sql: &str) {
