@@ -903,12 +903,8 @@ fn failing(text: &str) -> Vec<String> {
 async fn tls() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
-    let ck =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-            .unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert, ck.cert.pem()).unwrap();
-    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+    let (files, _) = starrocks_sim::TlsFiles::self_signed(dir.path()).unwrap();
+    let (cert, key) = (files.cert, files.key);
     let w = World::with_sim(
         1,
         SimConfig {

@@ -98,14 +98,9 @@ fn dead_port() -> u16 {
 }
 
 fn tls_files(dir: &Path) -> TlsFiles {
-    let ck =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-            .expect("generate a certificate");
-    let cert = dir.join("cert.pem");
-    let key = dir.join("key.pem");
-    std::fs::write(&cert, ck.cert.pem()).unwrap();
-    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
-    TlsFiles { cert, key }
+    TlsFiles::self_signed(dir)
+        .expect("a self-signed certificate")
+        .0
 }
 
 #[tokio::test]

@@ -58,6 +58,24 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
+impl TlsFiles {
+    /// A fresh self-signed certificate for 127.0.0.1 and localhost, written to `cert.pem` and
+    /// `key.pem` in `dir`; also returns the certificate's PEM (a client's CA for it).
+    pub fn self_signed(dir: &std::path::Path) -> std::io::Result<(TlsFiles, Vec<u8>)> {
+        let ck = rcgen::generate_simple_self_signed(vec![
+            "127.0.0.1".to_string(),
+            "localhost".to_string(),
+        ])
+        .map_err(std::io::Error::other)?;
+        let cert = dir.join("cert.pem");
+        let key = dir.join("key.pem");
+        let pem = ck.cert.pem();
+        std::fs::write(&cert, &pem)?;
+        std::fs::write(&key, ck.signing_key.serialize_pem())?;
+        Ok((TlsFiles { cert, key }, pem.into_bytes()))
+    }
+}
+
 impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {

@@ -443,14 +443,9 @@ fn self_signed(dir: &Path) -> TlsFiles {
     // The `mysql` crate's rustls 0.23 finds both ring and aws-lc-rs enabled in this workspace
     // and needs to be told which one to use.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let ck =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-            .expect("generate a certificate");
-    let cert = dir.join("cert.pem");
-    let key = dir.join("key.pem");
-    std::fs::write(&cert, ck.cert.pem()).unwrap();
-    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
-    TlsFiles { cert, key }
+    TlsFiles::self_signed(dir)
+        .expect("a self-signed certificate")
+        .0
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

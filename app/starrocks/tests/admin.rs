@@ -28,7 +28,7 @@ async fn version_schema_grants_and_ddl() {
 
     assert!(!admin.database_exists(DB).await.unwrap());
     assert_eq!(admin.table_schema(DB, TABLE).await.unwrap(), None);
-    for sql in SEED_DDL {
+    for sql in seed_ddl() {
         admin.execute(sql).await.unwrap();
     }
     assert!(admin.database_exists(DB).await.unwrap());

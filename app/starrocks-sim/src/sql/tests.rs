@@ -7,16 +7,15 @@ use crate::types::SqlType;
 use crate::{SimContext, SimInfo};
 use std::sync::Arc;
 
-const SEED_DDL: &str = r#"CREATE TABLE stock (
-    `EVENT_TIME` datetime NOT NULL,
-    `TICKER` varchar(65533) NOT NULL,
-    `PRICE` float NULL
-) ENGINE=OLAP 
-DUPLICATE KEY(`EVENT_TIME`)
-DISTRIBUTED BY HASH(`EVENT_TIME`) BUCKETS 2
-PROPERTIES (
-    "replication_num" = "1"
-);"#;
+/// The seed's CREATE TABLE verbatim (the fixture the mysql-client tests pipe in, from its
+/// `CREATE TABLE` on; the trailing space after `ENGINE=OLAP` included).
+fn seed_ddl() -> &'static str {
+    let fixture = include_str!("../../tests/fixtures/seed_ddl.sql");
+    let start = fixture
+        .find("CREATE TABLE")
+        .expect("the fixture has the CREATE TABLE");
+    fixture[start..].trim_end()
+}
 
 fn ctx() -> SimContext {
     let addr: std::net::SocketAddr = "127.0.0.1:9030".parse().unwrap();
@@ -72,7 +71,7 @@ fn seeded() -> (SimContext, Session) {
     let mut s = session();
     execute(&c, &mut s, "CREATE DATABASE IF NOT EXISTS example_db;").unwrap();
     execute(&c, &mut s, "USE example_db;").unwrap();
-    execute(&c, &mut s, SEED_DDL).unwrap();
+    execute(&c, &mut s, seed_ddl()).unwrap();
     (c, s)
 }
 

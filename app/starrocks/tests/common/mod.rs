@@ -15,21 +15,14 @@ pub const PASSWORD: &str = "s3cret-pw";
 pub const DB: &str = "example_db";
 pub const TABLE: &str = "stock";
 
-/// The seed's DDL (CelerData docs), statement by statement.
-pub const SEED_DDL: &[&str] = &[
-    "CREATE DATABASE IF NOT EXISTS example_db",
-    "USE example_db",
-    "CREATE TABLE stock (
-    `EVENT_TIME` datetime NOT NULL,
-    `TICKER` varchar(65533) NOT NULL,
-    `PRICE` float NULL
-) ENGINE=OLAP
-DUPLICATE KEY(`EVENT_TIME`)
-DISTRIBUTED BY HASH(`EVENT_TIME`) BUCKETS 2
-PROPERTIES (
-    \"replication_num\" = \"1\"
-)",
-];
+/// The seed's DDL (CelerData docs) as the stand-in's fixture holds it, statement by statement.
+pub fn seed_ddl() -> Vec<&'static str> {
+    include_str!("../../../starrocks-sim/tests/fixtures/seed_ddl.sql")
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
 
 pub fn sim_config() -> SimConfig {
     SimConfig {
@@ -64,7 +57,7 @@ pub async fn admin(sim: &StarRocksSim) -> MysqlAdmin {
 pub async fn start_with_table(config: SimConfig) -> StarRocksSim {
     let sim = start(config).await;
     let admin = admin(&sim).await;
-    for sql in SEED_DDL {
+    for sql in seed_ddl() {
         admin.execute(sql).await.expect("seed DDL");
     }
     sim
@@ -148,17 +141,10 @@ pub fn fe_loads(sim: &StarRocksSim) -> usize {
         .count()
 }
 
-/// A self-signed certificate for 127.0.0.1/localhost, written as PEM files.
+/// A self-signed certificate for 127.0.0.1/localhost, written as PEM files, and its PEM.
 pub fn self_signed(dir: &Path) -> (TlsFiles, Vec<u8>) {
     ks_starrocks::ensure_crypto_provider();
-    let ck =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-            .expect("generate a certificate");
-    let cert = dir.join("cert.pem");
-    let key = dir.join("key.pem");
-    std::fs::write(&cert, ck.cert.pem()).unwrap();
-    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
-    (TlsFiles { cert, key }, ck.cert.pem().into_bytes())
+    TlsFiles::self_signed(dir).expect("a self-signed certificate")
 }
 
 /// A 127.0.0.1 port with nothing listening.
