@@ -66,31 +66,7 @@ async fn scalar(sim: &StarRocksSim, sql: &str) -> anyhow::Result<u64> {
 async fn open_shards(
     client: &aws_sdk_kinesis::Client,
 ) -> anyhow::Result<Vec<(u128, u128, String)>> {
-    let shards = client
-        .list_shards()
-        .stream_name(STREAM)
-        .send()
-        .await?
-        .shards
-        .unwrap_or_default();
-    let mut open: Vec<(u128, u128, String)> = shards
-        .iter()
-        .filter(|s| {
-            s.sequence_number_range
-                .as_ref()
-                .is_some_and(|r| r.ending_sequence_number.is_none())
-        })
-        .filter_map(|s| {
-            let r = s.hash_key_range.as_ref()?;
-            Some((
-                r.starting_hash_key.parse().ok()?,
-                r.ending_hash_key.parse().ok()?,
-                s.shard_id.clone(),
-            ))
-        })
-        .collect();
-    open.sort();
-    Ok(open)
+    Ok(ks_local::kinesis::open_shards(client, STREAM).await?)
 }
 
 /// Reshards once: splits the widest open shard at its middle, or (every other time, so the

@@ -250,3 +250,36 @@ pub async fn merge_shards(
         .map_err(|e| sdk_err("MergeShards", e))?;
     wait_active(client, stream).await
 }
+
+/// The stream's open shards as (start hash key, end hash key, shard id), in hash order.
+pub async fn open_shards(
+    client: &Client,
+    stream: &str,
+) -> Result<Vec<(u128, u128, String)>, LocalError> {
+    let shards = client
+        .list_shards()
+        .stream_name(stream)
+        .send()
+        .await
+        .map_err(|e| sdk_err("ListShards", e))?
+        .shards
+        .unwrap_or_default();
+    let mut open: Vec<(u128, u128, String)> = shards
+        .iter()
+        .filter(|s| {
+            s.sequence_number_range
+                .as_ref()
+                .is_some_and(|r| r.ending_sequence_number.is_none())
+        })
+        .filter_map(|s| {
+            let r = s.hash_key_range.as_ref()?;
+            Some((
+                r.starting_hash_key.parse().ok()?,
+                r.ending_hash_key.parse().ok()?,
+                s.shard_id.clone(),
+            ))
+        })
+        .collect();
+    open.sort();
+    Ok(open)
+}

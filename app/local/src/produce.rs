@@ -188,28 +188,10 @@ pub async fn put_shard_aligned_aggregates(
             "put_shard_aligned_aggregates: one partition key per record, per_aggregate ≥ 1".into(),
         ));
     }
-    let shards = client
-        .list_shards()
-        .stream_name(stream)
-        .send()
-        .await
-        .map_err(|e| sdk_err("ListShards", e))?
-        .shards
-        .unwrap_or_default();
-    let open: Vec<(u128, u128)> = shards
-        .iter()
-        .filter(|s| {
-            s.sequence_number_range
-                .as_ref()
-                .is_some_and(|r| r.ending_sequence_number.is_none())
-        })
-        .filter_map(|s| {
-            let r = s.hash_key_range.as_ref()?;
-            Some((
-                r.starting_hash_key.parse().ok()?,
-                r.ending_hash_key.parse().ok()?,
-            ))
-        })
+    let open: Vec<(u128, u128)> = crate::kinesis::open_shards(client, stream)
+        .await?
+        .into_iter()
+        .map(|(lo, hi, _)| (lo, hi))
         .collect();
     let mut groups: Vec<Vec<(String, &serde_json::Value)>> = vec![Vec::new(); open.len()];
     for (r, k) in records.iter().zip(partition_keys) {
