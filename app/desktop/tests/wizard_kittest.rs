@@ -189,45 +189,58 @@ fn failing_check_shows_remediation_and_blocks_next() {
     h.run_steps(2);
     assert_eq!(h.state().wizard.step(), Step::Cluster);
 
+    fields_validate_as_typed(&mut h, sim);
+    a_wrong_password_fails_with_its_remediation(&mut h, sim);
+    the_right_password_opens_next(&mut h, sim);
+    a_failed_retest_takes_the_mark_away(&mut h);
+    a_resumed_draft_asks_for_the_password(&mut h);
+    cancel_asks_before_dropping_values(&mut h);
+}
+
+/// The Cluster fields validate as they are typed; the password is masked until shown.
+fn fields_validate_as_typed(h: &mut Harness<'_, App>, sim: &StarRocksSim) {
     // Fields validate as they are typed.
-    assert!(has(&h, "required: the FE host name"), "{}", screen_text(&h));
-    set_text(&mut h, "Host", "jdbc:mysql://127.0.0.1:9030");
-    assert!(has(&h, "is a URL: give only the host name"));
-    set_text(&mut h, "Load URL", "ftp://127.0.0.1");
-    assert!(has(&h, "expected http(s)://host[:port]"));
-    assert!(!enabled(&h, "Test connection"), "invalid fields: no Test");
-    assert!(!enabled(&h, "Next"));
+    assert!(has(h, "required: the FE host name"), "{}", screen_text(h));
+    set_text(h, "Host", "jdbc:mysql://127.0.0.1:9030");
+    assert!(has(h, "is a URL: give only the host name"));
+    set_text(h, "Load URL", "ftp://127.0.0.1");
+    assert!(has(h, "expected http(s)://host[:port]"));
+    assert!(!enabled(h, "Test connection"), "invalid fields: no Test");
+    assert!(!enabled(h, "Next"));
 
     // The other way to give the address: a JDBC URL, parsed as it is typed.
-    scroll_click(&mut h, "A JDBC URL");
-    set_text(&mut h, "JDBC URL", "jdbc:postgresql://127.0.0.1:5432");
+    scroll_click(h, "A JDBC URL");
+    set_text(h, "JDBC URL", "jdbc:postgresql://127.0.0.1:5432");
     assert!(
-        has(&h, "expected jdbc:mysql://host:port"),
+        has(h, "expected jdbc:mysql://host:port"),
         "{}",
-        screen_text(&h)
+        screen_text(h)
     );
-    scroll_click(&mut h, "Host and port");
-    fill_cluster(&mut h, sim, "not-the-password");
-    assert!(enabled(&h, "Test connection"), "{}", screen_text(&h));
+    scroll_click(h, "Host and port");
+    fill_cluster(h, sim, "not-the-password");
+    assert!(enabled(h, "Test connection"), "{}", screen_text(h));
     // The password field is masked by default; the toggle shows it.
     assert_ne!(
         h.get_by_label("Password").value().as_deref(),
         Some("not-the-password"),
         "masked"
     );
-    scroll_click(&mut h, "Show password");
+    scroll_click(h, "Show password");
     assert_eq!(
         h.get_by_label("Password").value().as_deref(),
         Some("not-the-password"),
         "shown"
     );
-    scroll_click(&mut h, "Show password");
+    scroll_click(h, "Show password");
+}
 
-    run_test(&mut h, "Test connection");
+/// A wrong password: ERROR 1045, its remediation, and Next blocked with the reason.
+fn a_wrong_password_fails_with_its_remediation(h: &mut Harness<'_, App>, sim: &StarRocksSim) {
+    run_test(h, "Test connection");
     assert!(
-        has(&h, "ERROR 1045"),
+        has(h, "ERROR 1045"),
         "the login failure says 1045: {}",
-        screen_text(&h)
+        screen_text(h)
     );
     assert!(
         has(
@@ -235,54 +248,69 @@ fn failing_check_shows_remediation_and_blocks_next() {
             "Fix: StarRocks refused the login of \"root\" (ERROR 1045): fix sink.username or the password"
         ),
         "the remediation is shown: {}",
-        screen_text(&h)
+        screen_text(h)
     );
-    assert!(!enabled(&h, "Next"), "a failed check blocks Next");
-    assert!(has(&h, "check(s) failed"), "Next says why it is blocked");
-    masked_snapshot(&mut h, "wizard_cluster_failed", &sim_varying(sim));
+    assert!(!enabled(h, "Next"), "a failed check blocks Next");
+    assert!(has(h, "check(s) failed"), "Next says why it is blocked");
+    masked_snapshot(h, "wizard_cluster_failed", &sim_varying(sim));
+}
 
+/// The right password: every check passes and Next opens; Back keeps the values.
+fn the_right_password_opens_next(h: &mut Harness<'_, App>, sim: &StarRocksSim) {
     // The right password: every check passes and Next opens; Back keeps the values.
-    set_text(&mut h, "Password", PASSWORD);
-    assert!(!enabled(&h, "Next"), "a changed password needs a new test");
-    run_test(&mut h, "Test connection");
+    set_text(h, "Password", PASSWORD);
+    assert!(!enabled(h, "Next"), "a changed password needs a new test");
+    run_test(h, "Test connection");
     assert!(
-        !has(&h, "ERROR 1045"),
+        !has(h, "ERROR 1045"),
         "the old result is gone: {}",
-        screen_text(&h)
+        screen_text(h)
     );
     assert_eq!(h.state().wizard.values().host, "127.0.0.1");
     assert!(
-        enabled(&h, "Next") || enabled(&h, "Continue anyway"),
+        enabled(h, "Next") || enabled(h, "Continue anyway"),
         "checks passed: {}",
-        screen_text(&h)
+        screen_text(h)
     );
-    masked_snapshot(&mut h, "wizard_cluster_passed", &sim_varying(sim));
-    if enabled(&h, "Next") {
-        scroll_click(&mut h, "Next");
+    masked_snapshot(h, "wizard_cluster_passed", &sim_varying(sim));
+    if enabled(h, "Next") {
+        scroll_click(h, "Next");
     } else {
-        scroll_click(&mut h, "Continue anyway");
+        scroll_click(h, "Continue anyway");
     }
     assert_eq!(h.state().wizard.step(), Step::Aws);
-    scroll_click(&mut h, "Back");
+    scroll_click(h, "Back");
     assert_eq!(h.state().wizard.step(), Step::Cluster);
     assert_eq!(h.state().wizard.values().username, "root");
     assert_eq!(h.state().wizard.values().password.expose(), PASSWORD);
+}
 
+/// The Cluster step's entry in the step list when it is complete (✓).
+fn cluster_done() -> String {
+    format!("1 Cluster  {}", ks_ui::wizard::checks::MARK_PASS)
+}
+
+/// A failed re-test takes the step's ✓ away and blocks Next; a passing one gives it back.
+fn a_failed_retest_takes_the_mark_away(h: &mut Harness<'_, App>) {
     // A step keeps its ✓ only while its last test passed with the current inputs: a failed
     // re-test takes it away and blocks Next.
-    let cluster_done = format!("1 Cluster  {}", ks_ui::wizard::checks::MARK_PASS);
-    assert!(has(&h, &cluster_done), "{}", screen_text(&h));
-    set_text(&mut h, "Password", "not-the-password");
-    run_test(&mut h, "Test connection");
-    assert!(has(&h, "ERROR 1045"), "{}", screen_text(&h));
-    assert!(!has(&h, &cluster_done), "a failed re-test keeps ✓");
-    assert!(!enabled(&h, "Next"), "a failed re-test leaves Next enabled");
+    let cluster_done = cluster_done();
+    assert!(has(h, &cluster_done), "{}", screen_text(h));
+    set_text(h, "Password", "not-the-password");
+    run_test(h, "Test connection");
+    assert!(has(h, "ERROR 1045"), "{}", screen_text(h));
+    assert!(!has(h, &cluster_done), "a failed re-test keeps ✓");
+    assert!(!enabled(h, "Next"), "a failed re-test leaves Next enabled");
     assert!(!h.state().wizard.completed_steps().contains(&Step::Cluster));
-    set_text(&mut h, "Password", PASSWORD);
-    run_test(&mut h, "Test connection");
-    next_or_continue(&mut h);
+    set_text(h, "Password", PASSWORD);
+    run_test(h, "Test connection");
+    next_or_continue(h);
     assert_eq!(h.state().wizard.step(), Step::Aws);
+}
 
+/// A resumed draft (without its password) asks for it on the Cluster step.
+fn a_resumed_draft_asks_for_the_password(h: &mut Harness<'_, App>) {
+    let cluster_done = cluster_done();
     // A restart resumes the draft without its password: the Cluster step asks for it (no ✓, no
     // Next) before anything that needs it runs.
     let saved = serde_json::to_string(&h.state().wizard.draft()).unwrap();
@@ -291,28 +319,31 @@ fn failing_check_shows_remediation_and_blocks_next() {
     h.run_steps(2);
     assert_eq!(h.state().wizard.step(), Step::Cluster);
     assert!(
-        has(&h, "the password is never saved with a draft"),
+        has(h, "the password is never saved with a draft"),
         "{}",
-        screen_text(&h)
+        screen_text(h)
     );
-    assert!(!has(&h, &cluster_done));
-    assert!(!enabled(&h, "Next"));
-    set_text(&mut h, "Password", PASSWORD);
-    run_test(&mut h, "Test connection");
-    assert!(has(&h, &cluster_done), "{}", screen_text(&h));
-    assert!(!has(&h, "the password is never saved with a draft"));
+    assert!(!has(h, &cluster_done));
+    assert!(!enabled(h, "Next"));
+    set_text(h, "Password", PASSWORD);
+    run_test(h, "Test connection");
+    assert!(has(h, &cluster_done), "{}", screen_text(h));
+    assert!(!has(h, "the password is never saved with a draft"));
+}
 
+/// Cancel asks before typed values are dropped.
+fn cancel_asks_before_dropping_values(h: &mut Harness<'_, App>) {
     // Cancel asks before typed values are dropped.
-    scroll_click(&mut h, "Cancel setup");
+    scroll_click(h, "Cancel setup");
     // A modal's first frame only measures it.
     h.run_steps(2);
-    assert!(has(&h, "Discard this setup?"), "{:?}", h.state().outcomes);
-    scroll_click(&mut h, "Keep editing");
-    assert!(!has(&h, "Discard this setup?"));
+    assert!(has(h, "Discard this setup?"), "{:?}", h.state().outcomes);
+    scroll_click(h, "Keep editing");
+    assert!(!has(h, "Discard this setup?"));
     assert!(h.state().outcomes.is_empty());
-    scroll_click(&mut h, "Cancel setup");
+    scroll_click(h, "Cancel setup");
     h.run_steps(2);
-    scroll_click(&mut h, "Discard");
+    scroll_click(h, "Discard");
     assert_eq!(h.state().outcomes, [WizardOutcome::Cancelled]);
     assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
 }
