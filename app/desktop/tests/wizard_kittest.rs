@@ -244,7 +244,7 @@ fn a_wrong_password_fails_with_its_remediation(h: &mut Harness<'_, App>, sim: &S
     );
     assert!(
         has(
-            &h,
+            h,
             "Fix: StarRocks refused the login of \"root\" (ERROR 1045): fix sink.username or the password"
         ),
         "the remediation is shown: {}",
