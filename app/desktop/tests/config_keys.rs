@@ -1,7 +1,7 @@
 //! Every config key is honoured or refused — never silently ignored.
 //!
 //! The test walks every key of `packaging/example-pipeline.toml` (set or commented out), every key
-//! of DESIGN.md §3's contract and every key the parser accepts (`ks_core::config::known_keys`),
+//! of the config contract (docs/config.md §3) and every key the parser accepts (`ks_core::config::known_keys`),
 //! and for each one runs a check that shows it change what the pipeline does (rows, labels,
 //! headers, timing of retries, the messages `run` and `check` print) or be refused with a message
 //! naming it. A key without a check fails the test. Everything runs against real components on
@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 const PASSWORD: &str = "keys-pw";
 const STREAM: &str = "ExampleInputStream";
 
-/// DESIGN.md §3's config contract (the keys its example block names, set or commented).
+/// The config contract (docs/config.md §3; originally the design's example block), set or commented.
 const DESIGN_CONTRACT: &[&str] = &[
     "name",
     "state-dir",

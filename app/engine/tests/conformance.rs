@@ -1,5 +1,5 @@
 //! Conformance group: the engine and the Kinesis reader on the npm emulators, for what the
-//! embedded ferrokinesis does not model (see `../shared/reference/kinesis.md` §2):
+//! embedded ferrokinesis does not model (see docs/kinesis.md §8):
 //!
 //! * kinesalite 3.3.3: a plain JSON pipeline with `stop_when_caught_up`, and SplitShard while
 //!   running (parent ids set; no ChildShards at shard end, so the engine relies on ListShards).
