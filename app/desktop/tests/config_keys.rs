@@ -1,11 +1,12 @@
 //! Every config key is honoured or refused — never silently ignored.
 //!
-//! The test walks every key of `packaging/example-pipeline.toml` (set or commented out), every
-//! key of the config contract (docs/config.md §3) and every key the parser accepts
-//! (`ks_core::config::known_keys`), and for each one runs a check that shows it change what the pipeline does (rows, labels,
-//! headers, timing of retries, the messages `run` and `check` print) or be refused with a message
-//! naming it. A key without a check fails the test. Everything runs against real components on
-//! 127.0.0.1: the `kinesis-starrocks` binary, ferrokinesis, the StarRocks stand-in, moto.
+//! The test walks every key of `packaging/example-pipeline.toml` (set or commented out), every key
+//! of the config contract (docs/config.md §3) and every key the parser accepts
+//! (`ks_core::config::known_keys`), and for each one runs a check that shows it change what the
+//! pipeline does (rows, labels, headers, timing of retries, the messages `run` and `check` print)
+//! or be refused with a message naming it. A key without a check fails the test. Everything runs
+//! against real components on 127.0.0.1: the `kinesis-starrocks` binary, ferrokinesis, the
+//! StarRocks stand-in, moto.
 
 use aws_sdk_ec2::types::{IpPermission, IpRange};
 use ks_core::{PipelineConfig, Secret, config::JdbcUrl, config::SslMode};
