@@ -7,6 +7,7 @@
 pub use image;
 
 pub mod emulators;
+pub mod example_config;
 #[cfg(feature = "kittest")]
 pub mod kittest;
 

@@ -61,32 +61,10 @@ fn example_keys() -> BTreeSet<String> {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packaging/example-pipeline.toml"),
     )
     .unwrap();
-    let mut section = String::new();
-    let mut keys = BTreeSet::new();
-    for raw in text.lines() {
-        let line = raw.trim_start_matches('#').trim();
-        if let Some(s) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            section = s.to_string();
-            continue;
-        }
-        let Some((key, _)) = line.split_once(" = ") else {
-            continue;
-        };
-        let key = key.trim();
-        if key.is_empty()
-            || !key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        {
-            continue;
-        }
-        keys.insert(if section.is_empty() {
-            key.to_string()
-        } else {
-            format!("{section}.{key}")
-        });
-    }
-    keys
+    ks_tests::example_config::keys_shown_in(&text)
+        .into_iter()
+        .map(|k| k.path)
+        .collect()
 }
 
 /// The check a key maps to (several keys may share one that shows each of them).

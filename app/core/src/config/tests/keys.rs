@@ -404,48 +404,19 @@ fn zero_where_at_least_one_is_needed() {
     );
 }
 
-/// The keys `packaging/example-pipeline.toml` shows, active or commented out (`# key = value`),
-/// as dotted paths with the value text (before any trailing comment).
-fn example_keys(text: &str) -> Vec<(String, String, bool)> {
-    let mut section = String::new();
-    let mut keys = Vec::new();
-    for raw in text.lines() {
-        let commented = raw.trim_start().starts_with('#');
-        let line = raw.trim_start_matches('#').trim();
-        if let Some(s) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            section = s.to_string();
-            continue;
-        }
-        let Some((key, value)) = line.split_once(" = ") else {
-            continue;
-        };
-        let key = key.trim();
-        if key.is_empty()
-            || !key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        {
-            continue;
-        }
-        let value = value.split(" #").next().unwrap_or("").trim().to_string();
-        let path = if section.is_empty() {
-            key.to_string()
-        } else {
-            format!("{section}.{key}")
-        };
-        keys.push((path, value, commented));
-    }
-    keys
-}
-
 /// The documented example names exactly the table's keys, and a commented-out key shows its
 /// default. (Edit `packaging/example-pipeline.toml` by hand when a key is added: it is prose.)
 #[test]
 fn example_file_documents_every_table_key_with_its_default() {
     let text = include_str!("../../../../../packaging/example-pipeline.toml");
-    let keys = example_keys(text);
+    let keys = ks_tests::example_config::keys_shown_in(text);
     let mut documented = BTreeSet::new();
-    for (path, value, commented) in &keys {
+    for ks_tests::example_config::ShownKey {
+        path,
+        value,
+        commented,
+    } in &keys
+    {
         let row = row_for(path).unwrap_or_else(|| {
             panic!("packaging/example-pipeline.toml documents {path}, which is not in the key table (config/keys.rs)")
         });
