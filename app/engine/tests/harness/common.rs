@@ -38,16 +38,9 @@ pub async fn sql(sim: &StarRocksSim, sql: &str) {
 }
 
 pub async fn query_u64(sim: &StarRocksSim, sql: &str) -> u64 {
-    let rows = admin(sim)
+    ks_local::world::query_u64(&admin(sim).await, sql)
         .await
-        .query(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    rows[0][0]
-        .as_deref()
-        .unwrap_or("0")
-        .parse()
-        .expect("a number")
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Asserts the invariant: rows == distinct ids == `expected` (none lost, none duplicated).
