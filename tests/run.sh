@@ -106,6 +106,10 @@ trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
 # Wayland socket out of the tests.
 unset WAYLAND_DISPLAY
 
+# A clean run builds everything once: incremental caches would only add ~2 GB to target/ (the
+# last failed CI run died in the linker with SIGBUS, which is what a full disk looks like).
+export CARGO_INCREMENTAL=0
+
 # --- checks ---------------------------------------------------------------------------------------
 echo "run.sh: cargo fmt --all --check"
 cargo fmt --all --check
