@@ -45,6 +45,12 @@ enum Command {
     /// Open the app on the local demo: Kinesis (ferrokinesis) and a StarRocks stand-in on
     /// 127.0.0.1 with a stock-ticker producer; the wizard is pre-filled against them.
     Demo(DemoArgs),
+    /// Export the pipeline to run elsewhere: `export flink` writes a Managed Service for Apache
+    /// Flink application (Flink SQL, its Maven build, the CreateApplication request, a README).
+    Export(cli::export::ExportArgs),
+    /// Turn a Kinesis Data Analytics / MSF application's runtime properties into a pipeline
+    /// config.
+    ImportKda(cli::import_kda::ImportKdaArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -66,6 +72,8 @@ fn main() -> Result<()> {
         Some(Command::Sample(args)) => std::process::exit(cli::sample::run(args)),
         Some(Command::InitTable(args)) => std::process::exit(cli::init_table::run(args)),
         Some(Command::Secret(args)) => std::process::exit(cli::secrets::run(args)),
+        Some(Command::Export(args)) => std::process::exit(cli::export::run(args)),
+        Some(Command::ImportKda(args)) => std::process::exit(cli::import_kda::run(args)),
     }
 }
 

@@ -243,9 +243,25 @@ impl Default for SinkConfig {
 }
 
 impl PipelineConfig {
-    /// The label prefix: `label-prefix` if set, else the pipeline name.
-    pub fn label_prefix(&self) -> &str {
-        self.sink.label_prefix.as_deref().unwrap_or(&self.name)
+    /// The engine's label prefix: `label-prefix` if set, else `ks-<name>`, with characters
+    /// StarRocks does not allow in labels replaced by `_`; labels are
+    /// `<prefix>-<store id>-<batch no>`.
+    pub fn label_prefix(&self) -> String {
+        let raw = self
+            .sink
+            .label_prefix
+            .clone()
+            .unwrap_or_else(|| format!("ks-{}", self.name));
+        raw.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == ':' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(80)
+            .collect()
     }
 }
 

@@ -109,7 +109,7 @@ properties.strip_outer_array = "true"
     assert_eq!(c.sink.properties["strip_outer_array"], "true");
     assert_eq!(c.sink.properties.len(), 3);
     assert_eq!(c.on_data_error, OnDataError::Stop);
-    assert_eq!(c.label_prefix(), "stock");
+    assert_eq!(c.label_prefix(), "ks-stock");
     assert_eq!(c.sink.format(), "json");
 }
 

@@ -2,6 +2,8 @@
 
 pub mod check;
 pub mod demo;
+pub mod export;
+pub mod import_kda;
 pub mod init_table;
 pub mod run;
 pub mod sample;

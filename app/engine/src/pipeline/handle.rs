@@ -221,7 +221,7 @@ pub async fn start_with(
         discovery_stalled: Default::default(),
     });
     let run = Run {
-        label_prefix: label_prefix(&config),
+        label_prefix: config.label_prefix(),
         format: BodyFormat::from_properties(&config.sink.properties),
         config,
         source: Arc::new(source),
@@ -242,25 +242,4 @@ pub async fn start_with(
         events: Some(ev_rx),
         join,
     })
-}
-
-/// `ks-<name>` unless the config sets `label-prefix`; labels are `<prefix>-<store id>-<batch no>`.
-fn label_prefix(config: &PipelineConfig) -> String {
-    let raw = config
-        .sink
-        .label_prefix
-        .clone()
-        .unwrap_or_else(|| format!("ks-{}", config.name));
-    let cleaned: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == ':' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(80)
-        .collect();
-    cleaned
 }

@@ -105,6 +105,21 @@ impl JsonPath {
         Some(cur)
     }
 
+    /// The chain of object keys of a path without array selectors (`$.a.b` → `["a", "b"]`);
+    /// `None` when the path indexes an array or is the root itself.
+    pub fn object_keys(&self) -> Option<Vec<&str>> {
+        let (root, rest) = self.pieces.split_first()?;
+        if !root.selectors.is_empty() || rest.is_empty() {
+            return None;
+        }
+        rest.iter()
+            .map(|p| match (&p.key, p.selectors.is_empty()) {
+                (Some(k), true) => Some(k.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The top-level key of a simple `$.key` path.
     pub fn simple_key(&self) -> Option<&str> {
         match self.pieces.as_slice() {
