@@ -16,6 +16,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # Window:      the libraries winit, glutin and wgpu load at run time (X11, GL/EGL through Mesa
 #              llvmpipe, Vulkan through lavapipe), fontconfig and a font.
 # Keyring:     dbus (dbus-daemon) and gnome-keyring: a real Secret Service for the keyring test.
+# Flink:       Java 17 and Maven build the exported Flink job and run it on a local mini-cluster
+#              (its Maven downloads are cached under target/emulators/maven).
 packages=(
     dbus gnome-keyring
     gcc libc6-dev
@@ -24,6 +26,7 @@ packages=(
     libgl1-mesa-dri libglx-mesa0 libegl1 libegl-mesa0 mesa-vulkan-drivers libvulkan1
     libx11-6 libx11-xcb1 libxcursor1 libxi6 libxrandr2 libxkbcommon-x11-0
     libfontconfig1 fonts-dejavu-core
+    openjdk-17-jdk-headless maven
 )
 
 if [[ $(id -u) -eq 0 ]]; then

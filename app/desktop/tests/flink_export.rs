@@ -237,3 +237,73 @@ fn tail(path: &Path) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(60)..].join("\n")
 }
+
+/// The export of the shipped example pipeline (the seed's CelerData setup, the seed's table) is a
+/// `kinesisanalyticsv2 CreateApplication` request botocore's service model accepts: required
+/// members and types (botocore's ParamValidator), enums, lengths, ranges and patterns
+/// (tests/msf/validate_request.py walks the shapes). A request that breaks the model fails there.
+#[test]
+fn example_pipeline_export_is_a_valid_create_application_request() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let python = ks_tests::emulators::emulators_dir().join("venv/bin/python");
+    assert!(
+        python.is_file(),
+        "{} is missing: tests/run.sh creates it (pip install moto[server], which brings botocore)",
+        python.display()
+    );
+    let out = tempfile::tempdir().unwrap();
+    let binary = env!("CARGO_BIN_EXE_kinesis-starrocks");
+    let printed = run(
+        "kinesis-starrocks export flink (example pipeline)",
+        ks_tests::app_command(binary, "unused")
+            .args(["export", "flink", "--config"])
+            .arg(root.join("packaging/example-pipeline.toml"))
+            .arg("--table-ddl")
+            .arg(root.join("app/starrocks-sim/tests/fixtures/seed_ddl.sql"))
+            .args(["--parallelism", "4", "--out"])
+            .arg(out.path()),
+    );
+    assert!(printed.contains("wrote 7 files"), "{printed}");
+    let validator = root.join("tests/msf/validate_request.py");
+    let checked = run(
+        "validate create-application.json",
+        Command::new(&python)
+            .arg(&validator)
+            .args(["kinesisanalyticsv2", "CreateApplication"])
+            .arg(out.path().join("create-application.json")),
+    );
+    assert!(checked.starts_with("valid"), "{checked}");
+
+    // The validator is not a rubber stamp: a request off the model fails with the member named.
+    let bad = out.path().join("bad.json");
+    let mut request: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("create-application.json")).unwrap(),
+    )
+    .unwrap();
+    request["RuntimeEnvironment"] = "FLINK-1_21".into();
+    std::fs::write(&bad, request.to_string()).unwrap();
+    let refused = Command::new(&python)
+        .arg(&validator)
+        .args(["kinesisanalyticsv2", "CreateApplication"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stdout).contains("RuntimeEnvironment"),
+        "{refused:?}"
+    );
+
+    // The seed's mapping reaches the sink unchanged, and nothing secret is in the folder.
+    let sql = std::fs::read_to_string(out.path().join("pipeline.sql")).unwrap();
+    assert!(
+        sql.contains("'load-url' = 'https://xxxx.cloud-app.celerdata.com:443'"),
+        "{sql}"
+    );
+    assert!(sql.contains("sslMode=REQUIRED"), "{sql}");
+    assert!(
+        sql.contains(r#"'sink.properties.jsonpaths' = '["$.EVENT_TIME","$.TICKER","$.PRICE"]'"#),
+        "{sql}"
+    );
+    assert!(sql.contains("`event_time` AS `EVENT_TIME`"), "{sql}");
+}
