@@ -276,6 +276,30 @@ fn show_and_describe() {
     assert_eq!(b[0][1].as_deref(), Some("127.0.0.1"));
     assert_eq!(b[0][4].as_deref(), Some("8040"));
     assert_eq!(b[0][18].as_deref(), Some("3.3.5-a1b2c3d"));
+    let names = |columns: &[(String, ColType)]| {
+        columns
+            .iter()
+            .map(|c| c.0.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    assert_eq!(
+        names(&columns),
+        "BackendId,IP,HeartbeatPort,BePort,HttpPort,BrpcPort,LastStartTime,LastHeartbeat,Alive,\
+         SystemDecommissioned,ClusterDecommissioned,TabletNum,DataUsedCapacity,AvailCapacity,\
+         TotalCapacity,UsedPct,MaxDiskUsedPct,ErrMsg,Version,Status,DataTotalCapacity,DataUsedPct,\
+         CpuCores"
+    );
+    let QueryResult::Rows { columns, rows } = execute(&c, &mut s, "SHOW COMPUTE NODES").unwrap()
+    else {
+        panic!()
+    };
+    assert!(rows.is_empty());
+    assert_eq!(
+        names(&columns),
+        "ComputeNodeId,IP,HeartbeatPort,BePort,HttpPort,BrpcPort,LastStartTime,LastHeartbeat,Alive,\
+         SystemDecommissioned,ErrMsg,Version"
+    );
     let f = execute(&c, &mut s, "SHOW FRONTENDS").unwrap();
     let QueryResult::Rows { columns, rows: f } = f else {
         panic!()
