@@ -193,6 +193,15 @@ mod tests {
         assert!(parse_datetime("2024-05-28T19:53:17Z").is_some());
         assert!(parse_datetime("20240528").is_some());
         assert!(parse_datetime("20240528195317").is_some());
+        // Two-digit years: 00–69 are 20xx, 70–99 are 19xx.
+        assert_eq!(
+            parse_datetime("690528").unwrap().to_string(),
+            "2069-05-28 00:00:00"
+        );
+        assert_eq!(
+            parse_datetime("700528195317").unwrap().to_string(),
+            "1970-05-28 19:53:17"
+        );
         assert!(parse_datetime("2024-13-01").is_none());
         assert!(parse_datetime("2024-01-01 24:00:00").is_none());
         assert!(parse_datetime("yesterday").is_none());

@@ -129,33 +129,21 @@ fn parse_time(tp: &str) -> Option<NaiveTime> {
     NaiveTime::from_hms_micro_opt(h, m, sec, micros)
 }
 
+/// `yymmdd` as `yyyymmdd`: years 00–69 are 20xx, 70–99 are 19xx.
+fn with_century(yymmdd: &str) -> Option<String> {
+    let century = if yymmdd[..2].parse::<u32>().ok()? < 70 {
+        "20"
+    } else {
+        "19"
+    };
+    Some(format!("{century}{yymmdd}"))
+}
+
 fn parse_compact(t: &str) -> Option<NaiveDateTime> {
     let (date_digits, time_digits) = match t.len() {
-        6 => (
-            format!(
-                "{}{}",
-                if t[..2].parse::<u32>().ok()? < 70 {
-                    "20"
-                } else {
-                    "19"
-                },
-                t
-            ),
-            "",
-        ),
+        6 => (with_century(t)?, ""),
         8 => (t.to_string(), ""),
-        12 => (
-            format!(
-                "{}{}",
-                if t[..2].parse::<u32>().ok()? < 70 {
-                    "20"
-                } else {
-                    "19"
-                },
-                &t[..6]
-            ),
-            &t[6..],
-        ),
+        12 => (with_century(&t[..6])?, &t[6..]),
         14 => (t[..8].to_string(), &t[8..]),
         _ => return None,
     };

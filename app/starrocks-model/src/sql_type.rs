@@ -84,11 +84,7 @@ impl SqlType {
     pub fn decimal_digits(&self) -> Option<u64> {
         match self {
             SqlType::Decimal { scale, .. } => Some(u64::from(*scale)),
-            SqlType::TinyInt
-            | SqlType::SmallInt
-            | SqlType::Int
-            | SqlType::BigInt
-            | SqlType::LargeInt => Some(0),
+            _ if self.is_integer() => Some(0),
             _ => None,
         }
     }
@@ -102,17 +98,11 @@ impl SqlType {
     }
 
     pub fn is_numeric(&self) -> bool {
-        matches!(
-            self,
-            SqlType::TinyInt
-                | SqlType::SmallInt
-                | SqlType::Int
-                | SqlType::BigInt
-                | SqlType::LargeInt
-                | SqlType::Float
-                | SqlType::Double
-                | SqlType::Decimal { .. }
-        )
+        self.is_integer()
+            || matches!(
+                self,
+                SqlType::Float | SqlType::Double | SqlType::Decimal { .. }
+            )
     }
 
     pub fn is_integer(&self) -> bool {

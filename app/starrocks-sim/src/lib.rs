@@ -227,8 +227,13 @@ impl StarRocksSim {
         let (shutdown, rx) = watch::channel(false);
         let tasks = vec![
             tokio::spawn(mysql::serve(mysql_listener, ctx.clone(), rx.clone())),
-            tokio::spawn(http::serve_fe(http_listener, ctx.clone(), rx.clone())),
-            tokio::spawn(http::serve_be(be_listener, ctx.clone(), rx)),
+            tokio::spawn(http::serve(
+                http::Port::Fe,
+                http_listener,
+                ctx.clone(),
+                rx.clone(),
+            )),
+            tokio::spawn(http::serve(http::Port::Be, be_listener, ctx.clone(), rx)),
         ];
         tracing::info!(
             "starrocks-sim {} listening: MySQL {mysql_addr}, FE HTTP {http_addr}, BE HTTP {be_addr}",

@@ -5,6 +5,7 @@ mod proc;
 
 use proc::{PASSWORD, SEED_DDL, SimProcess, curl, stock_records, write_file};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 fn auth() -> String {
@@ -43,47 +44,61 @@ fn seed_table(sim: &SimProcess) {
     );
 }
 
+/// A running stand-in with the seed table, and a scratch folder for the files a test uploads.
+fn seeded_sim(flags: &[&str]) -> (SimProcess, tempfile::TempDir) {
+    let sim = SimProcess::start(flags);
+    seed_table(&sim);
+    (sim, tempfile::tempdir().unwrap())
+}
+
 fn stock_json(n: usize, offset: usize) -> Vec<u8> {
     serde_json::to_vec(&stock_records(n, offset)).unwrap()
 }
 
-/// The docs' JSON load for the seed table: format json, strip_outer_array, the seed's jsonpaths.
-fn load_stock(
-    sim: &SimProcess,
-    label: &str,
-    file: &std::path::Path,
-    extra: &[&str],
-) -> proc::CurlResult {
-    let url = sim.load_url("example_db", "stock");
+/// Writes `n` stock records (from `offset`) as one JSON array to `name` in `dir`.
+fn stock_file(dir: &tempfile::TempDir, name: &str, n: usize, offset: usize) -> PathBuf {
+    write_file(dir.path(), name, &stock_json(n, offset))
+}
+
+/// `-H <header>` for each of `headers`, in order.
+fn header_args<'a>(headers: &[&'a str]) -> Vec<&'a str> {
+    headers.iter().flat_map(|header| ["-H", header]).collect()
+}
+
+/// `curl <login> -H <header>… -T <file> -XPUT <url>`: an upload as the docs write it, with the
+/// headers in the order given.
+fn put(login: &[&str], headers: &[&str], file: &Path, url: &str) -> proc::CurlResult {
+    let mut args = login.to_vec();
+    args.extend(header_args(headers));
+    args.extend(["-T", file.to_str().unwrap(), "-XPUT", url]);
+    curl(&args)
+}
+
+/// [`put`] with the docs' login: `--location-trusted -u root:<password>`, which follows the
+/// FE's redirect to the BE with the credentials.
+fn trusted_put(headers: &[&str], file: &Path, url: &str) -> proc::CurlResult {
+    put(&["--location-trusted", "-u", &auth()], headers, file, url)
+}
+
+/// The docs' JSON load for the seed table: format json, strip_outer_array, the seed's jsonpaths,
+/// then the `extra` headers.
+fn load_stock(sim: &SimProcess, label: &str, file: &Path, extra: &[&str]) -> proc::CurlResult {
     let label_h = format!("label:{label}");
-    let a = auth();
-    let mut args = vec![
-        "--location-trusted",
-        "-u",
-        &a,
-        "-H",
+    let mut headers = vec![
         "Expect:100-continue",
-        "-H",
         &label_h,
-        "-H",
         "format: json",
-        "-H",
         "strip_outer_array: true",
-        "-H",
         r#"jsonpaths: ["$.event_time", "$.ticker", "$.price"]"#,
     ];
-    args.extend_from_slice(extra);
-    let file = file.to_str().unwrap().to_string();
-    args.extend_from_slice(&["-T", &file, "-XPUT", &url]);
-    curl(&args)
+    headers.extend_from_slice(extra);
+    trusted_put(&headers, file, &sim.load_url("example_db", "stock"))
 }
 
 #[test]
 fn json_and_csv_load_as_the_docs_show_and_select_sees_the_rows() {
-    let sim = SimProcess::start(&[]);
-    seed_table(&sim);
-    let dir = tempfile::tempdir().unwrap();
-    let file = write_file(dir.path(), "stock.json", &stock_json(250, 0));
+    let (sim, dir) = seeded_sim(&[]);
+    let file = stock_file(&dir, "stock.json", 250, 0);
     let r = load_stock(&sim, "stock_0001", &file, &[]);
     assert_eq!(r.status, 200, "{r:?}");
     let j = r.json();
@@ -113,24 +128,16 @@ fn json_and_csv_load_as_the_docs_show_and_select_sees_the_rows() {
         "example1.csv",
         b"1,Lily,23\n2,Rose,23\n3,Alice,24\n4,Julia,25\n",
     );
-    let a = auth();
-    let r = curl(&[
-        "--location-trusted",
-        "-u",
-        &a,
-        "-H",
-        "label:123",
-        "-H",
-        "Expect:100-continue",
-        "-H",
-        "column_separator:,",
-        "-H",
-        "columns: id, name, score",
-        "-T",
-        csv.to_str().unwrap(),
-        "-XPUT",
+    let r = trusted_put(
+        &[
+            "label:123",
+            "Expect:100-continue",
+            "column_separator:,",
+            "columns: id, name, score",
+        ],
+        &csv,
         &sim.load_url("example_db", "table1"),
-    ]);
+    );
     assert_eq!(r.json()["Status"], "Success", "{}", r.body);
     assert_eq!(r.json()["NumberLoadedRows"], 4);
     assert_eq!(
@@ -139,23 +146,16 @@ fn json_and_csv_load_as_the_docs_show_and_select_sees_the_rows() {
     );
     // Primary key upsert: loading id 3 again replaces it; __op=1 deletes id 4.
     let upd = write_file(dir.path(), "upd.csv", b"3,Alicia,30,0\n4,Julia,25,1\n");
-    let r = curl(&[
-        "--location-trusted",
-        "-u",
-        &a,
-        "-H",
-        "label:124",
-        "-H",
-        "Expect:100-continue",
-        "-H",
-        "column_separator:,",
-        "-H",
-        "columns: id, name, score, __op",
-        "-T",
-        upd.to_str().unwrap(),
-        "-XPUT",
+    let r = trusted_put(
+        &[
+            "label:124",
+            "Expect:100-continue",
+            "column_separator:,",
+            "columns: id, name, score, __op",
+        ],
+        &upd,
         &sim.load_url("example_db", "table1"),
-    ]);
+    );
     assert_eq!(r.json()["Status"], "Success", "{}", r.body);
     assert_eq!(sim.count("example_db.table1"), 3);
     assert_eq!(
@@ -166,10 +166,8 @@ fn json_and_csv_load_as_the_docs_show_and_select_sees_the_rows() {
 
 #[test]
 fn the_response_keeps_the_be_key_order_and_pretty_printing() {
-    let sim = SimProcess::start(&[]);
-    seed_table(&sim);
-    let dir = tempfile::tempdir().unwrap();
-    let file = write_file(dir.path(), "s.json", &stock_json(3, 0));
+    let (sim, dir) = seeded_sim(&[]);
+    let file = stock_file(&dir, "s.json", 3, 0);
     let r = load_stock(&sim, "order_1", &file, &[]);
     let keys = [
         "TxnId",
@@ -214,10 +212,8 @@ fn the_response_keeps_the_be_key_order_and_pretty_printing() {
 
 #[test]
 fn a_duplicate_label_is_refused_with_the_existing_job_status() {
-    let sim = SimProcess::start(&[]);
-    seed_table(&sim);
-    let dir = tempfile::tempdir().unwrap();
-    let file = write_file(dir.path(), "s.json", &stock_json(10, 0));
+    let (sim, dir) = seeded_sim(&[]);
+    let file = stock_file(&dir, "s.json", 10, 0);
     assert_eq!(
         load_stock(&sim, "dup_label", &file, &[]).json()["Status"],
         "Success"
@@ -237,23 +233,14 @@ fn a_duplicate_label_is_refused_with_the_existing_job_status() {
 
 #[test]
 fn wrong_credentials_get_401_with_www_authenticate() {
-    let sim = SimProcess::start(&[]);
-    seed_table(&sim);
-    let dir = tempfile::tempdir().unwrap();
-    let file = write_file(dir.path(), "s.json", &stock_json(1, 0));
-    let r = curl(&[
-        "--location-trusted",
-        "-u",
-        "root:wrong",
-        "-H",
-        "Expect:100-continue",
-        "-H",
-        "format: json",
-        "-T",
-        file.to_str().unwrap(),
-        "-XPUT",
+    let (sim, dir) = seeded_sim(&[]);
+    let file = stock_file(&dir, "s.json", 1, 0);
+    let r = put(
+        &["--location-trusted", "-u", "root:wrong"],
+        &["Expect:100-continue", "format: json"],
+        &file,
         &sim.load_url("example_db", "stock"),
-    ]);
+    );
     assert_eq!(r.status, 401, "{r:?}");
     assert!(
         r.headers
@@ -267,14 +254,12 @@ fn wrong_credentials_get_401_with_www_authenticate() {
     assert_eq!(j["code"], "1");
     assert_eq!(j["msg"], "Access denied for root@127.0.0.1");
     // No credentials at all.
-    let r = curl(&[
-        "-H",
-        "Expect:100-continue",
-        "-T",
-        file.to_str().unwrap(),
-        "-XPUT",
+    let r = put(
+        &[],
+        &["Expect:100-continue"],
+        &file,
         &sim.load_url("example_db", "stock"),
-    ]);
+    );
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["msg"], "Need auth information.");
     assert_eq!(sim.count("example_db.stock"), 0);
@@ -282,25 +267,15 @@ fn wrong_credentials_get_401_with_www_authenticate() {
 
 #[test]
 fn without_expect_100_continue_the_fe_refuses_over_http_1_1() {
-    let sim = SimProcess::start(&[]);
-    seed_table(&sim);
-    let dir = tempfile::tempdir().unwrap();
-    let file = write_file(dir.path(), "s.json", &stock_json(1, 0));
+    let (sim, dir) = seeded_sim(&[]);
+    let file = stock_file(&dir, "s.json", 1, 0);
     let a = auth();
     // `-H "Expect:"` stops curl from adding the header by itself.
-    let r = curl(&[
-        "--location-trusted",
-        "-u",
-        &a,
-        "-H",
-        "Expect:",
-        "-H",
-        "format: json",
-        "-T",
-        file.to_str().unwrap(),
-        "-XPUT",
+    let r = trusted_put(
+        &["Expect:", "format: json"],
+        &file,
         &sim.load_url("example_db", "stock"),
-    ]);
+    );
     assert_eq!(r.status, 200);
     assert!(
         r.headers.to_ascii_lowercase().contains("connection: close"),
@@ -312,45 +287,27 @@ fn without_expect_100_continue_the_fe_refuses_over_http_1_1() {
         "{\n  \"Status\": \"FAILED\",\n  \"Message\": \"class com.starrocks.common.DdlException: There is no 100-continue header\"\n}"
     );
     // HTTP/1.0 is exempt (StarRocks PRs #52582/#53010).
-    let r = curl(&[
-        "--http1.0",
-        "--location-trusted",
-        "-u",
-        &a,
-        "-H",
-        "format: json",
-        "-H",
-        "strip_outer_array: true",
-        "-H",
-        "label: http10",
-        "-T",
-        file.to_str().unwrap(),
-        "-XPUT",
+    let r = put(
+        &["--http1.0", "--location-trusted", "-u", &a],
+        &["format: json", "strip_outer_array: true", "label: http10"],
+        &file,
         &sim.load_url("example_db", "stock"),
-    ]);
+    );
     assert_eq!(r.json()["Status"], "Success", "{}", r.body);
 }
 
 #[test]
 fn the_fe_answers_307_to_the_be_without_reading_the_body() {
-    let sim = SimProcess::start(&[]);
-    seed_table(&sim);
-    let dir = tempfile::tempdir().unwrap();
-    let file = write_file(dir.path(), "s.json", &stock_json(1, 0));
+    let (sim, dir) = seeded_sim(&[]);
+    let file = stock_file(&dir, "s.json", 1, 0);
     let a = auth();
     let url = format!("{}?x=1", sim.load_url("example_db", "stock"));
-    let r = curl(&[
-        "-u",
-        &a,
-        "-H",
-        "Expect:100-continue",
-        "-H",
-        "label:r1",
-        "-T",
-        file.to_str().unwrap(),
-        "-XPUT",
+    let r = put(
+        &["-u", &a],
+        &["Expect:100-continue", "label:r1"],
+        &file,
         &url,
-    ]);
+    );
     assert_eq!(r.status, 307, "{r:?}");
     let expected = format!(
         "location: http://127.0.0.1:{}/api/example_db/stock/_stream_load?x=1",
@@ -367,17 +324,11 @@ fn the_fe_answers_307_to_the_be_without_reading_the_body() {
     // The cloud/Kubernetes failure: the BE registered under a name this machine cannot resolve.
     let sim2 = SimProcess::start(&["--be-host", "be-0.starrocks-be-search.invalid"]);
     seed_table(&sim2);
-    let r = curl(&[
-        "--location-trusted",
-        "-u",
-        &a,
-        "-H",
-        "Expect:100-continue",
-        "-T",
-        file.to_str().unwrap(),
-        "-XPUT",
+    let r = trusted_put(
+        &["Expect:100-continue"],
+        &file,
         &sim2.load_url("example_db", "stock"),
-    ]);
+    );
     assert_eq!(r.exit_code, 6, "curl: could not resolve host, got {r:?}");
     assert!(
         r.stderr.contains("be-0.starrocks-be-search.invalid"),
@@ -388,13 +339,11 @@ fn the_fe_answers_307_to_the_be_without_reading_the_body() {
 
 #[test]
 fn filtered_rows_are_counted_and_the_error_url_is_readable() {
-    let sim = SimProcess::start(&[]);
-    seed_table(&sim);
-    let dir = tempfile::tempdir().unwrap();
+    let (sim, dir) = seeded_sim(&[]);
     let mut records = stock_records(3, 0);
     records[1].as_object_mut().unwrap().remove("ticker");
     let file = write_file(dir.path(), "s.json", &serde_json::to_vec(&records).unwrap());
-    let r = load_stock(&sim, "filtered_1", &file, &["-H", "max_filter_ratio: 0.5"]);
+    let r = load_stock(&sim, "filtered_1", &file, &["max_filter_ratio: 0.5"]);
     let j = r.json();
     assert_eq!(j["Status"], "Success", "{}", r.body);
     assert_eq!(j["NumberTotalRows"], 3);
@@ -416,9 +365,7 @@ fn filtered_rows_are_counted_and_the_error_url_is_readable() {
 
 #[test]
 fn too_many_filtered_rows_fails_the_whole_load() {
-    let sim = SimProcess::start(&[]);
-    seed_table(&sim);
-    let dir = tempfile::tempdir().unwrap();
+    let (sim, dir) = seeded_sim(&[]);
     let mut records = stock_records(4, 0);
     records[2]["ticker"] = serde_json::Value::Null;
     let file = write_file(dir.path(), "s.json", &serde_json::to_vec(&records).unwrap());
@@ -435,7 +382,7 @@ fn too_many_filtered_rows_fails_the_whole_load() {
         "nothing of a failed load is visible"
     );
     // The label of a failed (aborted) load may be used again.
-    let good = write_file(dir.path(), "g.json", &stock_json(4, 0));
+    let good = stock_file(&dir, "g.json", 4, 0);
     assert_eq!(
         load_stock(&sim, "too_many", &good, &[]).json()["Status"],
         "Success"
@@ -444,47 +391,28 @@ fn too_many_filtered_rows_fails_the_whole_load() {
 
 #[test]
 fn an_unknown_table_or_database_fails_with_starrocks_message() {
-    let sim = SimProcess::start(&[]);
-    seed_table(&sim);
-    let dir = tempfile::tempdir().unwrap();
-    let file = write_file(dir.path(), "s.json", &stock_json(1, 0));
-    let a = auth();
-    let r = curl(&[
-        "--location-trusted",
-        "-u",
-        &a,
-        "-H",
-        "Expect:100-continue",
-        "-H",
-        "format: json",
-        "-T",
-        file.to_str().unwrap(),
-        "-XPUT",
+    let (sim, dir) = seeded_sim(&[]);
+    let file = stock_file(&dir, "s.json", 1, 0);
+    let r = trusted_put(
+        &["Expect:100-continue", "format: json"],
+        &file,
         &sim.load_url("example_db", "t_missing"),
-    ]);
+    );
     let j = r.json();
     assert_eq!(j["Status"], "Fail");
     assert_eq!(j["TxnId"], -1);
     assert_eq!(j["Message"], "unknown table, table=t_missing");
-    let r = curl(&[
-        "--location-trusted",
-        "-u",
-        &a,
-        "-H",
-        "Expect:100-continue",
-        "-T",
-        file.to_str().unwrap(),
-        "-XPUT",
+    let r = trusted_put(
+        &["Expect:100-continue"],
+        &file,
         &sim.load_url("no_db", "stock"),
-    ]);
+    );
     assert_eq!(r.json()["Message"], "unknown database, database=no_db");
 }
 
 #[test]
 fn bad_json_is_filtered_with_the_parser_reason() {
-    let sim = SimProcess::start(&[]);
-    seed_table(&sim);
-    let dir = tempfile::tempdir().unwrap();
+    let (sim, dir) = seeded_sim(&[]);
     let file = write_file(
         dir.path(),
         "bad.json",
@@ -503,24 +431,16 @@ fn bad_json_is_filtered_with_the_parser_reason() {
     // Newline-delimited JSON: one broken line is one filtered row; the others load.
     let ndjson = b"{\"event_time\":\"2024-05-28 10:00:00\",\"ticker\":\"A\",\"price\":1}\nnot json\n{\"event_time\":\"2024-05-28 10:00:01\",\"ticker\":\"B\",\"price\":2}\n";
     let file = write_file(dir.path(), "nd.json", ndjson);
-    let a = auth();
-    let r = curl(&[
-        "--location-trusted",
-        "-u",
-        &a,
-        "-H",
-        "Expect:100-continue",
-        "-H",
-        "format: json",
-        "-H",
-        "max_filter_ratio: 0.5",
-        "-H",
-        "label: nd1",
-        "-T",
-        file.to_str().unwrap(),
-        "-XPUT",
+    let r = trusted_put(
+        &[
+            "Expect:100-continue",
+            "format: json",
+            "max_filter_ratio: 0.5",
+            "label: nd1",
+        ],
+        &file,
         &sim.load_url("example_db", "stock"),
-    ]);
+    );
     let j = r.json();
     assert_eq!(
         (
@@ -542,25 +462,17 @@ fn conversion_follows_non_strict_and_strict_mode() {
     // Non-strict: out of range, too long and epoch millis all load as NULL (StarRocks issue #33606).
     let body = br#"[{"id":1,"n":2000,"s":"abcdefg","t":1716925997000},{"id":2,"n":7,"s":"abc","t":"2024-05-28T19:53:17.497201Z"}]"#;
     let file = write_file(dir.path(), "c.json", body);
-    let a = auth();
     let url = sim.load_url("example_db", "conv");
-    let r = curl(&[
-        "--location-trusted",
-        "-u",
-        &a,
-        "-H",
-        "Expect:100-continue",
-        "-H",
-        "format: json",
-        "-H",
-        "strip_outer_array: true",
-        "-H",
-        "label: conv1",
-        "-T",
-        file.to_str().unwrap(),
-        "-XPUT",
+    let r = trusted_put(
+        &[
+            "Expect:100-continue",
+            "format: json",
+            "strip_outer_array: true",
+            "label: conv1",
+        ],
+        &file,
         &url,
-    ]);
+    );
     let j = r.json();
     assert_eq!(
         (j["Status"].as_str(), j["NumberFilteredRows"].as_u64()),
@@ -577,27 +489,18 @@ fn conversion_follows_non_strict_and_strict_mode() {
         "7\tabc\t2024-05-28 19:53:17.497201"
     );
     // Strict: the same row is filtered instead.
-    let r = curl(&[
-        "--location-trusted",
-        "-u",
-        &a,
-        "-H",
-        "Expect:100-continue",
-        "-H",
-        "format: json",
-        "-H",
-        "strip_outer_array: true",
-        "-H",
-        "strict_mode: true",
-        "-H",
-        "max_filter_ratio: 1",
-        "-H",
-        "label: conv2",
-        "-T",
-        file.to_str().unwrap(),
-        "-XPUT",
+    let r = trusted_put(
+        &[
+            "Expect:100-continue",
+            "format: json",
+            "strip_outer_array: true",
+            "strict_mode: true",
+            "max_filter_ratio: 1",
+            "label: conv2",
+        ],
+        &file,
         &url,
-    ]);
+    );
     let j = r.json();
     assert_eq!(
         (
@@ -612,54 +515,40 @@ fn conversion_follows_non_strict_and_strict_mode() {
 
 #[test]
 fn gzip_lz4_and_chunked_bodies_load() {
-    let sim = SimProcess::start(&[]);
-    seed_table(&sim);
-    let dir = tempfile::tempdir().unwrap();
+    let (sim, dir) = seeded_sim(&[]);
     let raw = stock_json(100, 0);
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&raw).unwrap();
     let gz_file = write_file(dir.path(), "s.json.gz", &gz.finish().unwrap());
-    let r = load_stock(&sim, "gz1", &gz_file, &["-H", "Content-Encoding: gzip"]);
+    let r = load_stock(&sim, "gz1", &gz_file, &["Content-Encoding: gzip"]);
     assert_eq!(r.json()["Status"], "Success", "{}", r.body);
     let mut lz = lz4_flex::frame::FrameEncoder::new(Vec::new());
     lz.write_all(&stock_json(100, 100)).unwrap();
     let lz_file = write_file(dir.path(), "s.json.lz4", &lz.finish().unwrap());
-    let r = load_stock(&sim, "lz1", &lz_file, &["-H", "compression: lz4_frame"]);
+    let r = load_stock(&sim, "lz1", &lz_file, &["compression: lz4_frame"]);
     assert_eq!(r.json()["Status"], "Success", "{}", r.body);
     // Both at once is an error, as in StarRocks.
     let r = load_stock(
         &sim,
         "lz2",
         &lz_file,
-        &[
-            "-H",
-            "compression: lz4_frame",
-            "-H",
-            "Content-Encoding: gzip",
-        ],
+        &["compression: lz4_frame", "Content-Encoding: gzip"],
     );
     assert_eq!(
         r.json()["Message"],
         "Only one of http header content-encoding and compression can be set"
     );
     // Chunked transfer encoding.
-    let plain = write_file(dir.path(), "c.json", &stock_json(50, 200));
-    let r = load_stock(
-        &sim,
-        "chunked1",
-        &plain,
-        &["-H", "Transfer-Encoding: chunked"],
-    );
+    let plain = stock_file(&dir, "c.json", 50, 200);
+    let r = load_stock(&sim, "chunked1", &plain, &["Transfer-Encoding: chunked"]);
     assert_eq!(r.json()["Status"], "Success", "{}", r.body);
     assert_eq!(sim.count("example_db.stock"), 250);
 }
 
 #[test]
 fn the_json_size_limit_and_ignore_json_size() {
-    let sim = SimProcess::start(&["--max-json-bytes", "2000"]);
-    seed_table(&sim);
-    let dir = tempfile::tempdir().unwrap();
-    let file = write_file(dir.path(), "big.json", &stock_json(100, 0));
+    let (sim, dir) = seeded_sim(&["--max-json-bytes", "2000"]);
+    let file = stock_file(&dir, "big.json", 100, 0);
     let r = load_stock(&sim, "big1", &file, &[]);
     let j = r.json();
     assert_eq!(j["Status"], "Fail");
@@ -669,7 +558,7 @@ fn the_json_size_limit_and_ignore_json_size() {
         "{msg}"
     );
     assert!(msg.contains("Set ignore_json_size to skip the check"));
-    let r = load_stock(&sim, "big1", &file, &["-H", "ignore_json_size: true"]);
+    let r = load_stock(&sim, "big1", &file, &["ignore_json_size: true"]);
     assert_eq!(r.json()["Status"], "Success", "{}", r.body);
     assert_eq!(sim.count("example_db.stock"), 100);
 }
@@ -681,7 +570,7 @@ fn data_tables_and_labels_survive_a_restart_with_a_data_dir() {
     let sim = SimProcess::start(&["--data-dir", &data_dir]);
     seed_table(&sim);
     let dir = tempfile::tempdir().unwrap();
-    let file = write_file(dir.path(), "s.json", &stock_json(40, 0));
+    let file = stock_file(&dir, "s.json", 40, 0);
     assert_eq!(
         load_stock(&sim, "persist_1", &file, &[]).json()["Status"],
         "Success"
@@ -697,7 +586,7 @@ fn data_tables_and_labels_survive_a_restart_with_a_data_dir() {
     let r = load_stock(&sim, "persist_1", &file, &[]);
     assert_eq!(r.json()["Status"], "Label Already Exists", "{}", r.body);
     assert_eq!(r.json()["ExistingJobStatus"], "FINISHED");
-    let file2 = write_file(dir.path(), "s2.json", &stock_json(5, 40));
+    let file2 = stock_file(&dir, "s2.json", 5, 40);
     assert_eq!(
         load_stock(&sim, "persist_2", &file2, &[]).json()["Status"],
         "Success"
@@ -709,9 +598,7 @@ fn data_tables_and_labels_survive_a_restart_with_a_data_dir() {
 
 #[test]
 fn the_transaction_api_begin_load_prepare_commit_and_rollback() {
-    let sim = SimProcess::start(&[]);
-    seed_table(&sim);
-    let dir = tempfile::tempdir().unwrap();
+    let (sim, dir) = seeded_sim(&[]);
     let a = auth();
     let txn = |op: &str, label: &str, extra: &[&str]| {
         let url = format!("http://127.0.0.1:{}/api/transaction/{op}", sim.http_port);
@@ -731,25 +618,32 @@ fn the_transaction_api_begin_load_prepare_commit_and_rollback() {
         args.extend_from_slice(&["-XPOST", &url]);
         curl(&args)
     };
+    // A load into the transaction: the body goes up with `-T`, as in Stream Load.
+    let txn_load = |label: &str, headers: &[&str], file: &Path| {
+        let mut extra = header_args(headers);
+        extra.extend(["-T", file.to_str().unwrap(), "-XPUT"]);
+        txn("load", label, &extra)
+    };
+    let load_state = |label: &str| {
+        let url = format!(
+            "http://127.0.0.1:{}/api/example_db/get_load_state?label={label}",
+            sim.http_port
+        );
+        curl(&["-u", &a, &url]).json()["state"].clone()
+    };
     let r = txn("begin", "txn_1", &[]);
     assert_eq!(r.json()["Status"], "OK", "{}", r.body);
-    let f1 = write_file(dir.path(), "a.json", &stock_json(7, 0));
-    let f2 = write_file(dir.path(), "b.json", &stock_json(3, 7));
+    let f1 = stock_file(&dir, "a.json", 7, 0);
+    let f2 = stock_file(&dir, "b.json", 3, 7);
     for f in [&f1, &f2] {
-        let r = txn(
-            "load",
+        let r = txn_load(
             "txn_1",
             &[
-                "-H",
                 "format: json",
-                "-H",
                 "strip_outer_array: true",
-                "-H",
                 "Expect:100-continue",
-                "-T",
-                f.to_str().unwrap(),
-                "-XPUT",
             ],
+            f,
         );
         assert_eq!(r.json()["Status"], "OK", "{}", r.body);
     }
@@ -761,27 +655,11 @@ fn the_transaction_api_begin_load_prepare_commit_and_rollback() {
     let r = txn("prepare", "txn_1", &[]);
     assert_eq!(r.json()["Status"], "OK", "{}", r.body);
     assert_eq!(r.json()["NumberLoadedRows"], 10);
-    let state = curl(&[
-        "-u",
-        &a,
-        &format!(
-            "http://127.0.0.1:{}/api/example_db/get_load_state?label=txn_1",
-            sim.http_port
-        ),
-    ]);
-    assert_eq!(state.json()["state"], "PREPARED");
+    assert_eq!(load_state("txn_1"), "PREPARED");
     let r = txn("commit", "txn_1", &[]);
     assert_eq!(r.json()["Status"], "OK", "{}", r.body);
     assert_eq!(sim.count("example_db.stock"), 10);
-    let state = curl(&[
-        "-u",
-        &a,
-        &format!(
-            "http://127.0.0.1:{}/api/example_db/get_load_state?label=txn_1",
-            sim.http_port
-        ),
-    ]);
-    assert_eq!(state.json()["state"], "VISIBLE");
+    assert_eq!(load_state("txn_1"), "VISIBLE");
     // Commit again: already committed.
     assert_eq!(
         txn("commit", "txn_1", &[]).json()["Message"],
@@ -793,30 +671,10 @@ fn the_transaction_api_begin_load_prepare_commit_and_rollback() {
     assert_eq!(r.json()["ExistingJobStatus"], "FINISHED");
     // Rollback discards staged rows and frees the label.
     assert_eq!(txn("begin", "txn_2", &[]).json()["Status"], "OK");
-    let r = txn(
-        "load",
-        "txn_2",
-        &[
-            "-H",
-            "format: json",
-            "-H",
-            "strip_outer_array: true",
-            "-T",
-            f1.to_str().unwrap(),
-            "-XPUT",
-        ],
-    );
+    let r = txn_load("txn_2", &["format: json", "strip_outer_array: true"], &f1);
     assert_eq!(r.json()["Status"], "OK");
     assert_eq!(txn("rollback", "txn_2", &[]).json()["Status"], "OK");
-    let state = curl(&[
-        "-u",
-        &a,
-        &format!(
-            "http://127.0.0.1:{}/api/example_db/get_load_state?label=txn_2",
-            sim.http_port
-        ),
-    ]);
-    assert_eq!(state.json()["state"], "ABORTED");
+    assert_eq!(load_state("txn_2"), "ABORTED");
     assert_eq!(
         txn("commit", "txn_2", &[]).json()["Status"],
         "TXN_NOT_EXISTS"
@@ -845,10 +703,8 @@ fn the_transaction_api_begin_load_prepare_commit_and_rollback() {
 
 #[test]
 fn injected_faults_behave_as_named_and_requests_are_recorded_redacted() {
-    let sim = SimProcess::start(&[]);
-    seed_table(&sim);
-    let dir = tempfile::tempdir().unwrap();
-    let file = write_file(dir.path(), "s.json", &stock_json(5, 0));
+    let (sim, dir) = seeded_sim(&[]);
+    let file = stock_file(&dir, "s.json", 5, 0);
     let admin = |path: &str, body: &str| {
         curl(&[
             "-XPOST",
@@ -859,32 +715,22 @@ fn injected_faults_behave_as_named_and_requests_are_recorded_redacted() {
             &format!("http://127.0.0.1:{}{path}", sim.http_port),
         ])
     };
-    admin(
-        "/_sim/faults",
-        r#"{"fault":{"kind":"http_status","status":503},"times":1}"#,
-    );
+    // One fault, for the next request only.
+    let inject = |fault: &str| admin("/_sim/faults", &format!(r#"{{"fault":{fault},"times":1}}"#));
+    inject(r#"{"kind":"http_status","status":503}"#);
     let r = load_stock(&sim, "f1", &file, &[]);
     assert_eq!(r.status, 503);
-    admin(
-        "/_sim/faults",
-        r#"{"fault":{"kind":"reset_connection"},"times":1}"#,
-    );
+    inject(r#"{"kind":"reset_connection"}"#);
     let r = load_stock(&sim, "f1", &file, &[]);
     assert_eq!(r.exit_code, 56, "connection reset: {r:?}");
-    admin(
-        "/_sim/faults",
-        r#"{"fault":{"kind":"fail","message":"close index channel failed"},"times":1}"#,
-    );
+    inject(r#"{"kind":"fail","message":"close index channel failed"}"#);
     let r = load_stock(&sim, "f1", &file, &[]);
     assert_eq!(
         (r.json()["Status"].as_str(), r.json()["Message"].as_str()),
         (Some("Fail"), Some("close index channel failed"))
     );
     assert_eq!(sim.count("example_db.stock"), 0);
-    admin(
-        "/_sim/faults",
-        r#"{"fault":{"kind":"publish_timeout"},"times":1}"#,
-    );
+    inject(r#"{"kind":"publish_timeout"}"#);
     let r = load_stock(&sim, "f1", &file, &[]);
     assert_eq!(r.json()["Status"], "Publish Timeout");
     assert_eq!(
@@ -892,10 +738,7 @@ fn injected_faults_behave_as_named_and_requests_are_recorded_redacted() {
         5,
         "publish timeout still loads"
     );
-    admin(
-        "/_sim/faults",
-        r#"{"fault":{"kind":"label_running","finish_after_ms":1500},"times":1}"#,
-    );
+    inject(r#"{"kind":"label_running","finish_after_ms":1500}"#);
     let r = load_stock(&sim, "f2", &file, &[]);
     assert_eq!(
         (
@@ -910,10 +753,7 @@ fn injected_faults_behave_as_named_and_requests_are_recorded_redacted() {
     let r = load_stock(&sim, "f2", &file, &[]);
     assert_eq!(r.json()["ExistingJobStatus"], "FINISHED", "{}", r.body);
     assert_eq!(sim.count("example_db.stock"), 10);
-    admin(
-        "/_sim/faults",
-        r#"{"fault":{"kind":"delay","ms":800},"times":1}"#,
-    );
+    inject(r#"{"kind":"delay","ms":800}"#);
     let t = std::time::Instant::now();
     assert_eq!(
         load_stock(&sim, "f3", &file, &[]).json()["Status"],

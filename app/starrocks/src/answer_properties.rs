@@ -124,10 +124,10 @@ proptest! {
         }
         // Counts: as sent when they are numbers (or numeric strings), never negative.
         if let Some(n) = v.get("NumberLoadedRows").and_then(Value::as_i64) {
-            prop_assert_eq!(a.loaded_rows, n.max(0) as u64);
+            prop_assert_eq!(a.stats.loaded_rows, n.max(0) as u64);
         }
         if let Some(n) = v.get("NumberFilteredRows").and_then(Value::as_str).and_then(|s| s.parse::<u64>().ok()) {
-            prop_assert_eq!(a.filtered_rows, n);
+            prop_assert_eq!(a.stats.filtered_rows, n);
         }
     }
 }

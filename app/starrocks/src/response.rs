@@ -3,25 +3,21 @@
 //! and `RestBaseResult` (`status`/`msg`/`message`). Keys are matched case-insensitively and
 //! unknown keys are ignored, like flink-connector-starrocks' Jackson settings.
 
+use crate::error::LoadStats;
 use serde_json::Value;
 use std::collections::HashMap;
 
 /// The fields we use from any of the answer shapes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Answer {
-    pub txn_id: Option<i64>,
     pub label: Option<String>,
     /// `Status` (BE, FE TransactionResult) or `status` (RestBaseResult), as sent.
     pub status: Option<String>,
     pub existing_job_status: Option<String>,
     /// `Message`, else `msg`.
     pub message: Option<String>,
-    pub total_rows: u64,
-    pub loaded_rows: u64,
-    pub filtered_rows: u64,
-    pub unselected_rows: u64,
-    pub load_bytes: u64,
-    pub load_time_ms: u64,
+    /// `TxnId` (absent when negative), the `Number…Rows` counts, `LoadBytes`, `LoadTimeMs`.
+    pub stats: LoadStats,
     /// `StreamLoadPlanTimeMs`, or the 2.x name `StreamLoadPutTimeMs`.
     pub plan_time_ms: Option<u64>,
     pub error_url: Option<String>,
@@ -83,17 +79,19 @@ impl Answer {
         let be_shaped = keys.contains_key("txnid") || keys.contains_key("numbertotalrows");
         let from_fe = !be_shaped;
         Ok(Answer {
-            txn_id: num("txnid").filter(|t| *t >= 0),
             label: text("label"),
             status,
             existing_job_status: text("existingjobstatus"),
             message,
-            total_rows: count("numbertotalrows"),
-            loaded_rows: count("numberloadedrows"),
-            filtered_rows: count("numberfilteredrows"),
-            unselected_rows: count("numberunselectedrows"),
-            load_bytes: count("loadbytes"),
-            load_time_ms: count("loadtimems"),
+            stats: LoadStats {
+                txn_id: num("txnid").filter(|t| *t >= 0),
+                total_rows: count("numbertotalrows"),
+                loaded_rows: count("numberloadedrows"),
+                filtered_rows: count("numberfilteredrows"),
+                unselected_rows: count("numberunselectedrows"),
+                load_bytes: count("loadbytes"),
+                load_time_ms: count("loadtimems"),
+            },
             plan_time_ms: num("streamloadplantimems")
                 .or_else(|| num("streamloadputtimems"))
                 .map(|n| n.max(0) as u64),
@@ -132,13 +130,17 @@ mod tests {
     #[test]
     fn be_success_new_field_names() {
         let a = Answer::parse(br#"{"TxnId":1003,"Label":"label123","Status":"Success","Message":"OK","NumberTotalRows":1000000,"NumberLoadedRows":999999,"NumberFilteredRows":1,"NumberUnselectedRows":0,"LoadBytes":40888898,"LoadTimeMs":2144,"BeginTxnTimeMs":0,"StreamLoadPlanTimeMs":1,"ReadDataTimeMs":0,"WriteDataTimeMs":11,"CommitAndPublishTimeMs":16}"#).unwrap();
-        assert_eq!(a.txn_id, Some(1003));
+        assert_eq!(a.stats.txn_id, Some(1003));
         assert_eq!(a.status_norm(), "SUCCESS");
         assert_eq!(
-            (a.total_rows, a.loaded_rows, a.filtered_rows),
+            (
+                a.stats.total_rows,
+                a.stats.loaded_rows,
+                a.stats.filtered_rows
+            ),
             (1_000_000, 999_999, 1)
         );
-        assert_eq!(a.load_bytes, 40_888_898);
+        assert_eq!(a.stats.load_bytes, 40_888_898);
         assert_eq!(a.plan_time_ms, Some(1));
         assert!(!a.from_fe);
     }
@@ -162,7 +164,7 @@ mod tests {
         let a = Answer::parse(br#"{"TxnId":-1,"Label":"L1","Status":"Label Already Exists","ExistingJobStatus":"FINISHED","Message":"Label [L1] has already been used.","NumberTotalRows":0}"#).unwrap();
         assert_eq!(a.status_norm(), "LABEL_ALREADY_EXISTS");
         assert_eq!(a.existing_job_status.as_deref(), Some("FINISHED"));
-        assert_eq!(a.txn_id, None);
+        assert_eq!(a.stats.txn_id, None);
         let b = Answer::parse(br#"{"Status":"LABEL_ALREADY_EXISTS","ExistingJobStatus":"RUNNING","Message":"Label [L1] has already been used."}"#).unwrap();
         assert_eq!(b.status_norm(), "LABEL_ALREADY_EXISTS");
         assert!(b.from_fe);
@@ -185,7 +187,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(weird.status_norm(), "PUBLISH_TIMEOUT");
-        assert_eq!(weird.loaded_rows, 7);
+        assert_eq!(weird.stats.loaded_rows, 7);
         assert!(Answer::parse(b"<html>502 Bad Gateway</html>").is_err());
         assert!(Answer::parse(b"[1,2]").is_err());
     }

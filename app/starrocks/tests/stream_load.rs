@@ -3,8 +3,13 @@
 
 mod common;
 
+use bytes::Bytes;
 use common::*;
-use ks_starrocks::{LoadError, LoadStatus, RetryPolicy, StreamLoadClient, UnreachableKind};
+use ks_core::Label;
+use ks_starrocks::{
+    AttemptReport, LoadError, LoadOutcome, LoadStatus, RetryPolicy, StreamLoadClient,
+    UnreachableKind,
+};
 use starrocks_sim::{Fault, SimConfig};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,6 +20,33 @@ fn fast_policy(max: u32) -> RetryPolicy {
         base_ms: 50,
         max_ms: 400,
     }
+}
+
+/// Loads `n` fresh stock records of `batch` under the label `name`: one attempt.
+async fn load_stock(
+    client: &StreamLoadClient,
+    name: &str,
+    batch: u32,
+    n: u32,
+) -> Result<LoadOutcome, LoadError> {
+    client
+        .load(&label(name), body_of(&stock_records(batch, n)))
+        .await
+}
+
+/// Loads `body` under `l` with retries under [`fast_policy`]`(max)`; the result and the report
+/// of every failed attempt.
+async fn load_retrying(
+    client: &StreamLoadClient,
+    l: &Label,
+    body: Bytes,
+    max: u32,
+) -> (Result<LoadOutcome, LoadError>, Vec<AttemptReport>) {
+    let mut reports = Vec::new();
+    let result = client
+        .load_with_retries(l, body, fast_policy(max), |r| reports.push(r.clone()))
+        .await;
+    (result, reports)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,11 +156,8 @@ async fn label_running_then_finished() {
         "{err}"
     );
 
-    let mut reports = Vec::new();
-    let out = client
-        .load_with_retries(&l, body, fast_policy(40), |r| reports.push(r.clone()))
-        .await
-        .unwrap();
+    let (result, reports) = load_retrying(&client, &l, body, 40).await;
+    let out = result.unwrap();
     assert_eq!(out.status, LoadStatus::AlreadyLoaded);
     assert!(!reports.is_empty(), "RUNNING was seen at least once more");
     assert!(
@@ -177,11 +206,8 @@ async fn transient_failures_are_retried_to_an_exact_row_count() {
         let body = body_of(&records);
         let l = label(&format!("transient_{name}"));
         sim.faults().inject(fault.clone(), times);
-        let mut reports = Vec::new();
-        let out = client
-            .load_with_retries(&l, body, fast_policy(10), |r| reports.push(r.clone()))
-            .await
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (result, reports) = load_retrying(&client, &l, body, 10).await;
+        let out = result.unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(reports.len(), times, "{name}: {reports:#?}");
         for r in &reports {
             assert!(r.retryable, "{name}: {r:?}");
@@ -211,10 +237,7 @@ async fn transient_failures_are_retried_to_an_exact_row_count() {
 
     // A single attempt shows the classification.
     sim.faults().inject(Fault::HttpStatus { status: 503 }, 1);
-    let err = client
-        .load(&label("single_503"), body_of(&stock_records(50, 1)))
-        .await
-        .unwrap_err();
+    let err = load_stock(&client, "single_503", 50, 1).await.unwrap_err();
     assert!(matches!(err, LoadError::Transient { .. }), "{err:?}");
     assert!(err.to_string().contains("HTTP 503"), "{err}");
     sim.shutdown().await;
@@ -236,16 +259,9 @@ async fn an_outage_is_transient_and_retried() {
         "{err}"
     );
     assert!(err.is_retryable());
-    let mut reports = Vec::new();
-    let out = client
-        .load_with_retries(
-            &label("outage_load"),
-            body_of(&records),
-            fast_policy(60),
-            |r| reports.push(r.clone()),
-        )
-        .await
-        .unwrap();
+    let (result, reports) =
+        load_retrying(&client, &label("outage_load"), body_of(&records), 60).await;
+    let out = result.unwrap();
     assert_eq!(out.status, LoadStatus::Loaded);
     assert!(!reports.is_empty());
     assert_eq!(row_count(&sim), 75);
@@ -257,18 +273,12 @@ async fn publish_timeout_is_a_success() {
     let sim = start_with_table(sim_config()).await;
     let client = client(&sim);
     sim.faults().inject(Fault::PublishTimeout, 1);
-    let out = client
-        .load(&label("publish_to"), body_of(&stock_records(4, 12)))
-        .await
-        .unwrap();
+    let out = load_stock(&client, "publish_to", 4, 12).await.unwrap();
     assert_eq!(out.status, LoadStatus::PublishTimeout);
     assert_eq!(out.loaded_rows, 12);
     assert_eq!(row_count(&sim), 12);
     // Retrying it would be a no-op anyway.
-    let again = client
-        .load(&label("publish_to"), body_of(&stock_records(4, 12)))
-        .await
-        .unwrap();
+    let again = load_stock(&client, "publish_to", 4, 12).await.unwrap();
     assert_eq!(again.status, LoadStatus::AlreadyLoaded);
     assert_eq!(row_count(&sim), 12);
     sim.shutdown().await;
@@ -282,13 +292,8 @@ async fn filtered_rows_fail_as_data_quality_with_the_error_url_lines_and_are_not
     records[3]["ticker"] = serde_json::Value::Null; // NOT NULL column
     records[7].as_object_mut().unwrap().remove("ticker");
     let before = be_loads(&sim);
-    let mut reports = Vec::new();
-    let err = client
-        .load_with_retries(&label("bad_rows"), body_of(&records), fast_policy(5), |r| {
-            reports.push(r.clone())
-        })
-        .await
-        .unwrap_err();
+    let (result, reports) = load_retrying(&client, &label("bad_rows"), body_of(&records), 5).await;
+    let err = result.unwrap_err();
     assert_eq!(be_loads(&sim) - before, 1, "a data error is never retried");
     assert_eq!(reports.len(), 1);
     assert!(reports[0].next_delay.is_none() && !reports[0].retryable);
@@ -349,16 +354,9 @@ async fn a_wrong_password_is_auth_and_not_retried() {
     let sim = start_with_table(sim_config()).await;
     let client = StreamLoadClient::new(settings(&[sim.load_url()], "wrong")).unwrap();
     let before = fe_loads(&sim);
-    let mut reports = Vec::new();
-    let err = client
-        .load_with_retries(
-            &label("auth_1"),
-            body_of(&stock_records(6, 3)),
-            fast_policy(5),
-            |r| reports.push(r.clone()),
-        )
-        .await
-        .unwrap_err();
+    let (result, _) =
+        load_retrying(&client, &label("auth_1"), body_of(&stock_records(6, 3)), 5).await;
+    let err = result.unwrap_err();
     assert!(matches!(err, LoadError::Auth { .. }), "{err:?}");
     assert!(!err.is_retryable());
     assert_eq!(fe_loads(&sim) - before, 1, "not retried");
@@ -402,17 +400,15 @@ async fn a_redirect_to_an_unresolvable_be_fails_fast_and_says_why() {
     })
     .await;
     let client = client(&sim);
-    let mut reports = Vec::new();
     let started = std::time::Instant::now();
-    let err = client
-        .load_with_retries(
-            &label("unreachable_be"),
-            body_of(&stock_records(8, 5)),
-            fast_policy(5),
-            |r| reports.push(r.clone()),
-        )
-        .await
-        .unwrap_err();
+    let (result, reports) = load_retrying(
+        &client,
+        &label("unreachable_be"),
+        body_of(&stock_records(8, 5)),
+        5,
+    )
+    .await;
+    let err = result.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5));
     let LoadError::Unreachable {
         address,
@@ -450,19 +446,12 @@ async fn a_redirect_to_an_unresolvable_be_fails_fast_and_says_why() {
     // The fix the message suggests: a load-url straight at the BE works.
     let direct =
         StreamLoadClient::new(settings(&[format!("http://{}", sim.be_addr())], PASSWORD)).unwrap();
-    let l = label("direct_to_be");
-    let out = direct
-        .load(&l, body_of(&stock_records(8, 5)))
-        .await
-        .unwrap();
+    let out = load_stock(&direct, "direct_to_be", 8, 5).await.unwrap();
     assert_eq!(out.status, LoadStatus::Loaded);
     assert_eq!(row_count(&sim), 5);
     // The label-less probe did not take our label, and the next load goes straight to the BE.
     let before = be_loads(&sim);
-    let out = direct
-        .load(&label("direct_to_be_2"), body_of(&stock_records(9, 7)))
-        .await
-        .unwrap();
+    let out = load_stock(&direct, "direct_to_be_2", 9, 7).await.unwrap();
     assert_eq!(out.loaded_rows, 7);
     assert_eq!(
         be_loads(&sim) - before,
@@ -480,11 +469,7 @@ async fn several_load_urls_rotate_over_the_reachable_ones() {
     let client =
         StreamLoadClient::new(settings(&[dead.clone(), sim.load_url()], PASSWORD)).unwrap();
     for i in 0..4 {
-        let out = client
-            .load(
-                &label(&format!("rotate_{i}")),
-                body_of(&stock_records(20 + i, 10)),
-            )
+        let out = load_stock(&client, &format!("rotate_{i}"), 20 + i, 10)
             .await
             .unwrap_or_else(|e| panic!("load {i}: {e}"));
         assert_eq!(out.status, LoadStatus::Loaded);
@@ -495,10 +480,7 @@ async fn several_load_urls_rotate_over_the_reachable_ones() {
     // None reachable: the connector's error, listing them; retryable (an outage).
     let dead2 = format!("http://127.0.0.1:{}", dead_port());
     let none = StreamLoadClient::new(settings(&[dead.clone(), dead2.clone()], PASSWORD)).unwrap();
-    let err = none
-        .load(&label("rotate_none"), body_of(&stock_records(30, 1)))
-        .await
-        .unwrap_err();
+    let err = load_stock(&none, "rotate_none", 30, 1).await.unwrap_err();
     assert!(matches!(err, LoadError::NoReachableHost { .. }), "{err:?}");
     assert!(err.is_retryable());
     let m = err.to_string();
@@ -517,10 +499,7 @@ async fn an_unresolvable_load_url_is_unreachable_and_not_retried() {
         PASSWORD,
     ))
     .unwrap();
-    let err = client
-        .load(&label("nowhere"), body_of(&stock_records(1, 1)))
-        .await
-        .unwrap_err();
+    let err = load_stock(&client, "nowhere", 1, 1).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -553,17 +532,13 @@ async fn https_fe_then_http_be() {
     let mut s = settings(&[sim.load_url()], PASSWORD);
     s.extra_root_certs_pem = vec![ca_pem];
     let client = StreamLoadClient::new(s).unwrap();
-    let out = client
-        .load(&label("over_https"), body_of(&stock_records(40, 9)))
-        .await
-        .unwrap();
+    let out = load_stock(&client, "over_https", 40, 9).await.unwrap();
     assert_eq!(out.status, LoadStatus::Loaded);
     assert_eq!(row_count(&sim), 9);
 
     // Without the CA the certificate is not trusted: a TLS error, not retried.
     let untrusting = StreamLoadClient::new(settings(&[sim.load_url()], PASSWORD)).unwrap();
-    let err = untrusting
-        .load(&label("over_https_2"), body_of(&stock_records(41, 1)))
+    let err = load_stock(&untrusting, "over_https_2", 41, 1)
         .await
         .unwrap_err();
     assert!(
@@ -645,20 +620,16 @@ async fn the_authorization_header_never_appears_in_logs() {
     let sim = start_with_table(sim_config()).await;
     let client = client(&sim);
     tracing::debug!(settings = ?settings(&[sim.load_url()], PASSWORD), client = ?client, "built");
-    client
-        .load(&label("log_ok"), body_of(&stock_records(70, 5)))
-        .await
-        .unwrap();
+    load_stock(&client, "log_ok", 70, 5).await.unwrap();
     sim.faults().inject(Fault::HttpStatus { status: 503 }, 1);
-    client
-        .load_with_retries(
-            &label("log_retry"),
-            body_of(&stock_records(71, 5)),
-            fast_policy(3),
-            |_| {},
-        )
-        .await
-        .unwrap();
+    let (result, _) = load_retrying(
+        &client,
+        &label("log_retry"),
+        body_of(&stock_records(71, 5)),
+        3,
+    )
+    .await;
+    result.unwrap();
     let mut bad = stock_records(72, 2);
     bad[0]["ticker"] = serde_json::Value::Null;
     let _ = client
@@ -698,15 +669,14 @@ async fn non_transient_fail_messages_are_not_retried() {
         1,
     );
     let before = be_loads(&sim);
-    let err = client
-        .load_with_retries(
-            &label("too_busy"),
-            body_of(&stock_records(80, 3)),
-            fast_policy(5),
-            |_| {},
-        )
-        .await
-        .unwrap_err();
+    let (result, _) = load_retrying(
+        &client,
+        &label("too_busy"),
+        body_of(&stock_records(80, 3)),
+        5,
+    )
+    .await;
+    let err = result.unwrap_err();
     assert!(
         matches!(
             err,
@@ -723,10 +693,7 @@ async fn non_transient_fail_messages_are_not_retried() {
         "{err}"
     );
     // The label was not used up: the same label loads once the condition is gone.
-    let out = client
-        .load(&label("too_busy"), body_of(&stock_records(80, 3)))
-        .await
-        .unwrap();
+    let out = load_stock(&client, "too_busy", 80, 3).await.unwrap();
     assert_eq!(out.status, LoadStatus::Loaded);
     assert_eq!(row_count(&sim), 3);
     sim.shutdown().await;

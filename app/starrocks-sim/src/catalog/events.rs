@@ -1,7 +1,7 @@
 //! The catalog's change events: appended to `events.jsonl` with a data dir and replayed on
 //! start, so rows, tables and labels survive a restart.
 
-use super::{ColumnDef, LabelRecord, LoadStats, RowOp, State, Table, TableDef, TxnState, now_ms};
+use super::{ColumnDef, LabelRecord, RowOp, State, Table, TableDef, TxnState};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -43,6 +43,29 @@ pub(super) enum Event {
 }
 
 impl State {
+    fn table_mut(&mut self, db: &str, table: &str) -> Option<&mut Table> {
+        self.databases
+            .get_mut(db)
+            .and_then(|d| d.tables.get_mut(table))
+    }
+
+    /// The record of `label` in `db`; a fresh one in `state` when the log holds no `begin` for
+    /// it (begins are not persisted).
+    fn label_record(
+        &mut self,
+        db: String,
+        label: String,
+        txn_id: i64,
+        table: String,
+        state: TxnState,
+    ) -> &mut LabelRecord {
+        self.labels
+            .entry(db)
+            .or_default()
+            .entry(label)
+            .or_insert_with(|| LabelRecord::new(txn_id, table, state))
+    }
+
     pub(super) fn replay(&mut self, ev: Event) {
         match ev {
             Event::CreateDatabase { name } => {
@@ -63,11 +86,7 @@ impl State {
                 }
             }
             Event::AddColumn { db, table, column } => {
-                if let Some(t) = self
-                    .databases
-                    .get_mut(&db)
-                    .and_then(|d| d.tables.get_mut(&table))
-                {
+                if let Some(t) = self.table_mut(&db, &table) {
                     t.add_column(column);
                 }
             }
@@ -78,29 +97,11 @@ impl State {
                 txn_id,
                 ops,
             } => {
-                if let Some(t) = self
-                    .databases
-                    .get_mut(&db)
-                    .and_then(|d| d.tables.get_mut(&table))
-                {
+                if let Some(t) = self.table_mut(&db, &table) {
                     t.apply(&ops);
                 }
                 self.next_txn_id = self.next_txn_id.max(txn_id + 1);
-                let rec = self
-                    .labels
-                    .entry(db)
-                    .or_default()
-                    .entry(label)
-                    .or_insert_with(|| LabelRecord {
-                        txn_id,
-                        table: table.clone(),
-                        state: TxnState::Visible,
-                        reason: String::new(),
-                        staged: Vec::new(),
-                        staged_stats: LoadStats::default(),
-                        staged_errors: Vec::new(),
-                        created_ms: now_ms(),
-                    });
+                let rec = self.label_record(db, label, txn_id, table, TxnState::Visible);
                 rec.txn_id = txn_id;
                 rec.state = TxnState::Visible;
                 rec.staged.clear();
@@ -113,21 +114,7 @@ impl State {
                 reason,
             } => {
                 self.next_txn_id = self.next_txn_id.max(txn_id + 1);
-                let rec = self
-                    .labels
-                    .entry(db)
-                    .or_default()
-                    .entry(label)
-                    .or_insert_with(|| LabelRecord {
-                        txn_id,
-                        table,
-                        state: TxnState::Aborted,
-                        reason: String::new(),
-                        staged: Vec::new(),
-                        staged_stats: LoadStats::default(),
-                        staged_errors: Vec::new(),
-                        created_ms: now_ms(),
-                    });
+                let rec = self.label_record(db, label, txn_id, table, TxnState::Aborted);
                 rec.state = TxnState::Aborted;
                 rec.reason = reason;
                 rec.staged.clear();

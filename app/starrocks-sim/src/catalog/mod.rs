@@ -71,6 +71,22 @@ pub struct LabelRecord {
     pub created_ms: u64,
 }
 
+impl LabelRecord {
+    /// A label's record with nothing staged, created now.
+    fn new(txn_id: i64, table: String, state: TxnState) -> LabelRecord {
+        LabelRecord {
+            txn_id,
+            table,
+            state,
+            reason: String::new(),
+            staged: Vec::new(),
+            staged_stats: LoadStats::default(),
+            staged_errors: Vec::new(),
+            created_ms: now_ms(),
+        }
+    }
+}
+
 /// Errors with the messages StarRocks uses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CatalogError {
@@ -98,6 +114,41 @@ struct State {
     next_txn_id: i64,
     error_logs: HashMap<String, Vec<String>>,
     error_log_order: VecDeque<String>,
+}
+
+impl State {
+    fn database(&self, db: &str) -> Result<&Database, CatalogError> {
+        self.databases
+            .get(db)
+            .ok_or_else(|| CatalogError::UnknownDatabase(db.to_string()))
+    }
+
+    fn table(&self, db: &str, table: &str) -> Result<&Table, CatalogError> {
+        self.database(db)?
+            .tables
+            .get(table)
+            .ok_or_else(|| CatalogError::UnknownTable(table.to_string()))
+    }
+
+    /// The transaction under `label` in `db`, if `usable` accepts its state; TxnNotExists if not.
+    fn txn_mut(
+        &mut self,
+        db: &str,
+        label: &str,
+        usable: impl FnOnce(TxnState) -> bool,
+    ) -> Result<&mut LabelRecord, CatalogError> {
+        self.labels
+            .get_mut(db)
+            .and_then(|m| m.get_mut(label))
+            .filter(|r| usable(r.state))
+            .ok_or_else(|| CatalogError::TxnNotExists(label.to_string()))
+    }
+}
+
+/// What a statement with IF [NOT] EXISTS does when there is nothing to do: nothing when it
+/// said so (`tolerated`), else `err`.
+fn nothing_to_do(tolerated: bool, err: CatalogError) -> Result<(), CatalogError> {
+    if tolerated { Ok(()) } else { Err(err) }
 }
 
 /// How many ErrorURL logs are kept (oldest dropped first).
@@ -165,6 +216,12 @@ impl Catalog {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Persists `ev` (with a data dir) and applies it to `st`.
+    fn record(&self, st: &mut State, ev: Event) {
+        self.persist(&ev);
+        st.replay(ev);
+    }
+
     fn persist(&self, ev: &Event) {
         if let Some(log) = &self.log {
             let mut line = serde_json::to_string(ev).expect("events serialise");
@@ -185,12 +242,7 @@ impl Catalog {
     }
 
     pub fn table_names(&self, db: &str) -> Result<Vec<String>, CatalogError> {
-        let st = self.lock();
-        let d = st
-            .databases
-            .get(db)
-            .ok_or_else(|| CatalogError::UnknownDatabase(db.to_string()))?;
-        Ok(d.tables.keys().cloned().collect())
+        Ok(self.lock().database(db)?.tables.keys().cloned().collect())
     }
 
     pub fn table_def(&self, db: &str, table: &str) -> Result<TableDef, CatalogError> {
@@ -204,49 +256,33 @@ impl Catalog {
         table: &str,
         f: impl FnOnce(&Table) -> R,
     ) -> Result<R, CatalogError> {
-        let st = self.lock();
-        let d = st
-            .databases
-            .get(db)
-            .ok_or_else(|| CatalogError::UnknownDatabase(db.to_string()))?;
-        let t = d
-            .tables
-            .get(table)
-            .ok_or_else(|| CatalogError::UnknownTable(table.to_string()))?;
-        Ok(f(t))
+        Ok(f(self.lock().table(db, table)?))
     }
 
     pub fn create_database(&self, name: &str, if_not_exists: bool) -> Result<(), CatalogError> {
         let mut st = self.lock();
         if st.databases.contains_key(name) {
-            return if if_not_exists {
-                Ok(())
-            } else {
-                Err(CatalogError::DatabaseExists(name.to_string()))
-            };
+            return nothing_to_do(
+                if_not_exists,
+                CatalogError::DatabaseExists(name.to_string()),
+            );
         }
         let ev = Event::CreateDatabase {
             name: name.to_string(),
         };
-        self.persist(&ev);
-        st.replay(ev);
+        self.record(&mut st, ev);
         Ok(())
     }
 
     pub fn drop_database(&self, name: &str, if_exists: bool) -> Result<(), CatalogError> {
         let mut st = self.lock();
         if !st.databases.contains_key(name) {
-            return if if_exists {
-                Ok(())
-            } else {
-                Err(CatalogError::UnknownDatabase(name.to_string()))
-            };
+            return nothing_to_do(if_exists, CatalogError::UnknownDatabase(name.to_string()));
         }
         let ev = Event::DropDatabase {
             name: name.to_string(),
         };
-        self.persist(&ev);
-        st.replay(ev);
+        self.record(&mut st, ev);
         Ok(())
     }
 
@@ -257,45 +293,27 @@ impl Catalog {
         if_not_exists: bool,
     ) -> Result<(), CatalogError> {
         let mut st = self.lock();
-        let d = st
-            .databases
-            .get(db)
-            .ok_or_else(|| CatalogError::UnknownDatabase(db.to_string()))?;
-        if d.tables.contains_key(&def.name) {
-            return if if_not_exists {
-                Ok(())
-            } else {
-                Err(CatalogError::TableExists(def.name.clone()))
-            };
+        if st.database(db)?.tables.contains_key(&def.name) {
+            return nothing_to_do(if_not_exists, CatalogError::TableExists(def.name.clone()));
         }
         let ev = Event::CreateTable {
             db: db.to_string(),
             def,
         };
-        self.persist(&ev);
-        st.replay(ev);
+        self.record(&mut st, ev);
         Ok(())
     }
 
     pub fn drop_table(&self, db: &str, table: &str, if_exists: bool) -> Result<(), CatalogError> {
         let mut st = self.lock();
-        let d = st
-            .databases
-            .get(db)
-            .ok_or_else(|| CatalogError::UnknownDatabase(db.to_string()))?;
-        if !d.tables.contains_key(table) {
-            return if if_exists {
-                Ok(())
-            } else {
-                Err(CatalogError::UnknownTable(table.to_string()))
-            };
+        if !st.database(db)?.tables.contains_key(table) {
+            return nothing_to_do(if_exists, CatalogError::UnknownTable(table.to_string()));
         }
         let ev = Event::DropTable {
             db: db.to_string(),
             table: table.to_string(),
         };
-        self.persist(&ev);
-        st.replay(ev);
+        self.record(&mut st, ev);
         Ok(())
     }
 
@@ -303,13 +321,7 @@ impl Catalog {
     /// default (a literal) or NULL. Like StarRocks, a NOT NULL column needs a default.
     pub fn add_column(&self, db: &str, table: &str, column: ColumnDef) -> Result<(), CatalogError> {
         let mut st = self.lock();
-        let t = st
-            .databases
-            .get(db)
-            .ok_or_else(|| CatalogError::UnknownDatabase(db.to_string()))?
-            .tables
-            .get(table)
-            .ok_or_else(|| CatalogError::UnknownTable(table.to_string()))?;
+        let t = st.table(db, table)?;
         if t.def.column_index(&column.name).is_some() {
             return Err(CatalogError::Invalid(format!(
                 "Getting analyzing error. Detail message: Column '{}' already exists.",
@@ -328,8 +340,7 @@ impl Catalog {
             table: table.to_string(),
             column,
         };
-        self.persist(&ev);
-        st.replay(ev);
+        self.record(&mut st, ev);
         Ok(())
     }
 
@@ -341,15 +352,7 @@ impl Catalog {
         label: &str,
     ) -> Result<(i64, TableDef), CatalogError> {
         let mut st = self.lock();
-        let def = st
-            .databases
-            .get(db)
-            .ok_or_else(|| CatalogError::UnknownDatabase(db.to_string()))?
-            .tables
-            .get(table)
-            .ok_or_else(|| CatalogError::UnknownTable(table.to_string()))?
-            .def
-            .clone();
+        let def = st.table(db, table)?.def.clone();
         if let Some(rec) = st.labels.get(db).and_then(|m| m.get(label))
             && rec.state != TxnState::Aborted
         {
@@ -362,16 +365,7 @@ impl Catalog {
         st.next_txn_id += 1;
         st.labels.entry(db.to_string()).or_default().insert(
             label.to_string(),
-            LabelRecord {
-                txn_id,
-                table: table.to_string(),
-                state: TxnState::Prepare,
-                reason: String::new(),
-                staged: Vec::new(),
-                staged_stats: LoadStats::default(),
-                staged_errors: Vec::new(),
-                created_ms: now_ms(),
-            },
+            LabelRecord::new(txn_id, table.to_string(), TxnState::Prepare),
         );
         Ok((txn_id, def))
     }
@@ -394,12 +388,7 @@ impl Catalog {
         errors: Vec<String>,
     ) -> Result<LabelRecord, CatalogError> {
         let mut st = self.lock();
-        let rec = st
-            .labels
-            .get_mut(db)
-            .and_then(|m| m.get_mut(label))
-            .filter(|r| matches!(r.state, TxnState::Prepare))
-            .ok_or_else(|| CatalogError::TxnNotExists(label.to_string()))?;
+        let rec = st.txn_mut(db, label, |s| s == TxnState::Prepare)?;
         rec.staged.extend(ops);
         rec.staged_stats.add(stats);
         rec.staged_errors.extend(errors);
@@ -412,12 +401,9 @@ impl Catalog {
     /// PREPARE → PREPARED (transaction API `prepare`).
     pub fn prepare(&self, db: &str, label: &str) -> Result<LabelRecord, CatalogError> {
         let mut st = self.lock();
-        let rec = st
-            .labels
-            .get_mut(db)
-            .and_then(|m| m.get_mut(label))
-            .filter(|r| matches!(r.state, TxnState::Prepare | TxnState::Prepared))
-            .ok_or_else(|| CatalogError::TxnNotExists(label.to_string()))?;
+        let rec = st.txn_mut(db, label, |s| {
+            matches!(s, TxnState::Prepare | TxnState::Prepared)
+        })?;
         rec.state = TxnState::Prepared;
         Ok(rec.clone())
     }
@@ -430,11 +416,7 @@ impl Catalog {
         ops: Vec<RowOp>,
     ) -> Result<LabelRecord, CatalogError> {
         let mut st = self.lock();
-        let rec = st
-            .labels
-            .get_mut(db)
-            .and_then(|m| m.get_mut(label))
-            .ok_or_else(|| CatalogError::TxnNotExists(label.to_string()))?;
+        let rec = st.txn_mut(db, label, |_| true)?;
         match rec.state {
             TxnState::Prepare | TxnState::Prepared => {}
             TxnState::Committed | TxnState::Visible => return Ok(rec.clone()),
@@ -449,19 +431,14 @@ impl Catalog {
             txn_id: rec.txn_id,
             ops: all,
         };
-        self.persist(&ev);
-        st.replay(ev);
+        self.record(&mut st, ev);
         Ok(st.labels[db][label].clone())
     }
 
     /// Aborts an open transaction; its label may be used again.
     pub fn abort(&self, db: &str, label: &str, reason: &str) -> Result<LabelRecord, CatalogError> {
         let mut st = self.lock();
-        let rec = st
-            .labels
-            .get_mut(db)
-            .and_then(|m| m.get_mut(label))
-            .ok_or_else(|| CatalogError::TxnNotExists(label.to_string()))?;
+        let rec = st.txn_mut(db, label, |_| true)?;
         match rec.state {
             TxnState::Prepare | TxnState::Prepared => {}
             TxnState::Aborted => return Ok(rec.clone()),
@@ -479,8 +456,7 @@ impl Catalog {
             txn_id: rec.txn_id,
             reason: reason.to_string(),
         };
-        self.persist(&ev);
-        st.replay(ev);
+        self.record(&mut st, ev);
         Ok(st.labels[db][label].clone())
     }
 

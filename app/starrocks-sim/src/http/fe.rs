@@ -24,10 +24,8 @@ pub(super) async fn fe(req: Request<Incoming>, ctx: &SimContext, peer: SocketAdd
                 "Only PUT is supported for stream load",
             );
         }
-        match check_auth(req.headers(), ctx, peer) {
-            Auth::Ok => {}
-            Auth::Missing => return unauthorized("Need auth information."),
-            Auth::Denied(m) => return unauthorized(&m),
+        if let Some(refusal) = auth_refusal(&req, ctx, peer) {
+            return refusal;
         }
         if !ctx.info.may_insert(&db, &table) {
             return unauthorized(&insert_denied(ctx, &table));
@@ -56,10 +54,8 @@ pub(super) async fn fe(req: Request<Incoming>, ctx: &SimContext, peer: SocketAdd
                 "Only POST and PUT are supported",
             );
         }
-        match check_auth(req.headers(), ctx, peer) {
-            Auth::Ok => {}
-            Auth::Missing => return unauthorized("Need auth information."),
-            Auth::Denied(m) => return unauthorized(&m),
+        if let Some(refusal) = auth_refusal(&req, ctx, peer) {
+            return refusal;
         }
         if !["begin", "load", "prepare", "commit", "rollback"].contains(&op) {
             return json_resp(
@@ -78,10 +74,8 @@ pub(super) async fn fe(req: Request<Incoming>, ctx: &SimContext, peer: SocketAdd
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     match parts.as_slice() {
         ["api", db, "get_load_state"] if req.method() == Method::GET => {
-            match check_auth(req.headers(), ctx, peer) {
-                Auth::Ok => {}
-                Auth::Missing => return unauthorized("Need auth information."),
-                Auth::Denied(m) => return unauthorized(&m),
+            if let Some(refusal) = auth_refusal(&req, ctx, peer) {
+                return refusal;
             }
             let Some(label) = query_param(&req, "label") else {
                 return rest_failed(StatusCode::OK, "No label selected.");
@@ -98,10 +92,8 @@ pub(super) async fn fe(req: Request<Incoming>, ctx: &SimContext, peer: SocketAdd
             respond(StatusCode::OK, "application/json", body.to_string())
         }
         ["api", db, _table, "_cancel"] if req.method() == Method::POST => {
-            match check_auth(req.headers(), ctx, peer) {
-                Auth::Ok => {}
-                Auth::Missing => return unauthorized("Need auth information."),
-                Auth::Denied(m) => return unauthorized(&m),
+            if let Some(refusal) = auth_refusal(&req, ctx, peer) {
+                return refusal;
             }
             let Some(label) = query_param(&req, "label") else {
                 return rest_failed(StatusCode::OK, "No label selected.");
@@ -122,6 +114,15 @@ pub(super) async fn fe(req: Request<Incoming>, ctx: &SimContext, peer: SocketAdd
             json!({"status": "FAILED", "msg": "Not implemented"}).to_string(),
         ),
         _ => respond(StatusCode::NOT_FOUND, "text/plain", "Not Found\n".into()),
+    }
+}
+
+/// The FE's 401 when the request's Basic auth is missing or wrong; `None` when it is good.
+fn auth_refusal(req: &Request<Incoming>, ctx: &SimContext, peer: SocketAddr) -> Option<Resp> {
+    match check_auth(req.headers(), ctx, peer) {
+        Auth::Ok => None,
+        Auth::Missing => Some(unauthorized("Need auth information.")),
+        Auth::Denied(m) => Some(unauthorized(&m)),
     }
 }
 

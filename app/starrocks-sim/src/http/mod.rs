@@ -22,4 +22,4 @@ mod server;
 mod stream_load;
 mod transaction;
 
-pub use server::{serve_be, serve_fe};
+pub use server::{Port, serve};

@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-pub async fn serve_fe(
+/// Accepts connections on `port`'s listener until shutdown (none while a `down` fault holds).
+pub async fn serve(
+    port: Port,
     listener: TcpListener,
     ctx: Arc<SimContext>,
     shutdown: watch::Receiver<bool>,
@@ -27,40 +29,38 @@ pub async fn serve_fe(
     crate::faults::accept_loop(listener, faults, shutdown, move |stream, peer| {
         let ctx = ctx.clone();
         async move {
-            match ctx.tls.as_ref().map(|t| t.https.clone()) {
-                Some(config) => {
-                    let acceptor = tokio_rustls::TlsAcceptor::from(config);
-                    match acceptor.accept(stream).await {
-                        Ok(tls) => serve_conn(TokioIo::new(tls), ctx, peer, Port::Fe).await,
-                        Err(e) => tracing::debug!("FE TLS handshake with {peer}: {e}"),
-                    }
-                }
-                None => serve_conn(TokioIo::new(stream), ctx, peer, Port::Fe).await,
+            match port {
+                Port::Fe => fe_connection(stream, ctx, peer).await,
+                Port::Be => be_connection(stream, ctx, peer).await,
             }
         }
     })
     .await;
 }
 
-pub async fn serve_be(
-    listener: TcpListener,
-    ctx: Arc<SimContext>,
-    shutdown: watch::Receiver<bool>,
-) {
-    let faults = ctx.faults.clone();
-    crate::faults::accept_loop(listener, faults, shutdown, move |stream, peer| {
-        let ctx = ctx.clone();
-        async move {
-            if is_load_request(&stream).await && ctx.faults.take_if_reset() {
-                tracing::info!("fault: resetting the load connection from {peer}");
-                let _ = stream.set_zero_linger();
-                drop(stream);
-                return;
+/// The FE speaks HTTPS when the stand-in has TLS files.
+async fn fe_connection(stream: TcpStream, ctx: Arc<SimContext>, peer: SocketAddr) {
+    match ctx.tls.as_ref().map(|t| t.https.clone()) {
+        Some(config) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(config);
+            match acceptor.accept(stream).await {
+                Ok(tls) => serve_conn(TokioIo::new(tls), ctx, peer, Port::Fe).await,
+                Err(e) => tracing::debug!("FE TLS handshake with {peer}: {e}"),
             }
-            serve_conn(TokioIo::new(stream), ctx, peer, Port::Be).await
         }
-    })
-    .await;
+        None => serve_conn(TokioIo::new(stream), ctx, peer, Port::Fe).await,
+    }
+}
+
+/// The BE takes a `reset_connection` fault on a load's first request before answering it.
+async fn be_connection(stream: TcpStream, ctx: Arc<SimContext>, peer: SocketAddr) {
+    if is_load_request(&stream).await && ctx.faults.take_if_reset() {
+        tracing::info!("fault: resetting the load connection from {peer}");
+        let _ = stream.set_zero_linger();
+        drop(stream);
+        return;
+    }
+    serve_conn(TokioIo::new(stream), ctx, peer, Port::Be).await
 }
 
 /// Peeks at the request head: is this a Stream Load / transaction `load`?
@@ -86,8 +86,9 @@ async fn is_load_request(stream: &TcpStream) -> bool {
     }
 }
 
+/// Which of the stand-in's HTTP ports a connection came in on.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Port {
+pub enum Port {
     Fe,
     Be,
 }

@@ -139,6 +139,8 @@ pub(super) enum Statement {
     Describe(TableRef),
     ShowGrants,
     ShowBackends,
+    /// `SHOW COMPUTE NODES`: none (the stand-in's one node is a BE).
+    ShowComputeNodes,
     ShowFrontends,
     ShowProcesslist,
     /// `SHOW WARNINGS`, `SHOW ERRORS`, `SHOW STATUS`, …: empty results with these columns.

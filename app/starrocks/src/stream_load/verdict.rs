@@ -2,21 +2,22 @@
 //! (protocol reference §2), into a [`LoadOutcome`] or a classified [`LoadError`].
 
 use super::{LoadOutcome, LoadStatus};
-use crate::error::{FailClass, LoadError, LoadStats, classify_fail_message};
+use crate::error::{FailClass, LoadError, classify_fail_message};
 use crate::response::{Answer, snippet};
 use std::time::Duration;
 
 pub(super) fn outcome_of(a: &Answer, label: &str, node: &str, status: LoadStatus) -> LoadOutcome {
+    let s = a.stats;
     LoadOutcome {
         label: label.to_string(),
         status,
-        txn_id: a.txn_id,
-        total_rows: a.total_rows,
-        loaded_rows: a.loaded_rows,
-        filtered_rows: a.filtered_rows,
-        unselected_rows: a.unselected_rows,
-        load_bytes: a.load_bytes,
-        load_time_ms: a.load_time_ms,
+        txn_id: s.txn_id,
+        total_rows: s.total_rows,
+        loaded_rows: s.loaded_rows,
+        filtered_rows: s.filtered_rows,
+        unselected_rows: s.unselected_rows,
+        load_bytes: s.load_bytes,
+        load_time_ms: s.load_time_ms,
         error_url: a.error_url.clone(),
         error_lines: Vec::new(),
         node: node.to_string(),
@@ -83,15 +84,7 @@ pub(crate) fn verdict(
                     message,
                     error_url: a.error_url.clone(),
                     error_lines: Vec::new(),
-                    stats: LoadStats {
-                        txn_id: a.txn_id,
-                        total_rows: a.total_rows,
-                        loaded_rows: a.loaded_rows,
-                        filtered_rows: a.filtered_rows,
-                        unselected_rows: a.unselected_rows,
-                        load_bytes: a.load_bytes,
-                        load_time_ms: a.load_time_ms,
-                    },
+                    stats: a.stats,
                 },
                 FailClass::Auth => LoadError::Auth {
                     label: l(),

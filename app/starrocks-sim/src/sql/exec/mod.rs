@@ -13,7 +13,7 @@ use super::{ColType, Param, QueryResult, Session, SqlError, use_database};
 use crate::SimContext;
 use crate::catalog::{CatalogError, TableDef};
 use information_schema::INFO_TABLES;
-use show::text_rows;
+use show::{show_compute_nodes, text_rows};
 use value::like_match;
 
 const VIRTUAL_DBS: &[&str] = &["information_schema", "_statistics_"];
@@ -122,6 +122,7 @@ impl Exec<'_> {
             Statement::Describe(t) => self.describe(&t),
             Statement::ShowGrants => Ok(self.show_grants()),
             Statement::ShowBackends => Ok(self.show_backends()),
+            Statement::ShowComputeNodes => Ok(show_compute_nodes()),
             Statement::ShowFrontends => Ok(self.show_frontends()),
             Statement::ShowProcesslist => Err(SqlError::analysis(
                 "SHOW PROCESSLIST is not supported by this StarRocks stand-in",

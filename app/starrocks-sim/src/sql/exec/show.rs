@@ -148,30 +148,25 @@ impl Exec<'_> {
         ];
         text_rows(
             &[
-                "BackendId",
-                "IP",
-                "HeartbeatPort",
-                "BePort",
-                "HttpPort",
-                "BrpcPort",
-                "LastStartTime",
-                "LastHeartbeat",
-                "Alive",
-                "SystemDecommissioned",
-                "ClusterDecommissioned",
-                "TabletNum",
-                "DataUsedCapacity",
-                "AvailCapacity",
-                "TotalCapacity",
-                "UsedPct",
-                "MaxDiskUsedPct",
-                "ErrMsg",
-                "Version",
-                "Status",
-                "DataTotalCapacity",
-                "DataUsedPct",
-                "CpuCores",
-            ],
+                &["BackendId"][..],
+                &NODE_COLUMNS,
+                &[
+                    "ClusterDecommissioned",
+                    "TabletNum",
+                    "DataUsedCapacity",
+                    "AvailCapacity",
+                    "TotalCapacity",
+                    "UsedPct",
+                    "MaxDiskUsedPct",
+                    "ErrMsg",
+                    "Version",
+                    "Status",
+                    "DataTotalCapacity",
+                    "DataUsedPct",
+                    "CpuCores",
+                ],
+            ]
+            .concat(),
             vec![row.into_iter().map(Some).collect()],
         )
     }
@@ -221,6 +216,30 @@ impl Exec<'_> {
             vec![row.into_iter().map(Some).collect()],
         )
     }
+}
+
+/// The columns SHOW BACKENDS and SHOW COMPUTE NODES share after the node's id.
+const NODE_COLUMNS: [&str; 9] = [
+    "IP",
+    "HeartbeatPort",
+    "BePort",
+    "HttpPort",
+    "BrpcPort",
+    "LastStartTime",
+    "LastHeartbeat",
+    "Alive",
+    "SystemDecommissioned",
+];
+
+/// `SHOW COMPUTE NODES`: no rows, the stand-in's one node being a BE.
+pub(super) fn show_compute_nodes() -> QueryResult {
+    let columns = [
+        &["ComputeNodeId"][..],
+        &NODE_COLUMNS,
+        &["ErrMsg", "Version"],
+    ]
+    .concat();
+    text_rows(&columns, Vec::new())
 }
 
 pub(super) fn text_rows(cols: &[&str], rows: Vec<Vec<Option<String>>>) -> QueryResult {

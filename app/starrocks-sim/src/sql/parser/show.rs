@@ -72,20 +72,7 @@ impl Parser<'_> {
             }
             "backends" => Ok(Statement::ShowBackends),
             "frontends" => Ok(Statement::ShowFrontends),
-            "compute" if self.eat_kw("nodes") => Ok(Statement::ShowEmpty(vec![
-                "ComputeNodeId",
-                "IP",
-                "HeartbeatPort",
-                "BePort",
-                "HttpPort",
-                "BrpcPort",
-                "LastStartTime",
-                "LastHeartbeat",
-                "Alive",
-                "SystemDecommissioned",
-                "ErrMsg",
-                "Version",
-            ])),
+            "compute" if self.eat_kw("nodes") => Ok(Statement::ShowComputeNodes),
             "processlist" => Ok(Statement::ShowProcesslist),
             "warnings" | "errors" => {
                 self.skip_rest();
