@@ -51,6 +51,8 @@ impl Default for WorldOptions {
 #[derive(Debug, Clone)]
 pub struct PipelineToml<'a> {
     pub name: &'a str,
+    /// The sink's user.
+    pub username: &'a str,
     pub database: &'a str,
     pub table: &'a str,
     /// Top-level lines (before `[source]`).
@@ -59,18 +61,22 @@ pub struct PipelineToml<'a> {
     pub source: &'a str,
     /// Lines of `[sink]`.
     pub sink: &'a str,
+    /// Lines of `[network]`; empty leaves the table out.
+    pub network: &'a str,
 }
 
 impl Default for PipelineToml<'_> {
-    /// Pipeline `stock` into `example_db.stock`, no extra lines.
+    /// Pipeline `stock` into `example_db.stock` as root, no extra lines.
     fn default() -> Self {
         PipelineToml {
             name: "stock",
+            username: "root",
             database: "example_db",
             table: "stock",
             top: "",
             source: "",
             sink: "",
+            network: "",
         }
     }
 }
@@ -247,12 +253,17 @@ impl<'a> Endpoints<'a> {
 }
 
 /// A pipeline's TOML: the connection keys from `at` (stream, region us-east-1, endpoint, state
-/// dir, URLs, user root), database, table and the extra lines from `p`.
+/// dir, URLs), the user, database, table and the extra lines from `p`.
 pub fn pipeline_toml(at: &Endpoints, p: &PipelineToml) -> String {
     let state_dir = at.state_dir.as_ref().map(|d| d.to_string_lossy());
     let state = optional_key("state-dir", state_dir.as_deref());
     let endpoint = optional_key("endpoint-url", at.kinesis.as_deref());
     let jdbc = optional_key("jdbc-url", Some(at.jdbc.as_str()).filter(|j| !j.is_empty()));
+    let network = if p.network.is_empty() {
+        String::new()
+    } else {
+        format!("\n[network]\n{}\n", p.network)
+    };
     format!(
         r#"name = "{name}"
 {state}{top}
@@ -264,11 +275,11 @@ region = "us-east-1"
 
 [sink]
 {jdbc}load-url = "{load}"
-username = "root"
+username = {username}
 database-name = "{database}"
 table-name = "{table}"
 {sink}
-"#,
+{network}"#,
         name = p.name,
         top = p.top,
         stream = at.stream,
@@ -277,6 +288,7 @@ table-name = "{table}"
         database = p.database,
         table = p.table,
         sink = p.sink,
+        username = toml_string(p.username),
     )
 }
 
@@ -316,5 +328,26 @@ mod tests {
             pipeline_config(&Endpoints::new(STREAM, "", load), &PipelineToml::default()).unwrap();
         assert!(without.sink.jdbc_url.is_none());
         assert_eq!(without.source.stream_name, STREAM);
+    }
+
+    #[test]
+    fn the_user_and_network_lines_land_in_their_tables() {
+        let at = Endpoints::new(
+            STREAM,
+            "jdbc:mysql://127.0.0.1:9030",
+            "http://127.0.0.1:8030",
+        );
+        let p = PipelineToml {
+            username: "loader",
+            sink: "max-retries = 2",
+            network: "egress-ip = \"203.0.113.7\"",
+            ..PipelineToml::default()
+        };
+        let config = pipeline_config(&at, &p).unwrap();
+        assert_eq!(config.sink.username, "loader");
+        assert_eq!(config.sink.max_retries, 2);
+        assert_eq!(config.network.egress_ip.as_deref(), Some("203.0.113.7"));
+        let plain = pipeline_toml(&at, &PipelineToml::default());
+        assert!(!plain.contains("[network]"), "{plain}");
     }
 }
