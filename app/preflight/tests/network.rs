@@ -82,8 +82,29 @@ fn context(config: PipelineConfig, moto: &Emulator, egress_url: String) -> Prefl
     ctx
 }
 
-async fn ec2(moto: &Emulator) -> aws_sdk_ec2::Client {
-    aws_sdk_ec2::Client::new(&ks_local::sdk_config(&moto.endpoint).await)
+/// moto_server with a VPC, a subnet and the cluster's empty security group in it.
+struct Cloud {
+    moto: Emulator,
+    ec2: aws_sdk_ec2::Client,
+    vpc: String,
+    subnet: String,
+    /// The cluster's group.
+    sg: String,
+}
+
+impl Cloud {
+    async fn start() -> Cloud {
+        let moto = Emulator::moto();
+        let ec2 = aws_sdk_ec2::Client::new(&ks_local::sdk_config(&moto.endpoint).await);
+        let (vpc, subnet, sg) = vpc_with_group(&ec2, "cluster").await;
+        Cloud {
+            moto,
+            ec2,
+            vpc,
+            subnet,
+            sg,
+        }
+    }
 }
 
 /// A VPC, a subnet and one empty security group in it; returns (vpc, subnet, group).
@@ -109,17 +130,26 @@ async fn vpc_with_group(ec2: &aws_sdk_ec2::Client, name: &str) -> (String, Strin
         .unwrap()
         .subnet_id
         .unwrap();
-    let sg = ec2
-        .create_security_group()
+    let sg = security_group(ec2, &vpc, name, "StarRocks cluster").await;
+    (vpc, subnet, sg)
+}
+
+/// A new empty security group in `vpc`; returns its id.
+async fn security_group(
+    ec2: &aws_sdk_ec2::Client,
+    vpc: &str,
+    name: &str,
+    description: &str,
+) -> String {
+    ec2.create_security_group()
         .group_name(name)
-        .description("StarRocks cluster")
-        .vpc_id(&vpc)
+        .description(description)
+        .vpc_id(vpc)
         .send()
         .await
         .unwrap()
         .group_id
-        .unwrap();
-    (vpc, subnet, sg)
+        .unwrap()
 }
 
 fn tcp(port: i32) -> aws_sdk_ec2::types::builders::IpPermissionBuilder {
@@ -230,30 +260,17 @@ fn remediation(c: &CheckResult) -> &str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn group_missing_9030_gets_the_exact_rule_to_add() {
-    let moto = Emulator::moto();
-    let ec2 = ec2(&moto).await;
-    let (vpc, _, sg) = vpc_with_group(&ec2, "cluster").await;
+    let Cloud {
+        moto, ec2, sg, vpc, ..
+    } = Cloud::start().await;
     allow(&ec2, &sg, cidr_perm(443, &format!("{EGRESS}/32"))).await;
     // A rule on 9030 for some other network, and one from another group's members.
     allow(&ec2, &sg, cidr_perm(9030, "198.51.100.0/24")).await;
-    let app_sg = ec2
-        .create_security_group()
-        .group_name("app")
-        .description("app servers")
-        .vpc_id(&vpc)
-        .send()
-        .await
-        .unwrap()
-        .group_id
-        .unwrap();
-    allow(
-        &ec2,
-        &sg,
-        tcp(9030)
-            .user_id_group_pairs(UserIdGroupPair::builder().group_id(&app_sg).build())
-            .build(),
-    )
-    .await;
+    let app_sg = security_group(&ec2, &vpc, "app", "app servers").await;
+    let from_app_members = tcp(9030)
+        .user_id_group_pairs(UserIdGroupPair::builder().group_id(&app_sg).build())
+        .build();
+    allow(&ec2, &sg, from_app_members).await;
 
     let url = checkip(200, "203.0.113.7\n").await;
     let ctx = context(
@@ -325,9 +342,7 @@ async fn group_missing_9030_gets_the_exact_rule_to_add() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn world_open_9030_is_a_warning() {
-    let moto = Emulator::moto();
-    let ec2 = ec2(&moto).await;
-    let (_, _, sg) = vpc_with_group(&ec2, "cluster").await;
+    let Cloud { moto, ec2, sg, .. } = Cloud::start().await;
     allow(&ec2, &sg, cidr_perm(9030, "0.0.0.0/0")).await;
     allow(
         &ec2,
@@ -367,9 +382,7 @@ async fn world_open_9030_is_a_warning() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prefix_list_only_says_what_it_allows() {
-    let moto = Emulator::moto();
-    let ec2 = ec2(&moto).await;
-    let (_, _, sg) = vpc_with_group(&ec2, "cluster").await;
+    let Cloud { moto, ec2, sg, .. } = Cloud::start().await;
     let pl = ec2
         .create_managed_prefix_list()
         .prefix_list_name("corp")
@@ -384,14 +397,10 @@ async fn prefix_list_only_says_what_it_allows() {
         .unwrap()
         .prefix_list_id
         .unwrap();
-    allow(
-        &ec2,
-        &sg,
-        tcp(9030)
-            .prefix_list_ids(PrefixListId::builder().prefix_list_id(&pl).build())
-            .build(),
-    )
-    .await;
+    let from_prefix_list = tcp(9030)
+        .prefix_list_ids(PrefixListId::builder().prefix_list_id(&pl).build())
+        .build();
+    allow(&ec2, &sg, from_prefix_list).await;
     let ctx = ctx_detecting_egress(&moto, "http://cluster.example:8030", &[&sg]).await;
     let report = run_network(&ctx).await;
     let c9030 = check_is(
@@ -424,9 +433,13 @@ async fn prefix_list_only_says_what_it_allows() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn groups_discovered_from_the_cluster_address() {
-    let moto = Emulator::moto();
-    let ec2 = ec2(&moto).await;
-    let (_, subnet, sg) = vpc_with_group(&ec2, "cluster").await;
+    let Cloud {
+        moto,
+        ec2,
+        sg,
+        subnet,
+        ..
+    } = Cloud::start().await;
     allow(&ec2, &sg, cidr_perm(9030, &format!("{EGRESS}/32"))).await;
     allow(&ec2, &sg, cidr_perm(8030, &format!("{EGRESS}/32"))).await;
     let eni = ec2
@@ -503,9 +516,7 @@ async fn no_groups_found_warns_and_skips_the_rule_checks() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apply_fix_adds_exactly_one_host_rule() {
-    let moto = Emulator::moto();
-    let ec2 = ec2(&moto).await;
-    let (_, _, sg) = vpc_with_group(&ec2, "cluster").await;
+    let Cloud { moto, ec2, sg, .. } = Cloud::start().await;
     allow(&ec2, &sg, cidr_perm(8030, "203.0.113.0/24")).await;
     let ctx = ctx_detecting_egress(&moto, "http://cluster.example:8030", &[&sg]).await;
     let report = run_network(&ctx).await;
@@ -543,9 +554,7 @@ async fn apply_fix_adds_exactly_one_host_rule() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn egress_detection_failure_says_to_set_egress_ip() {
-    let moto = Emulator::moto();
-    let ec2 = ec2(&moto).await;
-    let (_, _, sg) = vpc_with_group(&ec2, "cluster").await;
+    let Cloud { moto, sg, .. } = Cloud::start().await;
     for (url, expect) in [
         (checkip(503, "unavailable").await, "HTTP 503"),
         (
@@ -593,9 +602,7 @@ async fn egress_detection_failure_says_to_set_egress_ip() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ipv6_egress_gets_a_128_rule() {
-    let moto = Emulator::moto();
-    let ec2 = ec2(&moto).await;
-    let (_, _, sg) = vpc_with_group(&ec2, "cluster").await;
+    let Cloud { moto, ec2, sg, .. } = Cloud::start().await;
     let ctx = ctx_with_egress_ip(&moto, "http://cluster.example:8030", &[&sg], "2001:db8::7");
     let report = run_network(&ctx).await;
     check_is(&report, "network.sg-9030", CheckStatus::Fail, &[]);
