@@ -5,6 +5,8 @@ use crate::procstat;
 use ks_core::{PipelineConfig, Secret};
 use ks_engine::EngineOptions;
 use ks_kinesis::{ConnectOptions, KinesisSource, ReaderOptions};
+use ks_local::PipelineToml;
+use ks_local::world::{Endpoints, pipeline_config};
 use ks_starrocks::{StreamLoadClient, StreamLoadSettings};
 use serde_json::json;
 use std::path::Path;
@@ -20,38 +22,28 @@ pub struct EngineArgs {
 }
 
 pub fn config(args: &EngineArgs, state_dir: &Path) -> anyhow::Result<PipelineConfig> {
-    let text = format!(
-        r#"name = "bench"
-state-dir = "{state}"
-
-[source]
-stream = "bench"
-region = "us-east-1"
-endpoint-url = "{kinesis}"
-initial-position = "TRIM_HORIZON"
-operation-timeout-ms = 60000
-discovery-interval-ms = 1000
-
-[sink]
-load-url = "{load}"
-username = "root"
-database-name = "bench"
-table-name = "t"
-buffer-flush.max-bytes = {max_bytes}
-buffer-flush.max-rows = 10000000
-buffer-flush.interval-ms = 1000
-properties.format = "json"
-properties.strip_outer_array = "true"
-"#,
-        state = state_dir.display(),
-        kinesis = args.kinesis_url,
-        load = args.load_url,
-        max_bytes = args.max_bytes,
+    let at = Endpoints {
+        kinesis: Some(args.kinesis_url.clone()),
+        state_dir: Some(state_dir.to_path_buf()),
+        // No jdbc-url: the engine only loads.
+        ..Endpoints::new("bench", "", &args.load_url)
+    };
+    let sink = format!(
+        "buffer-flush.max-bytes = {}\nbuffer-flush.max-rows = 10000000\n\
+         buffer-flush.interval-ms = 1000\nproperties.format = \"json\"\n\
+         properties.strip_outer_array = \"true\"",
+        args.max_bytes
     );
-    Ok(PipelineConfig::from_toml_str(
-        &text,
-        Path::new("bench.toml"),
-    )?)
+    let p = PipelineToml {
+        name: "bench",
+        database: "bench",
+        table: "t",
+        source: "initial-position = \"TRIM_HORIZON\"\noperation-timeout-ms = 60000\n\
+                 discovery-interval-ms = 1000",
+        sink: &sink,
+        ..PipelineToml::default()
+    };
+    Ok(pipeline_config(&at, &p)?)
 }
 
 /// Builds the engine's clients the way the CLI does, but with the reader's client-side AWS

@@ -12,7 +12,8 @@
 //! the table must hold exactly the ids produced: count(*) == count(distinct id) == produced.
 
 use crate::procstat;
-use ks_local::{EmbeddedKinesis, PutEntry};
+use ks_local::world::{Endpoints, pipeline_toml};
+use ks_local::{EmbeddedKinesis, PipelineToml, PutEntry};
 use serde_json::{Value, json};
 use starrocks_sim::{Fault, SimConfig, StarRocksSim};
 use std::path::Path;
@@ -169,34 +170,22 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<Value> {
     }
     let dir = tempfile::tempdir()?;
     let config = dir.path().join("soak.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"name = "soak"
-state-dir = "{state}"
-
-[source]
-stream = "{STREAM}"
-region = "us-east-1"
-endpoint-url = "{proxy_url}"
-initial-position = "TRIM_HORIZON"
-discovery-interval-ms = 10000
-
-[sink]
-load-url = "{load}"
-username = "root"
-database-name = "soak"
-table-name = "t"
-buffer-flush.interval-ms = 1000
-retry-interval-ms = 500
-max-retries = 5
-properties.format = "json"
-properties.jsonpaths = '["$.id"]'
-"#,
-            state = dir.path().join("state").display(),
-            load = sim.load_url(),
-        ),
-    )?;
+    let at = Endpoints {
+        kinesis: Some(proxy_url),
+        state_dir: Some(dir.path().join("state")),
+        // No jdbc-url: the engine only loads.
+        ..Endpoints::new(STREAM, "", &sim.load_url())
+    };
+    let p = PipelineToml {
+        name: "soak",
+        database: "soak",
+        table: "t",
+        source: "initial-position = \"TRIM_HORIZON\"\ndiscovery-interval-ms = 10000",
+        sink: "buffer-flush.interval-ms = 1000\nretry-interval-ms = 500\nmax-retries = 5\n\
+               properties.format = \"json\"\nproperties.jsonpaths = '[\"$.id\"]'",
+        ..PipelineToml::default()
+    };
+    std::fs::write(&config, pipeline_toml(&at, &p))?;
     let exe = std::env::current_exe()?;
     let engine = tokio::process::Command::new(&exe)
         .args(["soak-engine", "--config"])

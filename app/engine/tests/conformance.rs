@@ -16,8 +16,8 @@ mod conformance_world;
 
 use aws_sdk_kinesis::types::ScalingType;
 use conformance_world::{
-    Which, World, assert_parents_before_children, drain_events, lineage_violations, produce,
-    wait_for,
+    StandIn, Which, World, assert_parents_before_children, drain_events, lineage_violations,
+    produce, wait_for,
 };
 use ks_engine::Event;
 use ks_engine::snapshot::ShardState;

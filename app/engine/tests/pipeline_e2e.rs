@@ -3,7 +3,7 @@
 
 mod harness;
 
-use harness::{Harness, STREAM, stock_record, wait_for};
+use harness::{Harness, STREAM, StandIn, stock_record, wait_for};
 use ks_engine::PipelineState;
 use ks_engine::snapshot::ShardState;
 use starrocks_sim::Fault;

@@ -33,11 +33,11 @@ const DEMO_DDL: &str = "CREATE TABLE demo.stock (
 PROPERTIES (\"replication_num\" = \"1\")";
 
 /// The demo's pipeline knobs on top of the world's connection keys.
-const DEMO_SOURCE: &str = "initial-position = \"TRIM_HORIZON\"\ndiscovery-interval-ms = 1000\n\n\
-[network]\n# The demo runs on this machine: its \"public address\" is the loopback one.\n\
-egress-ip = \"127.0.0.1\"";
+const DEMO_SOURCE: &str = "initial-position = \"TRIM_HORIZON\"\ndiscovery-interval-ms = 1000";
 const DEMO_SINK: &str = "ssl-mode = \"disabled\"\nbuffer-flush.interval-ms = 1000\n\
 properties.format = \"json\"\nproperties.strip_outer_array = \"true\"";
+const DEMO_NETWORK: &str = "# The demo runs on this machine: its \"public address\" is the loopback one.\n\
+egress-ip = \"127.0.0.1\"";
 
 /// The running demo.
 pub struct DemoServices {
@@ -70,11 +70,13 @@ impl DemoServices {
         let config = world
             .config(&PipelineToml {
                 name: DEMO_PIPELINE,
+                username: "root",
                 database: DEMO_DATABASE,
                 table: DEMO_TABLE,
                 top: "",
                 source: DEMO_SOURCE,
                 sink: DEMO_SINK,
+                network: DEMO_NETWORK,
             })
             .map_err(|e| LocalError(format!("the demo's pipeline config: {e}")))?;
         let producer = StockProducer::spawn(world.client.clone(), DEMO_STREAM, RECORDS_PER_S);

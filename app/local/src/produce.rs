@@ -153,24 +153,8 @@ pub async fn put_library_aggregates(
     partition_keys: &[String],
     per_aggregate: usize,
 ) -> Result<Vec<PutResult>, LocalError> {
-    if partition_keys.len() != records.len() || per_aggregate == 0 {
-        return Err(LocalError(
-            "put_library_aggregates: one partition key per record, per_aggregate ≥ 1".into(),
-        ));
-    }
-    let pairs: Vec<(String, &serde_json::Value)> =
-        partition_keys.iter().cloned().zip(records).collect();
-    let entries: Vec<PutEntry> = pairs.chunks(per_aggregate).map(aggregate_entry).collect();
-    put_records(client, stream, &entries).await
-}
-
-/// One KPL aggregate of `(partition key, record)` pairs, put with its first key.
-fn aggregate_entry(chunk: &[(String, &serde_json::Value)]) -> PutEntry {
-    let inputs: Vec<kpl::AggInput> = chunk
-        .iter()
-        .map(|(k, r)| kpl::AggInput::new(k.clone(), Bytes::from(r.to_string())))
-        .collect();
-    PutEntry::new(chunk[0].0.clone(), kpl::aggregate(&inputs))
+    let aggregates = Aggregates::new(records, partition_keys, per_aggregate, Packing::Library)?;
+    aggregates.put(client, stream).await
 }
 
 /// Puts JSON records the way the KPL itself aggregates: user records are grouped by the open
@@ -183,32 +167,104 @@ pub async fn put_shard_aligned_aggregates(
     partition_keys: &[String],
     per_aggregate: usize,
 ) -> Result<Vec<PutResult>, LocalError> {
-    if partition_keys.len() != records.len() || per_aggregate == 0 {
-        return Err(LocalError(
-            "put_shard_aligned_aggregates: one partition key per record, per_aggregate ≥ 1".into(),
-        ));
-    }
-    let open: Vec<(u128, u128)> = crate::kinesis::open_shards(client, stream)
-        .await?
-        .into_iter()
-        .map(|(lo, hi, _)| (lo, hi))
-        .collect();
-    let mut groups: Vec<Vec<(String, &serde_json::Value)>> = vec![Vec::new(); open.len()];
-    for (r, k) in records.iter().zip(partition_keys) {
-        let h = kpl::partition_key_hash(k);
-        let g = open
-            .iter()
-            .position(|(lo, hi)| h >= *lo && h <= *hi)
-            .ok_or_else(|| LocalError(format!("no open shard owns the hash of key {k:?}")))?;
-        groups[g].push((k.clone(), r));
-    }
-    let mut entries = Vec::new();
-    for group in &groups {
-        for chunk in group.chunks(per_aggregate) {
-            let mut entry = aggregate_entry(chunk);
-            entry.explicit_hash_key = Some(kpl::partition_key_hash(&chunk[0].0).to_string());
-            entries.push(entry);
+    let aggregates = Aggregates::new(
+        records,
+        partition_keys,
+        per_aggregate,
+        Packing::ShardAligned,
+    )?;
+    aggregates.put(client, stream).await
+}
+
+/// How user records are packed into KPL aggregates.
+#[derive(Debug, Clone, Copy)]
+enum Packing {
+    /// In the order given, each aggregate under its first record's partition key.
+    Library,
+    /// Grouped by the open shard their key hashes into, each aggregate under its first record's
+    /// explicit hash key.
+    ShardAligned,
+}
+
+/// User records with their partition keys, to be put `per_aggregate` to a KPL aggregate.
+struct Aggregates<'a> {
+    pairs: Vec<(String, &'a serde_json::Value)>,
+    per_aggregate: usize,
+    packing: Packing,
+}
+
+impl<'a> Aggregates<'a> {
+    /// Needs one partition key per record and at least one record per aggregate.
+    fn new(
+        records: &'a [serde_json::Value],
+        partition_keys: &[String],
+        per_aggregate: usize,
+        packing: Packing,
+    ) -> Result<Self, LocalError> {
+        if partition_keys.len() != records.len() || per_aggregate == 0 {
+            let caller = match packing {
+                Packing::Library => "put_library_aggregates",
+                Packing::ShardAligned => "put_shard_aligned_aggregates",
+            };
+            return Err(LocalError(format!(
+                "{caller}: one partition key per record, per_aggregate ≥ 1"
+            )));
         }
+        Ok(Aggregates {
+            pairs: partition_keys.iter().cloned().zip(records).collect(),
+            per_aggregate,
+            packing,
+        })
     }
-    put_records(client, stream, &entries).await
+
+    async fn put(self, client: &Client, stream: &str) -> Result<Vec<PutResult>, LocalError> {
+        let entries = match self.packing {
+            Packing::Library => self
+                .pairs
+                .chunks(self.per_aggregate)
+                .map(aggregate_entry)
+                .collect(),
+            Packing::ShardAligned => self.shard_aligned_entries(client, stream).await?,
+        };
+        put_records(client, stream, &entries).await
+    }
+
+    async fn shard_aligned_entries(
+        self,
+        client: &Client,
+        stream: &str,
+    ) -> Result<Vec<PutEntry>, LocalError> {
+        let open: Vec<(u128, u128)> = crate::kinesis::open_shards(client, stream)
+            .await?
+            .into_iter()
+            .map(|(lo, hi, _)| (lo, hi))
+            .collect();
+        let mut groups: Vec<Vec<(String, &serde_json::Value)>> = vec![Vec::new(); open.len()];
+        for (k, r) in self.pairs {
+            let h = kpl::partition_key_hash(&k);
+            let g = open
+                .iter()
+                .position(|(lo, hi)| h >= *lo && h <= *hi)
+                .ok_or_else(|| LocalError(format!("no open shard owns the hash of key {k:?}")))?;
+            groups[g].push((k, r));
+        }
+        let mut entries = Vec::new();
+        for group in &groups {
+            for chunk in group.chunks(self.per_aggregate) {
+                let mut entry = aggregate_entry(chunk);
+                entry.explicit_hash_key = Some(kpl::partition_key_hash(&chunk[0].0).to_string());
+                entries.push(entry);
+            }
+        }
+        Ok(entries)
+    }
+}
+
+/// One KPL aggregate of `(partition key, record)` pairs, put with its first key.
+fn aggregate_entry(chunk: &[(String, &serde_json::Value)]) -> PutEntry {
+    let inputs: Vec<kpl::AggInput> = chunk
+        .iter()
+        .map(|(k, r)| kpl::AggInput::new(k.clone(), Bytes::from(r.to_string())))
+        .collect();
+    PutEntry::new(chunk[0].0.clone(), kpl::aggregate(&inputs))
 }

@@ -51,6 +51,8 @@ impl Default for WorldOptions {
 #[derive(Debug, Clone)]
 pub struct PipelineToml<'a> {
     pub name: &'a str,
+    /// The sink's user.
+    pub username: &'a str,
     pub database: &'a str,
     pub table: &'a str,
     /// Top-level lines (before `[source]`).
@@ -59,18 +61,22 @@ pub struct PipelineToml<'a> {
     pub source: &'a str,
     /// Lines of `[sink]`.
     pub sink: &'a str,
+    /// Lines of `[network]`; empty leaves the table out.
+    pub network: &'a str,
 }
 
 impl Default for PipelineToml<'_> {
-    /// Pipeline `stock` into `example_db.stock`, no extra lines.
+    /// Pipeline `stock` into `example_db.stock` as root, no extra lines.
     fn default() -> Self {
         PipelineToml {
             name: "stock",
+            username: "root",
             database: "example_db",
             table: "stock",
             top: "",
             source: "",
             sink: "",
+            network: "",
         }
     }
 }
@@ -227,23 +233,37 @@ pub struct Endpoints<'a> {
     pub kinesis: Option<String>,
     /// `state-dir`; `None` leaves it out (the default per-name state dir).
     pub state_dir: Option<PathBuf>,
+    /// `jdbc-url`; empty leaves it out (a pipeline that only loads, as the benchmarks' do).
     pub jdbc: String,
     pub load: String,
 }
 
+impl<'a> Endpoints<'a> {
+    /// `stream` on AWS's own Kinesis endpoint, the default state dir, and the cluster at `jdbc`
+    /// and `load`.
+    pub fn new(stream: &'a str, jdbc: &str, load: &str) -> Endpoints<'a> {
+        Endpoints {
+            stream,
+            kinesis: None,
+            state_dir: None,
+            jdbc: jdbc.to_string(),
+            load: load.to_string(),
+        }
+    }
+}
+
 /// A pipeline's TOML: the connection keys from `at` (stream, region us-east-1, endpoint, state
-/// dir, URLs, user root), database, table and the extra lines from `p`.
+/// dir, URLs), the user, database, table and the extra lines from `p`.
 pub fn pipeline_toml(at: &Endpoints, p: &PipelineToml) -> String {
-    let state = at
-        .state_dir
-        .as_ref()
-        .map(|d| format!("state-dir = {}\n", toml_string(&d.to_string_lossy())))
-        .unwrap_or_default();
-    let endpoint = at
-        .kinesis
-        .as_ref()
-        .map(|e| format!("endpoint-url = {}\n", toml_string(e)))
-        .unwrap_or_default();
+    let state_dir = at.state_dir.as_ref().map(|d| d.to_string_lossy());
+    let state = optional_key("state-dir", state_dir.as_deref());
+    let endpoint = optional_key("endpoint-url", at.kinesis.as_deref());
+    let jdbc = optional_key("jdbc-url", Some(at.jdbc.as_str()).filter(|j| !j.is_empty()));
+    let network = if p.network.is_empty() {
+        String::new()
+    } else {
+        format!("\n[network]\n{}\n", p.network)
+    };
     format!(
         r#"name = "{name}"
 {state}{top}
@@ -254,23 +274,29 @@ region = "us-east-1"
 {endpoint}{source}
 
 [sink]
-jdbc-url = "{jdbc}"
-load-url = "{load}"
-username = "root"
+{jdbc}load-url = "{load}"
+username = {username}
 database-name = "{database}"
 table-name = "{table}"
 {sink}
-"#,
+{network}"#,
         name = p.name,
         top = p.top,
         stream = at.stream,
         source = p.source,
-        jdbc = at.jdbc,
         load = at.load,
         database = p.database,
         table = p.table,
         sink = p.sink,
+        username = toml_string(p.username),
     )
+}
+
+/// `key = "value"` and a newline, or nothing for `None`.
+fn optional_key(key: &str, value: Option<&str>) -> String {
+    value
+        .map(|v| format!("{key} = {}\n", toml_string(v)))
+        .unwrap_or_default()
 }
 
 /// [`pipeline_toml`], parsed as the app parses a saved pipeline; the error holds the text.
@@ -278,4 +304,50 @@ pub fn pipeline_config(at: &Endpoints, p: &PipelineToml) -> Result<PipelineConfi
     let text = pipeline_toml(at, p);
     PipelineConfig::from_toml_str(&text, Path::new("local.toml"))
         .map_err(|e| LocalError(format!("{e}\n{text}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_jdbc_url_is_left_out_and_the_rest_parses() {
+        let load = "http://127.0.0.1:8030";
+        let with = pipeline_config(
+            &Endpoints::new(STREAM, "jdbc:mysql://127.0.0.1:9030", load),
+            &PipelineToml::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            with.sink.jdbc_url.unwrap().text,
+            "jdbc:mysql://127.0.0.1:9030"
+        );
+        let text = pipeline_toml(&Endpoints::new(STREAM, "", load), &PipelineToml::default());
+        assert!(!text.contains("jdbc-url"), "{text}");
+        let without =
+            pipeline_config(&Endpoints::new(STREAM, "", load), &PipelineToml::default()).unwrap();
+        assert!(without.sink.jdbc_url.is_none());
+        assert_eq!(without.source.stream_name, STREAM);
+    }
+
+    #[test]
+    fn the_user_and_network_lines_land_in_their_tables() {
+        let at = Endpoints::new(
+            STREAM,
+            "jdbc:mysql://127.0.0.1:9030",
+            "http://127.0.0.1:8030",
+        );
+        let p = PipelineToml {
+            username: "loader",
+            sink: "max-retries = 2",
+            network: "egress-ip = \"203.0.113.7\"",
+            ..PipelineToml::default()
+        };
+        let config = pipeline_config(&at, &p).unwrap();
+        assert_eq!(config.sink.username, "loader");
+        assert_eq!(config.sink.max_retries, 2);
+        assert_eq!(config.network.egress_ip.as_deref(), Some("203.0.113.7"));
+        let plain = pipeline_toml(&at, &PipelineToml::default());
+        assert!(!plain.contains("[network]"), "{plain}");
+    }
 }

@@ -4,30 +4,27 @@
 use aws_sdk_kinesis::config::Credentials;
 use ks_core::PipelineConfig;
 use ks_core::check::{CheckGroup, CheckReport, CheckStatus};
-use ks_local::{EmbeddedKinesis, create_stream, emulator_credentials};
+use ks_local::world::{Endpoints, pipeline_config};
+use ks_local::{EmbeddedKinesis, PipelineToml, create_stream, emulator_credentials};
 use ks_preflight::aws::{self, AwsError};
 use ks_preflight::{AwsOverrides, PreflightContext};
 use ks_tests::emulators::Emulator;
-use std::path::Path;
 use std::time::Duration;
 
 fn config(stream: &str, kinesis_endpoint: &str) -> PipelineConfig {
-    let toml = format!(
-        r#"
-name = "stock"
-[source]
-stream = "{stream}"
-region = "us-east-1"
-endpoint-url = "{kinesis_endpoint}"
-[sink]
-jdbc-url = "jdbc:mysql://127.0.0.1:9030"
-load-url = "http://127.0.0.1:8030"
-username = "admin"
-database-name = "example_db"
-table-name = "stock"
-"#
-    );
-    PipelineConfig::from_toml_str(&toml, Path::new("test.toml")).expect("a valid test config")
+    let at = Endpoints {
+        kinesis: Some(kinesis_endpoint.to_string()),
+        ..Endpoints::new(
+            stream,
+            "jdbc:mysql://127.0.0.1:9030",
+            "http://127.0.0.1:8030",
+        )
+    };
+    let p = PipelineToml {
+        username: "admin",
+        ..PipelineToml::default()
+    };
+    pipeline_config(&at, &p).expect("a valid test config")
 }
 
 fn context(config: PipelineConfig, credentials: Credentials, moto: &Emulator) -> PreflightContext {

@@ -3,14 +3,15 @@
 
 mod common;
 
-use common::{remediation, run_group, status};
+use common::{blackhole, create_stock_table, dead_port, remediation, run_group, status, tls_files};
 use ks_core::check::{CheckGroup, CheckReport, CheckStatus};
 use ks_core::config::{JdbcUrl, SslMode};
 use ks_core::{PipelineConfig, Secret};
+use ks_local::PipelineToml;
+use ks_local::world::{Endpoints, STREAM, pipeline_config};
 use ks_preflight::PreflightContext;
 use ks_starrocks::MysqlAdmin;
-use starrocks_sim::{SimConfig, StarRocksSim, TlsFiles};
-use std::path::Path;
+use starrocks_sim::{SimConfig, StarRocksSim};
 use std::time::Duration;
 
 /// Distinctive, so that its absence from every detail and remediation means something.
@@ -45,32 +46,16 @@ async fn create_table(sim: &StarRocksSim, ssl_mode: SslMode) {
     )
     .await
     .expect("admin login");
-    admin
-        .execute("CREATE DATABASE IF NOT EXISTS example_db")
-        .await
-        .unwrap();
-    admin.execute(common::STOCK_NO_ID_DDL).await.unwrap();
+    create_stock_table(&admin).await;
 }
 
 fn config(jdbc: &str, load: &str, sink_extra: &str) -> PipelineConfig {
-    let text = format!(
-        r#"name = "h1-cluster"
-
-[source]
-stream = "ExampleInputStream"
-region = "us-east-1"
-
-[sink]
-jdbc-url = "{jdbc}"
-load-url = "{load}"
-username = "root"
-database-name = "example_db"
-table-name = "stock"
-{sink_extra}
-"#
-    );
-    PipelineConfig::from_toml_str(&text, Path::new("/tmp/h1-cluster.toml"))
-        .unwrap_or_else(|e| panic!("{e}\n{text}"))
+    let p = PipelineToml {
+        name: "h1-cluster",
+        sink: sink_extra,
+        ..PipelineToml::default()
+    };
+    pipeline_config(&Endpoints::new(STREAM, jdbc, load), &p).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn ctx(config: PipelineConfig, password: Option<&str>) -> PreflightContext {
@@ -90,17 +75,6 @@ fn assert_skipped_from(report: &CheckReport, first: &str, because: &str) {
         assert_eq!(c.status, CheckStatus::Skipped, "{id}: {report:#?}");
         assert!(c.detail.contains(because), "{id}: {}", c.detail);
     }
-}
-
-fn dead_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-fn tls_files(dir: &Path) -> TlsFiles {
-    TlsFiles::self_signed(dir)
-        .expect("a self-signed certificate")
-        .0
 }
 
 #[tokio::test]
@@ -397,33 +371,10 @@ async fn insert_without_create_warns_only_while_the_table_is_missing() {
     sim.shutdown().await;
 }
 
-/// A listener whose accept queue is full: the kernel drops further SYNs, as a security group
-/// does, so a connect times out instead of being refused.
-async fn blackhole() -> (tokio::net::TcpListener, Vec<tokio::net::TcpStream>, u16) {
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let listener = socket.listen(0).unwrap();
-    let addr = listener.local_addr().unwrap();
-    let mut held = Vec::new();
-    for _ in 0..16 {
-        match tokio::time::timeout(
-            Duration::from_millis(300),
-            tokio::net::TcpStream::connect(addr),
-        )
-        .await
-        {
-            Ok(Ok(s)) => held.push(s),
-            Ok(Err(e)) => panic!("filling the accept queue: {e}"),
-            // The queue is full: the next SYN was dropped.
-            Err(_) => return (listener, held, addr.port()),
-        }
-    }
-    panic!("the accept queue of a listen(0) socket never filled");
-}
-
 #[tokio::test]
 async fn a_dropped_connect_says_no_route_with_the_real_port() {
-    let (_listener, _held, port) = blackhole().await;
+    let (_listener, _held, addr) = blackhole().await;
+    let port = addr.port();
     let mut c = ctx(
         config(
             &format!("jdbc:mysql://127.0.0.1:{port}"),

@@ -5,13 +5,13 @@ use aws_sdk_ec2::types::{
     AddPrefixListEntry, IpPermission, IpRange, PrefixListId, UserIdGroupPair,
 };
 use ks_core::PipelineConfig;
-use ks_core::check::{CheckFix, CheckGroup, CheckReport, CheckResult, CheckStatus};
-use ks_local::emulator_credentials;
+use ks_core::check::{CheckFix, CheckGroup, CheckReport, CheckResult, CheckStatus, IngressRule};
+use ks_local::world::{Endpoints, pipeline_config};
+use ks_local::{PipelineToml, emulator_credentials};
 use ks_preflight::network;
 use ks_preflight::{AwsOverrides, PreflightContext};
 use ks_tests::emulators::Emulator;
 use std::net::IpAddr;
-use std::path::Path;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -49,31 +49,25 @@ async fn checkip(status: u16, body: &'static str) -> String {
 }
 
 fn config(load_url: &str, group_ids: &[&str], egress_ip: Option<&str>) -> PipelineConfig {
-    let mut toml = format!(
-        r#"
-name = "stock"
-[source]
-stream = "stock"
-region = "us-east-1"
-[sink]
-jdbc-url = "jdbc:mysql://{CLUSTER_IP}:9030"
-load-url = "{load_url}"
-username = "admin"
-database-name = "example_db"
-table-name = "stock"
-"#
-    );
-    if !group_ids.is_empty() || egress_ip.is_some() {
-        toml.push_str("[network]\n");
-    }
+    let mut network = String::new();
     if !group_ids.is_empty() {
         let ids: Vec<String> = group_ids.iter().map(|g| format!("{g:?}")).collect();
-        toml.push_str(&format!("security-group-ids = [{}]\n", ids.join(", ")));
+        network.push_str(&format!("security-group-ids = [{}]\n", ids.join(", ")));
     }
     if let Some(ip) = egress_ip {
-        toml.push_str(&format!("egress-ip = {ip:?}\n"));
+        network.push_str(&format!("egress-ip = {ip:?}\n"));
     }
-    PipelineConfig::from_toml_str(&toml, Path::new("test.toml")).expect("a valid test config")
+    let at = Endpoints::new(
+        "stock",
+        &format!("jdbc:mysql://{CLUSTER_IP}:9030"),
+        load_url,
+    );
+    let p = PipelineToml {
+        username: "admin",
+        network: &network,
+        ..PipelineToml::default()
+    };
+    pipeline_config(&at, &p).expect("a valid test config")
 }
 
 fn context(config: PipelineConfig, moto: &Emulator, egress_url: String) -> PreflightContext {
@@ -88,8 +82,29 @@ fn context(config: PipelineConfig, moto: &Emulator, egress_url: String) -> Prefl
     ctx
 }
 
-async fn ec2(moto: &Emulator) -> aws_sdk_ec2::Client {
-    aws_sdk_ec2::Client::new(&ks_local::sdk_config(&moto.endpoint).await)
+/// moto_server with a VPC, a subnet and the cluster's empty security group in it.
+struct Cloud {
+    moto: Emulator,
+    ec2: aws_sdk_ec2::Client,
+    vpc: String,
+    subnet: String,
+    /// The cluster's group.
+    sg: String,
+}
+
+impl Cloud {
+    async fn start() -> Cloud {
+        let moto = Emulator::moto();
+        let ec2 = aws_sdk_ec2::Client::new(&ks_local::sdk_config(&moto.endpoint).await);
+        let (vpc, subnet, sg) = vpc_with_group(&ec2, "cluster").await;
+        Cloud {
+            moto,
+            ec2,
+            vpc,
+            subnet,
+            sg,
+        }
+    }
 }
 
 /// A VPC, a subnet and one empty security group in it; returns (vpc, subnet, group).
@@ -115,17 +130,26 @@ async fn vpc_with_group(ec2: &aws_sdk_ec2::Client, name: &str) -> (String, Strin
         .unwrap()
         .subnet_id
         .unwrap();
-    let sg = ec2
-        .create_security_group()
+    let sg = security_group(ec2, &vpc, name, "StarRocks cluster").await;
+    (vpc, subnet, sg)
+}
+
+/// A new empty security group in `vpc`; returns its id.
+async fn security_group(
+    ec2: &aws_sdk_ec2::Client,
+    vpc: &str,
+    name: &str,
+    description: &str,
+) -> String {
+    ec2.create_security_group()
         .group_name(name)
-        .description("StarRocks cluster")
-        .vpc_id(&vpc)
+        .description(description)
+        .vpc_id(vpc)
         .send()
         .await
         .unwrap()
         .group_id
-        .unwrap();
-    (vpc, subnet, sg)
+        .unwrap()
 }
 
 fn tcp(port: i32) -> aws_sdk_ec2::types::builders::IpPermissionBuilder {
@@ -150,6 +174,20 @@ fn cidr_perm(port: i32, cidr: &str) -> IpPermission {
         .build()
 }
 
+/// The inbound rules of group `sg`.
+async fn ingress_rules(ec2: &aws_sdk_ec2::Client, sg: &str) -> Vec<IpPermission> {
+    ec2.describe_security_groups()
+        .group_ids(sg)
+        .send()
+        .await
+        .unwrap()
+        .security_groups
+        .unwrap()
+        .remove(0)
+        .ip_permissions
+        .unwrap_or_default()
+}
+
 async fn run_network(ctx: &PreflightContext) -> CheckReport {
     ks_preflight::run(ctx, &[CheckGroup::Network], &mut |_| {}).await
 }
@@ -160,6 +198,60 @@ fn check<'a>(report: &'a CheckReport, id: &str) -> &'a CheckResult {
         .unwrap_or_else(|| panic!("no {id} in {report:#?}"))
 }
 
+/// Check `id` of `report`, asserted to have `status` and a detail containing each of `parts`.
+fn check_is<'a>(
+    report: &'a CheckReport,
+    id: &str,
+    status: CheckStatus,
+    parts: &[&str],
+) -> &'a CheckResult {
+    let c = check(report, id);
+    assert_eq!(c.status, status, "{c:#?}");
+    for part in parts {
+        assert!(c.detail.contains(part), "{part:?} missing from {c:#?}");
+    }
+    c
+}
+
+/// The checks of the rules on ports 9030 and 8030 and of world-open rules.
+const RULE_CHECKS: [&str; 3] = [
+    "network.sg-9030",
+    "network.sg-8030",
+    "network.sg-open-world",
+];
+
+/// A context for a cluster at `load_url` with `groups`, where this machine's address is detected
+/// as [`EGRESS`].
+async fn ctx_detecting_egress(
+    moto: &Emulator,
+    load_url: &str,
+    groups: &[&str],
+) -> PreflightContext {
+    let url = checkip(200, EGRESS).await;
+    context(config(load_url, groups, None), moto, url)
+}
+
+/// A context for a cluster at `load_url` with `groups`, where this machine's address is
+/// `egress_ip` from the config: no HTTP detection happens (the checkip URL points nowhere).
+fn ctx_with_egress_ip(
+    moto: &Emulator,
+    load_url: &str,
+    groups: &[&str],
+    egress_ip: &str,
+) -> PreflightContext {
+    let nowhere = "http://127.0.0.1:9/".to_string();
+    context(config(load_url, groups, Some(egress_ip)), moto, nowhere)
+}
+
+/// The rule `network.sg-9030` offers to add.
+fn rule_to_add(report: &CheckReport) -> IngressRule {
+    let c9030 = check(report, "network.sg-9030");
+    let Some(CheckFix::AddIngressRule(rule)) = c9030.fix.clone() else {
+        panic!("no fix: {c9030:#?}")
+    };
+    rule
+}
+
 fn remediation(c: &CheckResult) -> &str {
     c.remediation
         .as_deref()
@@ -168,30 +260,17 @@ fn remediation(c: &CheckResult) -> &str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn group_missing_9030_gets_the_exact_rule_to_add() {
-    let moto = Emulator::moto();
-    let ec2 = ec2(&moto).await;
-    let (vpc, _, sg) = vpc_with_group(&ec2, "cluster").await;
+    let Cloud {
+        moto, ec2, sg, vpc, ..
+    } = Cloud::start().await;
     allow(&ec2, &sg, cidr_perm(443, &format!("{EGRESS}/32"))).await;
     // A rule on 9030 for some other network, and one from another group's members.
     allow(&ec2, &sg, cidr_perm(9030, "198.51.100.0/24")).await;
-    let app_sg = ec2
-        .create_security_group()
-        .group_name("app")
-        .description("app servers")
-        .vpc_id(&vpc)
-        .send()
-        .await
-        .unwrap()
-        .group_id
-        .unwrap();
-    allow(
-        &ec2,
-        &sg,
-        tcp(9030)
-            .user_id_group_pairs(UserIdGroupPair::builder().group_id(&app_sg).build())
-            .build(),
-    )
-    .await;
+    let app_sg = security_group(&ec2, &vpc, "app", "app servers").await;
+    let from_app_members = tcp(9030)
+        .user_id_group_pairs(UserIdGroupPair::builder().group_id(&app_sg).build())
+        .build();
+    allow(&ec2, &sg, from_app_members).await;
 
     let url = checkip(200, "203.0.113.7\n").await;
     let ctx = context(
@@ -203,33 +282,26 @@ async fn group_missing_9030_gets_the_exact_rule_to_add() {
     let egress = check(&report, "network.egress-ip");
     assert_eq!(egress.status, CheckStatus::Pass);
     assert_eq!(egress.detail, format!("{EGRESS} (detected from {url})"));
-    let groups = check(&report, "network.security-groups");
-    assert_eq!(groups.status, CheckStatus::Pass, "{groups:#?}");
-    assert!(
-        groups
-            .detail
-            .contains("from `[network] security-group-ids`")
-    );
-    assert!(
-        groups
-            .detail
-            .contains(&format!("{sg}: tcp 443 from {EGRESS}/32")),
-        "{groups:#?}"
+    check_is(
+        &report,
+        "network.security-groups",
+        CheckStatus::Pass,
+        &[
+            "from `[network] security-group-ids`",
+            &format!("{sg}: tcp 443 from {EGRESS}/32"),
+        ],
     );
 
-    let c9030 = check(&report, "network.sg-9030");
-    assert_eq!(c9030.status, CheckStatus::Fail, "{c9030:#?}");
-    assert!(
-        c9030
-            .detail
-            .contains("198.51.100.0/24: does not include 203.0.113.7"),
-        "{c9030:#?}"
-    );
-    assert!(
-        c9030.detail.contains(&format!(
-            "allows traffic from members of {app_sg}, which does not include this machine"
-        )),
-        "{c9030:#?}"
+    let c9030 = check_is(
+        &report,
+        "network.sg-9030",
+        CheckStatus::Fail,
+        &[
+            "198.51.100.0/24: does not include 203.0.113.7",
+            &format!(
+                "allows traffic from members of {app_sg}, which does not include this machine"
+            ),
+        ],
     );
     let Some(CheckFix::AddIngressRule(rule)) = &c9030.fix else {
         panic!("no rule to add: {c9030:#?}")
@@ -255,9 +327,12 @@ async fn group_missing_9030_gets_the_exact_rule_to_add() {
         remediation(c9030).contains(&format!("{sg}: inbound tcp 9030 from 203.0.113.7/32")),
         "{c9030:#?}"
     );
-    let c443 = check(&report, "network.sg-443");
-    assert_eq!(c443.status, CheckStatus::Pass, "{c443:#?}");
-    assert!(c443.detail.contains("includes 203.0.113.7"));
+    check_is(
+        &report,
+        "network.sg-443",
+        CheckStatus::Pass,
+        &["includes 203.0.113.7"],
+    );
     assert_eq!(
         check(&report, "network.sg-open-world").status,
         CheckStatus::Pass
@@ -267,9 +342,7 @@ async fn group_missing_9030_gets_the_exact_rule_to_add() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn world_open_9030_is_a_warning() {
-    let moto = Emulator::moto();
-    let ec2 = ec2(&moto).await;
-    let (_, _, sg) = vpc_with_group(&ec2, "cluster").await;
+    let Cloud { moto, ec2, sg, .. } = Cloud::start().await;
     allow(&ec2, &sg, cidr_perm(9030, "0.0.0.0/0")).await;
     allow(
         &ec2,
@@ -282,27 +355,24 @@ async fn world_open_9030_is_a_warning() {
             .build(),
     )
     .await;
-    // egress-ip from the config: no HTTP detection happens (the URL points nowhere).
-    let ctx = context(
-        config("http://cluster.example:8030", &[&sg], Some(EGRESS)),
-        &moto,
-        "http://127.0.0.1:9/".into(),
-    );
+    let ctx = ctx_with_egress_ip(&moto, "http://cluster.example:8030", &[&sg], EGRESS);
     let report = run_network(&ctx).await;
     assert_eq!(
         check(&report, "network.egress-ip").detail,
         "203.0.113.7 (from `[network] egress-ip`)"
     );
     assert_eq!(check(&report, "network.sg-9030").status, CheckStatus::Pass);
-    let c8030 = check(&report, "network.sg-8030");
-    assert_eq!(c8030.status, CheckStatus::Pass, "{c8030:#?}");
-    assert!(c8030.detail.contains("tcp 8030-8040 from 203.0.113.0/24"));
-    let open = check(&report, "network.sg-open-world");
-    assert_eq!(open.status, CheckStatus::Warn, "{open:#?}");
-    assert!(
-        open.detail
-            .contains(&format!("{sg}: tcp 9030 from 0.0.0.0/0")),
-        "{open:#?}"
+    check_is(
+        &report,
+        "network.sg-8030",
+        CheckStatus::Pass,
+        &["tcp 8030-8040 from 203.0.113.0/24"],
+    );
+    let open = check_is(
+        &report,
+        "network.sg-open-world",
+        CheckStatus::Warn,
+        &[&format!("{sg}: tcp 9030 from 0.0.0.0/0")],
     );
     let r = remediation(open);
     assert!(r.contains("open to anyone on the internet"), "{r}");
@@ -312,9 +382,7 @@ async fn world_open_9030_is_a_warning() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prefix_list_only_says_what_it_allows() {
-    let moto = Emulator::moto();
-    let ec2 = ec2(&moto).await;
-    let (_, _, sg) = vpc_with_group(&ec2, "cluster").await;
+    let Cloud { moto, ec2, sg, .. } = Cloud::start().await;
     let pl = ec2
         .create_managed_prefix_list()
         .prefix_list_name("corp")
@@ -329,59 +397,49 @@ async fn prefix_list_only_says_what_it_allows() {
         .unwrap()
         .prefix_list_id
         .unwrap();
-    allow(
-        &ec2,
-        &sg,
-        tcp(9030)
-            .prefix_list_ids(PrefixListId::builder().prefix_list_id(&pl).build())
-            .build(),
-    )
-    .await;
-    let url = checkip(200, EGRESS).await;
-    let ctx = context(
-        config("http://cluster.example:8030", &[&sg], None),
-        &moto,
-        url,
-    );
+    let from_prefix_list = tcp(9030)
+        .prefix_list_ids(PrefixListId::builder().prefix_list_id(&pl).build())
+        .build();
+    allow(&ec2, &sg, from_prefix_list).await;
+    let ctx = ctx_detecting_egress(&moto, "http://cluster.example:8030", &[&sg]).await;
     let report = run_network(&ctx).await;
-    let c9030 = check(&report, "network.sg-9030");
-    assert_eq!(c9030.status, CheckStatus::Fail, "{c9030:#?}");
-    assert!(
-        c9030.detail.contains(&format!(
+    let c9030 = check_is(
+        &report,
+        "network.sg-9030",
+        CheckStatus::Fail,
+        &[&format!(
             "{sg}: tcp 9030 from prefix list {pl}: it allows 10.0.0.0/8, 192.168.0.0/16, which does not include 203.0.113.7"
-        )),
-        "{c9030:#?}"
+        )],
     );
     assert!(remediation(c9030).contains("203.0.113.7/32"));
     // Port 8030 has no rule at all.
-    let c8030 = check(&report, "network.sg-8030");
-    assert_eq!(c8030.status, CheckStatus::Fail);
-    assert!(
-        c8030.detail.contains("allows TCP 8030 at all"),
-        "{c8030:#?}"
+    check_is(
+        &report,
+        "network.sg-8030",
+        CheckStatus::Fail,
+        &["allows TCP 8030 at all"],
     );
 
     // From inside the prefix list's range the same rule lets the address in.
-    let ctx = context(
-        config("http://cluster.example:8030", &[&sg], Some("192.168.7.9")),
-        &moto,
-        "http://127.0.0.1:9/".into(),
-    );
+    let ctx = ctx_with_egress_ip(&moto, "http://cluster.example:8030", &[&sg], "192.168.7.9");
     let report = run_network(&ctx).await;
-    let c9030 = check(&report, "network.sg-9030");
-    assert_eq!(c9030.status, CheckStatus::Pass, "{c9030:#?}");
-    assert!(
-        c9030
-            .detail
-            .contains("its entry 192.168.0.0/16 includes 192.168.7.9")
+    check_is(
+        &report,
+        "network.sg-9030",
+        CheckStatus::Pass,
+        &["its entry 192.168.0.0/16 includes 192.168.7.9"],
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn groups_discovered_from_the_cluster_address() {
-    let moto = Emulator::moto();
-    let ec2 = ec2(&moto).await;
-    let (_, subnet, sg) = vpc_with_group(&ec2, "cluster").await;
+    let Cloud {
+        moto,
+        ec2,
+        sg,
+        subnet,
+        ..
+    } = Cloud::start().await;
     allow(&ec2, &sg, cidr_perm(9030, &format!("{EGRESS}/32"))).await;
     allow(&ec2, &sg, cidr_perm(8030, &format!("{EGRESS}/32"))).await;
     let eni = ec2
@@ -403,23 +461,16 @@ async fn groups_discovered_from_the_cluster_address() {
         .send()
         .await
         .unwrap();
-    let url = checkip(200, EGRESS).await;
-    let ctx = context(
-        config(&format!("http://{CLUSTER_IP}:8030"), &[], None),
-        &moto,
-        url,
-    );
+    let ctx = ctx_detecting_egress(&moto, &format!("http://{CLUSTER_IP}:8030"), &[]).await;
     let report = run_network(&ctx).await;
-    let groups = check(&report, "network.security-groups");
-    assert_eq!(groups.status, CheckStatus::Pass, "{groups:#?}");
+    let groups = check_is(
+        &report,
+        "network.security-groups",
+        CheckStatus::Pass,
+        &[&format!("{eni} ({CLUSTER_IP}): {sg}")],
+    );
     assert!(
         groups.detail.starts_with(&format!("{sg} (discovered from")),
-        "{groups:#?}"
-    );
-    assert!(
-        groups
-            .detail
-            .contains(&format!("{eni} ({CLUSTER_IP}): {sg}")),
         "{groups:#?}"
     );
     assert!(!groups.detail.contains("10.0.1.99"), "{groups:#?}");
@@ -440,72 +491,40 @@ async fn groups_discovered_from_the_cluster_address() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_groups_found_warns_and_skips_the_rule_checks() {
     let moto = Emulator::moto();
-    let url = checkip(200, EGRESS).await;
-    let ctx = context(config("http://10.9.9.9:8030", &[], None), &moto, url);
+    let ctx = ctx_detecting_egress(&moto, "http://10.9.9.9:8030", &[]).await;
     let report = run_network(&ctx).await;
-    let groups = check(&report, "network.security-groups");
-    assert_eq!(groups.status, CheckStatus::Warn, "{groups:#?}");
-    assert!(
-        groups.detail.contains("10.0.1.25 -> 10.0.1.25"),
-        "{groups:#?}"
+    let groups = check_is(
+        &report,
+        "network.security-groups",
+        CheckStatus::Warn,
+        &["10.0.1.25 -> 10.0.1.25"],
     );
     assert!(
         remediation(groups).contains("set `[network] security-group-ids = [\"sg-…\"]`"),
         "{groups:#?}"
     );
-    for id in [
-        "network.sg-9030",
-        "network.sg-8030",
-        "network.sg-open-world",
-    ] {
-        let c = check(&report, id);
-        assert_eq!(c.status, CheckStatus::Skipped, "{c:#?}");
-        assert!(c.detail.contains("security groups are not known"), "{c:#?}");
+    for id in RULE_CHECKS {
+        check_is(
+            &report,
+            id,
+            CheckStatus::Skipped,
+            &["security groups are not known"],
+        );
     }
     assert!(report.passed(), "skipped and warned, not failed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apply_fix_adds_exactly_one_host_rule() {
-    let moto = Emulator::moto();
-    let ec2 = ec2(&moto).await;
-    let (_, _, sg) = vpc_with_group(&ec2, "cluster").await;
+    let Cloud { moto, ec2, sg, .. } = Cloud::start().await;
     allow(&ec2, &sg, cidr_perm(8030, "203.0.113.0/24")).await;
-    let url = checkip(200, EGRESS).await;
-    let ctx = context(
-        config("http://cluster.example:8030", &[&sg], None),
-        &moto,
-        url,
-    );
+    let ctx = ctx_detecting_egress(&moto, "http://cluster.example:8030", &[&sg]).await;
     let report = run_network(&ctx).await;
-    let c9030 = check(&report, "network.sg-9030");
-    let Some(CheckFix::AddIngressRule(rule)) = c9030.fix.clone() else {
-        panic!("no fix: {c9030:#?}")
-    };
+    let rule = rule_to_add(&report);
 
-    let before = ec2
-        .describe_security_groups()
-        .group_ids(&sg)
-        .send()
-        .await
-        .unwrap()
-        .security_groups
-        .unwrap()
-        .remove(0)
-        .ip_permissions
-        .unwrap_or_default();
+    let before = ingress_rules(&ec2, &sg).await;
     network::apply_fix(&ctx, &rule).await.unwrap();
-    let after = ec2
-        .describe_security_groups()
-        .group_ids(&sg)
-        .send()
-        .await
-        .unwrap()
-        .security_groups
-        .unwrap()
-        .remove(0)
-        .ip_permissions
-        .unwrap_or_default();
+    let after = ingress_rules(&ec2, &sg).await;
     let count = |perms: &[IpPermission]| -> usize {
         perms
             .iter()
@@ -527,17 +546,7 @@ async fn apply_fix_adds_exactly_one_host_rule() {
 
     // Applying it again adds nothing; the check now passes.
     network::apply_fix(&ctx, &rule).await.unwrap();
-    let again = ec2
-        .describe_security_groups()
-        .group_ids(&sg)
-        .send()
-        .await
-        .unwrap()
-        .security_groups
-        .unwrap()
-        .remove(0)
-        .ip_permissions
-        .unwrap_or_default();
+    let again = ingress_rules(&ec2, &sg).await;
     assert_eq!(count(&again), count(&after));
     let report = run_network(&ctx).await;
     assert_eq!(check(&report, "network.sg-9030").status, CheckStatus::Pass);
@@ -545,9 +554,7 @@ async fn apply_fix_adds_exactly_one_host_rule() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn egress_detection_failure_says_to_set_egress_ip() {
-    let moto = Emulator::moto();
-    let ec2 = ec2(&moto).await;
-    let (_, _, sg) = vpc_with_group(&ec2, "cluster").await;
+    let Cloud { moto, sg, .. } = Cloud::start().await;
     for (url, expect) in [
         (checkip(503, "unavailable").await, "HTTP 503"),
         (
@@ -565,15 +572,15 @@ async fn egress_detection_failure_says_to_set_egress_ip() {
             url.clone(),
         );
         let report = run_network(&ctx).await;
-        let egress = check(&report, "network.egress-ip");
-        assert_eq!(egress.status, CheckStatus::Fail, "{egress:#?}");
-        assert!(
-            egress.detail.contains(&format!(
-                "could not detect this machine's public address from {url}"
-            )),
-            "{egress:#?}"
+        let egress = check_is(
+            &report,
+            "network.egress-ip",
+            CheckStatus::Fail,
+            &[
+                &format!("could not detect this machine's public address from {url}"),
+                expect,
+            ],
         );
-        assert!(egress.detail.contains(expect), "{expect} in {egress:#?}");
         let r = remediation(egress);
         assert!(
             r.contains("set `[network] egress-ip = \"203.0.113.7\"`"),
@@ -584,41 +591,25 @@ async fn egress_detection_failure_says_to_set_egress_ip() {
             check(&report, "network.security-groups").status,
             CheckStatus::Pass
         );
-        let c = check(&report, "network.sg-9030");
-        assert_eq!(c.status, CheckStatus::Skipped);
-        assert!(c.detail.contains("network.egress-ip"), "{c:#?}");
+        check_is(
+            &report,
+            "network.sg-9030",
+            CheckStatus::Skipped,
+            &["network.egress-ip"],
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ipv6_egress_gets_a_128_rule() {
-    let moto = Emulator::moto();
-    let ec2 = ec2(&moto).await;
-    let (_, _, sg) = vpc_with_group(&ec2, "cluster").await;
-    let ctx = context(
-        config("http://cluster.example:8030", &[&sg], Some("2001:db8::7")),
-        &moto,
-        "http://127.0.0.1:9/".into(),
-    );
+    let Cloud { moto, ec2, sg, .. } = Cloud::start().await;
+    let ctx = ctx_with_egress_ip(&moto, "http://cluster.example:8030", &[&sg], "2001:db8::7");
     let report = run_network(&ctx).await;
-    let c9030 = check(&report, "network.sg-9030");
-    assert_eq!(c9030.status, CheckStatus::Fail, "{c9030:#?}");
-    let Some(CheckFix::AddIngressRule(rule)) = c9030.fix.clone() else {
-        panic!("no fix: {c9030:#?}")
-    };
+    check_is(&report, "network.sg-9030", CheckStatus::Fail, &[]);
+    let rule = rule_to_add(&report);
     assert_eq!(rule.cidr, "2001:db8::7/128");
     network::apply_fix(&ctx, &rule).await.unwrap();
-    let perms = ec2
-        .describe_security_groups()
-        .group_ids(&sg)
-        .send()
-        .await
-        .unwrap()
-        .security_groups
-        .unwrap()
-        .remove(0)
-        .ip_permissions
-        .unwrap_or_default();
+    let perms = ingress_rules(&ec2, &sg).await;
     assert_eq!(perms.len(), 1, "{perms:#?}");
     assert!(perms[0].ip_ranges().is_empty());
     assert_eq!(perms[0].ipv6_ranges().len(), 1);
@@ -634,37 +625,25 @@ async fn ipv6_egress_gets_a_128_rule() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_group_id_in_the_config_fails_plainly() {
     let moto = Emulator::moto();
-    let url = checkip(200, EGRESS).await;
-    let ctx = context(
-        config(
-            "http://cluster.example:8030",
-            &["sg-0123456789abcdef0"],
-            None,
-        ),
+    let ctx = ctx_detecting_egress(
         &moto,
-        url,
-    );
+        "http://cluster.example:8030",
+        &["sg-0123456789abcdef0"],
+    )
+    .await;
     let report = run_network(&ctx).await;
-    let groups = check(&report, "network.security-groups");
-    assert_eq!(groups.status, CheckStatus::Fail, "{groups:#?}");
-    assert!(
-        groups.detail.contains("sg-0123456789abcdef0"),
-        "{groups:#?}"
-    );
-    assert!(
-        groups.detail.contains("InvalidGroup.NotFound"),
-        "{groups:#?}"
+    let groups = check_is(
+        &report,
+        "network.security-groups",
+        CheckStatus::Fail,
+        &["sg-0123456789abcdef0", "InvalidGroup.NotFound"],
     );
     assert!(
         remediation(groups).contains("Check `[network] security-group-ids`"),
         "{groups:#?}"
     );
-    for id in [
-        "network.sg-9030",
-        "network.sg-8030",
-        "network.sg-open-world",
-    ] {
-        assert_eq!(check(&report, id).status, CheckStatus::Skipped);
+    for id in RULE_CHECKS {
+        check_is(&report, id, CheckStatus::Skipped, &[]);
     }
 }
 
@@ -673,19 +652,12 @@ async fn a_cluster_on_this_machine_needs_no_security_group() {
     // No [network] groups and every host loopback (a local StarRocks, the demo): nothing to check,
     // and no public-address detection either (the checkip URL here answers 503).
     let moto = Emulator::moto();
-    let text = r#"
-name = "local"
-[source]
-stream = "stock"
-region = "us-east-1"
-[sink]
-jdbc-url = "jdbc:mysql://127.0.0.1:9030"
-load-url = "localhost:8030"
-username = "root"
-database-name = "example_db"
-table-name = "stock"
-"#;
-    let config = PipelineConfig::from_toml_str(text, Path::new("local.toml")).unwrap();
+    let at = Endpoints::new("stock", "jdbc:mysql://127.0.0.1:9030", "localhost:8030");
+    let p = PipelineToml {
+        name: "local",
+        ..PipelineToml::default()
+    };
+    let config = pipeline_config(&at, &p).unwrap();
     let ctx = context(config, &moto, checkip(503, "down").await);
     let report = ks_preflight::run(&ctx, &[CheckGroup::Network], &mut |_| {}).await;
     assert!(report.passed(), "{report:#?}");

@@ -1,15 +1,16 @@
 //! Sampling against in-process ferrokinesis: fair across shards, KPL aggregates de-aggregated,
 //! latest waits for new records only, empty and missing streams.
 
+mod common;
+
 use bytes::Bytes;
-use ks_core::{PipelineConfig, Secret};
 use ks_kinesis::kpl::{AggInput, aggregate};
 use ks_local::stock::stock_record;
-use ks_local::{EmbeddedKinesis, PutEntry};
+use ks_local::world::{Endpoints, pipeline_config};
+use ks_local::{EmbeddedKinesis, PipelineToml, PutEntry};
 use ks_preflight::PreflightContext;
 use ks_preflight::sample::{SampleError, SampleFrom, sample, sample_within};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 struct World {
@@ -19,44 +20,23 @@ struct World {
 
 impl World {
     async fn new(stream: &str, shards: i32) -> World {
-        let (_, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
-            .await
-            .expect("embedded Kinesis");
-        let client = kinesis.client().await;
-        if shards > 0 {
-            ks_local::create_stream(&client, stream, shards)
-                .await
-                .expect("create stream");
-            ks_local::wait_active(&client, stream)
-                .await
-                .expect("active");
-        }
+        let (kinesis, client) = common::kinesis_with_stream(stream, shards).await;
         World { kinesis, client }
     }
 
+    /// A context sampling `stream`; the cluster is never reached.
     fn ctx(&self, stream: &str) -> PreflightContext {
-        let text = format!(
-            r#"name = "stock"
-[source]
-stream = "{stream}"
-region = "us-east-1"
-endpoint-url = "{endpoint}"
-operation-timeout-ms = 5000
-[sink]
-jdbc-url = "jdbc:mysql://127.0.0.1:9"
-load-url = "127.0.0.1:9"
-username = "root"
-database-name = "example_db"
-table-name = "stock"
-properties.format = "json"
-"#,
-            endpoint = self.kinesis.endpoint_url()
-        );
-        let config = PipelineConfig::from_toml_str(&text, Path::new("test.toml"))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let mut ctx = PreflightContext::new(config, Some(Secret::new("unused")));
-        ctx.aws.credentials = Some(ks_local::emulator_credentials());
-        ctx
+        let at = Endpoints {
+            kinesis: Some(self.kinesis.endpoint_url().to_string()),
+            ..Endpoints::new(stream, "jdbc:mysql://127.0.0.1:9", "127.0.0.1:9")
+        };
+        let p = PipelineToml {
+            source: "operation-timeout-ms = 5000",
+            sink: "properties.format = \"json\"",
+            ..PipelineToml::default()
+        };
+        let config = pipeline_config(&at, &p).unwrap_or_else(|e| panic!("{e}"));
+        common::emulator_ctx(config, "unused")
     }
 }
 

@@ -4,13 +4,16 @@
 
 mod common;
 
-use common::{detail, remediation, run_group, status};
+use common::{
+    blackhole, create_stock_table, dead_port, detail, remediation, run_group, status, tls_files,
+};
 use ks_core::check::{CheckGroup, CheckReport, CheckStatus};
 use ks_core::{PipelineConfig, Secret};
+use ks_local::PipelineToml;
+use ks_local::world::{Endpoints, STREAM, pipeline_config};
 use ks_preflight::PreflightContext;
 use ks_starrocks::MysqlAdmin;
-use starrocks_sim::{SimConfig, StarRocksSim, TlsFiles};
-use std::path::Path;
+use starrocks_sim::{SimConfig, StarRocksSim};
 use std::time::Duration;
 
 /// Distinctive, so that its absence from every detail and remediation means something.
@@ -25,12 +28,7 @@ async fn start(config: SimConfig) -> StarRocksSim {
     })
     .await
     .expect("start the stand-in");
-    let admin = admin(&sim).await;
-    admin
-        .execute("CREATE DATABASE IF NOT EXISTS example_db")
-        .await
-        .unwrap();
-    admin.execute(common::STOCK_NO_ID_DDL).await.unwrap();
+    create_stock_table(&admin(&sim).await).await;
     sim
 }
 
@@ -50,25 +48,14 @@ async fn rows_in_table(sim: &StarRocksSim) -> String {
 }
 
 fn config(load: &str, sink_extra: &str) -> PipelineConfig {
-    let text = format!(
-        r#"name = "h1-load"
-
-[source]
-stream = "ExampleInputStream"
-region = "us-east-1"
-
-[sink]
-jdbc-url = "jdbc:mysql://127.0.0.1:9030"
-load-url = "{load}"
-username = "root"
-database-name = "example_db"
-table-name = "stock"
-properties.format = "json"
-{sink_extra}
-"#
-    );
-    PipelineConfig::from_toml_str(&text, Path::new("/tmp/h1-load.toml"))
-        .unwrap_or_else(|e| panic!("{e}\n{text}"))
+    let sink = format!("properties.format = \"json\"\n{sink_extra}");
+    let p = PipelineToml {
+        name: "h1-load",
+        sink: &sink,
+        ..PipelineToml::default()
+    };
+    let at = Endpoints::new(STREAM, "jdbc:mysql://127.0.0.1:9030", load);
+    pipeline_config(&at, &p).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn ctx(load: &str, password: Option<&str>) -> PreflightContext {
@@ -89,11 +76,6 @@ async fn run(ctx: &PreflightContext) -> CheckReport {
         assert!(!text.contains("Basic "), "{}: {text}", c.id);
     }
     report
-}
-
-fn dead_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
 }
 
 #[tokio::test]
@@ -297,12 +279,6 @@ async fn several_load_urls_say_which_one_is_used() {
     sim.shutdown().await;
 }
 
-fn tls_files(dir: &Path) -> TlsFiles {
-    TlsFiles::self_signed(dir)
-        .expect("a self-signed certificate")
-        .0
-}
-
 #[tokio::test]
 async fn https_with_a_private_ca_needs_ssl_ca() {
     let dir = tempfile::tempdir().unwrap();
@@ -349,25 +325,7 @@ async fn https_with_a_private_ca_needs_ssl_ca() {
 
 #[tokio::test]
 async fn a_dropped_connect_to_the_load_url_says_no_route() {
-    // A full accept queue drops further SYNs, as a security group does.
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let listener = socket.listen(0).unwrap();
-    let addr = listener.local_addr().unwrap();
-    let mut held = Vec::new();
-    loop {
-        match tokio::time::timeout(
-            Duration::from_millis(300),
-            tokio::net::TcpStream::connect(addr),
-        )
-        .await
-        {
-            Ok(Ok(s)) => held.push(s),
-            Ok(Err(e)) => panic!("filling the accept queue: {e}"),
-            Err(_) => break,
-        }
-        assert!(held.len() < 16, "the accept queue never filled");
-    }
+    let (listener, _held, addr) = blackhole().await;
     let mut c = ctx(&format!("http://{addr}"), Some(PASSWORD));
     c.timeout = Duration::from_millis(500);
     let report = run(&c).await;

@@ -2,6 +2,8 @@
 //! checks, against the real stand-in (MySQL protocol and Stream Load) and in-process
 //! ferrokinesis; the inferred table then takes a whole pipeline run.
 
+mod common;
+
 use bytes::Bytes;
 use ks_core::check::{CheckFix, CheckGroup, CheckReport, CheckStatus};
 use ks_core::preview::{PreviewCell, RowOutcome};
@@ -10,7 +12,8 @@ use ks_core::schema::{ColumnSpec, infer_table};
 use ks_core::{Label, PipelineConfig, Secret};
 use ks_engine::EngineOptions;
 use ks_kinesis::{ConnectOptions, KinesisSource};
-use ks_local::EmbeddedKinesis;
+use ks_local::world::{Endpoints, STREAM, pipeline_config};
+use ks_local::{EmbeddedKinesis, PipelineToml};
 use ks_preflight::PreflightContext;
 use ks_preflight::preview::{preview, properties_with_fixes, suggest_fixes};
 use ks_preflight::sample::{SampleFrom, sample};
@@ -18,11 +21,9 @@ use ks_preflight::table::{TableError, describe, init_table, list_tables, propose
 use ks_starrocks::{MysqlAdmin, StreamLoadClient, StreamLoadSettings};
 use starrocks_sim::{SimConfig, StarRocksSim};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
 const PASSWORD: &str = "sim-pw";
-const STREAM: &str = "ExampleInputStream";
 
 struct World {
     kinesis: EmbeddedKinesis,
@@ -33,16 +34,7 @@ struct World {
 
 impl World {
     async fn new(shards: i32) -> World {
-        let (_, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
-            .await
-            .expect("embedded Kinesis");
-        let client = kinesis.client().await;
-        ks_local::create_stream(&client, STREAM, shards)
-            .await
-            .expect("create stream");
-        ks_local::wait_active(&client, STREAM)
-            .await
-            .expect("active");
+        let (kinesis, client) = common::kinesis_with_stream(STREAM, shards).await;
         let sim = StarRocksSim::start(SimConfig {
             password: PASSWORD.into(),
             ..SimConfig::default()
@@ -64,42 +56,26 @@ impl World {
     }
 
     fn config(&self, sink_extra: &str) -> PipelineConfig {
-        let text = format!(
-            r#"name = "stock"
-state-dir = "{state}"
-[source]
-stream = "{STREAM}"
-region = "us-east-1"
-endpoint-url = "{endpoint}"
-initial-position = "TRIM_HORIZON"
-operation-timeout-ms = 10000
-discovery-interval-ms = 500
-[sink]
-jdbc-url = "{jdbc}"
-load-url = "{load}"
-username = "root"
-database-name = "example_db"
-table-name = "stock"
-max-retries = 2
-retry-interval-ms = 100
-buffer-flush.max-rows = 50
-buffer-flush.interval-ms = 200
-properties.format = "json"
-{sink_extra}
-"#,
-            state = self.state.path().display(),
-            endpoint = self.kinesis.endpoint_url(),
-            jdbc = self.sim.jdbc_url(),
-            load = self.sim.load_url(),
+        let at = Endpoints {
+            kinesis: Some(self.kinesis.endpoint_url().to_string()),
+            state_dir: Some(self.state.path().to_path_buf()),
+            ..Endpoints::new(STREAM, &self.sim.jdbc_url(), &self.sim.load_url())
+        };
+        let sink = format!(
+            "max-retries = 2\nretry-interval-ms = 100\nbuffer-flush.max-rows = 50\n\
+             buffer-flush.interval-ms = 200\nproperties.format = \"json\"\n{sink_extra}"
         );
-        PipelineConfig::from_toml_str(&text, Path::new("test.toml"))
-            .unwrap_or_else(|e| panic!("{e}\n{text}"))
+        let p = PipelineToml {
+            source: "initial-position = \"TRIM_HORIZON\"\noperation-timeout-ms = 10000\n\
+                     discovery-interval-ms = 500",
+            sink: &sink,
+            ..PipelineToml::default()
+        };
+        pipeline_config(&at, &p).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn ctx(&self, sink_extra: &str) -> PreflightContext {
-        let mut ctx = PreflightContext::new(self.config(sink_extra), Some(Secret::new(PASSWORD)));
-        ctx.aws.credentials = Some(ks_local::emulator_credentials());
-        ctx
+        common::emulator_ctx(self.config(sink_extra), PASSWORD)
     }
 
     async fn admin(&self) -> MysqlAdmin {
@@ -375,16 +351,7 @@ fn preview_says_why_each_cell_is_null_or_the_row_is_filtered() {
 
 /// A MySQL session on the stand-in as root.
 async fn admin_of(sim: &StarRocksSim) -> MysqlAdmin {
-    let jdbc = ks_core::config::JdbcUrl::parse(&sim.jdbc_url()).unwrap();
-    MysqlAdmin::connect(
-        &jdbc,
-        "root",
-        &Secret::new(PASSWORD),
-        ks_core::config::SslMode::Disabled,
-        Duration::from_secs(5),
-    )
-    .await
-    .expect("login")
+    ks_local::root_admin(sim, PASSWORD).await.expect("login")
 }
 
 /// Columns id, event_time (NOT NULL unless `event_time_nullable`), ticker, and 4 samples whose

@@ -11,16 +11,15 @@
 mod common;
 
 use aws_sdk_kinesis::Client;
-use ks_core::{PipelineConfig, Secret};
-use ks_engine::{EngineHandle, EngineOptions, Event};
+use ks_core::PipelineConfig;
+use ks_engine::{EngineHandle, Event};
 use ks_kinesis::{ConnectOptions, KinesisSource, ReaderOptions, ShardInfo};
-use ks_local::world::{Endpoints, pipeline_config};
-use ks_local::{PipelineToml, PutResult};
-use ks_starrocks::{MysqlAdmin, StreamLoadClient, StreamLoadSettings};
+use ks_local::PutResult;
+use ks_local::world::Endpoints;
 use ks_tests::emulators::Emulator;
 use starrocks_sim::{SimConfig, StarRocksSim};
 
-pub use common::{PASSWORD, stock_record, wait_for};
+pub use common::{StandIn, stock_record, wait_for};
 
 /// Which npm emulator a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,49 +67,15 @@ impl World {
         }
     }
 
-    pub async fn admin(&self) -> MysqlAdmin {
-        common::admin(&self.sim).await
-    }
-
-    pub async fn sql(&self, sql: &str) {
-        common::sql(&self.sim, sql).await;
-    }
-
-    pub async fn query_u64(&self, sql: &str) -> u64 {
-        common::query_u64(&self.sim, sql).await
-    }
-
-    /// Asserts the invariant: rows == distinct ids == `expected` (none lost, none duplicated).
-    pub async fn assert_exactly(&self, expected: u64) {
-        common::assert_exactly(&self.sim, expected, self.emu.name).await;
-    }
-
     /// A JSON pipeline on this world: `initial` position, batches of at most `max_rows` rows,
     /// flushed after `interval_ms`.
     pub fn json_config(&self, initial: &str, max_rows: u64, interval_ms: u64) -> PipelineConfig {
         let at = Endpoints {
-            stream: &self.stream,
             kinesis: Some(self.emu.endpoint.clone()),
             state_dir: Some(self.state.path().to_path_buf()),
-            jdbc: self.sim.jdbc_url(),
-            load: self.sim.load_url(),
+            ..Endpoints::new(&self.stream, &self.sim.jdbc_url(), &self.sim.load_url())
         };
-        pipeline_config(
-            &at,
-            &PipelineToml {
-                source: &format!(
-                    "operation-timeout-ms = 10000\ndiscovery-interval-ms = 500\n\
-                     initial-position = \"{initial}\""
-                ),
-                sink: &format!(
-                    "max-retries = 3\nretry-interval-ms = 100\nbuffer-flush.max-rows = {max_rows}\n\
-                     buffer-flush.interval-ms = {interval_ms}\nproperties.format = \"json\"\n\
-                     properties.strip_outer_array = \"true\""
-                ),
-                ..PipelineToml::default()
-            },
-        )
-        .unwrap_or_else(|e| panic!("{e}"))
+        common::json_config(&at, initial, max_rows, interval_ms)
     }
 
     /// A source on the emulator, as the engine builds it (static test credentials), with the
@@ -149,20 +114,7 @@ impl World {
         reader: Option<ReaderOptions>,
     ) -> EngineHandle {
         let source = self.source(&config, reader).await;
-        let settings =
-            StreamLoadSettings::from_sink(&config.sink, Secret::new(PASSWORD)).expect("settings");
-        let client = StreamLoadClient::new(settings).expect("client");
-        ks_engine::start_with(
-            config,
-            source,
-            client,
-            EngineOptions {
-                stop_when_caught_up,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("engine starts")
+        common::start_engine(config, source, stop_when_caught_up).await
     }
 
     /// Puts stock.py-shaped records with ids `from..from+n`, one partition key each.
@@ -219,4 +171,14 @@ pub fn lineage_violations(events: &[Event], shards: &[ShardInfo]) -> Vec<String>
 pub fn assert_parents_before_children(events: &[Event], shards: &[ShardInfo]) {
     let v = lineage_violations(events, shards);
     assert!(v.is_empty(), "{v:#?}\nevents: {events:#?}");
+}
+
+impl StandIn for World {
+    fn sim(&self) -> &StarRocksSim {
+        &self.sim
+    }
+
+    fn kinesis_name(&self) -> &str {
+        self.emu.name
+    }
 }

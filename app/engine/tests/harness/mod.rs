@@ -7,18 +7,16 @@
 pub mod common;
 
 use aws_sdk_kinesis::Client;
-use ks_core::{PipelineConfig, Secret};
-use ks_engine::{EngineHandle, EngineOptions, RunSummary};
+use ks_core::PipelineConfig;
+use ks_engine::{EngineHandle, RunSummary};
 use ks_kinesis::KinesisSource;
-use ks_local::world::{LocalWorld, WorldOptions};
+use ks_local::world::{Endpoints, LocalWorld, WorldOptions};
 use ks_local::{EmbeddedKinesis, StoreOptions};
-use ks_starrocks::{MysqlAdmin, StreamLoadClient, StreamLoadSettings};
 use starrocks_sim::{SimConfig, StarRocksSim};
-use std::path::Path;
 use std::time::Duration;
 
-pub use common::{PASSWORD, stock_record, wait_for};
-pub const STREAM: &str = "ExampleInputStream";
+pub use common::{PASSWORD, StandIn, stock_record, wait_for};
+pub use ks_local::world::STREAM;
 
 pub struct Harness {
     pub kinesis: EmbeddedKinesis,
@@ -63,18 +61,6 @@ impl Harness {
         }
     }
 
-    pub async fn admin(&self) -> MysqlAdmin {
-        common::admin(&self.sim).await
-    }
-
-    pub async fn sql(&self, sql: &str) {
-        common::sql(&self.sim, sql).await;
-    }
-
-    pub async fn query_u64(&self, sql: &str) -> u64 {
-        common::query_u64(&self.sim, sql).await
-    }
-
     pub async fn count(&self) -> u64 {
         self.query_u64("select count(*) from example_db.stock")
             .await
@@ -85,59 +71,23 @@ impl Harness {
             .await
     }
 
-    /// Asserts the invariant: rows == distinct ids == `expected` (none lost, none duplicated).
-    pub async fn assert_exactly(&self, expected: u64) {
-        common::assert_exactly(&self.sim, expected, "ferrokinesis").await;
+    /// Where this world's pipelines read and write.
+    pub fn endpoints(&self) -> Endpoints<'_> {
+        Endpoints {
+            kinesis: Some(self.kinesis.endpoint_url().to_string()),
+            state_dir: Some(self.state.path().to_path_buf()),
+            ..Endpoints::new(STREAM, &self.sim.jdbc_url(), &self.sim.load_url())
+        }
     }
 
     /// A config for this world; `sink_extra` and `source_extra` are TOML lines added to the tables.
-    pub fn config_toml(&self, source_extra: &str, sink_extra: &str, top_extra: &str) -> String {
-        format!(
-            r#"name = "stock"
-state-dir = "{state}"
-{top_extra}
-
-[source]
-stream = "{STREAM}"
-region = "us-east-1"
-endpoint-url = "{endpoint}"
-operation-timeout-ms = 10000
-discovery-interval-ms = 500
-{source_extra}
-
-[sink]
-jdbc-url = "{jdbc}"
-load-url = "{load}"
-username = "root"
-database-name = "example_db"
-table-name = "stock"
-max-retries = 3
-retry-interval-ms = 100
-{sink_extra}
-"#,
-            state = self.state.path().display(),
-            endpoint = self.kinesis.endpoint_url(),
-            jdbc = self.sim.jdbc_url(),
-            load = self.sim.load_url(),
-        )
-    }
-
     pub fn config(&self, source_extra: &str, sink_extra: &str, top_extra: &str) -> PipelineConfig {
-        let text = self.config_toml(source_extra, sink_extra, top_extra);
-        PipelineConfig::from_toml_str(&text, Path::new("test.toml"))
-            .unwrap_or_else(|e| panic!("{e}\n{text}"))
+        common::config(&self.endpoints(), source_extra, sink_extra, top_extra)
     }
 
     /// JSON config with the buffer knobs given.
     pub fn json_config(&self, initial: &str, max_rows: u64, interval_ms: u64) -> PipelineConfig {
-        self.config(
-            &format!("initial-position = \"{initial}\""),
-            &format!(
-                "buffer-flush.max-rows = {max_rows}\nbuffer-flush.interval-ms = {interval_ms}\n\
-                 properties.format = \"json\"\nproperties.strip_outer_array = \"true\""
-            ),
-            "",
-        )
+        common::json_config(&self.endpoints(), initial, max_rows, interval_ms)
     }
 
     pub async fn start(&self, config: PipelineConfig, stop_when_caught_up: bool) -> EngineHandle {
@@ -150,20 +100,7 @@ retry-interval-ms = 100
         )
         .await
         .expect("source");
-        let settings =
-            StreamLoadSettings::from_sink(&config.sink, Secret::new(PASSWORD)).expect("settings");
-        let client = StreamLoadClient::new(settings).expect("client");
-        ks_engine::start_with(
-            config,
-            source,
-            client,
-            EngineOptions {
-                stop_when_caught_up,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("engine starts")
+        common::start_engine(config, source, stop_when_caught_up).await
     }
 
     /// Runs until caught up (bounded), returns the summary.
@@ -182,5 +119,15 @@ retry-interval-ms = 100
         ks_local::put_json_records(&self.client, STREAM, &records, &keys)
             .await
             .expect("put records");
+    }
+}
+
+impl StandIn for Harness {
+    fn sim(&self) -> &StarRocksSim {
+        &self.sim
+    }
+
+    fn kinesis_name(&self) -> &str {
+        "ferrokinesis"
     }
 }

@@ -34,18 +34,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
                 "Set `source.region` in the config (e.g. \"us-west-2\"), the AWS_REGION \
                  environment variable, or a region in the AWS profile.",
             ));
-            list.push(CheckResult::skipped(
-                GROUP,
-                ID_STREAM,
-                "Kinesis stream",
-                ID_CREDENTIALS,
-            ));
-            list.push(CheckResult::skipped(
-                GROUP,
-                ID_READ_PERMISSION,
-                "Kinesis read permissions",
-                ID_CREDENTIALS,
-            ));
+            skip_stream_checks(list);
             return;
         }
     };
@@ -71,18 +60,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
                 e.to_string(),
                 format!("No AWS credentials were found: {CREDENTIAL_WAYS}."),
             ));
-            list.push(CheckResult::skipped(
-                GROUP,
-                ID_STREAM,
-                "Kinesis stream",
-                ID_CREDENTIALS,
-            ));
-            list.push(CheckResult::skipped(
-                GROUP,
-                ID_READ_PERMISSION,
-                "Kinesis read permissions",
-                ID_CREDENTIALS,
-            ));
+            skip_stream_checks(list);
             return;
         }
         Err(e) => {
@@ -200,51 +178,39 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
             }
             Some(s)
         }
-        Err(e @ AwsError::NotFound { .. }) => {
-            let others = match stream_names(&client, &endpoint).await {
-                Ok(names) if names.is_empty() => "there are no streams there".to_string(),
-                Ok(names) => format!("the streams there: {}", names.join(", ")),
-                Err(le) => format!("the streams there could not be listed: {le}"),
+        Err(e) => {
+            let (detail, remediation) = match &e {
+                AwsError::NotFound { .. } => {
+                    let others = match stream_names(&client, &endpoint).await {
+                        Ok(names) if names.is_empty() => "there are no streams there".to_string(),
+                        Ok(names) => format!("the streams there: {}", names.join(", ")),
+                        Err(le) => format!("the streams there could not be listed: {le}"),
+                    };
+                    (
+                        format!("{e}\n{others}"),
+                        format!(
+                            "Stream {stream:?} does not exist in {where_}; {others}. Fix `source.stream` \
+                             or `source.region`, or create the stream."
+                        ),
+                    )
+                }
+                AwsError::CredentialsRejected { .. } => {
+                    (e.to_string(), REJECTED_REMEDIATION.to_string())
+                }
+                AwsError::AccessDenied { .. } => (e.to_string(), policy_hint(known_arn(None))),
+                _ => (
+                    e.to_string(),
+                    format!(
+                        "Kinesis did not answer DescribeStreamSummary for {stream:?} ({where_}): check the region, `source.endpoint-url` and the network."
+                    ),
+                ),
             };
             list.push(CheckResult::fail(
                 GROUP,
                 ID_STREAM,
                 title,
-                format!("{e}\n{others}"),
-                format!(
-                    "Stream {stream:?} does not exist in {where_}; {others}. Fix `source.stream` \
-                     or `source.region`, or create the stream."
-                ),
-            ));
-            None
-        }
-        Err(e @ AwsError::CredentialsRejected { .. }) => {
-            list.push(CheckResult::fail(
-                GROUP,
-                ID_STREAM,
-                title,
-                e.to_string(),
-                REJECTED_REMEDIATION,
-            ));
-            None
-        }
-        Err(e @ AwsError::AccessDenied { .. }) => {
-            list.push(CheckResult::fail(
-                GROUP,
-                ID_STREAM,
-                title,
-                e.to_string(),
-                policy_hint(known_arn(None)),
-            ));
-            None
-        }
-        Err(e) => {
-            list.push(CheckResult::fail(
-                GROUP,
-                ID_STREAM,
-                title,
-                e.to_string(),
-                format!("Kinesis did not answer DescribeStreamSummary for {stream:?} ({where_}): check the region, `source.endpoint-url` and the network."),
+                detail,
+                remediation,
             ));
             None
         }
@@ -292,6 +258,22 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
             "A read call failed for another reason than permissions: see the detail; check the network and the stream.",
         )),
     }
+}
+
+/// Pushes `aws.stream` and `aws.read-permission` as skipped because `aws.credentials` failed.
+fn skip_stream_checks(list: &mut Checklist<'_>) {
+    list.push(CheckResult::skipped(
+        GROUP,
+        ID_STREAM,
+        "Kinesis stream",
+        ID_CREDENTIALS,
+    ));
+    list.push(CheckResult::skipped(
+        GROUP,
+        ID_READ_PERMISSION,
+        "Kinesis read permissions",
+        ID_CREDENTIALS,
+    ));
 }
 
 /// ListShards, GetShardIterator(LATEST) on the first open shard, one GetRecords (reads nothing new).

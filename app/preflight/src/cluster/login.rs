@@ -2,10 +2,40 @@
 //! ssl-mode, and the failure (TLS refused, not offered, untrusted; access denied) with its fix.
 
 use super::{G, LOGIN, TLS, skip_from};
-use crate::Checklist;
+use crate::{Checklist, PreflightContext};
+use ks_core::Secret;
 use ks_core::check::CheckResult;
 use ks_core::config::{JdbcUrl, SslMode};
-use ks_starrocks::AdminError;
+use ks_starrocks::{AdminError, MysqlAdmin};
+use std::time::Duration;
+
+/// How long one login may take: the TCP connect, the TLS handshake and the login are three
+/// round trips at least.
+pub(crate) fn login_timeout(ctx: &PreflightContext) -> Duration {
+    ctx.timeout * 2
+}
+
+/// Logs in to `jdbc` as the sink's user with the sink's TLS settings, within [`login_timeout`];
+/// `Err(Elapsed)` when that ran out.
+pub(crate) async fn log_in(
+    ctx: &PreflightContext,
+    jdbc: &JdbcUrl,
+    password: &Secret,
+) -> Result<Result<MysqlAdmin, AdminError>, tokio::time::error::Elapsed> {
+    let sink = &ctx.config.sink;
+    tokio::time::timeout(
+        login_timeout(ctx),
+        MysqlAdmin::connect_with_ca(
+            jdbc,
+            &sink.username,
+            password,
+            sink.ssl_mode,
+            sink.ssl_ca.clone(),
+            ctx.timeout,
+        ),
+    )
+    .await
+}
 
 /// What a TLS check that passed says, per ssl-mode.
 pub(super) fn tls_pass_detail(

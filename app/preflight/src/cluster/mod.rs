@@ -2,9 +2,9 @@
 //!
 //! TLS is negotiated inside the MySQL handshake (SSLRequest before the login packet), and whether
 //! a server *requires* TLS only shows at the login (ERROR 3159). So `cluster.tls` and
-//! `cluster.login` are both read from one [`MysqlAdmin::connect`] attempt: a TLS failure or a 3159
-//! fails `cluster.tls` (the login is then skipped), a 1045 passes `cluster.tls` (the handshake got
-//! as far as the password) and fails `cluster.login`.
+//! `cluster.login` are both read from one [`ks_starrocks::MysqlAdmin::connect`] attempt: a TLS
+//! failure or a 3159 fails `cluster.tls` (the login is then skipped), a 1045 passes `cluster.tls`
+//! (the handshake got as far as the password) and fails `cluster.login`.
 
 mod grants;
 mod login;
@@ -12,13 +12,16 @@ mod net;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use net::{TcpFailKind, resolve, tcp_connect};
+pub(crate) use net::{
+    TcpFailKind, no_route_remediation, resolve, tcp_connect, unreachable_remediation,
+};
 
 use crate::{Checklist, PreflightContext};
 use grants::grants_check;
 use ks_core::check::{CheckGroup, CheckResult, CheckStatus};
 use ks_core::config::{JdbcUrl, PasswordError, keyring_account};
-use ks_starrocks::{AdminError, MysqlAdmin};
+use ks_starrocks::AdminError;
+pub(crate) use login::{log_in, login_timeout};
 use login::{login_failure, tls_pass_detail};
 use std::time::Instant;
 
@@ -77,14 +80,12 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
                     "Nothing listens on {}: check the port in sink.jdbc-url (the FE query port, 9030 unless the cluster changed query_port) and that the FE is running.",
                     jdbc.authority()
                 ),
-                TcpFailKind::Timeout => format!(
-                    "no route: the security group or network blocks port {} from this machine; add an inbound rule for this machine's address (see the Security groups checks) or run from inside the cluster's network.",
-                    jdbc.port
-                ),
-                TcpFailKind::Other => format!(
-                    "This machine cannot open a TCP connection to {}: check its network (VPN, proxy, firewall) and the address in sink.jdbc-url.",
-                    jdbc.authority()
-                ),
+                TcpFailKind::Timeout => {
+                    no_route_remediation(jdbc.port, " or run from inside the cluster's network")
+                }
+                TcpFailKind::Other => {
+                    unreachable_remediation(&jdbc.authority(), "the address in sink.jdbc-url")
+                }
             };
             list.push(CheckResult::fail(
                 G,
@@ -125,19 +126,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     };
     let mode = sink.ssl_mode;
     let started = Instant::now();
-    let attempt = tokio::time::timeout(
-        // The TCP connect, the TLS handshake and the login: three round trips at least.
-        ctx.timeout * 2,
-        MysqlAdmin::connect_with_ca(
-            jdbc,
-            &sink.username,
-            password,
-            mode,
-            sink.ssl_ca.clone(),
-            ctx.timeout,
-        ),
-    )
-    .await;
+    let attempt = log_in(ctx, jdbc, password).await;
     let ms = started.elapsed().as_millis();
     let admin = match attempt {
         Err(_) => {
@@ -149,7 +138,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
                     "the MySQL handshake with {} (ssl-mode {}) did not finish within {} ms",
                     jdbc.authority(),
                     mode.as_str(),
-                    (ctx.timeout * 2).as_millis()
+                    login_timeout(ctx).as_millis()
                 ),
                 format!(
                     "Failed to get StarRocks version (FAQ 2): {} accepts TCP but does not complete a MySQL handshake, so sink.jdbc-url is wrong: it must name the FE query port (9030; CelerData: the console's query endpoint), not the HTTP port (8030) or another service.",

@@ -54,6 +54,22 @@ pub(crate) enum TcpFailKind {
     Other,
 }
 
+/// What to do about a dropped connect to `port`: an inbound rule for this machine; `or_else`
+/// may add another way out.
+pub(crate) fn no_route_remediation(port: u16, or_else: &str) -> String {
+    format!(
+        "no route: the security group or network blocks port {port} from this machine; add an inbound rule for this machine's address (see the Security groups checks){or_else}."
+    )
+}
+
+/// What to do about a connect to `authority` that failed otherwise: look at this machine's
+/// network and at `setting`.
+pub(crate) fn unreachable_remediation(authority: &str, setting: &str) -> String {
+    format!(
+        "This machine cannot open a TCP connection to {authority}: check its network (VPN, proxy, firewall) and {setting}."
+    )
+}
+
 pub(crate) struct TcpFailure {
     pub kind: TcpFailKind,
     pub detail: String,

@@ -3,7 +3,9 @@
 
 use super::error_chain;
 use crate::PreflightContext;
-use crate::cluster::{TcpFailKind, resolve, tcp_connect};
+use crate::cluster::{
+    TcpFailKind, no_route_remediation, resolve, tcp_connect, unreachable_remediation,
+};
 use ks_core::config::LoadUrl;
 use std::time::{Duration, Instant};
 
@@ -56,14 +58,8 @@ pub(super) async fn probe_http(
     if let Err(f) = tcp_connect(&addrs, timeout).await {
         let remediation = match f.kind {
             TcpFailKind::Refused => closed_port_remediation(url),
-            TcpFailKind::Timeout => format!(
-                "no route: the security group or network blocks port {} from this machine; add an inbound rule for this machine's address (see the Security groups checks).",
-                url.port
-            ),
-            TcpFailKind::Other => format!(
-                "This machine cannot open a TCP connection to {}: check its network (VPN, proxy, firewall) and sink.load-url.",
-                url.authority()
-            ),
+            TcpFailKind::Timeout => no_route_remediation(url.port, ""),
+            TcpFailKind::Other => unreachable_remediation(&url.authority(), "sink.load-url"),
         };
         return Err((f.detail, remediation));
     }

@@ -43,23 +43,12 @@ pub async fn connect(ctx: &PreflightContext) -> Result<MysqlAdmin, TableError> {
     let sink = &ctx.config.sink;
     let jdbc = sink.jdbc_url.as_ref().ok_or(TableError::NoJdbcUrl)?;
     let password = ctx.password.as_ref().ok_or(TableError::NoPassword)?;
-    let attempt = tokio::time::timeout(
-        ctx.timeout * 2,
-        MysqlAdmin::connect_with_ca(
-            jdbc,
-            &sink.username,
-            password,
-            sink.ssl_mode,
-            sink.ssl_ca.clone(),
-            ctx.timeout,
-        ),
-    )
-    .await;
+    let attempt = crate::cluster::log_in(ctx, jdbc, password).await;
     match attempt {
         Err(_) => Err(TableError::Admin(format!(
             "connecting to {} timed out after {} ms",
             jdbc.text,
-            (ctx.timeout * 2).as_millis()
+            crate::cluster::login_timeout(ctx).as_millis()
         ))),
         Ok(r) => r.map_err(|e| TableError::Admin(e.to_string())),
     }
