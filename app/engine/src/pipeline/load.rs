@@ -255,7 +255,7 @@ impl Run {
         }
         for (shard, range) in &intent.ranges {
             self.shared
-                .shard(shard, |s| s.stats.checkpoint = Some(range.last));
+                .shard(shard, |s| s.row.checkpoint = Some(range.last));
         }
         for shard in &intent.shards_ended {
             self.shared.shard_event(shard, ShardEvent::EndConfirmed);
