@@ -5,6 +5,7 @@
 use ks_local::world::{Endpoints, pipeline_toml};
 use ks_local::{LocalWorld, PipelineToml, WorldOptions};
 use ks_starrocks::MysqlAdmin;
+use ks_tests::assert_contains;
 use starrocks_sim::{Fault, SimConfig};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -489,12 +490,6 @@ async fn a_lambda_style_python_producer_loses_nothing_and_drop_is_counted() {
         w.rows_and_ids("stock_drop").await,
         (600 - dropped, 600 - dropped)
     );
-}
-
-/// Panics, showing `text`, unless it holds `needle`.
-#[track_caller]
-fn assert_contains(text: &str, needle: &str) {
-    assert!(text.contains(needle), "{text}");
 }
 
 /// Waits until `path` holds `needle` (a log file written by a child), or panics after `secs`.
