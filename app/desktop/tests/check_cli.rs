@@ -332,7 +332,7 @@ async fn sample_then_init_table_then_check_passes_the_table() {
     assert_eq!(lines.len(), 5, "{stdout}");
     for line in &lines {
         assert!(line.starts_with("shardId-"), "{line}");
-        assert_contains(&line, "\"ticker\"");
+        assert_contains(line, "\"ticker\"");
     }
     let out = output(w.command(&["sample", "-n", "3", "--json"], &config, PASSWORD)).await;
     let (stdout, _) = text(&out);
