@@ -11,9 +11,9 @@ pub mod example_config;
 #[cfg(feature = "kittest")]
 pub mod kittest;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// The repository root (the workspace directory).
@@ -64,6 +64,30 @@ pub fn require_tool(command: &str, debian_package: &str) -> PathBuf {
              or `apt-get install {debian_package}`."
         )
     })
+}
+
+/// Runs `command` to its end with `stdin_text` typed into it; its output (stdout and stderr
+/// captured).
+pub fn output_with_stdin(command: &mut Command, stdin_text: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin_text.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Panics, showing `text`, unless it holds `needle`.
+#[track_caller]
+pub fn assert_contains(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{text}");
 }
 
 /// A child process that is killed (and reaped) when the guard is dropped, also when a test

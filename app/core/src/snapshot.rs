@@ -68,6 +68,29 @@ pub struct ShardSnapshot {
     pub at_tip: bool,
 }
 
+impl ShardSnapshot {
+    /// A shard's row before anything is read from it: no position, every count zero, not at the
+    /// tip.
+    pub fn new(shard: ShardId, state: ShardState) -> ShardSnapshot {
+        ShardSnapshot {
+            shard,
+            state,
+            last_sequence: None,
+            checkpoint: None,
+            millis_behind_latest: None,
+            records_read: 0,
+            bytes_read: 0,
+            get_records_calls: 0,
+            throttled: 0,
+            last_throttled_ms: None,
+            expired_iterators: 0,
+            kpl_out_of_range: 0,
+            kpl_dropped: 0,
+            at_tip: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Totals {
     pub records_read: u64,

@@ -7,9 +7,9 @@ use aws_sdk_ec2::types::{IpPermission, IpRange};
 use ks_core::config::JdbcUrl;
 use ks_local::{LocalWorld, PipelineToml, WorldOptions};
 use ks_starrocks::MysqlAdmin;
+use ks_tests::assert_contains;
 use ks_tests::emulators::Emulator;
 use starrocks_sim::SimConfig;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -63,6 +63,15 @@ impl World {
 
     async fn admin(&self) -> MysqlAdmin {
         self.local.admin().await.unwrap()
+    }
+
+    /// Whether `example_db.<table>` exists.
+    async fn table_exists(&self, table: &str) -> bool {
+        self.admin()
+            .await
+            .table_exists("example_db", table)
+            .await
+            .unwrap()
     }
 
     /// The port in the load-url (the stand-in binds an ephemeral one).
@@ -184,23 +193,9 @@ async fn output(mut command: Command) -> Output {
 
 /// Output with `stdin_text` typed in.
 async fn output_with_stdin(mut command: Command, stdin_text: &'static str) -> Output {
-    tokio::task::spawn_blocking(move || {
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin_text.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap()
+    tokio::task::spawn_blocking(move || ks_tests::output_with_stdin(&mut command, stdin_text))
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -230,8 +225,8 @@ async fn check_says_what_to_change_and_fix_adds_exactly_one_rule() {
     let out = output(w.command(&["check"], &config, "not-the-password")).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
-    assert!(stdout.contains("✗ cluster.login"), "{stdout}");
-    assert!(stdout.contains("Access denied"), "{stdout}");
+    assert_contains(&stdout, "✗ cluster.login");
+    assert_contains(&stdout, "Access denied");
     assert!(
         !stdout.contains("not-the-password") && !stderr.contains("not-the-password"),
         "the password leaked:\n{stdout}\n{stderr}"
@@ -297,16 +292,16 @@ async fn check_says_what_to_change_and_fix_adds_exactly_one_rule() {
     // 3. --fix, answered "n": the exact rule is shown and nothing changes.
     let out = output_with_stdin(w.command(&["check", "--fix"], &config, PASSWORD), "n\n").await;
     let (stdout, _) = text(&out);
-    assert!(stdout.contains("Add this inbound rule?"), "{stdout}");
-    assert!(stdout.contains(&format!("{EGRESS}/32")), "{stdout}");
-    assert!(stdout.contains("not added"), "{stdout}");
+    assert_contains(&stdout, "Add this inbound rule?");
+    assert_contains(&stdout, &format!("{EGRESS}/32"));
+    assert_contains(&stdout, "not added");
     assert!(w.inbound_cidrs(&group, jdbc_port).await.is_empty());
 
     // 4. --fix --yes: exactly one /32 rule is added, and the re-check passes.
     let out = output(w.command(&["check", "--fix", "--yes"], &config, PASSWORD)).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(stdout.contains("added:"), "{stdout}");
+    assert_contains(&stdout, "added:");
     assert_eq!(
         w.inbound_cidrs(&group, jdbc_port).await,
         vec![format!("{EGRESS}/32")]
@@ -337,7 +332,7 @@ async fn sample_then_init_table_then_check_passes_the_table() {
     assert_eq!(lines.len(), 5, "{stdout}");
     for line in &lines {
         assert!(line.starts_with("shardId-"), "{line}");
-        assert!(line.contains("\"ticker\""), "{line}");
+        assert_contains(line, "\"ticker\"");
     }
     let out = output(w.command(&["sample", "-n", "3", "--json"], &config, PASSWORD)).await;
     let (stdout, _) = text(&out);
@@ -351,58 +346,37 @@ async fn sample_then_init_table_then_check_passes_the_table() {
     let out = output(w.command(&["check", "--only", "table"], &config, PASSWORD)).await;
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("✗ table.exists"), "{stdout}");
-    assert!(stdout.contains("init-table"), "{stdout}");
+    assert_contains(&stdout, "✗ table.exists");
+    assert_contains(&stdout, "init-table");
 
     // init-table --print-ddl prints and does not create.
     let out = output(w.command(&["init-table", "--print-ddl"], &config, PASSWORD)).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(
-        stdout.contains("CREATE TABLE IF NOT EXISTS `example_db`.`stock_inferred`"),
-        "{stdout}"
+    assert_contains(
+        &stdout,
+        "CREATE TABLE IF NOT EXISTS `example_db`.`stock_inferred`",
     );
-    assert!(stdout.contains("`event_time` DATETIME"), "{stdout}");
-    assert!(stdout.contains("jsonpaths = '["), "{stdout}");
-    assert!(
-        !w.admin()
-            .await
-            .table_exists("example_db", "stock_inferred")
-            .await
-            .unwrap()
-    );
+    assert_contains(&stdout, "`event_time` DATETIME");
+    assert_contains(&stdout, "jsonpaths = '[");
+    assert!(!w.table_exists("stock_inferred").await);
 
     // init-table without --yes and "n" typed: nothing created.
     let out = output_with_stdin(w.command(&["init-table"], &config, PASSWORD), "n\n").await;
     let (stdout, _) = text(&out);
-    assert!(stdout.contains("not created"), "{stdout}");
-    assert!(
-        !w.admin()
-            .await
-            .table_exists("example_db", "stock_inferred")
-            .await
-            .unwrap()
-    );
+    assert_contains(&stdout, "not created");
+    assert!(!w.table_exists("stock_inferred").await);
 
     // init-table --yes creates it; then the table checks pass.
     let out = output(w.command(&["init-table", "--yes"], &config, PASSWORD)).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(
-        stdout.contains("created `example_db`.`stock_inferred`"),
-        "{stdout}"
-    );
-    assert!(
-        w.admin()
-            .await
-            .table_exists("example_db", "stock_inferred")
-            .await
-            .unwrap()
-    );
+    assert_contains(&stdout, "created `example_db`.`stock_inferred`");
+    assert!(w.table_exists("stock_inferred").await);
     let out = output(w.command(&["check", "--only", "table"], &config, PASSWORD)).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(stdout.contains("✓ table.exists"), "{stdout}");
+    assert_contains(&stdout, "✓ table.exists");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -423,14 +397,14 @@ async fn an_unreachable_cluster_and_a_missing_stream_are_named() {
     let out = output(w.command(&["check"], &config, PASSWORD)).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
-    assert!(stdout.contains("✗ cluster.tcp"), "{stdout}");
-    assert!(stdout.contains(&dead.to_string()), "{stdout}");
+    assert_contains(&stdout, "✗ cluster.tcp");
+    assert_contains(&stdout, &dead.to_string());
     assert!(
         stdout.contains("- cluster.login"),
         "skipped after tcp: {stdout}"
     );
-    assert!(stdout.contains("✗ aws.stream"), "{stdout}");
-    assert!(stdout.contains("NoSuchStream"), "{stdout}");
+    assert_contains(&stdout, "✗ aws.stream");
+    assert_contains(&stdout, "NoSuchStream");
     assert!(
         stdout.contains(STREAM),
         "the streams that exist are listed: {stdout}"

@@ -3,6 +3,8 @@
 //! the demo's rows arrive in the stand-in and the throughput plot fill. The backend runs with the
 //! app's AWS settings (no static credentials): the demo must bring its own, for its own endpoint.
 
+mod common;
+
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use kinesis_starrocks::backend::demo;
@@ -69,16 +71,7 @@ fn try_a_local_demo_reaches_a_running_pipeline_with_a_live_plot() {
         backend.take_replies(),
         Settings::default(),
     );
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1200.0, 1500.0))
-        .wgpu()
-        .build_ui_state(
-            |ui, app: &mut KsApp| {
-                app.logic(ui.ctx());
-                app.ui(ui);
-            },
-            app,
-        );
+    let mut h = common::app_harness(app, egui::vec2(1200.0, 1500.0));
     h.run_steps(2);
     click(&mut h, ks_ui::welcome::TRY_DEMO);
     step_until(&mut h, "the wizard on the demo", 60, |h| {

@@ -105,23 +105,14 @@ fn child_with_keyring() {
     assert!(matches!(source, PasswordSource::Keyring { .. }), "{source}");
     // The CLI's `secret set|delete` uses the same entry.
     let cli = |args: &[&str], stdin: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kinesis-starrocks"))
-            .args(args)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .arg("--config")
-            .arg(&info.path)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = ks_tests::output_with_stdin(
+            Command::new(env!("CARGO_BIN_EXE_kinesis-starrocks"))
+                .args(args)
+                .env("AWS_EC2_METADATA_DISABLED", "true")
+                .arg("--config")
+                .arg(&info.path),
+            stdin,
+        );
         let text = String::from_utf8_lossy(&out.stderr).to_string();
         assert!(out.status.success(), "{args:?}: {text}");
         assert!(

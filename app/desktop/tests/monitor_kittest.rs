@@ -5,6 +5,8 @@
 //! flushes (rows in the stand-in == records produced − filtered). A rendered image of the monitor
 //! goes to the test's tmp dir (and to assets/screenshots/monitor.png with UPDATE_SCREENSHOTS=1).
 
+mod common;
+
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use kinesis_starrocks::backend::{self, BackendOptions};
@@ -110,16 +112,7 @@ fn app_on(dir: &Path, config: PipelineConfig) -> (backend::Backend, Harness<'sta
             ..Default::default()
         },
     );
-    let harness = Harness::builder()
-        .with_size(egui::vec2(1200.0, 900.0))
-        .wgpu()
-        .build_ui_state(
-            |ui, app: &mut KsApp| {
-                app.logic(ui.ctx());
-                app.ui(ui);
-            },
-            app,
-        );
+    let harness = common::app_harness(app, egui::vec2(1200.0, 900.0));
     (backend, harness)
 }
 

@@ -5,9 +5,10 @@
 use ks_local::world::{Endpoints, pipeline_toml};
 use ks_local::{LocalWorld, PipelineToml, WorldOptions};
 use ks_starrocks::MysqlAdmin;
+use ks_tests::assert_contains;
 use starrocks_sim::{Fault, SimConfig};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "cli-pw";
@@ -191,40 +192,66 @@ fn run_command(config: &Path, args: &[&str], password: &str) -> Command {
     c
 }
 
+/// `run --stop-when-caught-up` to its end: its output, and its stderr as text.
+fn run_until_caught_up(config: &Path, password: &str) -> (Output, String) {
+    let out = run_command(config, &["--stop-when-caught-up"], password)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, stderr)
+}
+
+/// A random kill schedule, its seed printed so that a failing one can be replayed.
+fn kill_schedule() -> rand::rngs::StdRng {
+    let seed: u64 = rand::random();
+    eprintln!("kill schedule seed: {seed}");
+    <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed)
+}
+
+/// Round `round` of a kill schedule: `run` (stderr to `log`) works for `wait_ms`, then is killed
+/// with SIGKILL, possibly inside a load or an aggregate. It must not have ended on its own.
+async fn run_then_kill_9(config: &Path, log: &Path, wait_ms: u64, round: usize) {
+    let mut child = run_command(config, &[], PASSWORD)
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "round {round}: `run` exited on its own"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// `run` without a stop condition, its stderr in `log`, under a guard that stops it when dropped.
+fn spawn_run(name: &str, config: &Path, log: &Path) -> ks_tests::ChildGuard {
+    ks_tests::ChildGuard::spawn(
+        name,
+        run_command(config, &[], PASSWORD).stderr(std::fs::File::create(log).unwrap()),
+    )
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kill_9_at_random_moments_then_catch_up_exactly_once() {
     let w = World::new(4).await;
     let config = w.write_config("");
     w.produce(0, 6000).await;
-    let seed: u64 = rand::random();
-    eprintln!("kill schedule seed: {seed}");
-    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
+    let mut rng = kill_schedule();
     let mut produced = 6000;
     for round in 0..12 {
         // Some loads are slow, so kills also land while a load is in flight.
         w.sim.faults().inject(Fault::Delay { ms: 250 }, 3);
-        let log = std::fs::File::create(w.dir.path().join(format!("run-{round}.log"))).unwrap();
-        let mut child = run_command(&config, &[], PASSWORD)
-            .stderr(log)
-            .spawn()
-            .unwrap();
+        let log = w.dir.path().join(format!("run-{round}.log"));
         let wait_ms = rand::RngExt::random_range(&mut rng, 150..1800u64);
-        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "round {round}: `run` exited on its own"
-        );
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        run_then_kill_9(&config, &log, wait_ms, round).await;
         w.produce(produced, 500).await;
         produced += 500;
     }
     w.sim.faults().clear();
     let started = Instant::now();
-    let out = run_command(&config, &["--stop-when-caught-up"], PASSWORD)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (out, stderr) = run_until_caught_up(&config, PASSWORD);
     assert!(
         out.status.success(),
         "final run failed ({:?}):\n{stderr}",
@@ -233,17 +260,13 @@ async fn kill_9_at_random_moments_then_catch_up_exactly_once() {
     // How many kills left a batch unconfirmed (replayed under its label by the next run).
     let replays = (0..12)
         .filter_map(|r| std::fs::read_to_string(w.dir.path().join(format!("run-{r}.log"))).ok())
-        .chain(std::iter::once(stderr.to_string()))
+        .chain(std::iter::once(stderr.clone()))
         .filter(|log| log.contains("pending batch(es) from the last run"))
         .count();
     eprintln!("runs that replayed a pending batch: {replays}");
     assert!(started.elapsed() < Duration::from_secs(120));
-    let rows = w.scalar("select count(*) from example_db.stock").await;
-    let distinct = w
-        .scalar("select count(distinct id) from example_db.stock")
-        .await;
     assert_eq!(
-        (rows, distinct),
+        w.rows_and_ids("stock").await,
         (produced, produced),
         "rows / distinct ids / produced"
     );
@@ -260,10 +283,7 @@ async fn a_user_reads_plain_errors_and_metrics() {
     let config = w.write_config("");
 
     // A wrong password: exit 1 and StarRocks' own words plus what to check.
-    let out = run_command(&config, &["--stop-when-caught-up"], "not-the-password")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (out, stderr) = run_until_caught_up(&config, "not-the-password");
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("Access denied") && stderr.contains("password"),
@@ -283,7 +303,7 @@ async fn a_user_reads_plain_errors_and_metrics() {
     let out = run_command(&bad, &[], PASSWORD).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("sink.load-url"), "{stderr}");
+    assert_contains(&stderr, "sink.load-url");
 
     // No password anywhere: the error names the three ways.
     let out = run_command(&config, &[], PASSWORD)
@@ -328,16 +348,19 @@ async fn a_user_reads_plain_errors_and_metrics() {
         .status()
         .unwrap();
     let status = child.wait().unwrap();
-    assert!(
-        text.contains("kinesis_starrocks_rows_loaded_total{pipeline=\"stock\"} 50"),
-        "{text}"
+    assert_contains(
+        &text,
+        "kinesis_starrocks_rows_loaded_total{pipeline=\"stock\"} 50",
     );
     // (The wrong-password run above left its batch as a pending intent: this run replayed it, so
     // the shard itself had nothing new to read.)
-    assert!(text.contains("kinesis_starrocks_shard_records_read_total{pipeline=\"stock\",shard=\"shardId-000000000000\"}"), "{text}");
-    assert!(
-        text.contains("# TYPE kinesis_starrocks_shard_millis_behind_latest gauge"),
-        "{text}"
+    assert_contains(
+        &text,
+        "kinesis_starrocks_shard_records_read_total{pipeline=\"stock\",shard=\"shardId-000000000000\"}",
+    );
+    assert_contains(
+        &text,
+        "# TYPE kinesis_starrocks_shard_millis_behind_latest gauge",
     );
     assert!(
         status.success(),
@@ -367,24 +390,12 @@ async fn kpl_aggregates_from_any_producer_land_once_through_kill_9_and_a_split()
     produced += 300;
     w.produce(produced, 100).await;
     produced += 100;
-    let seed: u64 = rand::random();
-    eprintln!("kill schedule seed: {seed}");
-    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
+    let mut rng = kill_schedule();
     for round in 0..8 {
         w.sim.faults().inject(Fault::Delay { ms: 200 }, 2);
-        let log = std::fs::File::create(w.dir.path().join(format!("kpl-{round}.log"))).unwrap();
-        let mut child = run_command(&config, &[], PASSWORD)
-            .stderr(log)
-            .spawn()
-            .unwrap();
+        let log = w.dir.path().join(format!("kpl-{round}.log"));
         let wait_ms = rand::RngExt::random_range(&mut rng, 200..1500u64);
-        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "round {round}: `run` exited on its own"
-        );
-        child.kill().unwrap(); // SIGKILL, possibly inside an aggregate
-        child.wait().unwrap();
+        run_then_kill_9(&config, &log, wait_ms, round).await;
         if round == 3 {
             // Reshard in the middle: aggregates after this land in the children.
             ks_local::split_shard(&w.client, STREAM, "shardId-000000000000", u128::MAX / 6)
@@ -397,10 +408,7 @@ async fn kpl_aggregates_from_any_producer_land_once_through_kill_9_and_a_split()
         produced += 60;
     }
     w.sim.faults().clear();
-    let out = run_command(&config, &["--stop-when-caught-up"], PASSWORD)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (out, stderr) = run_until_caught_up(&config, PASSWORD);
     assert!(out.status.success(), "final run failed:\n{stderr}");
     assert_eq!(
         w.rows_and_ids("stock").await,
@@ -451,10 +459,7 @@ async fn a_lambda_style_python_producer_loses_nothing_and_drop_is_counted() {
 
     // Default: every record lands once, and the run says how many were outside their shard.
     let keep = w.write_config("");
-    let out = run_command(&keep, &["--stop-when-caught-up"], PASSWORD)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (out, stderr) = run_until_caught_up(&keep, PASSWORD);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(w.rows_and_ids("stock").await, (600, 600), "{stderr}");
     let kept = count_before(
@@ -469,10 +474,7 @@ async fn a_lambda_style_python_producer_loses_nothing_and_drop_is_counted() {
     // KCL's rule, opted into: warned at start, every dropped record counted, none silent.
     w.create_table("stock_drop").await;
     let drop = w.write_config_named("drop", "stock_drop", "kpl-out-of-range = \"drop\"", "");
-    let out = run_command(&drop, &["--stop-when-caught-up"], PASSWORD)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (out, stderr) = run_until_caught_up(&drop, PASSWORD);
     assert!(out.status.success(), "{stderr}");
     assert!(
         stderr.contains("source.kpl-out-of-range = \"drop\"") && stderr.contains("DROPPED"),
@@ -513,19 +515,12 @@ async fn a_second_run_of_the_same_pipeline_is_refused_and_kill_9_frees_it() {
     let config = w.write_config("");
     w.produce(0, 400).await;
     let log_a = w.dir.path().join("a.log");
-    let mut a = ks_tests::ChildGuard::spawn(
-        "run A",
-        run_command(&config, &[], PASSWORD).stderr(std::fs::File::create(&log_a).unwrap()),
-    )
-    .unwrap();
+    let mut a = spawn_run("run A", &config, &log_a);
     wait_for_text(&log_a, "reading shardId-", 30);
 
     // A second engine on the same state dir: refused at once, naming the holder; it loads nothing.
     let started = Instant::now();
-    let out = run_command(&config, &["--stop-when-caught-up"], PASSWORD)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (out, stderr) = run_until_caught_up(&config, PASSWORD);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     let expected = format!(
         "error: pipeline stock is already running (pid {} on ",
@@ -550,10 +545,7 @@ async fn a_second_run_of_the_same_pipeline_is_refused_and_kill_9_frees_it() {
     a.child_mut().kill().unwrap(); // SIGKILL
     a.child_mut().wait().unwrap();
     w.produce(400, 100).await;
-    let out = run_command(&config, &["--stop-when-caught-up"], PASSWORD)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (out, stderr) = run_until_caught_up(&config, PASSWORD);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(w.rows_and_ids("stock").await, (500, 500));
 }
@@ -570,11 +562,7 @@ async fn a_60_s_outage_shows_stalled_within_one_retry_then_running_and_loses_not
     .unwrap();
     w.produce(0, 200).await;
     let log = w.dir.path().join("outage.log");
-    let mut child = ks_tests::ChildGuard::spawn(
-        "run",
-        run_command(&config, &[], PASSWORD).stderr(std::fs::File::create(&log).unwrap()),
-    )
-    .unwrap();
+    let mut child = spawn_run("run", &config, &log);
     wait_for_text(&log, "total 200 rows", 60);
 
     w.sim.faults().go_down(Duration::from_secs(60));
@@ -635,20 +623,11 @@ async fn a_headless_user_sees_filtered_rows_dead_letters_and_throttling() {
     // 1. Filtered rows (max_filter_ratio lets the load succeed): the log carries the ErrorURL
     //    and StarRocks' lines, as the errors panel does.
     let config = w.write_config("properties.max_filter_ratio = \"1\"");
-    let out = run_command(&config, &["--stop-when-caught-up"], PASSWORD)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (out, stderr) = run_until_caught_up(&config, PASSWORD);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(
-        stderr.contains("3 row(s) filtered by StarRocks"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("ErrorURL: http://127.0.0.1:"), "{stderr}");
-    assert!(
-        stderr.contains("NULL value in non-nullable column 'ticker'"),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "3 row(s) filtered by StarRocks");
+    assert_contains(&stderr, "ErrorURL: http://127.0.0.1:");
+    assert_contains(&stderr, "NULL value in non-nullable column 'ticker'");
     assert_eq!(w.rows_and_ids("stock").await, (5, 5));
 
     // 2. The same records refused (no max_filter_ratio) and set aside.
@@ -656,15 +635,12 @@ async fn a_headless_user_sees_filtered_rows_dead_letters_and_throttling() {
     let dl = w.write_config_named("dl", "stock_dl", "", "");
     let text = std::fs::read_to_string(&dl).unwrap();
     std::fs::write(&dl, format!("on-data-error = \"dead-letter\"\n{text}")).unwrap();
-    let out = run_command(&dl, &["--stop-when-caught-up"], PASSWORD)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (out, stderr) = run_until_caught_up(&dl, PASSWORD);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("retrying in 0 ms"), "{stderr}");
-    assert!(
-        stderr.contains("not retried (the same rows would be refused again)"),
-        "{stderr}"
+    assert_contains(
+        &stderr,
+        "not retried (the same rows would be refused again)",
     );
     let dead_dir = w.dir.path().join("state-dl").join("dead-letter");
     let files: Vec<_> = std::fs::read_dir(&dead_dir)
@@ -749,19 +725,15 @@ async fn a_headless_user_sees_filtered_rows_dead_letters_and_throttling() {
         .replace(w.kinesis.endpoint_url(), &proxy.url);
     std::fs::write(&thr, text).unwrap();
     let log = w.dir.path().join("throttled.log");
-    let mut child = ks_tests::ChildGuard::spawn(
-        "run",
-        run_command(&thr, &[], PASSWORD).stderr(std::fs::File::create(&log).unwrap()),
-    )
-    .unwrap();
+    let mut child = spawn_run("run", &thr, &log);
     let text = wait_for_text(&log, "THROTTLED", 60);
     let line = text
         .lines()
         .find(|l| l.contains("THROTTLED"))
         .unwrap()
         .to_string();
-    assert!(line.contains("shardId-000000000000"), "{line}");
-    assert!(line.contains("another application"), "{line}");
+    assert_contains(&line, "shardId-000000000000");
+    assert_contains(&line, "another application");
     assert!(child.kill().is_some_and(|s| s.success()));
     assert!(
         proxy

@@ -7,12 +7,15 @@
 //!
 //! Snapshot images of the Cluster, AWS & network and Review steps go to `tests/snapshots/`.
 
+mod common;
+
+use common::{BackendErrors, wait_until};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use kinesis_starrocks::backend::{self, Backend, BackendOptions};
 use ks_local::{LocalWorld, WorldOptions, put_json_records};
 use ks_tests::emulators::Emulator;
-use ks_tests::kittest::{enabled, has, screen_text, scroll_click, set_text, step_until_explained};
+use ks_tests::kittest::{enabled, has, screen_text, scroll_click, set_text};
 use ks_ui::protocol::{Reply, Request, SaveInfo};
 use ks_ui::wizard::{Step, Wizard, WizardOutcome};
 use starrocks_sim::StarRocksSim;
@@ -80,16 +83,10 @@ fn harness(options: BackendOptions) -> Harness<'static, App> {
     h
 }
 
-/// Steps the UI (replies arrive from the backend thread) until `pred` holds.
-fn wait_until(
-    h: &mut Harness<'_, App>,
-    what: &str,
-    secs: u64,
-    pred: impl Fn(&Harness<'_, App>) -> bool,
-) {
-    step_until_explained(h, what, secs, pred, |app| {
-        format!("backend errors: {:?}", app.errors)
-    });
+impl BackendErrors for App {
+    fn backend_errors(&self) -> &[String] {
+        &self.errors
+    }
 }
 
 /// A snapshot with what changes from run to run masked: nodes whose text or value holds one of

@@ -5,13 +5,16 @@
 //! an `id` and a `ts` in epoch milliseconds: the user types DATETIME for `ts` in the grid, the
 //! mapping preview shows NULL (it does not convert), and the one-click fix makes it a value.
 
+mod common;
+
+use common::{BackendErrors, wait_until};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use kinesis_starrocks::backend::{self, Backend, BackendOptions};
 use ks_core::{PipelineConfig, Secret};
 use ks_local::{LocalWorld, PipelineToml, WorldOptions, create_stream, put_json_records};
 use ks_starrocks::MysqlAdmin;
-use ks_tests::kittest::{click, has, set_text, step_until_explained};
+use ks_tests::kittest::{click, has, set_text};
 use ks_ui::protocol::Reply;
 use ks_ui::wizard::{Step, Wizard};
 
@@ -101,40 +104,38 @@ fn app_ui(ui: &mut egui::Ui, app: &mut App) {
     app.wizard.ui(ui, &app.backend.link);
 }
 
-fn harness(w: &World) -> Harness<'static, App> {
+/// The app on a real backend, its wizard prefilled with `config` (password `password`) and at the
+/// Stream step.
+fn wizard_app(w: &World, config: PipelineConfig, password: &str) -> App {
     let dir = w.local.dir.path().join("pipelines");
     let backend = backend::spawn(BackendOptions::for_tests(dir), || {});
-    let mut wizard = Wizard::prefilled(
-        "stock".into(),
-        w.config.clone(),
-        Some(Secret::new(PASSWORD)),
-    );
+    let mut wizard = Wizard::prefilled("stock".into(), config, Some(Secret::new(password)));
     wizard.go_to(Step::Stream);
+    App {
+        wizard,
+        replies: backend.take_replies(),
+        themed: false,
+        backend,
+        errors: Vec::new(),
+    }
+}
+
+fn harness(w: &World) -> Harness<'static, App> {
     Harness::builder()
         .with_size(egui::vec2(1280.0, 1500.0))
         .wgpu()
-        .build_ui_state(
-            app_ui,
-            App {
-                wizard,
-                replies: backend.take_replies(),
-                themed: false,
-                backend,
-                errors: Vec::new(),
-            },
-        )
+        .build_ui_state(app_ui, wizard_app(w, w.config.clone(), PASSWORD))
 }
 
-/// Steps the UI (replies arrive from the backend thread) until `pred` holds.
-fn wait_until(
-    h: &mut Harness<'_, App>,
-    what: &str,
-    secs: u64,
-    pred: impl Fn(&Harness<'_, App>) -> bool,
-) {
-    step_until_explained(h, what, secs, pred, |app| {
-        format!("backend errors: {:?}", app.errors)
-    });
+impl BackendErrors for App {
+    fn backend_errors(&self) -> &[String] {
+        &self.errors
+    }
+}
+
+/// The Stream Load property `name` as the wizard's draft holds it.
+fn property(h: &Harness<'_, App>, name: &str) -> Option<String> {
+    h.state().wizard.values().properties.get(name).cloned()
 }
 
 /// How many rows the column grid has.
@@ -317,25 +318,12 @@ fn stream_step_lists_samples_and_table_step_creates_table_and_fixes_epoch_ms() {
     wait_until(&mut h, "the preview with the fix", 20, |h| {
         !has(h, "NULL (does not convert)") && !has(h, "No sample has a value for")
     });
-    let columns_prop = h
-        .state()
-        .wizard
-        .values()
-        .properties
-        .get("columns")
-        .cloned()
-        .unwrap_or_default();
+    let columns_prop = property(&h, "columns").unwrap_or_default();
     assert!(
         columns_prop.contains("from_unixtime"),
         "columns = {columns_prop}"
     );
-    let jsonpaths = h
-        .state()
-        .wizard
-        .values()
-        .properties
-        .get("jsonpaths")
-        .cloned();
+    let jsonpaths = property(&h, "jsonpaths");
     assert!(jsonpaths.is_some_and(|j| j.contains("$.ts")));
     masked_snapshot(&mut h, "wizard_table_step");
 
@@ -356,15 +344,20 @@ fn create_in_shop(w: &World, ddl: &str) {
     });
 }
 
+/// On the Stream step: picks [`STREAM`] from the list and samples it.
+fn pick_and_sample_the_stream(h: &mut Harness<'_, App>) {
+    wait_until(h, "the stream list", 20, |h| has(h, STREAM));
+    click(h, STREAM);
+    click(h, "Sample");
+    wait_until(h, "the samples", 30, |h| {
+        has(h, &format!("{RECORDS} records"))
+    });
+}
+
 /// The wizard at the Stream step: pick the stream, sample it, Next to the Table step.
 fn sampled_at_the_table_step(w: &World) -> Harness<'static, App> {
     let mut h = harness(w);
-    wait_until(&mut h, "the stream list", 20, |h| has(h, STREAM));
-    click(&mut h, STREAM);
-    click(&mut h, "Sample");
-    wait_until(&mut h, "the samples", 30, |h| {
-        has(h, &format!("{RECORDS} records"))
-    });
+    pick_and_sample_the_stream(&mut h);
     click(&mut h, "Next");
     assert_eq!(h.state().wizard.step(), Step::Table);
     h
@@ -394,13 +387,7 @@ fn table_step_picks_an_existing_table_and_applies_drift_after_confirmation() {
     wait_until(&mut h, "the described table", 20, |h| {
         has(h, "shop.ticks_small has 2 columns")
     });
-    let jsonpaths = h
-        .state()
-        .wizard
-        .values()
-        .properties
-        .get("jsonpaths")
-        .cloned();
+    let jsonpaths = property(&h, "jsonpaths");
     assert_eq!(jsonpaths.as_deref(), Some(r#"["$.id","$.ticker"]"#));
     wait_until(&mut h, "the drift", 20, |h| has(h, "Schema drift"));
     assert!(
@@ -441,14 +428,7 @@ fn table_step_picks_an_existing_table_and_applies_drift_after_confirmation() {
     wait_until(&mut h, "the re-described table", 20, |h| {
         has(h, "shop.ticks_small has 5 columns") && !has(h, "Schema drift")
     });
-    let jsonpaths = h
-        .state()
-        .wizard
-        .values()
-        .properties
-        .get("jsonpaths")
-        .cloned()
-        .unwrap_or_default();
+    let jsonpaths = property(&h, "jsonpaths").unwrap_or_default();
     assert!(jsonpaths.contains("$.price"), "{jsonpaths}");
     assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
 }
@@ -456,30 +436,12 @@ fn table_step_picks_an_existing_table_and_applies_drift_after_confirmation() {
 #[test]
 fn errors_name_the_cluster_and_the_stream() {
     let w = world("shop", "missing");
-    let dir = w.local.dir.path().join("pipelines");
-    let backend = backend::spawn(BackendOptions::for_tests(dir), || {});
     let mut config = w.config.clone();
     config.source.stream_name = "no-such-stream".into();
-    let mut wizard = Wizard::prefilled("stock".into(), config, Some(Secret::new("wrong-pw")));
-    wizard.go_to(Step::Stream);
     let mut h = Harness::builder()
         .with_size(egui::vec2(1280.0, 1200.0))
-        .build_ui_state(
-            app_ui,
-            App {
-                wizard,
-                replies: backend.take_replies(),
-                themed: false,
-                backend,
-                errors: Vec::new(),
-            },
-        );
-    wait_until(&mut h, "the stream list", 20, |h| has(h, STREAM));
-    click(&mut h, STREAM);
-    click(&mut h, "Sample");
-    wait_until(&mut h, "the samples", 30, |h| {
-        has(h, &format!("{RECORDS} records"))
-    });
+        .build_ui_state(app_ui, wizard_app(&w, config, "wrong-pw"));
+    pick_and_sample_the_stream(&mut h);
     // Another stream: the samples of the first one go (they would mislead the Table step).
     set_text(&mut h, "Stream name", "no-such-stream");
     assert!(h.state().wizard.values().samples.is_empty());

@@ -216,20 +216,17 @@ mod tests {
         s.totals.kpl_out_of_range = 372;
         s.totals.kpl_dropped = 0;
         s.shards.push(ShardSnapshot {
-            shard: ks_core::ShardId("shardId-000000000001".into()),
-            state: ShardState::Reading,
-            last_sequence: None,
-            checkpoint: None,
             millis_behind_latest: Some(0),
             records_read: 600,
             bytes_read: 1,
             get_records_calls: 116,
             throttled: 78,
-            last_throttled_ms: None,
-            expired_iterators: 0,
             kpl_out_of_range: 372,
-            kpl_dropped: 0,
             at_tip: true,
+            ..ShardSnapshot::new(
+                ks_core::ShardId("shardId-000000000001".into()),
+                ShardState::Reading,
+            )
         });
         let text = render(&s);
         for line in [

@@ -11,7 +11,7 @@
 //! | `Done` | the batch holding the shard's end is confirmed (the checkpoint marks the shard finished), or the shard was finished in an earlier run | main loop after a confirm (`pipeline/load.rs`, `EndConfirmed`); shard manager (`Discovered { finished: true }`) | none (terminal) |
 //!
 //! Throttling (ProvisionedThroughputExceeded) and expired iterators are events, not phases: the
-//! reader counts them in the shard's [`ShardReadStats`] and the phase stays as it is.
+//! reader counts them in the shard's row ([`Shard::row`]) and the phase stays as it is.
 //!
 //! `Reading`/`AtTip` → `Done` happens when the main loop confirms the shard's end before the
 //! reader recorded `EndReached` (the reader sends the end to the batcher first); the late
@@ -22,7 +22,7 @@
 //! shard `AtTip`, `ShardEnd` or `Done`.
 
 use crate::snapshot::{ShardSnapshot, ShardState};
-use ks_core::{ExtendedSeq, ShardId};
+use ks_core::ShardId;
 use std::collections::BTreeMap;
 
 /// Where one shard is in its life in this run (the table above).
@@ -109,34 +109,25 @@ impl ShardPhase {
     }
 }
 
-/// What a shard's reader counted and where it is (shown, never deciding anything).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct ShardReadStats {
-    pub last_sequence: Option<ExtendedSeq>,
-    pub checkpoint: Option<ExtendedSeq>,
-    pub millis_behind_latest: Option<i64>,
-    pub records_read: u64,
-    pub bytes_read: u64,
-    pub get_records_calls: u64,
-    pub throttled: u64,
-    pub last_throttled_ms: Option<i64>,
-    pub expired_iterators: u64,
-    pub kpl_out_of_range: u64,
-    pub kpl_dropped: u64,
-}
-
-/// One shard: its phase and its counters.
+/// One shard: its phase and its row in the snapshot.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Shard {
     phase: ShardPhase,
-    pub stats: ShardReadStats,
+    /// What the snapshot shows of the shard: the reader's counters and position (shown, never
+    /// deciding anything), and the phase's state word and `at_tip`, which `apply` keeps current.
+    pub row: ShardSnapshot,
 }
 
 impl Shard {
-    fn new() -> Shard {
+    fn new(id: &ShardId) -> Shard {
+        let phase = ShardPhase::WaitingOnParents;
+        let (state, at_tip) = phase.display();
         Shard {
-            phase: ShardPhase::WaitingOnParents,
-            stats: ShardReadStats::default(),
+            phase,
+            row: ShardSnapshot {
+                at_tip,
+                ..ShardSnapshot::new(id.clone(), state)
+            },
         }
     }
 
@@ -148,6 +139,7 @@ impl Shard {
     /// Moves the shard on `event`; an illegal move leaves it where it is and says so.
     pub(crate) fn apply(&mut self, event: ShardEvent) -> Result<ShardPhase, IllegalMove> {
         self.phase = self.phase.next(event)?;
+        (self.row.state, self.row.at_tip) = self.phase.display();
         Ok(self.phase)
     }
 
@@ -174,7 +166,7 @@ impl ShardTable {
     /// The shard `id`, added as `WaitingOnParents` when first seen.
     pub(crate) fn shard(&mut self, id: &ShardId) -> &mut Shard {
         if !self.shards.contains_key(id) {
-            self.shards.insert(id.clone(), Shard::new());
+            self.shards.insert(id.clone(), Shard::new(id));
         }
         self.shards.get_mut(id).expect("just inserted")
     }
@@ -207,35 +199,13 @@ impl ShardTable {
     pub(crate) fn max_lag_ms(&self) -> Option<i64> {
         self.shards
             .values()
-            .filter_map(|s| s.stats.millis_behind_latest)
+            .filter_map(|s| s.row.millis_behind_latest)
             .max()
     }
 
     /// The snapshot's shard rows, in shard order.
     pub(crate) fn view(&self) -> Vec<ShardSnapshot> {
-        self.shards
-            .iter()
-            .map(|(id, s)| {
-                let (state, at_tip) = s.phase.display();
-                let st = &s.stats;
-                ShardSnapshot {
-                    shard: id.clone(),
-                    state,
-                    last_sequence: st.last_sequence,
-                    checkpoint: st.checkpoint,
-                    millis_behind_latest: st.millis_behind_latest,
-                    records_read: st.records_read,
-                    bytes_read: st.bytes_read,
-                    throttled: st.throttled,
-                    get_records_calls: st.get_records_calls,
-                    last_throttled_ms: st.last_throttled_ms,
-                    expired_iterators: st.expired_iterators,
-                    kpl_out_of_range: st.kpl_out_of_range,
-                    kpl_dropped: st.kpl_dropped,
-                    at_tip,
-                }
-            })
-            .collect()
+        self.shards.values().map(|s| s.row.clone()).collect()
     }
 }
 

@@ -12,20 +12,10 @@ use std::sync::mpsc::{Receiver, sync_channel};
 
 fn shard(id: &str, lag_ms: i64) -> ShardSnapshot {
     ShardSnapshot {
-        shard: ShardId(id.into()),
-        state: ShardState::Reading,
-        last_sequence: None,
-        checkpoint: None,
         millis_behind_latest: Some(lag_ms),
         records_read: 1000,
         bytes_read: 100_000,
-        get_records_calls: 0,
-        throttled: 0,
-        last_throttled_ms: None,
-        expired_iterators: 0,
-        kpl_out_of_range: 0,
-        kpl_dropped: 0,
-        at_tip: false,
+        ..ShardSnapshot::new(ShardId(id.into()), ShardState::Reading)
     }
 }
 

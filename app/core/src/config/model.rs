@@ -243,6 +243,19 @@ impl Default for SinkConfig {
 }
 
 impl PipelineConfig {
+    /// Nothing filled in yet: no name or state dir, every table at its defaults. Not a valid
+    /// config by itself; the parser and the wizard start from it.
+    pub fn blank() -> PipelineConfig {
+        PipelineConfig {
+            name: String::new(),
+            state_dir: PathBuf::new(),
+            source: SourceConfig::default(),
+            sink: SinkConfig::default(),
+            network: NetworkConfig::default(),
+            on_data_error: OnDataError::default(),
+        }
+    }
+
     /// The engine's label prefix: `label-prefix` if set, else `ks-<name>`, with characters
     /// StarRocks does not allow in labels replaced by `_`; labels are
     /// `<prefix>-<store id>-<batch no>`.

@@ -99,14 +99,7 @@ fn read_rows(f: &mut Fields<'_>, section: Section, path: &Path, c: &mut Pipeline
 }
 
 fn parse_pipeline(table: toml::Table, path: &Path, errors: &mut Vec<KeyError>) -> PipelineConfig {
-    let mut c = PipelineConfig {
-        name: String::new(),
-        state_dir: PathBuf::new(),
-        source: SourceConfig::default(),
-        sink: SinkConfig::default(),
-        network: NetworkConfig::default(),
-        on_data_error: OnDataError::default(),
-    };
+    let mut c = PipelineConfig::blank();
     let mut top = Fields::new("", table, errors);
     read_rows(&mut top, Section::Top, path, &mut c);
     let source_t = top.table("source");

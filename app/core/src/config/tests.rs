@@ -34,6 +34,75 @@ table-name = "stock"
     )
 }
 
+/// Every key set, none at its default (where it has one that is allowed to change).
+const EVERY_KEY: &str = r#"
+name = "clicks_2"
+state-dir = "state/clicks"
+on-data-error = "dead-letter"
+
+[source]
+stream = "arn:aws:kinesis:eu-central-1:123456789012:stream/clicks"
+region = "eu-central-1"
+profile = "prod"
+endpoint-url = "http://127.0.0.1:4567"
+initial-position = "AT_TIMESTAMP"
+initial-timestamp = "2026-11-25T01:02:03+01:00"
+reader = "polling"
+read-limits = "none"
+kpl-out-of-range = "drop"
+operation-timeout-ms = 5000
+discovery-interval-ms = 60000
+
+[sink]
+jdbc-url = "jdbc:mysql://fe1.example.com:9030/example_db?useSSL=true"
+load-url = "fe1.example.com:8030;https://fe2.example.com:8443"
+username = "loader"
+password-file = "secrets/pw"
+database-name = "db1"
+table-name = "clicks"
+ssl-mode = "verify-ca"
+ssl-ca = "/etc/ssl/ca.pem"
+buffer-flush.max-bytes = 1048576
+buffer-flush.max-rows = 1000
+buffer-flush.interval-ms = 250
+label-prefix = "clk"
+connect-timeout-ms = 1000
+socket-timeout-ms = 20000
+max-retries = 3
+retry-interval-ms = 50
+max-inflight-loads = 1
+properties.format = "csv"
+properties.column_separator = ","
+
+[network]
+security-group-ids = ["sg-0123456789abcdef0", "sg-0abc"]
+egress-ip = "203.0.113.7"
+"#;
+
+/// EVERY_KEY with the value of each named key replaced, or the key left out (`None`).
+fn every_key_with(values: &[(&str, Option<&str>)]) -> String {
+    let mut text = String::new();
+    let mut replaced = 0;
+    for line in EVERY_KEY.split_inclusive('\n') {
+        let key = line.split_once(" = ").map(|(key, _)| key);
+        match values.iter().find(|(k, _)| Some(*k) == key) {
+            Some((k, value)) => {
+                replaced += 1;
+                if let Some(value) = value {
+                    text.push_str(&format!("{k} = {value}\n"));
+                }
+            }
+            None => text.push_str(line),
+        }
+    }
+    assert_eq!(
+        replaced,
+        values.len(),
+        "a key in {values:?} is not in EVERY_KEY"
+    );
+    text
+}
+
 fn ok(text: &str) -> PipelineConfig {
     match parse(text) {
         Ok(c) => c,
@@ -239,48 +308,15 @@ fn defaults_are_the_documented_ones() {
 
 #[test]
 fn every_key_is_read() {
-    let c = ok(r#"
-name = "clicks_2"
-state-dir = "state/clicks"
-on-data-error = "dead-letter"
-
-[source]
-stream = "arn:aws:kinesis:eu-central-1:123456789012:stream/clicks"
-profile = "prod"
-endpoint-url = "http://127.0.0.1:4567"
-initial-position = "AT_TIMESTAMP"
-initial-timestamp = "2026-11-25T01:02:03+01:00"
-reader = "polling"
-read-limits = "none"
-kpl-out-of-range = "drop"
-operation-timeout-ms = 5000
-discovery-interval-ms = 60000
-
-[sink]
-jdbc-url = "jdbc:mysql://fe1.example.com:9030/example_db?useSSL=true"
-load-url = "fe1.example.com:8030; https://fe2.example.com:8443/ ;[::1]:8030"
-username = "loader"
-password-file = "secrets/pw"
-database-name = "db1"
-table-name = "clicks"
-ssl-mode = "VERIFY_CA"
-ssl-ca = "/etc/ssl/ca.pem"
-buffer-flush.max-bytes = 1048576
-buffer-flush.max-rows = 1000
-buffer-flush.interval-ms = 250
-label-prefix = "clk"
-connect-timeout-ms = 1000
-socket-timeout-ms = 20000
-max-retries = 3
-retry-interval-ms = 50
-max-inflight-loads = 1
-properties.format = "csv"
-properties.column_separator = ","
-
-[network]
-security-group-ids = ["sg-0123456789abcdef0", "sg-0abc"]
-egress-ip = "203.0.113.7"
-"#);
+    // The ARN names the region; load-url spelled loosely, ssl-mode in upper case.
+    let c = ok(&every_key_with(&[
+        ("region", None),
+        (
+            "load-url",
+            Some(r#""fe1.example.com:8030; https://fe2.example.com:8443/ ;[::1]:8030""#),
+        ),
+        ("ssl-mode", Some(r#""VERIFY_CA""#)),
+    ]));
     assert_eq!(c.name, "clicks_2");
     assert_eq!(c.state_dir, PathBuf::from("/etc/ks/state/clicks"));
     assert_eq!(c.on_data_error, OnDataError::DeadLetter);

@@ -96,20 +96,13 @@ impl Run {
         done: LoadDone,
         budget: &Arc<Semaphore>,
     ) -> Result<(), EngineError> {
-        let LoadDone {
-            intent,
-            permits,
-            result,
-            started,
-            body,
-            origins,
-        } = done;
-        match result {
+        let intent = &done.intent;
+        match done.result {
             Ok(outcome) => {
-                self.store.confirm(&intent)?;
-                budget.add_permits(permits as usize);
-                self.record_success(&intent, &outcome, started.elapsed());
-                self.after_confirm(&intent);
+                self.store.confirm(intent)?;
+                budget.add_permits(done.permits as usize);
+                self.record_success(intent, &outcome, done.started.elapsed());
+                self.after_confirm(intent);
                 Ok(())
             }
             Err(e) => {
@@ -128,17 +121,17 @@ impl Run {
                         error_lines.clone(),
                     );
                     if self.config.on_data_error == OnDataError::DeadLetter {
-                        let rows = split_body(&self.format, &body);
+                        let rows = split_body(&self.format, &done.body);
                         let path = write_dead_letter_rows(
                             &self.config.state_dir,
                             &intent.label,
                             &rows,
-                            &origins,
+                            &done.origins,
                             message,
                             error_lines,
                         )?;
-                        self.store.confirm(&intent)?;
-                        budget.add_permits(permits as usize);
+                        self.store.confirm(intent)?;
+                        budget.add_permits(done.permits as usize);
                         let reason = match error_lines.first() {
                             Some(line) => format!("{message} — {line}"),
                             None => message.clone(),
@@ -154,12 +147,12 @@ impl Run {
                                 bytes: intent.bytes,
                                 loaded_rows: 0,
                                 filtered_rows: 0,
-                                ms: started.elapsed().as_millis() as u64,
+                                ms: done.started.elapsed().as_millis() as u64,
                                 status: "DeadLettered".into(),
                                 finished_ms: now_ms(),
                             }),
                         );
-                        self.after_confirm(&intent);
+                        self.after_confirm(intent);
                         return Ok(());
                     }
                     return Err(EngineError::Data(format!(
@@ -255,7 +248,7 @@ impl Run {
         }
         for (shard, range) in &intent.ranges {
             self.shared
-                .shard(shard, |s| s.stats.checkpoint = Some(range.last));
+                .shard(shard, |s| s.row.checkpoint = Some(range.last));
         }
         for shard in &intent.shards_ended {
             self.shared.shard_event(shard, ShardEvent::EndConfirmed);

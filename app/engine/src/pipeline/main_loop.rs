@@ -128,8 +128,7 @@ impl Run {
     ) -> Result<(), EngineError> {
         // Show the checkpointed positions from the start.
         for (shard, pos) in self.store.checkpoint().positions.clone() {
-            self.shared
-                .shard(&shard, |s| s.stats.checkpoint = Some(pos));
+            self.shared.shard(&shard, |s| s.row.checkpoint = Some(pos));
         }
         let pending = self.store.pending_intents()?;
         if !pending.is_empty() {

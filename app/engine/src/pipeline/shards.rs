@@ -208,7 +208,7 @@ async fn shard_reader(
                 let at_tip = n == 0 && batch.millis_behind_latest.unwrap_or(0) == 0;
                 let (throttled_before, calls_before, kpl_before) = shared.shard(&id, |shard| {
                     // Throttling and expired iterators are counted, not phases.
-                    let s = &mut shard.stats;
+                    let s = &mut shard.row;
                     let before = (
                         s.throttled,
                         s.get_records_calls,
@@ -304,7 +304,7 @@ async fn shard_reader(
                         s.on(&id, ShardEvent::EndReached);
                         // Nothing is left behind on a drained shard (kinesalite reports a
                         // non-zero MillisBehindLatest in the last GetRecords of a closed shard).
-                        s.stats.millis_behind_latest = Some(0);
+                        s.row.millis_behind_latest = Some(0);
                     });
                     shared.emit(Event::ShardEnded { shard: id.clone() });
                     shared

@@ -27,7 +27,7 @@ fn id(n: u32) -> ShardId {
 
 #[test]
 fn a_shard_lives_through_every_phase_in_order() {
-    let mut s = Shard::new();
+    let mut s = Shard::new(&id(1));
     assert_eq!(s.phase(), P::WaitingOnParents);
     for (event, phase) in [
         (E::Discovered { finished: false }, P::WaitingOnParents),
@@ -83,7 +83,7 @@ fn illegal_moves_are_refused_and_keep_the_phase() {
     for (from, event) in illegal {
         assert_eq!(from.next(event), Err(IllegalMove { from, event }));
     }
-    let mut s = Shard::new();
+    let mut s = Shard::new(&id(1));
     assert!(s.apply(E::EndReached).is_err());
     assert_eq!(s.phase(), P::WaitingOnParents);
 }
@@ -141,9 +141,9 @@ fn caught_up_needs_a_pass_and_every_shard_at_its_tip() {
 #[test]
 fn the_view_is_in_shard_order_with_the_stats() {
     let mut t = ShardTable::default();
-    t.shard(&id(2)).stats.records_read = 7;
-    t.shard(&id(1)).stats.millis_behind_latest = Some(90_000);
-    t.shard(&id(2)).stats.millis_behind_latest = Some(5);
+    t.shard(&id(2)).row.records_read = 7;
+    t.shard(&id(1)).row.millis_behind_latest = Some(90_000);
+    t.shard(&id(2)).row.millis_behind_latest = Some(5);
     let view = t.view();
     assert_eq!(
         view.iter().map(|s| s.shard.clone()).collect::<Vec<_>>(),

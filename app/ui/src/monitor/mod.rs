@@ -308,20 +308,11 @@ mod tests {
         let mut m = Monitor::new("p");
         let mut s = Snapshot::new("p");
         let shard = |lag| ks_core::snapshot::ShardSnapshot {
-            shard: ks_core::ShardId("shardId-000000000000".into()),
-            state: ks_core::snapshot::ShardState::Reading,
-            last_sequence: None,
-            checkpoint: None,
             millis_behind_latest: Some(lag),
-            records_read: 0,
-            bytes_read: 0,
-            throttled: 0,
-            get_records_calls: 0,
-            last_throttled_ms: None,
-            expired_iterators: 0,
-            kpl_out_of_range: 0,
-            kpl_dropped: 0,
-            at_tip: false,
+            ..ks_core::snapshot::ShardSnapshot::new(
+                ks_core::ShardId("shardId-000000000000".into()),
+                ks_core::snapshot::ShardState::Reading,
+            )
         };
         s.shards = vec![shard(60_000)];
         m.on_snapshot_at(s.clone(), 0.0);

@@ -88,33 +88,30 @@ impl AwsErrors {
     }
 
     pub fn first(&self) -> Option<&str> {
-        [
+        fields::first_error([
             &self.region,
             &self.endpoint_url,
             &self.security_group_ids,
             &self.egress_ip,
-        ]
-        .into_iter()
-        .flatten()
-        .map(String::as_str)
-        .next()
+        ])
     }
 }
 
-/// The inputs of a Test run: this step's fields and the cluster address (the security-group check
-/// looks up the cluster's groups from it).
-fn inputs(d: &Draft) -> u64 {
-    super::fingerprint_of(&(
+/// The step's own fields: its ✓ in the wizard holds while they stay as they were.
+pub(super) fn own_fields(d: &Draft) -> impl std::hash::Hash + '_ {
+    (
         &d.profile,
         &d.region,
         &d.endpoint_url,
         &d.security_group_ids,
         &d.egress_ip,
-        &d.host,
-        &d.jdbc_url,
-        &d.load_url,
-        &d.stream,
-    ))
+    )
+}
+
+/// The inputs of a Test run: this step's fields and the cluster address (the security-group check
+/// looks up the cluster's groups from it).
+fn inputs(d: &Draft) -> u64 {
+    super::fingerprint_of(&(own_fields(d), &d.host, &d.jdbc_url, &d.load_url, &d.stream))
 }
 
 impl AwsStep {

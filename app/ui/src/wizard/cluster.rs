@@ -68,23 +68,19 @@ impl ClusterErrors {
     }
 
     pub fn first(&self) -> Option<&str> {
-        [
+        fields::first_error([
             &self.host,
             &self.query_port,
             &self.jdbc_url,
             &self.load_url,
             &self.username,
-        ]
-        .into_iter()
-        .flatten()
-        .map(String::as_str)
-        .next()
+        ])
     }
 }
 
-/// The inputs of a Test run (the password included: a new password needs a new test).
-fn inputs(d: &Draft) -> u64 {
-    super::fingerprint_of(&(
+/// The step's own fields: its ✓ in the wizard holds while they stay as they were.
+pub(super) fn own_fields(d: &Draft) -> impl std::hash::Hash + '_ {
+    (
         d.use_jdbc_url,
         &d.host,
         &d.query_port,
@@ -92,8 +88,12 @@ fn inputs(d: &Draft) -> u64 {
         &d.load_url,
         &d.username,
         &d.ssl_mode,
-        d.password.expose(),
-    ))
+    )
+}
+
+/// The inputs of a Test run (the password included: a new password needs a new test).
+fn inputs(d: &Draft) -> u64 {
+    super::fingerprint_of(&(own_fields(d), d.password.expose()))
 }
 
 impl ClusterStep {

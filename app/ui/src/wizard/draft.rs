@@ -3,13 +3,10 @@
 
 use super::fields;
 use ks_core::config::default_state_dir;
-use ks_core::{
-    InitialPosition, JdbcUrl, KeyError, LoadUrl, NetworkConfig, OnDataError, PipelineConfig,
-    Secret, SinkConfig, SourceConfig, SslMode,
-};
+use ks_core::{InitialPosition, JdbcUrl, KeyError, LoadUrl, PipelineConfig, Secret, SslMode};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The form's values as the user typed them (strings, so a half-typed value survives a restart),
 /// shared by every step. [`Draft::build_config`] turns it into a [`PipelineConfig`].
@@ -194,14 +191,7 @@ impl Draft {
             .base_toml
             .as_deref()
             .and_then(|t| PipelineConfig::from_toml_str(t, Path::new("draft.toml")).ok())
-            .unwrap_or_else(|| PipelineConfig {
-                name: String::new(),
-                state_dir: PathBuf::new(),
-                source: SourceConfig::default(),
-                sink: SinkConfig::default(),
-                network: NetworkConfig::default(),
-                on_data_error: OnDataError::default(),
-            });
+            .unwrap_or_else(PipelineConfig::blank);
         let name = self.name.trim().to_string();
         let keep_state_dir = config.name == name && !config.state_dir.as_os_str().is_empty();
         if !keep_state_dir {

@@ -35,6 +35,11 @@ pub fn text_row(
     resp
 }
 
+/// The first of a step's field errors (`errors` in the order the fields are shown).
+pub fn first_error<const N: usize>(errors: [&Option<String>; N]) -> Option<&str> {
+    errors.into_iter().flatten().map(String::as_str).next()
+}
+
 /// The problem with a field, in the error colour (nothing when `None`).
 pub fn error_line(ui: &mut Ui, error: Option<&str>) {
     if let Some(e) = error {

@@ -198,22 +198,8 @@ impl Wizard {
     fn fingerprint(&self, step: Step) -> u64 {
         let d = &self.draft;
         match step {
-            Step::Cluster => fingerprint_of(&(
-                d.use_jdbc_url,
-                &d.host,
-                &d.query_port,
-                &d.jdbc_url,
-                &d.load_url,
-                &d.username,
-                &d.ssl_mode,
-            )),
-            Step::Aws => fingerprint_of(&(
-                &d.profile,
-                &d.region,
-                &d.endpoint_url,
-                &d.security_group_ids,
-                &d.egress_ip,
-            )),
+            Step::Cluster => fingerprint_of(&cluster::own_fields(d)),
+            Step::Aws => fingerprint_of(&aws::own_fields(d)),
             Step::Stream => {
                 fingerprint_of(&(&d.stream, d.initial_position as u8, &d.initial_timestamp))
             }
