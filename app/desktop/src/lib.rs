@@ -4,4 +4,5 @@
 //! backend under egui_kittest.
 
 pub mod backend;
+pub mod flink_export;
 pub mod notify;
