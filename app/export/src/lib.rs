@@ -7,7 +7,7 @@ pub mod ddl;
 pub mod flink;
 
 pub use ddl::{TableColumn, columns_from_create_table};
-pub use flink::{ExportFile, FlinkExport, FlinkExportInput, export_flink};
+pub use flink::{ExportFile, FlinkExport, FlinkExportInput, SettingNote, export_flink};
 
 /// Why a pipeline cannot be exported. Each names the setting, column or path at fault.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
