@@ -15,7 +15,7 @@ use starrocks_sim::{SimConfig, StarRocksSim};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const STREAM: &str = "bench";
+pub(crate) const STREAM: &str = "bench";
 const DB: &str = "bench_db";
 const PASSWORD: &str = "bench-pw";
 
@@ -33,8 +33,13 @@ pub struct E2eArgs {
 }
 
 fn ddl(table: &str) -> String {
+    ddl_in(DB, table)
+}
+
+/// The benchmarks' table: the stock record's columns and its 1 KiB pad.
+pub(crate) fn ddl_in(db: &str, table: &str) -> String {
     format!(
-        "CREATE TABLE {DB}.{table} (
+        "CREATE TABLE {db}.{table} (
     `id` BIGINT NOT NULL,
     `event_time` DATETIME NULL,
     `ticker` VARCHAR(20) NOT NULL,
@@ -56,7 +61,7 @@ fn rows_in(sim: &StarRocksSim, table: &str) -> u64 {
         .unwrap_or(0)
 }
 
-async fn produce(client: &Client, n: u64) -> anyhow::Result<f64> {
+pub(crate) async fn produce(client: &Client, n: u64) -> anyhow::Result<f64> {
     let t0 = Instant::now();
     let tasks = 4u64;
     let mut joins = Vec::new();

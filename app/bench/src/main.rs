@@ -12,6 +12,10 @@
 //!                       (64 MiB), --rss-reps (3) fresh processes per backlog
 //!   --soak-minutes N    (d) the soak's length (default 30), at --soak-rate records/s (10,000),
 //!                       from --soak-shards shards (2); not part of `all`
+//!   flink               (e) the exported Flink job vs the engine on the same stream and stand-in:
+//!                       --flink-records (100,000) over --flink-shards (2), checkpoint and
+//!                       buffer-flush interval --flink-interval-ms (1000); needs java and mvn;
+//!                       not part of `all`
 //! ```
 //! Internal modes (children of the above, also handy for profiling):
 //! `fake --shards N --records-per-shard M` (prints `READY kinesis=URL load=URL`, serves until its
@@ -22,6 +26,7 @@
 mod e2e;
 mod engine_run;
 mod fake;
+mod flink;
 mod procstat;
 mod soak;
 
@@ -62,6 +67,9 @@ struct Opts {
     soak_rate: u64,
     soak_shards: i32,
     config: PathBuf,
+    flink_records: u64,
+    flink_shards: i32,
+    flink_interval_ms: u64,
 }
 
 fn parse_args() -> anyhow::Result<Opts> {
@@ -87,6 +95,9 @@ fn parse_args() -> anyhow::Result<Opts> {
         soak_rate: 10_000,
         soak_shards: 2,
         config: PathBuf::new(),
+        flink_records: 100_000,
+        flink_shards: 2,
+        flink_interval_ms: 1000,
     };
     let mut it = std::env::args().skip(1);
     let mut first = true;
@@ -132,12 +143,16 @@ fn parse_args() -> anyhow::Result<Opts> {
             "--soak-rate" => o.soak_rate = val()?.parse()?,
             "--soak-shards" => o.soak_shards = val()?.parse()?,
             "--config" => o.config = PathBuf::from(val()?),
+            "--flink-records" => o.flink_records = val()?.parse()?,
+            "--flink-shards" => o.flink_shards = val()?.parse()?,
+            "--flink-interval-ms" => o.flink_interval_ms = val()?.parse()?,
             "-h" | "--help" => {
                 println!(
                     "usage: ks-bench [all|throughput|e2e|rss|soak] [--a-records N] [--a-shards N] \
                      [--b-records N] [--b-shards N] [--no-python] [--rss-mib 256,1024] \
                      [--rss-buffer BYTES] [--rss-shards N] [--rss-reps N] [--b-engine BYTES:MS,...] \
-                     [--soak-minutes N] [--soak-rate N] [--soak-shards N]"
+                     [--soak-minutes N] [--soak-rate N] [--soak-shards N] \
+                     | flink [--flink-records N] [--flink-shards N] [--flink-interval-ms MS]"
                 );
                 std::process::exit(0);
             }
@@ -187,13 +202,31 @@ fn main() -> anyhow::Result<()> {
             eprintln!("written to {}", path.display());
             Ok(())
         }
+        "flink" => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            let result = rt.block_on(flink::run(flink::FlinkArgs {
+                records: o.flink_records,
+                shards: o.flink_shards,
+                interval_ms: o.flink_interval_ms,
+                maven_repo: target_dir().join("emulators").join("maven"),
+            }))?;
+            let path = target_dir().join("bench-flink.json");
+            std::fs::write(&path, serde_json::to_string_pretty(&result)?)?;
+            println!("{}", serde_json::to_string_pretty(&result)?);
+            eprintln!("written to {}", path.display());
+            Ok(())
+        }
         "all" | "throughput" | "e2e" | "rss" => {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
             rt.block_on(orchestrate(o))
         }
-        other => anyhow::bail!("unknown scenario {other:?}: all, throughput, e2e, rss or soak"),
+        other => {
+            anyhow::bail!("unknown scenario {other:?}: all, throughput, e2e, rss, soak or flink")
+        }
     }
 }
 

@@ -5,7 +5,16 @@ const USER_HZ: f64 = 100.0;
 
 /// User and system CPU seconds of the whole process (all threads) so far.
 pub fn cpu_seconds() -> (f64, f64) {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+    cpu_seconds_at("/proc/self/stat")
+}
+
+/// [`cpu_seconds`] of process `pid` ((0, 0) when it is gone).
+pub fn cpu_seconds_of(pid: u32) -> (f64, f64) {
+    cpu_seconds_at(&format!("/proc/{pid}/stat"))
+}
+
+fn cpu_seconds_at(path: &str) -> (f64, f64) {
+    let Ok(stat) = std::fs::read_to_string(path) else {
         return (0.0, 0.0);
     };
     // The command name may contain spaces: fields are counted after its closing ')'.
@@ -24,7 +33,16 @@ pub fn cpu_seconds() -> (f64, f64) {
 
 /// A `Vm*` line of /proc/self/status, in KiB.
 fn status_kib(key: &str) -> u64 {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+    status_kib_at("/proc/self/status", key)
+}
+
+/// Peak resident set size of process `pid`, KiB (0 when it is gone).
+pub fn vm_hwm_kib_of(pid: u32) -> u64 {
+    status_kib_at(&format!("/proc/{pid}/status"), "VmHWM")
+}
+
+fn status_kib_at(path: &str, key: &str) -> u64 {
+    let Ok(status) = std::fs::read_to_string(path) else {
         return 0;
     };
     status
@@ -54,14 +72,5 @@ pub fn loadavg() -> String {
 
 /// Current resident set size of process `pid`, KiB (0 when it is gone).
 pub fn rss_kib_of(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+    status_kib_at(&format!("/proc/{pid}/status"), "VmRSS")
 }

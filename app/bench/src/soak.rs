@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 const STREAM: &str = "soak";
-const PASSWORD: &str = "soak-pw";
+pub(crate) const PASSWORD: &str = "soak-pw";
 
 #[derive(Debug, Clone)]
 pub struct SoakArgs {

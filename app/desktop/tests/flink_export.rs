@@ -35,22 +35,6 @@ fn record(id: u64) -> serde_json::Value {
     })
 }
 
-/// `--add-opens` that Flink's own launcher passes on Java 17 (its config.yaml `env.java.opts.all`).
-const JAVA_OPENS: [&str; 12] = [
-    "java.lang",
-    "java.net",
-    "java.io",
-    "java.nio",
-    "sun.nio.ch",
-    "java.lang.reflect",
-    "java.text",
-    "java.time",
-    "java.util",
-    "java.util.concurrent",
-    "java.util.concurrent.atomic",
-    "java.util.concurrent.locks",
-];
-
 fn maven_repo() -> PathBuf {
     ks_tests::emulators::emulators_dir().join("maven")
 }
@@ -143,42 +127,26 @@ async fn exported_job_loads_every_record_once_on_real_flink() {
         "mvn package",
         Command::new(&mvn)
             .current_dir(&out)
-            .arg("-B")
-            .arg("-q")
-            .arg(format!("-Dmaven.repo.local={}", maven_repo().display()))
-            .args([
-                "package",
-                "dependency:build-classpath",
-                "-Dmdep.includeScope=provided",
-            ])
-            .arg(format!("-Dmdep.outputFile={}", classpath.display())),
+            .args(ks_export::local_build_args(&maven_repo(), &classpath)),
     );
     assert!(jar.is_file(), "mvn package writes {}", jar.display());
 
     // The run: a local mini-cluster, checkpoints every second, the password from the runtime
     // properties file, AWS credentials the emulator accepts.
     let properties = dir.join("local_properties.json");
-    std::fs::write(
-        &properties,
-        serde_json::json!([{"PropertyGroupId": "StarRocks", "PropertyMap": {"password": PASSWORD}}])
-            .to_string(),
-    )
-    .unwrap();
+    std::fs::write(&properties, ks_export::local_properties(PASSWORD)).unwrap();
     let log_path = dir.join("flink.log");
     let log = std::fs::File::create(&log_path).unwrap();
     let provided = std::fs::read_to_string(&classpath).unwrap();
     let mut java_command = Command::new(&java);
-    for package in JAVA_OPENS {
-        java_command.arg(format!("--add-opens=java.base/{package}=ALL-UNNAMED"));
-    }
     java_command
         .arg("-Xmx1g")
-        .arg("-cp")
-        .arg(format!("{}:{}", jar.display(), provided.trim()))
-        .arg("dev.kinesisstarrocks.job.PipelineJob")
-        .arg("--properties")
-        .arg(&properties)
-        .args(["--checkpoint-interval-ms", "1000"])
+        .args(ks_export::local_run_args(
+            &jar,
+            &provided,
+            &properties,
+            1000,
+        ))
         .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
         .env("AWS_SECRET_ACCESS_KEY", "test-secret")
         .env("AWS_REGION", "us-east-1")

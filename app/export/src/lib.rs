@@ -7,7 +7,10 @@ pub mod ddl;
 pub mod flink;
 
 pub use ddl::{TableColumn, columns_from_create_table};
-pub use flink::{ExportFile, FlinkExport, FlinkExportInput, SettingNote, export_flink};
+pub use flink::{
+    ExportFile, FlinkExport, FlinkExportInput, SettingNote, export_flink, local_build_args,
+    local_jvm_args, local_properties, local_run_args,
+};
 
 /// Why a pipeline cannot be exported. Each names the setting, column or path at fault.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! runner (`PipelineJob.java`) and its Maven build, `application_properties.json`,
 //! `create-application.json`, `iam-policy.json` and a README.
 
+mod local;
 mod mapping;
 mod msf;
 mod readme;
@@ -10,6 +11,7 @@ mod sql;
 #[cfg(test)]
 mod tests;
 
+pub use local::{local_build_args, local_jvm_args, local_properties, local_run_args};
 pub use mapping::{Binding, FlinkMapping, SourceField, flink_mapping};
 pub use msf::{RUNTIME_ENVIRONMENT, application_name};
 pub use settings::{FlinkSettings, SettingNote, flink_label_prefix, flink_settings};

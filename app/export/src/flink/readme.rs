@@ -133,11 +133,12 @@ rejects fails the load and the job restarts from its checkpoint: nothing is skip
 
 ```sh
 mvn -q package dependency:build-classpath -Dmdep.includeScope=provided -Dmdep.outputFile=provided.cp
-java --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED \
+java {opens} \
     -cp target/{jar}:$(cat provided.cp) dev.kinesisstarrocks.job.PipelineJob \
     --properties application_properties.json --checkpoint-interval-ms {interval}
 ```
 "#,
         label = super::settings::flink_label_prefix(config),
+        opens = super::local_jvm_args().join(" \\\n    "),
     )
 }
