@@ -61,8 +61,14 @@ pub fn run(args: ExportArgs) -> i32 {
     let sources = ExportSources {
         table_ddl: args.table_ddl.clone(),
         parallelism: args.parallelism,
+        ..Default::default()
     };
-    let report = match rt.block_on(export_flink(&config, password.as_ref(), &args.out, &sources)) {
+    let report = match rt.block_on(export_flink(
+        &config,
+        password.as_ref(),
+        &args.out,
+        &sources,
+    )) {
         Ok(r) => r,
         Err(message) => {
             eprintln!("error: {message}");
