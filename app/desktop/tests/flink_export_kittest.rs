@@ -184,6 +184,12 @@ fn export_from_the_monitor_and_the_review_step() {
         "{error}"
     );
     assert!(!has(&h, "mvn -q package"), "the last success is gone");
+    let image = h.render().expect("render the monitor");
+    ks_tests::save_screenshot(
+        &image,
+        env!("CARGO_TARGET_TMPDIR"),
+        "monitor-flink-export-error",
+    );
 
     // A setting Flink cannot honour: refused, naming it.
     h.query_all_by_label("refused").next().unwrap().click();
