@@ -3,7 +3,8 @@
 //! files written to a folder. docs/flink-export.md.
 
 use ks_core::{PipelineConfig, Secret};
-use ks_export::{FlinkExportInput, SettingNote, TableColumn, columns_from_create_table};
+use ks_export::flink::SettingNote;
+use ks_export::{FlinkExportInput, TableColumn, columns_from_create_table};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -14,6 +15,9 @@ pub struct ExportSources {
     pub table_ddl: Option<PathBuf>,
     /// The parallelism, instead of counting the stream's open shards.
     pub parallelism: Option<u32>,
+    /// Static credentials for counting the shards, instead of the default chain (the app's
+    /// backend passes the local demo's and the tests' here).
+    pub credentials: Option<aws_sdk_kinesis::config::Credentials>,
 }
 
 /// What an export wrote.
@@ -60,7 +64,7 @@ pub async fn export_flink(
     let (parallelism, stream_arn) = match sources.parallelism {
         Some(0) => return Err("the parallelism must be at least 1".into()),
         Some(n) => (n, None),
-        None => open_shards(config).await?,
+        None => open_shards(config, sources.credentials.clone()).await?,
     };
     let export = ks_export::export_flink(&FlinkExportInput {
         config,
@@ -135,8 +139,15 @@ async fn table_columns(
 }
 
 /// The stream's open shard count and ARN.
-async fn open_shards(config: &PipelineConfig) -> Result<(u32, Option<String>), String> {
-    let source = ks_kinesis::KinesisSource::connect(&config.source)
+async fn open_shards(
+    config: &PipelineConfig,
+    credentials: Option<aws_sdk_kinesis::config::Credentials>,
+) -> Result<(u32, Option<String>), String> {
+    let options = ks_kinesis::ConnectOptions {
+        credentials,
+        ..Default::default()
+    };
+    let source = ks_kinesis::KinesisSource::connect_with(&config.source, options)
         .await
         .map_err(|e| format!("{e} (or give the parallelism)"))?;
     let shards = source

@@ -102,15 +102,17 @@ impl KsApp {
     }
 
     fn open_monitor(&mut self, name: &str) {
-        let held = self
-            .pipelines
-            .iter()
-            .find(|p| p.name == name)
-            .and_then(|p| p.held_elsewhere.clone());
-        self.monitors
+        let entry = self.pipelines.iter().find(|p| p.name == name);
+        let held = entry.and_then(|p| p.held_elsewhere.clone());
+        let config = entry.map(|p| p.config.clone());
+        let m = self
+            .monitors
             .entry(name.to_string())
-            .or_insert_with(|| Monitor::new(name))
-            .held_elsewhere = held;
+            .or_insert_with(|| Monitor::new(name));
+        m.held_elsewhere = held;
+        if config.is_some() {
+            m.config = config;
+        }
         self.page = Page::Monitor(name.to_string());
         self.settings.last_pipeline = Some(name.to_string());
     }
@@ -205,6 +207,7 @@ impl KsApp {
                             m.status = p.status.clone();
                         }
                         m.held_elsewhere = p.held_elsewhere.clone();
+                        m.config = Some(p.config.clone());
                     }
                 }
                 self.pipelines = list;
@@ -233,6 +236,14 @@ impl KsApp {
                 self.wizard = Some(Wizard::prefilled(name, *config, Some(password)));
                 self.wizard_is_demo = true;
                 self.page = Page::Wizard;
+            }
+            Reply::FlinkExport { ticket, result } => {
+                let mine = |m: &mut Monitor| m.flink_export.on_reply(ticket, &result);
+                if !self.monitors.values_mut().any(mine)
+                    && let Some(w) = &mut self.wizard
+                {
+                    w.on_flink_export(ticket, &result);
+                }
             }
             Reply::Error(error) => {
                 if matches!(error, BackendError::DemoFailed(_)) {

@@ -2,9 +2,10 @@
 //! [`protocol`] (typed requests to the desktop binary's runtime thread, replies back).
 //!
 //! One screen or panel per file: `app.rs` (the shell), `welcome.rs`, `wizard/<step>.rs`,
-//! `monitor/<panel>.rs`.
+//! `monitor/<panel>.rs`, `flink_export_panel.rs` (shared by the Review step and the monitor).
 
 pub mod app;
+pub mod flink_export_panel;
 pub mod monitor;
 pub mod protocol;
 pub mod settings;

@@ -41,6 +41,17 @@ pub enum Request {
     StartDemo,
     /// Stop the demo's pipeline (if running), the producer and the local services.
     StopDemo,
+    /// Write `config` as a Managed Service for Apache Flink application into `out_dir`
+    /// (docs/flink-export.md): answered by [`Reply::FlinkExport`]. `password` reads the table's
+    /// columns from the cluster; `None`: the one pipeline `name` starts with (typed in this
+    /// session, `password-file`, the environment, the OS keyring).
+    ExportFlink {
+        ticket: Ticket,
+        name: String,
+        config: Box<PipelineConfig>,
+        password: Option<Secret>,
+        out_dir: std::path::PathBuf,
+    },
 }
 
 /// What the monitor and the pipeline list show about a pipeline's engine.
@@ -111,6 +122,12 @@ pub enum Reply {
         config: Box<PipelineConfig>,
         password: Secret,
     },
+    /// Answer to [`Request::ExportFlink`]: what was written, or why nothing was (one line naming
+    /// the setting, file, host or table at fault).
+    FlinkExport {
+        ticket: Ticket,
+        result: Result<FlinkExportDone, String>,
+    },
     /// A request failed before it reached anything that could answer it.
     Error(BackendError),
 }
@@ -152,6 +169,23 @@ pub struct SaveInfo {
     /// Set when the password could not go to the OS keyring (why, and that it is kept in memory
     /// for this session only).
     pub keyring_warning: Option<String>,
+}
+
+/// What a Flink export wrote (the answer to [`Request::ExportFlink`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlinkExportDone {
+    /// The folder written.
+    pub dir: std::path::PathBuf,
+    /// Its files, relative to `dir`, in the order written.
+    pub files: Vec<String>,
+    /// Settings the user set that do not carry over to Flink: "key: why".
+    pub warnings: Vec<String>,
+    /// Every setting that does not carry over (defaults included): "key: why".
+    pub notes: Vec<String>,
+    /// The next commands: build the jar, then the README's upload, create and start.
+    pub next_steps: String,
+    /// The job's parallelism (the stream's open shards).
+    pub parallelism: u32,
 }
 
 /// How the UI sends requests. The backend wakes the UI (`egui::Context::request_repaint`) after

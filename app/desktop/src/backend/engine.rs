@@ -28,7 +28,12 @@ fn set_status(ctx: &BackendCtx, name: &str, status: RunStatus) {
 }
 
 /// The password of `name`: typed in this session, else password-file, environment, keyring.
-fn password(ctx: &BackendCtx, name: &str, sink: &ks_core::SinkConfig) -> Result<Secret, String> {
+/// Blocking (the keyring): call it from `spawn_blocking`.
+pub(crate) fn password(
+    ctx: &BackendCtx,
+    name: &str,
+    sink: &ks_core::SinkConfig,
+) -> Result<Secret, String> {
     if let Some(p) = ctx.state.lock().expect("backend state").passwords.get(name) {
         return Ok(p.clone());
     }

@@ -1,9 +1,10 @@
 //! The backend: a tokio runtime on its own thread. It receives `ks_ui::protocol::Request`s, does
-//! the I/O (saving pipelines, the keyring, preflight checks, engine start/stop, the local demo)
-//! and queues `Reply`s, waking the UI after each.
+//! the I/O (saving pipelines, the keyring, preflight checks, engine start/stop, Flink exports,
+//! the local demo) and queues `Reply`s, waking the UI after each.
 
 pub mod demo;
 pub mod engine;
+pub mod export;
 pub mod secrets;
 pub mod store;
 pub mod wizard;
@@ -281,6 +282,13 @@ async fn dispatch(ctx: Arc<BackendCtx>, request: Request) {
             demo::stop(&ctx).await;
             send_list(&ctx);
         }
+        Request::ExportFlink {
+            ticket,
+            name,
+            config,
+            password,
+            out_dir,
+        } => export::export(ctx.clone(), ticket, name, *config, password, out_dir).await,
     }
 }
 

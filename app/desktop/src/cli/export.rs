@@ -61,6 +61,7 @@ pub fn run(args: ExportArgs) -> i32 {
     let sources = ExportSources {
         table_ddl: args.table_ddl.clone(),
         parallelism: args.parallelism,
+        ..Default::default()
     };
     let report = match rt.block_on(export_flink(
         &config,

@@ -1,4 +1,5 @@
-//! A pipeline's page: Start / Stop, state, throughput, shards, recent loads, errors, catch-up.
+//! A pipeline's page: Start / Stop, state, throughput, shards, recent loads, errors, catch-up,
+//! "Export as Flink job…" (crate::flink_export_panel).
 //! One panel per file; this file keeps the per-pipeline state fed by the backend's replies.
 
 mod catchup;
@@ -11,6 +12,7 @@ pub mod shards;
 pub mod throttling;
 mod throughput;
 
+use crate::flink_export_panel::FlinkExportPanel;
 use crate::protocol::{BackendLink, Request, RunStatus};
 use ks_core::snapshot::{Event, PipelineState, Snapshot};
 use std::collections::VecDeque;
@@ -50,6 +52,11 @@ pub struct Monitor {
     pub held_elsewhere: Option<String>,
     /// The user read the notice about KPL sub-records outside their shard.
     pub kpl_notice_dismissed: bool,
+    /// The pipeline's config, from the backend's list (or why it could not be read): what
+    /// "Export as Flink job…" exports. `None` until the list names the pipeline.
+    pub config: Option<Result<ks_core::PipelineConfig, String>>,
+    /// "Export as Flink job…".
+    pub flink_export: FlinkExportPanel,
     epoch: std::time::Instant,
     last_totals: Option<(f64, u64, u64)>,
     lags: VecDeque<LagPoint>,
@@ -79,6 +86,8 @@ impl Monitor {
             filtered_events: 0,
             held_elsewhere: None,
             kpl_notice_dismissed: false,
+            config: None,
+            flink_export: FlinkExportPanel::default(),
             epoch: std::time::Instant::now(),
             last_totals: None,
             lags: VecDeque::new(),
@@ -222,6 +231,13 @@ impl Monitor {
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
             .show(ui, |ui| {
+                let config = match &self.config {
+                    Some(Ok(c)) => Ok(c),
+                    Some(Err(e)) => Err(format!("the config cannot be read: {e}")),
+                    None => Err("not in the pipeline list yet".to_string()),
+                };
+                // No password: the backend uses the one Start uses.
+                self.flink_export.ui(ui, &self.name, config, None, backend);
                 catchup::ui(ui, self);
                 kpl::ui(ui, self);
                 dead_letters::ui(ui, self);

@@ -421,6 +421,15 @@ impl Wizard {
         self.review.on_saved(ticket, result);
     }
 
+    /// The answer to the Review step's `Request::ExportFlink`.
+    pub fn on_flink_export(
+        &mut self,
+        ticket: Ticket,
+        result: &Result<crate::protocol::FlinkExportDone, String>,
+    ) {
+        self.review.on_flink_export(ticket, result);
+    }
+
     /// The steps passed whose values did not change since (the step list marks them).
     pub fn completed_steps(&self) -> BTreeSet<Step> {
         Step::ALL

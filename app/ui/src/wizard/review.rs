@@ -1,8 +1,10 @@
 //! Step 5, Review: one section per step with an Edit link, the pipeline name, Save (config file +
-//! the password to the OS keyring) and Start (save, then run).
+//! the password to the OS keyring) and Start (save, then run), and "Export as Flink job…"
+//! (crate::flink_export_panel).
 
 use super::{Draft, Step, WizardOutcome};
-use crate::protocol::{BackendLink, Request, SaveInfo, Ticket};
+use crate::flink_export_panel::FlinkExportPanel;
+use crate::protocol::{BackendLink, FlinkExportDone, Request, SaveInfo, Ticket};
 use egui::RichText;
 
 /// What the Review step asks the frame to do.
@@ -20,6 +22,8 @@ pub struct ReviewStep {
     saved: Option<(Result<SaveInfo, String>, String)>,
     saved_draft: Option<Draft>,
     pending_outcome: Option<WizardOutcome>,
+    /// "Export as Flink job…" of the draft.
+    flink_export: FlinkExportPanel,
 }
 
 impl ReviewStep {
@@ -229,7 +233,21 @@ impl ReviewStep {
                 }
             }
         }
+        ui.add_space(8.0);
+        // The draft as Save would write it, with the password typed (if any: else the backend
+        // uses the saved pipeline's).
+        let config = config
+            .as_ref()
+            .map_err(|_| "complete the values above first".to_string());
+        let password = (!draft.password.is_empty()).then_some(&draft.password);
+        self.flink_export
+            .ui(ui, draft.name.trim(), config, password, backend);
         action
+    }
+
+    /// The answer to this step's `Request::ExportFlink`.
+    pub fn on_flink_export(&mut self, ticket: Ticket, result: &Result<FlinkExportDone, String>) {
+        self.flink_export.on_reply(ticket, result);
     }
 
     pub fn on_saved(&mut self, ticket: Ticket, result: &Result<SaveInfo, String>) {
