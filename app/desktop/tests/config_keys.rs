@@ -660,9 +660,16 @@ async fn read_limits() {
 async fn kpl_out_of_range() {
     let w = World::new(3).await;
     let keys: Vec<String> = (0..100).map(|i| format!("agg-key-{i}")).collect();
-    ks_local::put_library_aggregates(&w.client, STREAM, &records(0, 100), &keys, 20)
-        .await
-        .unwrap();
+    ks_local::put_aggregates(
+        &w.client,
+        STREAM,
+        &records(0, 100),
+        &keys,
+        20,
+        ks_local::Packing::Library,
+    )
+    .await
+    .unwrap();
     w.run_ok(&[]).await;
     assert_eq!(w.rows("stock").await, 100);
     w.create_table("dropped").await;

@@ -9,7 +9,6 @@
 
 use ks_local::{LocalWorld, PipelineToml, WorldOptions, put_json_records};
 use ks_tests::ChildGuard;
-use starrocks_sim::SimConfig;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -61,22 +60,14 @@ fn run(what: &str, command: &mut Command) -> String {
 async fn exported_job_loads_every_record_once_on_real_flink() {
     let java = ks_tests::require_tool("java", "openjdk-17-jdk-headless");
     let mvn = ks_tests::require_tool("mvn", "maven");
-    let world = LocalWorld::start(WorldOptions {
-        stream: "ticks".into(),
-        shards: 2,
-        sim: SimConfig {
-            password: PASSWORD.into(),
-            ..Default::default()
-        },
-        setup_sql: vec![
-            "CREATE DATABASE example_db".into(),
-            "CREATE TABLE example_db.stock (`id` BIGINT NOT NULL, `event_time` DATETIME NULL, \
-             `ts_ms` BIGINT NULL, `ticker` VARCHAR(20) NOT NULL, `price` DOUBLE NULL) \
-             DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`) BUCKETS 2"
-                .into(),
-        ],
-        ..Default::default()
-    })
+    let world = LocalWorld::start(WorldOptions::with_table(
+        "ticks",
+        2,
+        PASSWORD,
+        "CREATE TABLE example_db.stock (`id` BIGINT NOT NULL, `event_time` DATETIME NULL, \
+         `ts_ms` BIGINT NULL, `ticker` VARCHAR(20) NOT NULL, `price` DOUBLE NULL) \
+         DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`) BUCKETS 2",
+    ))
     .await
     .expect("ferrokinesis and the stand-in start");
     let records: Vec<serde_json::Value> = (0..RECORDS).map(record).collect();

@@ -3,10 +3,10 @@
 //! Kinesis (ferrokinesis) and the StarRocks stand-in run inside this test process on 127.0.0.1.
 
 use ks_local::world::{Endpoints, pipeline_toml};
-use ks_local::{LocalWorld, PipelineToml, WorldOptions};
+use ks_local::{LocalWorld, Packing, PipelineToml, WorldOptions};
 use ks_starrocks::MysqlAdmin;
 use ks_tests::assert_contains;
-use starrocks_sim::{Fault, SimConfig};
+use starrocks_sim::Fault;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -28,21 +28,14 @@ impl std::ops::Deref for World {
 impl World {
     async fn new(shards: i32) -> World {
         World(
-            LocalWorld::start(WorldOptions {
-                stream: STREAM.into(),
+            LocalWorld::start(WorldOptions::with_table(
+                STREAM,
                 shards,
-                sim: SimConfig {
-                    password: PASSWORD.into(),
-                    ..Default::default()
-                },
-                setup_sql: vec![
-                    "CREATE DATABASE example_db".into(),
-                    "CREATE TABLE example_db.stock (`id` BIGINT NOT NULL, `event_time` DATETIME NULL, \
-                     `ticker` VARCHAR(20) NOT NULL, `price` DOUBLE NULL) DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`)"
-                        .into(),
-                ],
-                ..Default::default()
-            })
+                PASSWORD,
+                "CREATE TABLE example_db.stock (`id` BIGINT NOT NULL, `event_time` DATETIME NULL, \
+                 `ticker` VARCHAR(20) NOT NULL, `price` DOUBLE NULL) DUPLICATE KEY(`id`) \
+                 DISTRIBUTED BY HASH(`id`)",
+            ))
             .await
             .unwrap(),
         )
@@ -104,32 +97,23 @@ impl World {
             .unwrap();
     }
 
-    /// `n` records packed as the kinesis-aggregation libraries pack them: a random partition key
-    /// per record, `per_aggregate` per aggregate, each aggregate routed by its first key.
-    async fn produce_library_aggregates(&self, from: u64, n: u64, per_aggregate: usize) {
+    /// `n` records in KPL aggregates of `per_aggregate`: packed as the kinesis-aggregation
+    /// libraries pack them (a random partition key per record, each aggregate routed by its
+    /// first key), or as the KPL does (grouped by shard, every sub-record inside it).
+    async fn produce_aggregates(&self, from: u64, n: u64, per_aggregate: usize, packing: Packing) {
         let keys: Vec<String> = (from..from + n)
-            .map(|_| format!("{:032x}", rand::random::<u128>()))
+            .map(|i| match packing {
+                Packing::Library => format!("{:032x}", rand::random::<u128>()),
+                Packing::ShardAligned => format!("kpl-{i}"),
+            })
             .collect();
-        ks_local::put_library_aggregates(
+        ks_local::put_aggregates(
             &self.client,
             STREAM,
             &records(from, n),
             &keys,
             per_aggregate,
-        )
-        .await
-        .unwrap();
-    }
-
-    /// `n` records aggregated as the KPL does: grouped by shard, every sub-record inside it.
-    async fn produce_aligned_aggregates(&self, from: u64, n: u64, per_aggregate: usize) {
-        let keys: Vec<String> = (from..from + n).map(|i| format!("kpl-{i}")).collect();
-        ks_local::put_shard_aligned_aggregates(
-            &self.client,
-            STREAM,
-            &records(from, n),
-            &keys,
-            per_aggregate,
+            packing,
         )
         .await
         .unwrap();
@@ -384,9 +368,11 @@ async fn kpl_aggregates_from_any_producer_land_once_through_kill_9_and_a_split()
     // Library-style aggregates (sub-records of any key), true-KPL ones (aligned to the shard)
     // and plain records, on 3 shards.
     let mut produced = 0;
-    w.produce_library_aggregates(produced, 900, 25).await;
+    w.produce_aggregates(produced, 900, 25, Packing::Library)
+        .await;
     produced += 900;
-    w.produce_aligned_aggregates(produced, 300, 20).await;
+    w.produce_aggregates(produced, 300, 20, Packing::ShardAligned)
+        .await;
     produced += 300;
     w.produce(produced, 100).await;
     produced += 100;
@@ -402,9 +388,11 @@ async fn kpl_aggregates_from_any_producer_land_once_through_kill_9_and_a_split()
                 .await
                 .unwrap();
         }
-        w.produce_library_aggregates(produced, 200, 25).await;
+        w.produce_aggregates(produced, 200, 25, Packing::Library)
+            .await;
         produced += 200;
-        w.produce_aligned_aggregates(produced, 60, 20).await;
+        w.produce_aggregates(produced, 60, 20, Packing::ShardAligned)
+            .await;
         produced += 60;
     }
     w.sim.faults().clear();

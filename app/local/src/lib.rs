@@ -31,9 +31,6 @@ pub use kinesis::{
     Store, StoreOptions, TEST_REGION, create_stream, merge_shards, sdk_config, split_shard,
     wait_active,
 };
-pub use produce::{
-    PutEntry, PutResult, put_json_records, put_library_aggregates, put_records,
-    put_shard_aligned_aggregates,
-};
+pub use produce::{Packing, PutEntry, PutResult, put_aggregates, put_json_records, put_records};
 pub use proxy::{KinesisProxy, ProxyCounts};
 pub use world::{Endpoints, LocalWorld, PipelineToml, WorldOptions, root_admin};

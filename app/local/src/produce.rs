@@ -141,48 +141,31 @@ pub async fn put_json_records(
     put_records(client, stream, &entries).await
 }
 
-/// Puts JSON records the way the kinesis-aggregation libraries (Python `aws-kinesis-agg`, Node,
-/// Java — the usual choice in Lambda producers) do: user records, each with its own partition
-/// key, packed `per_aggregate` at a time into KPL aggregates, and each aggregate put with the
-/// partition key of its first user record. On a stream of several shards most user records then
-/// hash outside the shard their aggregate lands in. Returns where each aggregate landed.
-pub async fn put_library_aggregates(
+/// Puts JSON records packed `per_aggregate` at a time into KPL aggregates, as `packing` says.
+/// Returns where each aggregate landed.
+pub async fn put_aggregates(
     client: &Client,
     stream: &str,
     records: &[serde_json::Value],
     partition_keys: &[String],
     per_aggregate: usize,
+    packing: Packing,
 ) -> Result<Vec<PutResult>, LocalError> {
-    let aggregates = Aggregates::new(records, partition_keys, per_aggregate, Packing::Library)?;
-    aggregates.put(client, stream).await
-}
-
-/// Puts JSON records the way the KPL itself aggregates: user records are grouped by the open
-/// shard their partition key hashes into, and each aggregate is put with the explicit hash key of
-/// its first user record, so every sub-record lies inside the shard it lands in.
-pub async fn put_shard_aligned_aggregates(
-    client: &Client,
-    stream: &str,
-    records: &[serde_json::Value],
-    partition_keys: &[String],
-    per_aggregate: usize,
-) -> Result<Vec<PutResult>, LocalError> {
-    let aggregates = Aggregates::new(
-        records,
-        partition_keys,
-        per_aggregate,
-        Packing::ShardAligned,
-    )?;
+    let aggregates = Aggregates::new(records, partition_keys, per_aggregate, packing)?;
     aggregates.put(client, stream).await
 }
 
 /// How user records are packed into KPL aggregates.
-#[derive(Debug, Clone, Copy)]
-enum Packing {
-    /// In the order given, each aggregate under its first record's partition key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Packing {
+    /// The way the kinesis-aggregation libraries (Python `aws-kinesis-agg`, Node, Java — the
+    /// usual choice in Lambda producers) pack: in the order given, each user record with its own
+    /// partition key, each aggregate put with its first record's partition key. On a stream of
+    /// several shards most user records then hash outside the shard their aggregate lands in.
     Library,
-    /// Grouped by the open shard their key hashes into, each aggregate under its first record's
-    /// explicit hash key.
+    /// The way the KPL itself aggregates: grouped by the open shard their partition key hashes
+    /// into, each aggregate put with its first record's explicit hash key, so every sub-record
+    /// lies inside the shard it lands in.
     ShardAligned,
 }
 

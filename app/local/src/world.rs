@@ -46,6 +46,23 @@ impl Default for WorldOptions {
     }
 }
 
+impl WorldOptions {
+    /// `stream` with `shards`, root's `password`, and `example_db` holding the table `table_ddl`
+    /// creates.
+    pub fn with_table(stream: &str, shards: i32, password: &str, table_ddl: &str) -> WorldOptions {
+        WorldOptions {
+            stream: stream.into(),
+            shards,
+            sim: SimConfig {
+                password: password.into(),
+                ..Default::default()
+            },
+            setup_sql: vec!["CREATE DATABASE example_db".into(), table_ddl.into()],
+            ..Default::default()
+        }
+    }
+}
+
 /// The extra TOML lines of a pipeline in a world: the world writes the connection keys (stream,
 /// region, endpoint, state dir, URLs, user, database, table), the caller its knobs.
 #[derive(Debug, Clone)]

@@ -487,8 +487,8 @@ async fn the_preview_sends_the_engines_headers_and_agrees_with_a_real_load() {
         .await
         .unwrap();
     assert_eq!(loaded_in_preview, 4, "{after:?}");
-    assert_eq!(out.loaded_rows, loaded_in_preview);
-    assert_eq!(out.filtered_rows, 0);
+    assert_eq!(out.stats.loaded_rows, loaded_in_preview);
+    assert_eq!(out.stats.filtered_rows, 0);
     let stored: Vec<String> = admin
         .query("select event_time from d.t order by id")
         .await
@@ -569,7 +569,7 @@ async fn epoch_millis_in_a_datetime_column_load_null_until_the_suggested_express
         let out = load_samples(&load_url, properties, label, &samples)
             .await
             .unwrap();
-        assert_eq!(out.loaded_rows, 4);
+        assert_eq!(out.stats.loaded_rows, 4);
         let rows = admin
             .query("select event_time, ticker from d.t order by id")
             .await

@@ -59,11 +59,15 @@ async fn loads_stock_json_through_the_fe_redirect() {
     assert_eq!(out.status, LoadStatus::Loaded);
     assert_eq!(out.label, "ks_stock_test_000001");
     assert_eq!(
-        (out.total_rows, out.loaded_rows, out.filtered_rows),
+        (
+            out.stats.total_rows,
+            out.stats.loaded_rows,
+            out.stats.filtered_rows
+        ),
         (250, 250, 0)
     );
-    assert!(out.txn_id.is_some());
-    assert!(out.load_bytes > 0);
+    assert!(out.stats.txn_id.is_some());
+    assert!(out.stats.load_bytes > 0);
     assert!(out.error_lines.is_empty() && out.error_url.is_none());
     assert_eq!(out.node, sim.be_addr().to_string(), "the BE answered");
     assert_eq!(row_count(&sim), 250);
@@ -130,7 +134,7 @@ async fn a_duplicate_label_is_already_loaded_and_loads_nothing() {
     );
     let again = client.load(&l, body.clone()).await.unwrap();
     assert_eq!(again.status, LoadStatus::AlreadyLoaded);
-    assert_eq!(again.loaded_rows, 0);
+    assert_eq!(again.stats.loaded_rows, 0);
     assert_eq!(row_count(&sim), 40, "no duplicate rows");
     sim.shutdown().await;
 }
@@ -275,7 +279,7 @@ async fn publish_timeout_is_a_success() {
     sim.faults().inject(Fault::PublishTimeout, 1);
     let out = load_stock(&client, "publish_to", 4, 12).await.unwrap();
     assert_eq!(out.status, LoadStatus::PublishTimeout);
-    assert_eq!(out.loaded_rows, 12);
+    assert_eq!(out.stats.loaded_rows, 12);
     assert_eq!(row_count(&sim), 12);
     // Retrying it would be a no-op anyway.
     let again = load_stock(&client, "publish_to", 4, 12).await.unwrap();
@@ -342,7 +346,7 @@ async fn filtered_rows_fail_as_data_quality_with_the_error_url_lines_and_are_not
         .await
         .unwrap();
     assert_eq!(out.status, LoadStatus::Loaded);
-    assert_eq!((out.loaded_rows, out.filtered_rows), (8, 2));
+    assert_eq!((out.stats.loaded_rows, out.stats.filtered_rows), (8, 2));
     assert_eq!(out.error_lines.len(), 2);
     assert!(out.error_lines[0].contains("NULL value in non-nullable column"));
     assert_eq!(row_count(&sim), 8);
@@ -452,7 +456,7 @@ async fn a_redirect_to_an_unresolvable_be_fails_fast_and_says_why() {
     // The label-less probe did not take our label, and the next load goes straight to the BE.
     let before = be_loads(&sim);
     let out = load_stock(&direct, "direct_to_be_2", 9, 7).await.unwrap();
-    assert_eq!(out.loaded_rows, 7);
+    assert_eq!(out.stats.loaded_rows, 7);
     assert_eq!(
         be_loads(&sim) - before,
         1,

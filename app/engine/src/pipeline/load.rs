@@ -183,7 +183,7 @@ impl Run {
         // loaded the batch (its rows minus what StarRocks filtered then, which we cannot know).
         let loaded_rows = match outcome.status {
             ks_starrocks::LoadStatus::AlreadyLoaded => intent.rows,
-            _ => outcome.loaded_rows,
+            _ => outcome.stats.loaded_rows,
         };
         self.rows_loaded += loaded_rows;
         self.loads += 1;
@@ -192,7 +192,7 @@ impl Run {
             rows: intent.rows,
             bytes: intent.bytes,
             loaded_rows,
-            filtered_rows: outcome.filtered_rows,
+            filtered_rows: outcome.stats.filtered_rows,
             ms: elapsed.as_millis() as u64,
             status: format!("{:?}", outcome.status),
             finished_ms: now_ms(),
@@ -208,22 +208,25 @@ impl Run {
         self.shared.with(|s| {
             s.totals.rows_loaded += loaded_rows;
             s.totals.bytes_loaded += intent.bytes;
-            s.totals.rows_filtered += outcome.filtered_rows;
+            s.totals.rows_filtered += outcome.stats.filtered_rows;
             s.totals.loads_ok += 1;
             s.recent_loads.push_front(summary.clone());
             s.recent_loads.truncate(RECENT_LOADS);
         });
-        if outcome.filtered_rows > 0 {
+        if outcome.stats.filtered_rows > 0 {
             self.shared.error(
                 format!("load {}", intent.label),
                 Some("Success".into()),
-                format!("{} row(s) filtered by StarRocks", outcome.filtered_rows),
+                format!(
+                    "{} row(s) filtered by StarRocks",
+                    outcome.stats.filtered_rows
+                ),
                 outcome.error_url.clone(),
                 outcome.error_lines.clone(),
             );
             self.shared.emit(Event::RowsFiltered {
                 label: intent.label.clone(),
-                rows: outcome.filtered_rows,
+                rows: outcome.stats.filtered_rows,
                 error_lines: outcome.error_lines.clone(),
             });
         }

@@ -115,8 +115,8 @@ impl StreamLoadClient {
                 label = %label,
                 node = %o.node,
                 status = o.status.as_str(),
-                rows = o.loaded_rows,
-                filtered = o.filtered_rows,
+                rows = o.stats.loaded_rows,
+                filtered = o.stats.filtered_rows,
                 ms = started.elapsed().as_millis() as u64,
                 "stream load"
             ),
@@ -459,7 +459,7 @@ impl StreamLoadClient {
             }
         };
         match &mut result {
-            Ok(o) if o.filtered_rows > 0 => {
+            Ok(o) if o.stats.filtered_rows > 0 => {
                 if let Some(url) = o.error_url.clone() {
                     o.error_lines = self.fetch_error_lines(&url).await;
                 }

@@ -70,14 +70,8 @@ impl LoadStatus {
 pub struct LoadOutcome {
     pub label: String,
     pub status: LoadStatus,
-    pub txn_id: Option<i64>,
-    pub total_rows: u64,
-    pub loaded_rows: u64,
-    pub filtered_rows: u64,
-    pub unselected_rows: u64,
-    pub load_bytes: u64,
-    /// StarRocks' `LoadTimeMs`.
-    pub load_time_ms: u64,
+    /// Row counts, bytes, `TxnId` and StarRocks' `LoadTimeMs`.
+    pub stats: LoadStats,
     /// The ErrorURL of filtered rows, if any.
     pub error_url: Option<String>,
     /// The ErrorURL's first lines (`Error: <reason>. Row: <row>`), or a line saying why they
@@ -89,18 +83,4 @@ pub struct LoadOutcome {
     pub message: String,
     /// Wall time of the attempt on this side, redirects included.
     pub elapsed: Duration,
-}
-
-impl LoadOutcome {
-    pub fn stats(&self) -> LoadStats {
-        LoadStats {
-            txn_id: self.txn_id,
-            total_rows: self.total_rows,
-            loaded_rows: self.loaded_rows,
-            filtered_rows: self.filtered_rows,
-            unselected_rows: self.unselected_rows,
-            load_bytes: self.load_bytes,
-            load_time_ms: self.load_time_ms,
-        }
-    }
 }

@@ -7,17 +7,10 @@ use crate::response::{Answer, snippet};
 use std::time::Duration;
 
 pub(super) fn outcome_of(a: &Answer, label: &str, node: &str, status: LoadStatus) -> LoadOutcome {
-    let s = a.stats;
     LoadOutcome {
         label: label.to_string(),
         status,
-        txn_id: s.txn_id,
-        total_rows: s.total_rows,
-        loaded_rows: s.loaded_rows,
-        filtered_rows: s.filtered_rows,
-        unselected_rows: s.unselected_rows,
-        load_bytes: s.load_bytes,
-        load_time_ms: s.load_time_ms,
+        stats: a.stats,
         error_url: a.error_url.clone(),
         error_lines: Vec::new(),
         node: node.to_string(),
@@ -196,7 +189,7 @@ mod tests {
         );
         assert_eq!(o.status, LoadStatus::Loaded);
         assert_eq!(
-            (o.txn_id, o.loaded_rows, o.filtered_rows),
+            (o.stats.txn_id, o.stats.loaded_rows, o.stats.filtered_rows),
             (Some(1003), 9, 1)
         );
         assert_eq!(o.node, "be:8040");
@@ -212,7 +205,7 @@ mod tests {
         // 2.x names.
         let o =
             ok(r#"{"TxnId":1,"Status":"Success","NumberLoadedRows":3,"StreamLoadPutTimeMs":1}"#);
-        assert_eq!(o.loaded_rows, 3);
+        assert_eq!(o.stats.loaded_rows, 3);
     }
 
     #[test]
