@@ -3,7 +3,8 @@
 //! STS and EC2 (`AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL_EC2`, as a user would point the SDK
 //! at a VPC endpoint). What is asserted is what the user reads.
 
-use aws_sdk_ec2::types::{IpPermission, IpRange};
+mod common;
+
 use ks_core::config::JdbcUrl;
 use ks_local::{LocalWorld, PipelineToml, WorldOptions};
 use ks_starrocks::MysqlAdmin;
@@ -92,33 +93,7 @@ impl World {
 
     /// A security group that allows `ports` (tcp) from this machine's /32.
     async fn security_group(&self, name: &str, ports: &[u16]) -> String {
-        let id = self
-            .ec2
-            .create_security_group()
-            .group_name(name)
-            .description("StarRocks FE")
-            .send()
-            .await
-            .unwrap()
-            .group_id
-            .unwrap();
-        for port in ports {
-            self.ec2
-                .authorize_security_group_ingress()
-                .group_id(&id)
-                .ip_permissions(
-                    IpPermission::builder()
-                        .ip_protocol("tcp")
-                        .from_port(i32::from(*port))
-                        .to_port(i32::from(*port))
-                        .ip_ranges(IpRange::builder().cidr_ip(format!("{EGRESS}/32")).build())
-                        .build(),
-                )
-                .send()
-                .await
-                .unwrap();
-        }
-        id
+        common::ec2::security_group_allowing(&self.ec2, name, ports, &format!("{EGRESS}/32")).await
     }
 
     async fn inbound_cidrs(&self, group: &str, port: u16) -> Vec<String> {

@@ -8,7 +8,8 @@
 //! against real components on 127.0.0.1: the `kinesis-starrocks` binary, ferrokinesis, the
 //! StarRocks stand-in, moto.
 
-use aws_sdk_ec2::types::{IpPermission, IpRange};
+mod common;
+
 use ks_core::{PipelineConfig, Secret, config::JdbcUrl, config::SslMode};
 use ks_kinesis::{ConnectOptions, KinesisSource, ShardStats, StartPosition};
 use ks_local::EmbeddedKinesis;
@@ -1117,35 +1118,12 @@ async fn network() {
     let w = World::new(1).await;
     let moto = ks_tests::emulators::Emulator::moto();
     let ec2 = aws_sdk_ec2::Client::new(&ks_local::sdk_config(&moto.endpoint).await);
-    let group = ec2
-        .create_security_group()
-        .group_name("fe")
-        .description("StarRocks FE")
-        .send()
-        .await
-        .unwrap()
-        .group_id
-        .unwrap();
     let ports = [
         w.sim.mysql_addr().port(),
         w.sim.http_addr().port(),
         w.sim.be_addr().port(),
     ];
-    for port in ports {
-        ec2.authorize_security_group_ingress()
-            .group_id(&group)
-            .ip_permissions(
-                IpPermission::builder()
-                    .ip_protocol("tcp")
-                    .from_port(i32::from(port))
-                    .to_port(i32::from(port))
-                    .ip_ranges(IpRange::builder().cidr_ip("203.0.113.7/32").build())
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-    }
+    let group = common::ec2::security_group_allowing(&ec2, "fe", &ports, "203.0.113.7/32").await;
     let sg_check = format!("network.sg-{}", ports[0]);
     let check = |groups: String, egress: &'static str| {
         let path = w.write(&w.config(&[

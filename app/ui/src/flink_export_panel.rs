@@ -53,6 +53,15 @@ pub fn folder_path(text: &str) -> Result<PathBuf, String> {
     Ok(path)
 }
 
+/// What the panel exports: pipeline `name`'s `config` (or why there is nothing to export yet),
+/// and the `password` that reads the table's columns (`None`: the backend uses the one the
+/// pipeline starts with).
+pub struct ExportSubject<'a> {
+    pub name: &'a str,
+    pub config: Result<&'a PipelineConfig, String>,
+    pub password: Option<&'a Secret>,
+}
+
 /// The export panel of one page (the Review step, a pipeline's monitor).
 #[derive(Default)]
 pub struct FlinkExportPanel {
@@ -74,17 +83,9 @@ impl FlinkExportPanel {
         self.result.as_ref()
     }
 
-    /// Draws the section for pipeline `name`. `config` is what would be exported (or why there is
-    /// nothing to export yet); `password` reads the table's columns (`None`: the backend uses the
-    /// one the pipeline starts with).
-    pub fn ui(
-        &mut self,
-        ui: &mut Ui,
-        name: &str,
-        config: Result<&PipelineConfig, String>,
-        password: Option<&Secret>,
-        backend: &BackendLink,
-    ) {
+    /// Draws the section for `subject`'s pipeline.
+    pub fn ui(&mut self, ui: &mut Ui, subject: ExportSubject<'_>, backend: &BackendLink) {
+        let name = subject.name;
         if !self.folder_edited {
             self.folder = default_folder(name);
         }
@@ -104,20 +105,18 @@ impl FlinkExportPanel {
                     .wrap(),
                 );
                 ui.add_space(4.0);
-                self.form(ui, name, config, password, backend);
+                self.form(ui, &subject, backend);
                 self.outcome(ui);
                 ui.add_space(6.0);
             });
     }
 
-    fn form(
-        &mut self,
-        ui: &mut Ui,
-        name: &str,
-        config: Result<&PipelineConfig, String>,
-        password: Option<&Secret>,
-        backend: &BackendLink,
-    ) {
+    fn form(&mut self, ui: &mut Ui, subject: &ExportSubject<'_>, backend: &BackendLink) {
+        let ExportSubject {
+            name,
+            config,
+            password,
+        } = subject;
         let folder = folder_path(&self.folder);
         egui::Grid::new(("flink-export-form", name))
             .num_columns(2)

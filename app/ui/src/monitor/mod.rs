@@ -12,7 +12,7 @@ pub mod shards;
 pub mod throttling;
 mod throughput;
 
-use crate::flink_export_panel::FlinkExportPanel;
+use crate::flink_export_panel::{ExportSubject, FlinkExportPanel};
 use crate::protocol::{BackendLink, Request, RunStatus};
 use ks_core::snapshot::{Event, PipelineState, Snapshot};
 use std::collections::VecDeque;
@@ -237,7 +237,12 @@ impl Monitor {
                     None => Err("not in the pipeline list yet".to_string()),
                 };
                 // No password: the backend uses the one Start uses.
-                self.flink_export.ui(ui, &self.name, config, None, backend);
+                let subject = ExportSubject {
+                    name: &self.name,
+                    config,
+                    password: None,
+                };
+                self.flink_export.ui(ui, subject, backend);
                 catchup::ui(ui, self);
                 kpl::ui(ui, self);
                 dead_letters::ui(ui, self);

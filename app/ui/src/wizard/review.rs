@@ -3,7 +3,7 @@
 //! (crate::flink_export_panel).
 
 use super::{Draft, Step, WizardOutcome};
-use crate::flink_export_panel::FlinkExportPanel;
+use crate::flink_export_panel::{ExportSubject, FlinkExportPanel};
 use crate::protocol::{BackendLink, FlinkExportDone, Request, SaveInfo, Ticket};
 use egui::RichText;
 
@@ -240,8 +240,12 @@ impl ReviewStep {
             .as_ref()
             .map_err(|_| "complete the values above first".to_string());
         let password = (!draft.password.is_empty()).then_some(&draft.password);
-        self.flink_export
-            .ui(ui, draft.name.trim(), config, password, backend);
+        let subject = ExportSubject {
+            name: draft.name.trim(),
+            config,
+            password,
+        };
+        self.flink_export.ui(ui, subject, backend);
         action
     }
 
