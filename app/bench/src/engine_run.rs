@@ -63,16 +63,7 @@ pub async fn start_engine(
     .await?;
     let settings = StreamLoadSettings::from_sink(&config.sink, Secret::new(password))?;
     let client = StreamLoadClient::new(settings)?;
-    Ok(ks_engine::start_with(
-        config,
-        source,
-        client,
-        EngineOptions {
-            stop_when_caught_up: true,
-            ..Default::default()
-        },
-    )
-    .await?)
+    Ok(ks_engine::start_with(config, source, client, EngineOptions::until_caught_up()).await?)
 }
 
 pub fn main(args: EngineArgs) -> anyhow::Result<()> {

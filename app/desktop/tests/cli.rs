@@ -53,3 +53,84 @@ fn without_a_display_the_error_says_so() {
         "{stderr}"
     );
 }
+
+/// `import-kda`: the seed's runtime properties (as `describe-application` prints them) become a
+/// pipeline config the other commands load — here `export flink`, the way back to Flink — and
+/// the password in them is not written anywhere.
+#[test]
+fn import_kda_turns_the_seeds_properties_into_a_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let properties = dir.path().join("describe-application.json");
+    std::fs::write(
+        &properties,
+        r#"{"ApplicationDetail": {"ApplicationConfigurationDescription": {
+            "EnvironmentPropertyDescriptions": {"PropertyGroupDescriptions": [
+              {"PropertyGroupId": "ConsumerConfigProperties",
+               "PropertyMap": {"aws.region": "us-west-2", "inputStreamName": "ExampleInputStream"}},
+              {"PropertyGroupId": "ProducerConfigProperties",
+               "PropertyMap": {"jdbc-url": "jdbc:mysql://abc.cloud-app.celerdata.com:9030",
+                               "load-url": "https://abc.cloud-app.celerdata.com",
+                               "database-name": "example_db", "table-name": "stock",
+                               "username": "admin", "password": "seed-secret-pw",
+                               "sink.properties.format": "json",
+                               "sink.properties.jsonpaths": "[\"event_time\", \"ticker\", \"price\"]",
+                               "sink.properties.strip_outer_array": "true"}}]}}}}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("stock.toml");
+    let imported = binary()
+        .arg("import-kda")
+        .arg(&properties)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&imported.stderr);
+    assert!(imported.status.success(), "{stderr}");
+    assert!(stderr.contains("secret set --config"), "{stderr}");
+    let toml = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        !toml.contains("seed-secret-pw"),
+        "the password is not written:\n{toml}"
+    );
+    for line in [
+        "stream = \"ExampleInputStream\"",
+        "region = \"us-west-2\"",
+        "jdbc-url = \"jdbc:mysql://abc.cloud-app.celerdata.com:9030\"",
+        "table-name = \"stock\"",
+    ] {
+        assert!(toml.contains(line), "{line} in:\n{toml}");
+    }
+
+    // An existing file is never overwritten.
+    let again = binary()
+        .arg("import-kda")
+        .arg(&properties)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
+
+    // And back to Flink: the imported pipeline exports.
+    let seed_ddl = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../starrocks-sim/tests/fixtures/seed_ddl.sql");
+    let exported = binary()
+        .args(["export", "flink", "--config"])
+        .arg(&out)
+        .arg("--table-ddl")
+        .arg(&seed_ddl)
+        .args(["--parallelism", "1", "--out"])
+        .arg(dir.path().join("flink"))
+        .output()
+        .unwrap();
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let sql = std::fs::read_to_string(dir.path().join("flink/pipeline.sql")).unwrap();
+    assert!(sql.contains("'stream' = 'ExampleInputStream'"), "{sql}");
+    assert!(!sql.contains("seed-secret-pw"));
+}

@@ -10,13 +10,12 @@ mod common;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use kinesis_starrocks::backend::{self, BackendOptions};
-use ks_core::{PipelineConfig, Secret};
+use kinesis_starrocks::backend;
+use ks_core::PipelineConfig;
 use ks_local::{LocalWorld, PipelineToml, WorldOptions};
 use ks_tests::kittest::{has, scroll_click, set_text};
 use ks_ui::flink_export_panel::{EXPORT, FOLDER, OPEN};
-use ks_ui::protocol::{FlinkExportDone, Request};
-use ks_ui::settings::Settings;
+use ks_ui::protocol::FlinkExportDone;
 use ks_ui::wizard::Step;
 use ks_ui::{KsApp, app::Page};
 use std::path::Path;
@@ -26,32 +25,9 @@ const PASSWORD: &str = ks_local::world::PASSWORD;
 /// `buffer-flush.max-rows` has no effect on Flink (exactly-once loads at checkpoints): a warning.
 const SINK: &str = "properties.format = \"json\"\nbuffer-flush.max-rows = 5000";
 
-/// The app on a real backend (pipelines under `dir`, no keyring) with `configs` saved (the
-/// password typed in this session, as the wizard's Save leaves it) and the monitor of the first
-/// open.
+/// The app with `configs` saved and the first one's monitor open.
 fn app_on(dir: &Path, configs: Vec<PipelineConfig>) -> (backend::Backend, Harness<'static, KsApp>) {
-    let mut options = BackendOptions::for_tests(dir.join("pipelines"));
-    options.keyring = false;
-    let backend = backend::spawn(options, || {});
-    let first = configs[0].name.clone();
-    for (i, config) in configs.into_iter().enumerate() {
-        backend.link.send(Request::Save {
-            ticket: i as u64 + 1_000,
-            name: config.name.clone(),
-            config: Box::new(config),
-            password: Some(Secret::new(PASSWORD)),
-        });
-    }
-    let app = KsApp::new(
-        backend.link.clone(),
-        backend.take_replies(),
-        Settings {
-            last_pipeline: Some(first),
-            ..Default::default()
-        },
-    );
-    let harness = common::app_harness(app, egui::vec2(1200.0, 900.0));
-    (backend, harness)
+    common::monitor_app(dir, configs, PASSWORD)
 }
 
 /// The last export's answer in the monitor of `name`.

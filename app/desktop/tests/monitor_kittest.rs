@@ -9,16 +9,15 @@ mod common;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
-use kinesis_starrocks::backend::{self, BackendOptions};
-use ks_core::{PipelineConfig, Secret};
+use kinesis_starrocks::backend;
+use ks_core::PipelineConfig;
 use ks_local::world::{Endpoints, pipeline_toml, query_u64};
 use ks_local::{
     EmbeddedKinesis, LocalWorld, PipelineToml, WorldOptions, put_json_records, root_admin,
 };
 use ks_tests::image;
 use ks_tests::kittest;
-use ks_ui::protocol::{Request, RunStatus};
-use ks_ui::settings::Settings;
+use ks_ui::protocol::RunStatus;
 use ks_ui::{KsApp, app::Page};
 use starrocks_sim::{SimConfig, StarRocksSim};
 use std::path::Path;
@@ -92,28 +91,10 @@ fn config_text(
     )
 }
 
-/// The app on a real backend (pipelines under `dir`, no keyring: keyring.rs covers it) with
-/// `config` saved as "stock" and its monitor open.
+/// The app with `config` saved as "stock" and its monitor open.
 fn app_on(dir: &Path, config: PipelineConfig) -> (backend::Backend, Harness<'static, KsApp>) {
-    let mut options = BackendOptions::for_tests(dir.join("pipelines"));
-    options.keyring = false;
-    let backend = backend::spawn(options, || {});
-    backend.link.send(Request::Save {
-        ticket: 1,
-        name: "stock".into(),
-        config: Box::new(config),
-        password: Some(Secret::new(PASSWORD)),
-    });
-    let app = KsApp::new(
-        backend.link.clone(),
-        backend.take_replies(),
-        Settings {
-            last_pipeline: Some("stock".into()),
-            ..Default::default()
-        },
-    );
-    let harness = common::app_harness(app, egui::vec2(1200.0, 900.0));
-    (backend, harness)
+    assert_eq!(config.name, "stock");
+    common::monitor_app(dir, vec![config], PASSWORD)
 }
 
 /// The latest snapshot of pipeline "stock" the monitor holds.

@@ -202,17 +202,9 @@ async fn inferred_table_is_accepted_and_a_pipeline_then_loads_every_record() {
         StreamLoadSettings::from_sink(&config.sink, Secret::new(PASSWORD)).unwrap(),
     )
     .unwrap();
-    let handle = ks_engine::start_with(
-        config,
-        source,
-        client,
-        EngineOptions {
-            stop_when_caught_up: true,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let handle = ks_engine::start_with(config, source, client, EngineOptions::until_caught_up())
+        .await
+        .unwrap();
     tokio::time::timeout(Duration::from_secs(120), handle.wait())
         .await
         .expect("caught up in time")

@@ -23,13 +23,19 @@ pub fn run(args: ImportKdaArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let imported = match ks_core::config::import::from_kda_properties(&text) {
+    let mut imported = match ks_core::config::import::from_kda_properties(&text) {
         Ok(i) => i,
         Err(e) => {
             eprintln!("error: {}: {e}", args.file.display());
             return EXIT_USAGE;
         }
     };
+    // The import leaves the state dir to whoever saves the pipeline: here, the default one
+    // (which the written file then leaves out).
+    if imported.config.state_dir.as_os_str().is_empty() {
+        imported.config.state_dir =
+            ks_core::config::default_state_dir(&imported.name).unwrap_or_default();
+    }
     if args.out.exists() {
         eprintln!(
             "error: {} exists; choose another --out (nothing was written)",

@@ -35,3 +35,36 @@ pub fn wait_until<S: BackendErrors>(
         format!("backend errors: {:?}", app.backend_errors())
     });
 }
+
+/// The app on a real backend (pipelines under `dir`, no keyring: keyring.rs covers it) with
+/// `configs` saved under their names (the password typed in this session, as the wizard's Save
+/// leaves it) and the monitor of the first open.
+pub fn monitor_app(
+    dir: &std::path::Path,
+    configs: Vec<ks_core::PipelineConfig>,
+    password: &str,
+) -> (kinesis_starrocks::backend::Backend, Harness<'static, KsApp>) {
+    use kinesis_starrocks::backend::{self, BackendOptions};
+    let mut options = BackendOptions::for_tests(dir.join("pipelines"));
+    options.keyring = false;
+    let backend = backend::spawn(options, || {});
+    let first = configs[0].name.clone();
+    for (i, config) in configs.into_iter().enumerate() {
+        backend.link.send(ks_ui::protocol::Request::Save {
+            ticket: i as u64 + 1,
+            name: config.name.clone(),
+            config: Box::new(config),
+            password: Some(ks_core::Secret::new(password)),
+        });
+    }
+    let app = KsApp::new(
+        backend.link.clone(),
+        backend.take_replies(),
+        ks_ui::settings::Settings {
+            last_pipeline: Some(first),
+            ..Default::default()
+        },
+    );
+    let harness = app_harness(app, egui::vec2(1200.0, 900.0));
+    (backend, harness)
+}

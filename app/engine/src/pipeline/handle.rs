@@ -76,6 +76,17 @@ impl Default for EngineOptions {
     }
 }
 
+impl EngineOptions {
+    /// The defaults, stopping once every open shard has been read to its tip and loaded (`run
+    /// --stop-when-caught-up`, tests, benchmarks).
+    pub fn until_caught_up() -> EngineOptions {
+        EngineOptions {
+            stop_when_caught_up: true,
+            ..Default::default()
+        }
+    }
+}
+
 /// The outside's grip on a running engine: commands in, snapshot and events out.
 pub struct EngineHandle {
     commands: mpsc::Sender<Command>,
