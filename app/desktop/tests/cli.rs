@@ -78,13 +78,16 @@ fn import_kda_turns_the_seeds_properties_into_a_pipeline() {
     )
     .unwrap();
     let out = dir.path().join("stock.toml");
-    let imported = binary()
-        .arg("import-kda")
-        .arg(&properties)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let import = || {
+        binary()
+            .arg("import-kda")
+            .arg(&properties)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    let imported = import();
     let stderr = String::from_utf8_lossy(&imported.stderr);
     assert!(imported.status.success(), "{stderr}");
     assert!(stderr.contains("secret set --config"), "{stderr}");
@@ -103,13 +106,7 @@ fn import_kda_turns_the_seeds_properties_into_a_pipeline() {
     }
 
     // An existing file is never overwritten.
-    let again = binary()
-        .arg("import-kda")
-        .arg(&properties)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let again = import();
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
 
