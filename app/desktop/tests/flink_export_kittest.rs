@@ -15,6 +15,7 @@ use ks_core::PipelineConfig;
 use ks_local::{LocalWorld, PipelineToml, WorldOptions};
 use ks_tests::kittest::{has, scroll_click, set_text};
 use ks_ui::flink_export_panel::{EXPORT, FOLDER, OPEN};
+use ks_ui::folder_picker;
 use ks_ui::protocol::FlinkExportDone;
 use ks_ui::wizard::Step;
 use ks_ui::{KsApp, app::Page};
@@ -138,6 +139,37 @@ fn export_from_the_monitor_and_the_review_step() {
             .iter()
             .any(|w| w.starts_with("sink.buffer-flush.max-rows: "))
     );
+
+    // The folder picker: it opens at the folder in the field, goes up, creates a sub-folder and
+    // puts the chosen folder into the field; the next export goes there.
+    scroll_click(&mut h, folder_picker::CHOOSE);
+    h.run_steps(2);
+    assert!(
+        has(&h, &out.display().to_string()),
+        "the picker opens at the typed folder"
+    );
+    h.get_by_label(folder_picker::UP).click();
+    h.run_steps(2);
+    h.get_by_label("📁 stock");
+    set_text(&mut h, folder_picker::NEW_FOLDER, "second");
+    h.get_by_label(folder_picker::CREATE).click();
+    h.run_steps(2);
+    let second = dir.path().join("flink").join("second");
+    assert!(second.is_dir(), "Create folder makes {}", second.display());
+    let image = h.render().expect("render the picker");
+    ks_tests::save_screenshot(&image, env!("CARGO_TARGET_TMPDIR"), "monitor-folder-picker");
+    h.get_by_label(folder_picker::USE_THIS).click();
+    h.run_steps(2);
+    assert!(
+        h.query_all_by_value(&second.display().to_string())
+            .next()
+            .is_some(),
+        "the chosen folder is in the field"
+    );
+    scroll_click(&mut h, EXPORT);
+    step_until(&mut h, "the second export", 60, |_| {
+        second.join("pipeline.sql").is_file()
+    });
     assert!(done.notes.len() > done.warnings.len(), "{done:?}");
     h.get_by_label("Copy");
 

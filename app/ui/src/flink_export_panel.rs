@@ -3,6 +3,7 @@
 //! section: the folder, Export, then what was written (the folder, its files, the settings that
 //! do not carry over) and the next commands with a Copy button, or the error.
 
+use crate::folder_picker::{self, FolderPicker};
 use crate::protocol::{BackendLink, FlinkExportDone, Request, Ticket};
 use egui::{RichText, Ui};
 use ks_core::{PipelineConfig, Secret};
@@ -66,8 +67,9 @@ pub struct ExportSubject<'a> {
 #[derive(Default)]
 pub struct FlinkExportPanel {
     folder: String,
-    /// The user typed a folder: it no longer follows the pipeline's name.
+    /// The user typed or chose a folder: it no longer follows the pipeline's name.
     folder_edited: bool,
+    picker: FolderPicker,
     ticket: Option<Ticket>,
     result: Option<Result<FlinkExportDone, String>>,
 }
@@ -122,19 +124,29 @@ impl FlinkExportPanel {
             .num_columns(2)
             .spacing([12.0, 6.0])
             .show(ui, |ui| {
-                // The folder picker is this text field: egui has no native folder dialog, and a
-                // dialog crate (rfd) would bring its own async runtime into a crate that must
-                // stay free of tokio. The hint and the default say what to type.
+                // Typed, or chosen with the app's own folder picker (crate::folder_picker).
                 let label = ui.label(FOLDER);
                 ui.vertical(|ui| {
-                    let resp = ui
-                        .add(
-                            egui::TextEdit::singleline(&mut self.folder)
-                                .hint_text("an absolute path, or ~/… (created if missing)")
-                                .desired_width(crate::wizard::fields::FIELD_WIDTH + 120.0),
-                        )
-                        .labelled_by(label.id);
-                    if resp.changed() {
+                    ui.horizontal(|ui| {
+                        let resp = ui
+                            .add(
+                                egui::TextEdit::singleline(&mut self.folder)
+                                    .hint_text("an absolute path, or ~/… (created if missing)")
+                                    .desired_width(crate::wizard::fields::FIELD_WIDTH + 120.0),
+                            )
+                            .labelled_by(label.id);
+                        if resp.changed() {
+                            self.folder_edited = true;
+                        }
+                        if ui.button(folder_picker::CHOOSE).clicked() {
+                            let start = folder.clone().unwrap_or_else(|_| {
+                                std::env::home_dir().unwrap_or_else(|| PathBuf::from("/"))
+                            });
+                            self.picker.open_at(&start);
+                        }
+                    });
+                    if let Some(chosen) = self.picker.show(ui.ctx(), name) {
+                        self.folder = chosen.display().to_string();
                         self.folder_edited = true;
                     }
                     crate::wizard::fields::error_line(
