@@ -2,7 +2,8 @@
 //! (the real flink-connector-kinesis and flink-connector-starrocks in its jar) and run on a local
 //! Flink 1.20 mini-cluster against ferrokinesis and the StarRocks stand-in. Records with known ids
 //! and epoch-millisecond times go in; rows == distinct ids == produced come out, with the mapping's
-//! `from_unixtime` evaluated exactly as for the app's loads, through transaction Stream Load.
+//! `from_unixtime` evaluated exactly as for the app's loads, through transaction Stream Load; the
+//! job reads the password from a Secrets Manager secret (moto), as the export's README advises.
 //!
 //! Needs `java` (17) and `mvn` (tests/run.sh installs them); Maven's downloads are cached under
 //! the emulators folder (target/emulators/maven).
@@ -14,6 +15,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "flink-pw";
+/// The Secrets Manager secret that holds the password (`{"password": …}`).
+const SECRET: &str = "kinesis-starrocks/stock";
 const RECORDS: u64 = 300;
 /// 2024-05-28T12:40:00Z: rows show it in StarRocks' default load time zone, Asia/Shanghai.
 const BASE_MS: u64 = 1_716_900_000_000;
@@ -122,10 +125,31 @@ async fn exported_job_loads_every_record_once_on_real_flink() {
     );
     assert!(jar.is_file(), "mvn package writes {}", jar.display());
 
-    // The run: a local mini-cluster, checkpoints every second, the password from the runtime
-    // properties file, AWS credentials the emulator accepts.
+    // The password the way the README recommends: a Secrets Manager secret (moto's) named in the
+    // runtime properties (`password.secret-id`); the runner reads it at start.
+    let moto = ks_tests::emulators::Emulator::moto();
+    let python = ks_tests::emulators::venv_python("boto3");
+    run(
+        "create the secret in moto",
+        Command::new(&python).args([
+            "-c",
+            &format!(
+                "import boto3, json; boto3.client('secretsmanager', endpoint_url='{}', \
+                 region_name='us-east-1', aws_access_key_id='AKIDTEST', \
+                 aws_secret_access_key='test-secret').create_secret(Name='{SECRET}', \
+                 SecretString=json.dumps({{'password': '{PASSWORD}'}}))",
+                moto.endpoint
+            ),
+        ]),
+    );
     let properties = dir.join("local_properties.json");
-    std::fs::write(&properties, ks_export::local_properties(PASSWORD)).unwrap();
+    std::fs::write(
+        &properties,
+        serde_json::json!([{"PropertyGroupId": "StarRocks",
+                            "PropertyMap": {"password.secret-id": SECRET}}])
+        .to_string(),
+    )
+    .unwrap();
     let log_path = dir.join("flink.log");
     let log = std::fs::File::create(&log_path).unwrap();
     let provided = std::fs::read_to_string(&classpath).unwrap();
@@ -141,6 +165,7 @@ async fn exported_job_loads_every_record_once_on_real_flink() {
         .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
         .env("AWS_SECRET_ACCESS_KEY", "test-secret")
         .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL_SECRETS_MANAGER", &moto.endpoint)
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .stdin(Stdio::null())
         .stdout(log.try_clone().unwrap())
