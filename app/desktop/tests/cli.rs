@@ -61,20 +61,13 @@ fn without_a_display_the_error_says_so() {
 fn import_kda_turns_the_seeds_properties_into_a_pipeline() {
     let dir = tempfile::tempdir().unwrap();
     let properties = dir.path().join("describe-application.json");
+    let groups = include_str!("../../core/tests/fixtures/seed_kda_properties.json");
     std::fs::write(
         &properties,
-        r#"{"ApplicationDetail": {"ApplicationConfigurationDescription": {
-            "EnvironmentPropertyDescriptions": {"PropertyGroupDescriptions": [
-              {"PropertyGroupId": "ConsumerConfigProperties",
-               "PropertyMap": {"aws.region": "us-west-2", "inputStreamName": "ExampleInputStream"}},
-              {"PropertyGroupId": "ProducerConfigProperties",
-               "PropertyMap": {"jdbc-url": "jdbc:mysql://abc.cloud-app.celerdata.com:9030",
-                               "load-url": "https://abc.cloud-app.celerdata.com",
-                               "database-name": "example_db", "table-name": "stock",
-                               "username": "admin", "password": "seed-secret-pw",
-                               "sink.properties.format": "json",
-                               "sink.properties.jsonpaths": "[\"event_time\", \"ticker\", \"price\"]",
-                               "sink.properties.strip_outer_array": "true"}}]}}}}"#,
+        format!(
+            r#"{{"ApplicationDetail": {{"ApplicationConfigurationDescription": {{
+                 "EnvironmentPropertyDescriptions": {{"PropertyGroupDescriptions": {groups}}}}}}}}}"#
+        ),
     )
     .unwrap();
     let out = dir.path().join("stock.toml");
@@ -93,7 +86,7 @@ fn import_kda_turns_the_seeds_properties_into_a_pipeline() {
     assert!(stderr.contains("secret set --config"), "{stderr}");
     let toml = std::fs::read_to_string(&out).unwrap();
     assert!(
-        !toml.contains("seed-secret-pw"),
+        !toml.contains("123456"),
         "the password is not written:\n{toml}"
     );
     for line in [
@@ -129,5 +122,5 @@ fn import_kda_turns_the_seeds_properties_into_a_pipeline() {
     );
     let sql = std::fs::read_to_string(dir.path().join("flink/pipeline.sql")).unwrap();
     assert!(sql.contains("'stream' = 'ExampleInputStream'"), "{sql}");
-    assert!(!sql.contains("seed-secret-pw"));
+    assert!(!sql.contains("123456"));
 }

@@ -195,19 +195,8 @@ fn collect(value: &Value, out: &mut BTreeMap<String, String>) -> Result<(), Stri
 mod tests {
     use super::*;
 
-    const SEED: &str = r#"[
-      {"PropertyGroupId": "ConsumerConfigProperties",
-       "PropertyMap": {"aws.region": "us-west-2", "flink.stream.initpos": "LATEST", "inputStreamName": "ExampleInputStream"}},
-      {"PropertyGroupId": "ProducerConfigProperties",
-       "PropertyMap": {"jdbc-url": "jdbc:mysql://abc.cloud-app.celerdata.com:9030",
-                       "load-url": "https://abc.cloud-app.celerdata.com",
-                       "username": "admin", "password": "123456",
-                       "database-name": "example_db", "table-name": "stock",
-                       "sink.properties.format": "json",
-                       "sink.properties.jsonpaths": "[\"event_time\", \"ticker\", \"price\"]",
-                       "sink.properties.strip_outer_array": "true",
-                       "sink.buffer-flush.interval-ms": "2000"}}
-    ]"#;
+    /// The seed's runtime property groups (also the desktop CLI's `import-kda` test input).
+    const SEED: &str = include_str!("../../tests/fixtures/seed_kda_properties.json");
 
     #[test]
     fn seed_property_groups_map_to_a_pipeline() {
