@@ -257,6 +257,13 @@ impl World {
         rows[0][0].as_deref().unwrap().parse().unwrap()
     }
 
+    /// A one-shard world holding records `0..n`.
+    async fn with_records(n: u64) -> World {
+        let w = World::new(1).await;
+        w.produce(0, n).await;
+        w
+    }
+
     async fn produce(&self, from: u64, n: u64) {
         let keys: Vec<String> = (from..from + n).map(|i| format!("pk{i}")).collect();
         ks_local::put_json_records(&self.client, STREAM, &records(from, n), &keys)
@@ -425,8 +432,7 @@ async fn assert_refused(w: &World, key: &str, value: &str, why: &str) {
 
 /// `name` and `label-prefix` make the Stream Load labels.
 async fn labels() {
-    let w = World::new(1).await;
-    w.produce(0, 5).await;
+    let w = World::with_records(5).await;
     w.run_ok(&[("name", Some("\"clicks\""))]).await;
     let label = |w: &World| {
         header(w.loads().last().unwrap(), "label")
@@ -445,8 +451,7 @@ async fn labels() {
 
 /// `state-dir` holds the checkpoint and the lock.
 async fn state_dir() {
-    let w = World::new(1).await;
-    w.produce(0, 5).await;
+    let w = World::with_records(5).await;
     let elsewhere = w.dir.path().join("elsewhere");
     w.run_ok(&[(
         "state-dir",
@@ -502,8 +507,7 @@ async fn stream_and_region() {
 
 /// `profile`: credentials from that profile (and a missing one is named).
 async fn profile() {
-    let w = World::new(1).await;
-    w.produce(0, 4).await;
+    let w = World::with_records(4).await;
     let creds = w.dir.path().join("credentials");
     std::fs::write(
         &creds,
@@ -551,8 +555,7 @@ async fn endpoint_url() {
 
 /// `initial-position` and `initial-timestamp`: where a new pipeline starts.
 async fn initial_position() {
-    let w = World::new(1).await;
-    w.produce(0, 10).await;
+    let w = World::with_records(10).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let t = chrono::Utc::now();
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -787,8 +790,7 @@ async fn jdbc_url() {
 
 /// `load-url`: where loads go; several rotate over the reachable ones.
 async fn load_url() {
-    let w = World::new(1).await;
-    w.produce(0, 6).await;
+    let w = World::with_records(6).await;
     let closed = ks_tests::emulators::free_port();
     w.run_ok(&[(
         "sink.load-url",
@@ -806,8 +808,7 @@ async fn load_url() {
 
 /// `username` and `password-file`: who loads.
 async fn credentials() {
-    let w = World::new(1).await;
-    w.produce(0, 3).await;
+    let w = World::with_records(3).await;
     let (out, text) = w
         .run(
             &["run", "--stop-when-caught-up"],
@@ -835,8 +836,7 @@ async fn credentials() {
 
 /// `database-name` and `table-name`: where rows land.
 async fn database_and_table() {
-    let w = World::new(1).await;
-    w.produce(0, 4).await;
+    let w = World::with_records(4).await;
     w.create_table("other").await;
     w.run_ok(&[("sink.table-name", Some("\"other\""))]).await;
     assert_eq!((w.rows("stock").await, w.rows("other").await), (0, 4));
@@ -937,8 +937,7 @@ async fn tls() {
 
 /// `buffer-flush.*`: when a batch is loaded.
 async fn buffer_flush() {
-    let w = World::new(1).await;
-    w.produce(0, 20).await;
+    let w = World::with_records(20).await;
     let big = [("sink.buffer-flush.interval-ms", Some("3600000"))];
     w.run_ok(&[&big[..], &[("sink.buffer-flush.max-rows", Some("7"))]].concat())
         .await;
@@ -970,8 +969,7 @@ async fn buffer_flush() {
 
 /// `connect-timeout-ms`: how long a TCP connect to the load URL may take.
 async fn connect_timeout() {
-    let w = World::new(1).await;
-    w.produce(0, 2).await;
+    let w = World::with_records(2).await;
     // A listener whose backlog is full: further connects hang (SYNs are dropped).
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
@@ -1024,8 +1022,7 @@ async fn connect_timeout() {
 
 /// `socket-timeout-ms`: how long one Stream Load may take.
 async fn socket_timeout() {
-    let w = World::new(1).await;
-    w.produce(0, 3).await;
+    let w = World::with_records(3).await;
     w.sim.faults().inject(Fault::Delay { ms: 2500 }, 1);
     let text = w.run_ok(&[("sink.socket-timeout-ms", Some("1000"))]).await;
     assert!(text.contains("attempt 1 failed"), "{text}");
@@ -1039,8 +1036,7 @@ async fn socket_timeout() {
 
 /// `max-retries` (attempts before the stall is reported) and `retry-interval-ms` (first delay).
 async fn retries() {
-    let w = World::new(1).await;
-    w.produce(0, 3).await;
+    let w = World::with_records(3).await;
     w.sim.faults().inject(Fault::HttpStatus { status: 503 }, 3);
     let text = w
         .run_ok(&[
@@ -1074,8 +1070,7 @@ async fn retries() {
 
 /// `properties.*`: sent to StarRocks as Stream Load headers, verbatim.
 async fn properties() {
-    let w = World::new(1).await;
-    w.produce(0, 3).await;
+    let w = World::with_records(3).await;
     ks_local::put_json_records(
         &w.client,
         STREAM,
