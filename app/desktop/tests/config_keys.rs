@@ -743,13 +743,7 @@ async fn discovery_interval() {
             ("source.endpoint-url", Some(&format!("{:?}", proxy.url))),
             ("source.discovery-interval-ms", Some(interval)),
         ]));
-        let mut child = ks_tests::ChildGuard::spawn(
-            "run",
-            binary(&["run"], &path)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null()),
-        )
-        .unwrap();
+        let mut child = spawn_run(&path);
         tokio::time::sleep(Duration::from_secs(4)).await;
         child.kill();
         counts.push(proxy.counts.list_shards.load(Ordering::SeqCst));
@@ -953,13 +947,7 @@ async fn buffer_flush() {
     w.sim.faults().clear_requests();
     w.produce(40, 5).await;
     let path = w.write(&w.config(&big));
-    let mut child = ks_tests::ChildGuard::spawn(
-        "run",
-        binary(&["run"], &path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    )
-    .unwrap();
+    let mut child = spawn_run(&path);
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(w.loads().len(), 0, "loaded before the interval");
     assert!(child.kill().is_some_and(|s| s.success()), "graceful stop");
@@ -1145,4 +1133,16 @@ async fn network() {
             .any(|c| c.contains("sg-0123456789abcdef0")),
         "{text}"
     );
+}
+
+/// `kinesis-starrocks run --config path` in the background, its output dropped; killed with the
+/// guard.
+fn spawn_run(path: &Path) -> ks_tests::ChildGuard {
+    ks_tests::ChildGuard::spawn(
+        "run",
+        binary(&["run"], path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    )
+    .unwrap()
 }
