@@ -44,14 +44,42 @@ impl ExportReport {
     }
 }
 
+/// Why an export did not happen. Each is one line naming the setting, file, host or table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportFailure {
+    /// The pipeline asks for what Flink cannot do, or lacks what it needs: a config problem.
+    Refused(ks_export::ExportError),
+    /// No password to read the table's columns from the cluster with.
+    NoPassword,
+    /// The table definition, the cluster, the stream or the output folder.
+    Failed(String),
+}
+
+impl std::fmt::Display for ExportFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExportFailure::Refused(e) => write!(f, "the pipeline cannot be exported to Flink: {e}"),
+            ExportFailure::NoPassword => {
+                f.write_str("no StarRocks password to read the table's columns with")
+            }
+            ExportFailure::Failed(why) => f.write_str(why),
+        }
+    }
+}
+
+impl From<String> for ExportFailure {
+    fn from(why: String) -> Self {
+        ExportFailure::Failed(why)
+    }
+}
+
 /// Exports `config` to `out`. `password` is needed only to read the columns from the cluster.
-/// Errors are one line each, naming the setting, file, host or table at fault.
 pub async fn export_flink(
     config: &PipelineConfig,
     password: Option<&Secret>,
     out: &Path,
     sources: &ExportSources,
-) -> Result<ExportReport, String> {
+) -> Result<ExportReport, ExportFailure> {
     let columns = match &sources.table_ddl {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -62,7 +90,11 @@ pub async fn export_flink(
         None => table_columns(config, password).await?,
     };
     let (parallelism, stream_arn) = match sources.parallelism {
-        Some(0) => return Err("the parallelism must be at least 1".into()),
+        Some(0) => {
+            return Err(ExportFailure::Failed(
+                "the parallelism must be at least 1".into(),
+            ));
+        }
         Some(n) => (n, None),
         None => open_shards(config, sources.credentials.clone()).await?,
     };
@@ -72,7 +104,7 @@ pub async fn export_flink(
         parallelism,
         stream_arn,
     })
-    .map_err(|e| format!("the pipeline cannot be exported to Flink: {e}"))?;
+    .map_err(ExportFailure::Refused)?;
     for file in &export.files {
         let path = out.join(&file.path);
         if let Some(dir) = path.parent() {
@@ -93,12 +125,17 @@ pub async fn export_flink(
 async fn table_columns(
     config: &PipelineConfig,
     password: Option<&Secret>,
-) -> Result<Vec<TableColumn>, String> {
+) -> Result<Vec<TableColumn>, ExportFailure> {
     let sink = &config.sink;
-    let jdbc = sink.jdbc_url.as_ref().ok_or(
-        "sink.jdbc-url is not set: give the table's CREATE TABLE (--table-ddl FILE) instead",
-    )?;
-    let password = password.ok_or("no StarRocks password to read the table's columns with")?;
+    let jdbc = sink.jdbc_url.as_ref().ok_or_else(|| {
+        ExportFailure::Refused(ks_export::ExportError::Missing {
+            key: "sink.jdbc-url".into(),
+            why: "the table's columns are read through it (or give its CREATE TABLE with \
+                  --table-ddl FILE)"
+                .into(),
+        })
+    })?;
+    let password = password.ok_or(ExportFailure::NoPassword)?;
     let admin = ks_starrocks::MysqlAdmin::connect_with_ca(
         jdbc,
         &sink.username,
@@ -133,7 +170,7 @@ async fn table_columns(
                     name: c.name.clone(),
                     sql_type,
                 })
-                .map_err(|e| format!("column `{}` ({text}): {e}", c.name))
+                .map_err(|e| ExportFailure::Failed(format!("column `{}` ({text}): {e}", c.name)))
         })
         .collect()
 }

@@ -122,5 +122,32 @@ fn import_kda_turns_the_seeds_properties_into_a_pipeline() {
     );
     let sql = std::fs::read_to_string(dir.path().join("flink/pipeline.sql")).unwrap();
     assert!(sql.contains("'stream' = 'ExampleInputStream'"), "{sql}");
+
+    // A setting Flink cannot honour is refused by name, as a config problem (exit 2).
+    let refused_config = dir.path().join("dead-letter.toml");
+    std::fs::write(
+        &refused_config,
+        toml.replace(
+            "on-data-error = \"stop\"",
+            "on-data-error = \"dead-letter\"",
+        ),
+    )
+    .unwrap();
+    let refused = binary()
+        .args(["export", "flink", "--config"])
+        .arg(&refused_config)
+        .arg("--table-ddl")
+        .arg(&seed_ddl)
+        .args(["--parallelism", "1", "--out"])
+        .arg(dir.path().join("refused"))
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("cannot be exported to Flink: on-data-error = dead-letter"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("refused").exists(), "nothing is written");
     assert!(!sql.contains("123456"));
 }

@@ -13,7 +13,7 @@ pub use flink::{
 };
 
 /// Why a pipeline cannot be exported. Each names the setting, column or path at fault.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum ExportError {
     /// A setting with no Flink equivalent, set to a value Flink cannot honour.
     #[error("{key} = {value}: {why}")]

@@ -3,7 +3,7 @@
 //! (docs/flink-export.md). Runs in the request's own task: the request loop goes on meanwhile.
 
 use super::{BackendCtx, engine};
-use crate::flink_export::{ExportReport, ExportSources, export_flink};
+use crate::flink_export::{ExportFailure, ExportReport, ExportSources, export_flink};
 use ks_core::{PipelineConfig, Secret};
 use ks_ui::protocol::{FlinkExportDone, Reply, Ticket};
 use std::path::PathBuf;
@@ -59,12 +59,10 @@ async fn run(
     };
     export_flink(config, password.as_ref(), out_dir, &sources)
         .await
-        .map_err(|e| match missing {
+        .map_err(|e| match (e, missing) {
             // Why there was no password says more than that there was none.
-            Some(why) if password.is_none() && e.starts_with("no StarRocks password") => {
-                format!("{e}: {why}")
-            }
-            _ => e,
+            (e @ ExportFailure::NoPassword, Some(why)) => format!("{e}: {why}"),
+            (e, _) => e.to_string(),
         })
 }
 

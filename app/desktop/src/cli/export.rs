@@ -2,7 +2,7 @@
 //! Apache Flink application (kinesis_starrocks::flink_export; docs/flink-export.md).
 
 use super::{EXIT_FAILED, EXIT_USAGE, load_config, runtime, secrets};
-use kinesis_starrocks::flink_export::{ExportSources, export_flink};
+use kinesis_starrocks::flink_export::{ExportFailure, ExportSources, export_flink};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -70,9 +70,13 @@ pub fn run(args: ExportArgs) -> i32 {
         &sources,
     )) {
         Ok(r) => r,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return EXIT_FAILED;
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            // A pipeline Flink cannot run is a config problem (docs/config.md §5).
+            return match failure {
+                ExportFailure::Refused(_) => EXIT_USAGE,
+                ExportFailure::NoPassword | ExportFailure::Failed(_) => EXIT_FAILED,
+            };
         }
     };
     for note in report.notes.iter().filter(|n| n.changed) {
