@@ -41,8 +41,8 @@ pub use model::{
 };
 pub use parse::default_state_dir;
 pub use password::{
-    KEYRING_SERVICE, KeyringLookup, PASSWORD_ENV, PasswordError, PasswordSource, keyring_account,
-    resolve_password,
+    CREDENTIALS_DIRECTORY_ENV, KEYRING_SERVICE, KeyringLookup, PASSWORD_CREDENTIAL, PASSWORD_ENV,
+    PasswordError, PasswordSource, keyring_account, resolve_password,
 };
 pub use stream_load::stream_load_properties;
 pub use validate::validate_name;

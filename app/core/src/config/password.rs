@@ -1,12 +1,18 @@
-//! The StarRocks password's sources: `password-file`, `STARROCKS_PASSWORD`, the OS keyring.
+//! The StarRocks password's sources: `password-file`, systemd's credential, `STARROCKS_PASSWORD`,
+//! the OS keyring.
 
 use super::model::SinkConfig;
 use crate::secret::Secret;
 use std::fmt;
 use std::path::PathBuf;
 
-/// The environment variable holding the StarRocks password (second password source).
+/// The environment variable holding the StarRocks password (third password source).
 pub const PASSWORD_ENV: &str = "STARROCKS_PASSWORD";
+/// systemd's credentials folder (`LoadCredential=`), set for the service's processes only.
+pub const CREDENTIALS_DIRECTORY_ENV: &str = "CREDENTIALS_DIRECTORY";
+/// The credential's name in that folder (second password source): the unit's
+/// `LoadCredential=starrocks-password:/etc/kinesis-starrocks/%i.password`.
+pub const PASSWORD_CREDENTIAL: &str = "starrocks-password";
 /// The OS keyring service under which the GUI keeps the StarRocks password.
 pub const KEYRING_SERVICE: &str = "kinesis-starrocks";
 
@@ -15,6 +21,8 @@ pub const KEYRING_SERVICE: &str = "kinesis-starrocks";
 pub enum PasswordSource {
     /// `password-file` in [sink].
     File(PathBuf),
+    /// systemd's credential `$CREDENTIALS_DIRECTORY/starrocks-password`.
+    Credential(PathBuf),
     /// The `STARROCKS_PASSWORD` environment variable.
     Env,
     /// The OS keyring entry (service, account).
@@ -25,6 +33,7 @@ impl fmt::Display for PasswordSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PasswordSource::File(p) => write!(f, "password-file {}", p.display()),
+            PasswordSource::Credential(p) => write!(f, "the systemd credential {}", p.display()),
             PasswordSource::Env => write!(f, "the environment variable {PASSWORD_ENV}"),
             PasswordSource::Keyring { service, account } => {
                 write!(f, "the OS keyring (service {service}, account {account})")
@@ -39,10 +48,13 @@ pub enum PasswordError {
     /// asked for this one).
     #[error("cannot read the StarRocks password from password-file {}: {message}", path.display())]
     FileUnreadable { path: PathBuf, message: String },
+    /// The systemd credential is there but cannot be read.
+    #[error("cannot read the StarRocks password from the systemd credential {}: {message}", path.display())]
+    CredentialUnreadable { path: PathBuf, message: String },
     /// No source had a password.
     #[error(
-        "no StarRocks password for {account}: set `password-file = \"…\"` in [sink], or the environment \
-         variable {PASSWORD_ENV}, or store it in the OS keyring (service {KEYRING_SERVICE}, account \
+        "no StarRocks password for {account}: set `password-file = \"…\"` in [sink], or systemd's \
+         credential {PASSWORD_CREDENTIAL}, or the environment variable {PASSWORD_ENV}, or store it in the OS keyring (service {KEYRING_SERVICE}, account \
          {account}) with `kinesis-starrocks secret set --config FILE` or the app's Cluster step{}",
         keyring_error.as_ref().map(|e| format!(" (the OS keyring could not be read: {e})")).unwrap_or_default()
     )]
@@ -71,8 +83,10 @@ pub fn keyring_account(sink: &SinkConfig) -> String {
 /// Finds the StarRocks password; first match wins (docs/config.md §4):
 /// 1. `password-file` (trailing newline trimmed) if the config names one — an unreadable file is
 ///    an error naming the path;
-/// 2. the environment variable `STARROCKS_PASSWORD` (looked up through `env`);
-/// 3. the OS keyring (`keyring(service, account)`, see [`keyring_account`]).
+/// 2. systemd's credential `$CREDENTIALS_DIRECTORY/starrocks-password` when the folder has one
+///    (`CREDENTIALS_DIRECTORY` looked up through `env`);
+/// 3. the environment variable `STARROCKS_PASSWORD` (looked up through `env`);
+/// 4. the OS keyring (`keyring(service, account)`, see [`keyring_account`]).
 ///
 /// Otherwise an error that names all three ways.
 pub fn resolve_password(
@@ -85,11 +99,26 @@ pub fn resolve_password(
             path: path.clone(),
             message: e.to_string(),
         })?;
-        let pw = text
-            .strip_suffix("\r\n")
-            .or_else(|| text.strip_suffix('\n'))
-            .unwrap_or(&text);
-        return Ok((Secret::new(pw), PasswordSource::File(path.clone())));
+        return Ok((
+            Secret::new(one_line(&text)),
+            PasswordSource::File(path.clone()),
+        ));
+    }
+    if let Some(dir) = env(CREDENTIALS_DIRECTORY_ENV) {
+        // The folder may hold other credentials only: no file is not an error.
+        let path = PathBuf::from(dir).join(PASSWORD_CREDENTIAL);
+        if path.exists() {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                PasswordError::CredentialUnreadable {
+                    path: path.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+            return Ok((
+                Secret::new(one_line(&text)),
+                PasswordSource::Credential(path),
+            ));
+        }
     }
     if let Some(pw) = env(PASSWORD_ENV) {
         return Ok((Secret::new(pw), PasswordSource::Env));
@@ -112,4 +141,11 @@ pub fn resolve_password(
         account,
         keyring_error,
     })
+}
+
+/// A password file's content without its one trailing newline (LF or CRLF).
+fn one_line(text: &str) -> &str {
+    text.strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(text)
 }

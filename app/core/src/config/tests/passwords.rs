@@ -110,3 +110,34 @@ fn secrets_do_not_print() {
     let s = Secret::new("hunter2");
     assert!(!format!("{s:?} {s}").contains("hunter2"));
 }
+
+#[test]
+fn a_systemd_credential_comes_before_the_environment() {
+    let dir = std::env::temp_dir().join(format!("ks-core-cred-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir_text = dir.display().to_string();
+    let env = |name: &str| match name {
+        "CREDENTIALS_DIRECTORY" => Some(dir_text.clone()),
+        "STARROCKS_PASSWORD" => Some("from-env".to_string()),
+        _ => None,
+    };
+    // A credentials folder without the password (other credentials only): on to the environment.
+    let (pw, src) = resolve_password(&sink(), &env, &no_keyring).unwrap();
+    assert_eq!((pw.expose(), src), ("from-env", PasswordSource::Env));
+
+    let file = dir.join(PASSWORD_CREDENTIAL);
+    std::fs::write(&file, "from-systemd\n").unwrap();
+    let (pw, src) = resolve_password(&sink(), &env, &no_keyring).unwrap();
+    assert_eq!(pw.expose(), "from-systemd");
+    assert_eq!(src, PasswordSource::Credential(file.clone()));
+    assert!(src.to_string().contains("systemd credential"), "{src}");
+
+    // password-file, named in the config, still wins.
+    let mut s = sink();
+    let named = dir.join("named");
+    std::fs::write(&named, "from-file").unwrap();
+    s.password_file = Some(named.clone());
+    let (pw, _) = resolve_password(&s, &env, &no_keyring).unwrap();
+    assert_eq!(pw.expose(), "from-file");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
