@@ -18,6 +18,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # Keyring:     dbus (dbus-daemon) and gnome-keyring: a real Secret Service for the keyring test.
 # Flink:       Java 17 and Maven build the exported Flink job and run it on a local mini-cluster
 #              (its Maven downloads are cached under target/emulators/maven).
+# Packaging:   lintian, desktop-file-utils, appstream, systemd (systemd-analyze) and man-db judge
+#              the .deb, its desktop entry, AppStream metadata, unit and man pages; binutils strips
+#              the tarball's binary.
 packages=(
     dbus gnome-keyring
     gcc libc6-dev
@@ -27,6 +30,7 @@ packages=(
     libx11-6 libx11-xcb1 libxcursor1 libxi6 libxrandr2 libxkbcommon-x11-0
     libfontconfig1 fonts-dejavu-core
     openjdk-17-jdk-headless maven
+    lintian desktop-file-utils appstream systemd binutils man-db
 )
 
 if [[ $(id -u) -eq 0 ]]; then
@@ -119,6 +123,11 @@ cargo fmt --all --check
 
 echo "run.sh: cargo clippy --workspace --all-targets --locked -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# The packaging tests (packaging/tests/packages.rs) judge the release build's packages: built here,
+# outside the test run, so that the tests' own call of the script finds them up to date.
+echo "run.sh: bash packaging/build-packages.sh"
+bash packaging/build-packages.sh
 
 echo "run.sh: cargo test --workspace --locked"
 cargo test --workspace --locked

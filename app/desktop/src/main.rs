@@ -5,7 +5,7 @@ mod cli;
 mod gui;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc gives freed memory back to the OS: after an outage's backlog has been loaded, the
@@ -61,8 +61,23 @@ struct DemoArgs {
 }
 
 fn main() -> Result<()> {
-    init_logging();
+    // The packaging hook stays out of `Cli`: clap_complete's scripts would offer even a hidden
+    // subcommand, and the man pages and completions it writes describe `Cli` alone.
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == cli::assets::COMMAND)
+    {
+        std::process::exit(cli::assets::run(
+            Cli::command(),
+            std::env::args_os().skip(1),
+        ));
+    }
     let cli = Cli::parse();
+    // After parsing: `run --log-format` decides the format; clap prints its own errors.
+    init_logging(match &cli.command {
+        Some(Command::Run(args)) => args.log_format,
+        _ => cli::run::LogFormat::Text,
+    });
     match cli.command {
         None => gui::open_window(cli.renderer, gui::StartPage::Remembered),
         Some(Command::Demo(args)) if args.headless => std::process::exit(cli::demo::run()),
@@ -77,12 +92,18 @@ fn main() -> Result<()> {
     }
 }
 
-/// Logs go to stderr. `RUST_LOG` overrides the default filter (warnings, plus our own info lines).
-fn init_logging() {
+/// Logs go to stderr, as text or one JSON object per line. `RUST_LOG` overrides the default
+/// filter (warnings, plus our own info lines).
+fn init_logging(format: cli::run::LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("warn,kinesis_starrocks=info"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        cli::run::LogFormat::Text => builder.init(),
+        // Flattened: `message` sits beside `timestamp`, `level` and `target`, where log
+        // collectors look for it.
+        cli::run::LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
 }

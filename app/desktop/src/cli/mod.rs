@@ -1,5 +1,6 @@
 //! The headless subcommands.
 
+pub mod assets;
 pub mod check;
 pub mod demo;
 pub mod export;

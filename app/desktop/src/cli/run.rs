@@ -1,8 +1,8 @@
-//! `kinesis-starrocks run --config F [--stop-when-caught-up] [--metrics-addr ADDR]`: the engine,
-//! headless. Needs only the load URL; with a reachable `jdbc-url` it also checks the version and
-//! the table and warns about mismatches.
+//! `kinesis-starrocks run --config F [--stop-when-caught-up] [--metrics-addr ADDR]
+//! [--log-format text|json]`: the engine, headless. Needs only the load URL; with a reachable
+//! `jdbc-url` it also checks the version and the table and warns about mismatches.
 
-use super::{EXIT_FAILED, EXIT_USAGE, load_config, secrets};
+use super::{EXIT_FAILED, EXIT_USAGE, secrets};
 use ks_core::PipelineConfig;
 use ks_engine::{EngineOptions, PipelineState, Snapshot};
 use std::net::SocketAddr;
@@ -20,18 +20,39 @@ pub struct RunArgs {
     /// Serve Prometheus metrics (`kinesis_starrocks_*`) on this address, e.g. 127.0.0.1:9108.
     #[arg(long)]
     pub metrics_addr: Option<SocketAddr>,
+    /// Log lines as text, or as one JSON object per line for log collectors.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Prints why the run ends: `error: …` on stderr, or with `--log-format json` an ERROR log line,
+/// so that a log collector reads every line of the run as JSON.
+fn report_error(format: LogFormat, message: impl std::fmt::Display) {
+    match format {
+        LogFormat::Text => eprintln!("error: {message}"),
+        LogFormat::Json => tracing::error!("{message}"),
+    }
 }
 
 /// Runs the pipeline and returns the process exit code.
 pub fn run(args: RunArgs) -> i32 {
-    let config = match load_config(&args.config) {
+    let config = match PipelineConfig::load(&args.config) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(e) => {
+            report_error(args.log_format, e);
+            return EXIT_USAGE;
+        }
     };
     let (password, source) = match secrets::password_for(&config.sink) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {e}");
+            report_error(args.log_format, e);
             return EXIT_USAGE;
         }
     };
@@ -42,7 +63,10 @@ pub fn run(args: RunArgs) -> i32 {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            report_error(
+                args.log_format,
+                format!("cannot start the async runtime: {e}"),
+            );
             return EXIT_FAILED;
         }
     };
@@ -64,7 +88,7 @@ async fn run_async(config: PipelineConfig, password: ks_core::Secret, args: RunA
     {
         Ok(h) => h,
         Err(e) => {
-            eprintln!("error: {e}");
+            report_error(args.log_format, e);
             return EXIT_FAILED;
         }
     };
@@ -76,7 +100,7 @@ async fn run_async(config: PipelineConfig, password: ks_core::Secret, args: RunA
         match ks_engine::metrics::serve(addr, handle.snapshot()).await {
             Ok(bound) => tracing::info!("metrics on http://{bound}/metrics"),
             Err(e) => {
-                eprintln!("error: --metrics-addr {addr}: {e}");
+                report_error(args.log_format, format!("--metrics-addr {addr}: {e}"));
                 handle.stop();
                 let _ = handle.wait().await;
                 return EXIT_USAGE;
@@ -128,7 +152,7 @@ async fn run_async(config: PipelineConfig, password: ks_core::Secret, args: RunA
             0
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            report_error(args.log_format, e);
             EXIT_FAILED
         }
     }
