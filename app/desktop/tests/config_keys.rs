@@ -1,12 +1,12 @@
 //! Every config key is honoured or refused — never silently ignored.
 //!
 //! The test walks every key of `packaging/example-pipeline.toml` (set or commented out), every key
-//! of the config contract (docs/config.md §3) and every key the parser accepts
-//! (`ks_core::config::known_keys`), and for each one runs a check that shows it change what the
-//! pipeline does (rows, labels, headers, timing of retries, the messages `run` and `check` print)
-//! or be refused with a message naming it. A key without a check fails the test. Everything runs
-//! against real components on 127.0.0.1: the `kinesis-starrocks` binary, ferrokinesis, the
-//! StarRocks stand-in, moto.
+//! of the design's config contract (`fixtures/design_config_contract.toml`) and every key the
+//! parser accepts (`ks_core::config::known_keys`), and for each one runs a check that shows it
+//! change what the pipeline does (rows, labels, headers, timing of retries, the messages `run` and
+//! `check` print) or be refused with a message naming it. A key without a check fails the test.
+//! Everything runs against real components on 127.0.0.1: the `kinesis-starrocks` binary,
+//! ferrokinesis, the StarRocks stand-in, moto.
 
 mod common;
 
@@ -26,35 +26,11 @@ use std::time::{Duration, Instant};
 const PASSWORD: &str = "keys-pw";
 const STREAM: &str = "ExampleInputStream";
 
-/// The config contract (docs/config.md §3; originally the design's example block), set or commented.
-const DESIGN_CONTRACT: &[&str] = &[
-    "name",
-    "state-dir",
-    "source.stream",
-    "source.region",
-    "source.profile",
-    "source.endpoint-url",
-    "source.initial-position",
-    "source.initial-timestamp",
-    "source.reader",
-    "source.efo-consumer",
-    "source.read-limits",
-    "source.kpl-out-of-range",
-    "sink.jdbc-url",
-    "sink.load-url",
-    "sink.username",
-    "sink.database-name",
-    "sink.table-name",
-    "sink.ssl-mode",
-    "sink.buffer-flush.max-bytes",
-    "sink.buffer-flush.max-rows",
-    "sink.buffer-flush.interval-ms",
-    "sink.max-inflight-loads",
-    "sink.properties.format",
-    "sink.properties.jsonpaths",
-    "sink.properties.strip_outer_array",
-    "sink.password-file",
-];
+/// The keys of the design's config contract (fixtures/design_config_contract.toml), set or
+/// commented out, as dotted paths.
+fn design_contract_keys() -> BTreeSet<String> {
+    shown_paths(include_str!("fixtures/design_config_contract.toml"))
+}
 
 /// The keys `packaging/example-pipeline.toml` mentions, active or commented out, as dotted paths.
 fn example_keys() -> BTreeSet<String> {
@@ -62,7 +38,11 @@ fn example_keys() -> BTreeSet<String> {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packaging/example-pipeline.toml"),
     )
     .unwrap();
-    ks_tests::example_config::keys_shown_in(&text)
+    shown_paths(&text)
+}
+
+fn shown_paths(toml: &str) -> BTreeSet<String> {
+    ks_tests::example_config::keys_shown_in(toml)
         .into_iter()
         .map(|k| k.path)
         .collect()
@@ -134,7 +114,7 @@ fn check(name: &str) -> CheckFuture {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_config_key_changes_behaviour_or_is_refused() {
     let mut keys: BTreeSet<String> = example_keys();
-    keys.extend(DESIGN_CONTRACT.iter().map(|k| k.to_string()));
+    keys.extend(design_contract_keys());
     keys.extend(ks_core::config::known_keys());
     let mut by_check: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
     let mut unchecked = Vec::new();
