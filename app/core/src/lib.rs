@@ -4,6 +4,7 @@
 pub mod check;
 pub mod config;
 pub mod domain;
+pub mod load_frequency;
 pub mod preview;
 pub mod sample;
 pub mod schema;

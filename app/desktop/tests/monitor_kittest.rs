@@ -505,6 +505,9 @@ fn dead_letters_and_throttling_show_in_the_monitor() {
     );
     harness.get_by_label_contains("another application is most likely reading the same shards");
     harness.get_by_label("throttled");
+    // interval-ms = 300 on one open shard: more than one load a second.
+    harness.get_by_label(ks_ui::monitor::load_frequency::HEADING);
+    harness.get_by_label_contains("up to 200 loads a minute, one every 300 ms");
 
     let image = harness.render().expect("render the monitor");
     ks_tests::save_screenshot(&image, env!("CARGO_TARGET_TMPDIR"), "monitor-throttled");

@@ -282,6 +282,47 @@ async fn outages_faults_and_slow_answers_lose_and_duplicate_nothing() {
     h.assert_exactly(2800).await;
 }
 
+/// StarRocks' "too many tablet versions" (loads outrunning compaction): the pipeline shows the
+/// stall with the remedy, waits at least `VERSIONS_BACKOFF`, retries the same label, and every
+/// row lands once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn too_many_versions_stalls_with_the_remedy_then_loads_exactly_once() {
+    let h = Harness::new(1).await;
+    h.sim.faults().inject(
+        Fault::Fail {
+            message: "too many tablet versions, tablet_id=10123, version_count=1001, limit=1000"
+                .into(),
+        },
+        1,
+    );
+    h.produce(0, 300).await;
+    let handle = h
+        .start(h.json_config("TRIM_HORIZON", 1000, 100), false)
+        .await;
+    let stalled = wait_for(&handle, "the stall", 30, |s| {
+        matches!(s.state, PipelineState::Stalled { .. })
+    })
+    .await;
+    match &stalled.state {
+        PipelineState::Stalled { reason, .. } => {
+            for part in [
+                "too many unmerged versions",
+                "raise buffer-flush.interval-ms",
+            ] {
+                assert!(reason.contains(part), "{part} missing: {reason}");
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    wait_for(&handle, "300 rows", 60, |s| s.totals.rows_loaded >= 300).await;
+    handle.stop();
+    let snap = handle.snapshot().borrow().clone();
+    handle.wait().await.unwrap();
+    assert_eq!(snap.totals.loads_failed_attempts, 1);
+    assert!(h.sim.faults().pending().is_empty());
+    h.assert_exactly(300).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn expired_iterators_under_back_pressure_lose_nothing() {
     let opts = ks_local::StoreOptions {

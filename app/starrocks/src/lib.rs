@@ -17,7 +17,7 @@ pub mod stream_load;
 pub mod tls;
 
 pub use admin::{AdminError, ColumnInfo, MysqlAdmin, StarRocksVersion};
-pub use error::{LoadError, LoadStats, UnreachableKind};
+pub use error::{LoadError, LoadStats, UnreachableKind, VERSIONS_BACKOFF};
 pub use retry::{AttemptReport, RetryPolicy};
 pub use stream_load::{
     LoadOutcome, LoadStatus, SettingsError, StreamLoadClient, StreamLoadSettings,

@@ -96,7 +96,7 @@ impl StreamLoadClient {
                 Err(e) => e,
             };
             let retry = err.is_retryable() && attempt < max;
-            let next_delay = retry.then(|| policy.delay_after(attempt));
+            let next_delay = retry.then(|| policy.delay_after(attempt).max(err.min_retry_delay()));
             on_attempt(&AttemptReport {
                 attempt,
                 label: label.to_string(),

@@ -104,6 +104,12 @@ pub(super) fn is_password_like(key: &str) -> bool {
     k.contains("password") || k.contains("passwd")
 }
 
+/// Merge commit has StarRocks make the labels and ignore the client's (docs/starrocks-protocol.md
+/// §1.4): a batch retried after a lost answer would load twice.
+const MERGE_COMMIT_REFUSAL: &str = "merge commit makes StarRocks choose the labels and ignore ours, \
+     so a batch retried after a lost answer would load twice (exactly-once depends on the labels); \
+     to load less often, raise buffer-flush.interval-ms";
+
 /// Headers the loader sets itself; a property may not override them.
 const RESERVED_PROPERTIES: &[(&str, &str)] = &[
     (
@@ -111,6 +117,10 @@ const RESERVED_PROPERTIES: &[(&str, &str)] = &[
         "the loader sets a deterministic label per batch (that is how exactly-once works); use label-prefix",
     ),
     ("expect", "the loader always sends Expect: 100-continue"),
+    ("enable_merge_commit", MERGE_COMMIT_REFUSAL),
+    ("merge_commit_interval_ms", MERGE_COMMIT_REFUSAL),
+    ("merge_commit_parallel", MERGE_COMMIT_REFUSAL),
+    ("merge_commit_async", MERGE_COMMIT_REFUSAL),
     (
         "authorization",
         "the loader sends Basic auth from username and the password sources",

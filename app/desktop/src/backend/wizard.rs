@@ -81,7 +81,12 @@ pub async fn handle(ctx: &BackendCtx, ticket: Ticket, request: WizardRequest, re
 fn adjust(r: &CheckResult, no_stream: bool) -> CheckResult {
     if no_stream
         && r.group == CheckGroup::Aws
-        && (r.id == aws::ID_STREAM || r.id == aws::ID_READ_PERMISSION)
+        && [
+            aws::ID_STREAM,
+            aws::ID_LOAD_FREQUENCY,
+            aws::ID_READ_PERMISSION,
+        ]
+        .contains(&r.id.as_str())
     {
         return CheckResult {
             status: CheckStatus::Skipped,

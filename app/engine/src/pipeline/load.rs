@@ -374,7 +374,8 @@ pub(super) async fn load_until_done(
                     policy
                         .max_ms
                         .min(policy.base_ms.saturating_mul(1 << round.min(5))),
-                );
+                )
+                .max(e.min_retry_delay());
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
                     _ = stopping.wait_for(|s| *s) => {}

@@ -1,21 +1,25 @@
-//! The AWS check group: `aws.credentials`, `aws.stream` and `aws.read-permission`, and the read
-//! calls the last one exercises.
+//! The AWS check group: `aws.credentials`, `aws.stream`, `aws.load-frequency` and
+//! `aws.read-permission`, and the read calls the last one exercises.
 
 use super::error::classify;
 use super::identity::who_am_i_with;
 use super::policy::{read_policy_statement, stream_arn};
 use super::sdk::{kinesis_client, region_of, sdk_config};
 use super::streams::{StreamListing, describe_stream, stream_names};
-use super::{AwsError, CREDENTIAL_WAYS, GROUP, ID_CREDENTIALS, ID_READ_PERMISSION, ID_STREAM};
+use super::{
+    AwsError, CREDENTIAL_WAYS, GROUP, ID_CREDENTIALS, ID_LOAD_FREQUENCY, ID_READ_PERMISSION,
+    ID_STREAM,
+};
 use crate::{Checklist, PreflightContext};
 use aws_sdk_kinesis::types::ShardIteratorType;
 use ks_core::check::CheckResult;
+use ks_core::load_frequency::LoadFrequency;
 
 const REJECTED_REMEDIATION: &str = "The credentials were not accepted: check the access key id \
      and secret, refresh expired session credentials (`aws sso login --profile name`), or choose \
      another profile.";
 
-/// Runs `aws.credentials`, `aws.stream`, `aws.read-permission`.
+/// Runs `aws.credentials`, `aws.stream`, `aws.load-frequency`, `aws.read-permission`.
 pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     let sdk = sdk_config(ctx).await;
     let src = &ctx.config.source;
@@ -134,6 +138,12 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
         ));
         list.push(CheckResult::skipped(
             GROUP,
+            ID_LOAD_FREQUENCY,
+            LOAD_FREQUENCY_TITLE,
+            ID_STREAM,
+        ));
+        list.push(CheckResult::skipped(
+            GROUP,
             ID_READ_PERMISSION,
             "Kinesis read permissions",
             ID_STREAM,
@@ -216,6 +226,12 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
         }
     };
 
+    // ---- aws.load-frequency
+    list.push(match &listing {
+        Some(s) => load_frequency(&ctx.config.sink.buffer_flush, s.shards),
+        None => CheckResult::skipped(GROUP, ID_LOAD_FREQUENCY, LOAD_FREQUENCY_TITLE, ID_STREAM),
+    });
+
     // ---- aws.read-permission
     let title = "Kinesis read permissions";
     let Some(listing) = listing else {
@@ -270,10 +286,50 @@ fn skip_stream_checks(list: &mut Checklist<'_>) {
     ));
     list.push(CheckResult::skipped(
         GROUP,
+        ID_LOAD_FREQUENCY,
+        LOAD_FREQUENCY_TITLE,
+        ID_CREDENTIALS,
+    ));
+    list.push(CheckResult::skipped(
+        GROUP,
         ID_READ_PERMISSION,
         "Kinesis read permissions",
         ID_CREDENTIALS,
     ));
+}
+
+const LOAD_FREQUENCY_TITLE: &str = "Load frequency";
+
+/// `aws.load-frequency`: how often the flush settings load once the stream's open shards are
+/// written at full capacity; a warning when StarRocks is likely to answer "too many tablet
+/// versions" (ks_core::load_frequency).
+fn load_frequency(flush: &ks_core::BufferFlush, open_shards: u32) -> CheckResult {
+    let f = LoadFrequency::estimate(flush, open_shards);
+    let detail = format!(
+        "{}
+buffer-flush: interval-ms {}, max-bytes {}, max-rows {}; {} open shard(s)",
+        f.describe(),
+        flush.interval_ms,
+        flush.max_bytes,
+        flush.max_rows,
+        open_shards
+    );
+    if f.likely_too_frequent() {
+        CheckResult::warn(
+            GROUP,
+            ID_LOAD_FREQUENCY,
+            LOAD_FREQUENCY_TITLE,
+            format!(
+                "{detail}
+Each load adds a version to every tablet it writes; StarRocks fails \
+                 loads with \"too many tablet versions\" when compaction falls behind (its \
+                 loading FAQ). The pipeline retries that answer, but it stalls meanwhile."
+            ),
+            ks_core::load_frequency::REMEDY,
+        )
+    } else {
+        CheckResult::pass(GROUP, ID_LOAD_FREQUENCY, LOAD_FREQUENCY_TITLE, detail)
+    }
 }
 
 /// ListShards, GetShardIterator(LATEST) on the first open shard, one GetRecords (reads nothing new).

@@ -7,6 +7,7 @@ pub mod dead_letters;
 mod errors;
 mod header;
 pub mod kpl;
+pub mod load_frequency;
 mod loads;
 pub mod shards;
 pub mod throttling;
@@ -247,6 +248,7 @@ impl Monitor {
                 kpl::ui(ui, self);
                 dead_letters::ui(ui, self);
                 throttling::ui(ui, self, chrono::Utc::now().timestamp_millis());
+                load_frequency::ui(ui, self);
                 throughput::ui(ui, self);
                 ui.add_space(6.0);
                 ui.columns(2, |cols| {

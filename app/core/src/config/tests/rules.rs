@@ -354,6 +354,21 @@ fn sink_rules() {
         );
         assert!(m.contains("exactly one load in flight"), "{m}");
     }
+    // Merge commit would let StarRocks pick the labels: refused with the reason, each key named.
+    for key in [
+        "enable_merge_commit",
+        "merge_commit_interval_ms",
+        "MERGE_COMMIT_ASYNC",
+    ] {
+        let m = err_for(
+            &with("", "", &format!("properties.{key} = \"true\"")),
+            &format!("sink.properties.{key}"),
+        );
+        assert!(
+            m.contains("ignore ours") && m.contains("interval-ms"),
+            "{m}"
+        );
+    }
     let m = err_for(
         &with("", "", "").replace("username = \"root\"\n", ""),
         "sink.username",
