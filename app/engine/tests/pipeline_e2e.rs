@@ -512,3 +512,53 @@ async fn a_wrong_password_and_an_unresolvable_redirect_fail_fast() {
         "{err}"
     );
 }
+
+/// Chinese table and column names, a space in the table name, record fields named in Chinese:
+/// the Stream Load path is percent-encoded, `jsonpaths` and `columns` go out as UTF-8 headers,
+/// and every row lands once in the right columns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn chinese_table_and_column_names_load_end_to_end() {
+    let h = Harness::new(1).await;
+    h.sql(
+        "CREATE TABLE example_db.`股票 行情` (`编号` BIGINT NOT NULL, `代码` VARCHAR(16), \
+         `价格` DOUBLE) DUPLICATE KEY(`编号`) DISTRIBUTED BY HASH(`编号`) BUCKETS 1",
+    )
+    .await;
+    let records: Vec<serde_json::Value> = (0..50u64)
+        .map(|i| serde_json::json!({ "id": i, "代码": format!("股{i}"), "价格": i as f64 + 0.5 }))
+        .collect();
+    let keys: Vec<String> = (0..50).map(|i| format!("k{i}")).collect();
+    ks_local::put_json_records(&h.client, STREAM, &records, &keys)
+        .await
+        .unwrap();
+    let mut config = h.json_config("TRIM_HORIZON", 1000, 100);
+    config.sink.table_name = "股票 行情".into();
+    config
+        .sink
+        .properties
+        .insert("jsonpaths".into(), r#"["$.id", "$.代码", "$.价格"]"#.into());
+    config
+        .sink
+        .properties
+        .insert("columns".into(), "编号, 代码, 价格".into());
+    let handle = h.start(config, true).await;
+    let summary = handle.wait().await.unwrap();
+    assert_eq!(summary.rows_loaded, 50);
+    let q = |sql: &'static str| h.query_u64(sql);
+    assert_eq!(q("select count(*) from example_db.`股票 行情`").await, 50);
+    assert_eq!(
+        q("select count(*) from example_db.`股票 行情` where `代码` = '股7' and `价格` = 7.5")
+            .await,
+        1
+    );
+    let loads = h.sim.faults().requests();
+    let be = loads
+        .iter()
+        .find(|r| r.port == "be" && r.uri.contains("_stream_load"))
+        .expect("a Stream Load on the BE");
+    assert!(
+        be.uri
+            .contains("/api/example_db/%E8%82%A1%E7%A5%A8%20%E8%A1%8C%E6%83%85/_stream_load"),
+        "{be:?}"
+    );
+}

@@ -703,6 +703,49 @@ async fn non_transient_fail_messages_are_not_retried() {
     sim.shutdown().await;
 }
 
+/// A JSON body over StarRocks' JSON size check (100 MB by default; 2 KB here) still loads: JSON
+/// batches carry `ignore_json_size: true`, as flink-connector-starrocks' do, since max-bytes
+/// already bounds them. Without the header the stand-in refuses the body, as StarRocks does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_bodies_over_the_json_size_check_load() {
+    let sim = start_with_table(SimConfig {
+        max_json_bytes: 2048,
+        ..sim_config()
+    })
+    .await;
+    let body = body_of(&stock_records(95, 40));
+    assert!(body.len() > 2048);
+    let out = client(&sim)
+        .load(&label("big_json"), body.clone())
+        .await
+        .unwrap();
+    assert_eq!(out.status, LoadStatus::Loaded);
+    let sent = sim.faults().requests();
+    assert!(
+        sent.iter().filter(|r| r.port == "be").all(|r| r
+            .headers
+            .iter()
+            .any(|(k, v)| k == "ignore_json_size" && v == "true")),
+        "{sent:#?}"
+    );
+    // The user's own choice wins: with ignore_json_size = false the check applies.
+    let mut settings = settings(&[sim.load_url()], PASSWORD);
+    settings
+        .properties
+        .insert("ignore_json_size".into(), "false".into());
+    let err = StreamLoadClient::new(settings)
+        .unwrap()
+        .load(&label("big_json_checked"), body)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("exceed the max size [2048]"),
+        "{err}"
+    );
+    assert_eq!(row_count(&sim), 40);
+    sim.shutdown().await;
+}
+
 /// "Too many versions" (StarRocks' answer to loads that outrun compaction) is retried under the
 /// same label after at least `VERSIONS_BACKOFF`, and the error says what to change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -76,15 +76,20 @@ pub fn validate_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// StarRocks database/table names go into the Stream Load URL path.
+/// StarRocks database/table names go into the Stream Load URL path (percent-encoded) and into
+/// SQL (quoted with backticks). Table names may be Chinese or hold spaces, as StarRocks allows
+/// (FeNameFormat: any character but NUL); database names are ASCII letters, digits and '_' in
+/// StarRocks, and the cluster says so itself. Refused here: what cannot travel either way.
 fn validate_object_name(what: &str, s: &str) -> Result<(), String> {
     if s.trim().is_empty() {
         return Err(format!("required: the StarRocks {what} name"));
     }
-    if let Some(c) = s
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '?' | '#' | '%' | '`'))
-    {
+    let refused = |c: &char| {
+        c.is_control()
+            || matches!(c, '/' | '`')
+            || (what == "database" && (c.is_whitespace() || matches!(c, '?' | '#' | '%')))
+    };
+    if let Some(c) = s.chars().find(refused) {
         return Err(format!(
             "{s:?} contains {c:?}, which a StarRocks {what} name cannot contain"
         ));

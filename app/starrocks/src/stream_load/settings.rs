@@ -117,12 +117,25 @@ pub(super) fn basic_auth(username: &str, password: &Secret) -> Result<HeaderValu
 }
 
 /// The sink's properties as the headers sent on every request; a property may not replace a
-/// header the client sets itself.
+/// header the client sets itself. JSON batches also get `ignore_json_size: true` unless the user
+/// set it (as flink-connector-starrocks does): `buffer-flush.max-bytes` already bounds the body,
+/// and without it StarRocks refuses JSON bodies over 100 MB as if the rows were bad.
 pub(super) fn property_headers(
     properties: &BTreeMap<String, String>,
 ) -> Result<HeaderMap, SettingsError> {
     let mut headers = HeaderMap::new();
-    for (key, value) in &ks_core::config::stream_load_properties(properties) {
+    let mut sent = ks_core::config::stream_load_properties(properties);
+    let is_json = sent
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("format") && v.trim().eq_ignore_ascii_case("json"));
+    if is_json
+        && !sent
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("ignore_json_size"))
+    {
+        sent.insert("ignore_json_size".into(), "true".into());
+    }
+    for (key, value) in &sent {
         if OWN_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(key)) {
             return Err(SettingsError::BadProperty {
                 key: key.clone(),
@@ -134,10 +147,13 @@ pub(super) fn property_headers(
                 key: key.clone(),
                 reason: "not a valid header name".into(),
             })?;
-        let value = HeaderValue::from_str(value).map_err(|_| SettingsError::BadProperty {
-            key: key.clone(),
-            reason: "the value is not a valid header value (one line of visible text)".into(),
-        })?;
+        // UTF-8 bytes as they are (columns and jsonpaths may name 价格): StarRocks reads header
+        // values as UTF-8, as curl sends them.
+        let value =
+            HeaderValue::from_bytes(value.as_bytes()).map_err(|_| SettingsError::BadProperty {
+                key: key.clone(),
+                reason: "the value is not a valid header value (one line of text)".into(),
+            })?;
         headers.insert(name, value);
     }
     Ok(headers)

@@ -354,6 +354,21 @@ fn sink_rules() {
         );
         assert!(m.contains("exactly one load in flight"), "{m}");
     }
+    // Table names as StarRocks allows them (Chinese, spaces); what cannot travel is refused.
+    let c = ok(&with("", "", "").replace("table-name = \"stock\"", "table-name = \"股票 行情\""));
+    assert_eq!(c.sink.table_name, "股票 行情");
+    for (name, why) in [("a/b", "'/'"), ("a`b", "'`'")] {
+        let m = err_for(
+            &with("", "", "").replace("table-name = \"stock\"", &format!("table-name = {name:?}")),
+            "sink.table-name",
+        );
+        assert!(m.contains(why), "{name}: {m}");
+    }
+    let m = err_for(
+        &with("", "", "").replace("\"example_db\"", "\"example db\""),
+        "sink.database-name",
+    );
+    assert!(m.contains("' '"), "{m}");
     // Merge commit would let StarRocks pick the labels: refused with the reason, each key named.
     for key in [
         "enable_merge_commit",
