@@ -267,6 +267,18 @@ fn start_load_filtered_rows_and_stop_from_the_monitor() {
     );
     harness.run_steps(2);
     harness.get_by_label("Start");
+    // The shards table no longer says "reading".
+    assert!(harness.query_all_by_label("reading").next().is_none());
+    let shards = stock_snapshot(harness.state()).map_or(0, |s| s.shards.len());
+    assert!(shards > 0);
+    // Every shard row says stopped (the header and the pipeline list say it too).
+    let stopped = harness
+        .query_all_by_label(ks_ui::monitor::shards::STOPPED)
+        .count();
+    assert!(
+        stopped > shards,
+        "{stopped} labels for {shards} shards"
+    );
 
     // Edit opens the saved pipeline in the wizard; Home and the list lead back.
     harness.get_by_label("Edit").click();

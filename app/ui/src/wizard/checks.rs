@@ -190,10 +190,7 @@ fn check_row(ui: &mut Ui, r: &CheckResult) -> Option<CheckFix> {
         ui.indent("detail", |ui| {
             if !r.detail.is_empty() {
                 ui.horizontal_wrapped(|ui| {
-                    ui.add(
-                        egui::Label::new(RichText::new(&r.detail).monospace().small())
-                            .selectable(true),
-                    );
+                    ui.add(egui::Label::new(RichText::new(&r.detail).monospace()).selectable(true));
                     if ui.small_button("Copy").clicked() {
                         ui.ctx().copy_text(r.detail.clone());
                     }
