@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod config;
+pub mod diagnostics;
 pub mod domain;
 pub mod load_frequency;
 pub mod preview;

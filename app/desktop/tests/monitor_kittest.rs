@@ -275,10 +275,7 @@ fn start_load_filtered_rows_and_stop_from_the_monitor() {
     let stopped = harness
         .query_all_by_label(ks_ui::monitor::shards::STOPPED)
         .count();
-    assert!(
-        stopped > shards,
-        "{stopped} labels for {shards} shards"
-    );
+    assert!(stopped > shards, "{stopped} labels for {shards} shards");
 
     // Edit opens the saved pipeline in the wizard; Home and the list lead back.
     harness.get_by_label("Edit").click();
@@ -517,6 +514,35 @@ fn dead_letters_and_throttling_show_in_the_monitor() {
     );
     harness.get_by_label_contains("another application is most likely reading the same shards");
     harness.get_by_label("throttled");
+    // "Copy diagnostics": the config, the errors with StarRocks' ErrorURL lines, the snapshot.
+    harness
+        .get_by_label(ks_ui::monitor::header::COPY_DIAGNOSTICS)
+        .click();
+    harness.step();
+    let copied: Vec<String> = harness
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied.len(), 1, "one copy: {copied:?}");
+    let bundle = &copied[0];
+    for part in [
+        "# kinesis-starrocks diagnostics",
+        "on-data-error = \"dead-letter\"",
+        "NULL value in non-nullable column 'ticker'",
+        "\"rows_dead_lettered\": 6",
+    ] {
+        assert!(bundle.contains(part), "{part} missing:\n{bundle}");
+    }
+    assert!(
+        !bundle.contains(PASSWORD),
+        "the password stays out:\n{bundle}"
+    );
     // interval-ms = 300 on one open shard: more than one load a second.
     harness.get_by_label(ks_ui::monitor::load_frequency::HEADING);
     harness.get_by_label_contains("up to 200 loads a minute, one every 300 ms");

@@ -5,7 +5,7 @@
 mod catchup;
 pub mod dead_letters;
 mod errors;
-mod header;
+pub mod header;
 pub mod kpl;
 pub mod load_frequency;
 mod loads;

@@ -63,17 +63,22 @@ pub fn ui(ui: &mut egui::Ui, m: &mut Monitor) {
     });
     ui.columns(2, |cols| {
         let lag = visible(&rates, window, |r| r.lag_s);
-        plot("plot-lag", &name).show(&mut cols[0], |p| {
-            p.line(Line::new(
-                "lag behind the stream (s)",
-                PlotPoints::from(lag),
-            ))
-        });
+        // A floor of 1 keeps the axis from spreading around zero while nothing lags.
+        plot("plot-lag", &name)
+            .include_y(1.0)
+            .show(&mut cols[0], |p| {
+                p.line(Line::new(
+                    "lag behind the stream (s)",
+                    PlotPoints::from(lag),
+                ))
+            });
         // One point per confirmed load (loads are seconds apart: a line would invent values).
         let latency = visible(&rates, window, |r| r.load_ms);
-        plot("plot-latency", &name).show(&mut cols[1], |p| {
-            p.points(Points::new("load latency (ms)", PlotPoints::from(latency)).radius(2.5))
-        });
+        plot("plot-latency", &name)
+            .include_y(1.0)
+            .show(&mut cols[1], |p| {
+                p.points(Points::new("load latency (ms)", PlotPoints::from(latency)).radius(2.5))
+            });
     });
 }
 
