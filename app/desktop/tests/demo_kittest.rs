@@ -6,7 +6,7 @@
 mod common;
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{Queryable as _, by};
 use kinesis_starrocks::backend::demo;
 use kinesis_starrocks::backend::{self, BackendOptions};
 use ks_tests::kittest::{self, click, has, screen_text, shown_enabled};
@@ -134,6 +134,46 @@ fn try_a_local_demo_reaches_a_running_pipeline_with_a_live_plot() {
         rows > 0 && rows <= produced,
         "rows {rows}, produced {produced}"
     );
+    // The demo producer's slider: at 2,000 records/s, 3,000 more records arrive within 10 s
+    // (the default 100/s would put 1,000).
+    assert_eq!(
+        h.state().monitor(&name).and_then(|m| m.demo_rate),
+        Some(ks_local::demo::RECORDS_PER_S)
+    );
+    let produced_before = backend
+        .runtime()
+        .block_on(demo::demo_counts(&backend.ctx))
+        .unwrap()
+        .1;
+    h.query(
+        by().label(ks_ui::monitor::demo_rate::LABEL)
+            .role(egui::accesskit::Role::Slider),
+    )
+    .expect("the demo rate slider")
+    .set_value_accesskit(2000.0);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().monitor(&name).and_then(|m| m.demo_rate),
+        Some(2000)
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        h.run_steps(1);
+        let produced = backend
+            .runtime()
+            .block_on(demo::demo_counts(&backend.ctx))
+            .unwrap()
+            .1;
+        if produced >= produced_before + 3000 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} records in 10 s after setting 2,000/s",
+            produced - produced_before
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     screenshot(&mut h, "demo-monitor");
     click(&mut h, "Stop");
     step_until(&mut h, "the demo pipeline to stop", 60, |h| {

@@ -231,8 +231,13 @@ impl KsApp {
                 name,
                 config,
                 password,
+                records_per_s,
             } => {
                 self.demo_pending = false;
+                self.monitors
+                    .entry(name.clone())
+                    .or_insert_with(|| Monitor::new(&name))
+                    .demo_rate = Some(records_per_s);
                 self.wizard = Some(Wizard::prefilled(name, *config, Some(password)));
                 self.wizard_is_demo = true;
                 self.page = Page::Wizard;

@@ -4,6 +4,7 @@
 
 mod catchup;
 pub mod dead_letters;
+pub mod demo_rate;
 mod errors;
 pub mod header;
 pub mod kpl;
@@ -62,6 +63,8 @@ pub struct Monitor {
     pub config: Option<Result<ks_core::PipelineConfig, String>>,
     /// "Export as Flink job…".
     pub flink_export: FlinkExportPanel,
+    /// The local demo's pipeline: its producer's rate (records/s), set with a slider.
+    pub demo_rate: Option<u64>,
     /// How far back the plots look (s): their y-axes fit what is in this window, so a backlog's
     /// spike does not flatten the steady rate once it has scrolled out.
     pub plot_window_s: f64,
@@ -98,6 +101,7 @@ impl Monitor {
             kpl_notice_dismissed: false,
             config: None,
             flink_export: FlinkExportPanel::default(),
+            demo_rate: None,
             plot_window_s: throughput::DEFAULT_WINDOW_S,
             epoch: std::time::Instant::now(),
             last_totals: None,
@@ -270,6 +274,7 @@ impl Monitor {
                     password: None,
                 };
                 self.flink_export.ui(ui, subject, backend);
+                demo_rate::ui(ui, self, backend);
                 catchup::ui(ui, self);
                 kpl::ui(ui, self);
                 dead_letters::ui(ui, self);
