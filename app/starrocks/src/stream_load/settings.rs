@@ -116,26 +116,14 @@ pub(super) fn basic_auth(username: &str, password: &Secret) -> Result<HeaderValu
     Ok(auth)
 }
 
-/// The sink's properties as the headers sent on every request; a property may not replace a
-/// header the client sets itself. JSON batches also get `ignore_json_size: true` unless the user
-/// set it (as flink-connector-starrocks does): `buffer-flush.max-bytes` already bounds the body,
-/// and without it StarRocks refuses JSON bodies over 100 MB as if the rows were bad.
+/// The sink's properties as the headers sent on every request
+/// (`ks_core::config::stream_load_headers`); a property may not replace a header the client sets
+/// itself.
 pub(super) fn property_headers(
     properties: &BTreeMap<String, String>,
 ) -> Result<HeaderMap, SettingsError> {
     let mut headers = HeaderMap::new();
-    let mut sent = ks_core::config::stream_load_properties(properties);
-    let is_json = sent
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("format") && v.trim().eq_ignore_ascii_case("json"));
-    if is_json
-        && !sent
-            .keys()
-            .any(|k| k.eq_ignore_ascii_case("ignore_json_size"))
-    {
-        sent.insert("ignore_json_size".into(), "true".into());
-    }
-    for (key, value) in &sent {
+    for (key, value) in &ks_core::config::stream_load_headers(properties) {
         if OWN_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(key)) {
             return Err(SettingsError::BadProperty {
                 key: key.clone(),
