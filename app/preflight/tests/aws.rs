@@ -39,8 +39,32 @@ fn context(config: PipelineConfig, credentials: Credentials, moto: &Emulator) ->
 }
 
 async fn run_aws(ctx: &PreflightContext) -> CheckReport {
-    let mut seen = Vec::new();
-    let report = ks_preflight::run(ctx, &[CheckGroup::Aws], &mut |r| seen.push(r.id.clone())).await;
+    // (id, true) when a check begins, (id, false) when it lands.
+    let events = std::sync::Mutex::new(Vec::new());
+    let report = ks_preflight::run_observed(
+        ctx,
+        &[CheckGroup::Aws],
+        &mut |id, _| events.lock().unwrap().push((id.to_string(), true)),
+        &mut |r| events.lock().unwrap().push((r.id.clone(), false)),
+    )
+    .await;
+    let events = events.into_inner().unwrap();
+    assert_eq!(
+        events.first(),
+        Some(&("aws.credentials".to_string(), true)),
+        "the first check says it begins: {events:?}"
+    );
+    // Every check that began lands next, before another begins.
+    for pair in events.windows(2) {
+        if pair[0].1 {
+            assert_eq!(pair[1], (pair[0].0.clone(), false), "{events:?}");
+        }
+    }
+    let seen: Vec<String> = events
+        .iter()
+        .filter(|(_, begun)| !begun)
+        .map(|(id, _)| id.clone())
+        .collect();
     assert_eq!(
         seen,
         [

@@ -27,6 +27,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
 
     // ---- aws.credentials
     let title = "AWS credentials and identity";
+    list.begin(ID_CREDENTIALS, title);
     let region = match region_of(&sdk) {
         Ok(r) => r,
         Err(e) => {
@@ -150,6 +151,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
         ));
         return;
     }
+    list.begin(ID_STREAM, title);
     let listing = match describe_stream(&client, &endpoint, &stream, src.stream_arn.as_deref())
         .await
     {
@@ -252,6 +254,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
         return;
     }
     let arn = listing.arn.clone();
+    list.begin(ID_READ_PERMISSION, title);
     match exercise_reads(&client, &endpoint, &stream, &arn).await {
         Ok(detail) => list.push(CheckResult::pass(GROUP, ID_READ_PERMISSION, title, detail)),
         Err((done, e @ AwsError::AccessDenied { .. })) => {

@@ -50,6 +50,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     let titles = jdbc_titles(Some(jdbc));
 
     // DNS
+    list.begin(DNS, &titles[0]);
     let addrs = match resolve(&jdbc.host, jdbc.port, ctx.timeout).await {
         Ok(r) => {
             list.push(CheckResult::pass(G, DNS, &titles[0], r.detail.clone()));
@@ -72,6 +73,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     };
 
     // TCP
+    list.begin(TCP, &titles[1]);
     match tcp_connect(&addrs, ctx.timeout).await {
         Ok(detail) => list.push(CheckResult::pass(G, TCP, &titles[1], detail)),
         Err(failure) => {
@@ -125,6 +127,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
         return;
     };
     let mode = sink.ssl_mode;
+    list.begin(LOGIN, &titles[3]);
     let started = Instant::now();
     let attempt = log_in(ctx, jdbc, password).await;
     let ms = started.elapsed().as_millis();
@@ -179,6 +182,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     };
 
     // Version (the connector's first query; FAQ 2)
+    list.begin(VERSION, &titles[4]);
     match tokio::time::timeout(ctx.timeout, admin.version()).await {
         Ok(Ok(v)) => list.push(CheckResult::pass(
             G,
@@ -206,6 +210,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     }
 
     // Grants
+    list.begin(GRANTS, &titles[5]);
     list.push(grants_check(ctx, &admin, &titles[5]).await);
 }
 
