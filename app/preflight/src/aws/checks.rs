@@ -39,7 +39,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
                 "Set `source.region` in the config (e.g. \"us-west-2\"), the AWS_REGION \
                  environment variable, or a region in the AWS profile.",
             ));
-            skip_stream_checks(list);
+            skip_stream_checks(list, ID_CREDENTIALS);
             return;
         }
     };
@@ -65,7 +65,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
                 e.to_string(),
                 format!("No AWS credentials were found: {CREDENTIAL_WAYS}."),
             ));
-            skip_stream_checks(list);
+            skip_stream_checks(list, ID_CREDENTIALS);
             return;
         }
         Err(e) => {
@@ -104,7 +104,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     }
 
     // ---- aws.stream
-    let title = "Kinesis stream";
+    let title = STREAM_TITLE;
     let (client, endpoint) = kinesis_client(ctx, &sdk);
     let where_ = if src.endpoint_url.is_some() {
         format!("region {region}, endpoint {endpoint}")
@@ -137,18 +137,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
             "no stream in the config (`source.stream` is empty)",
             "Set `source.stream` to the name or ARN of the Kinesis stream to read.",
         ));
-        list.push(CheckResult::skipped(
-            GROUP,
-            ID_LOAD_FREQUENCY,
-            LOAD_FREQUENCY_TITLE,
-            ID_STREAM,
-        ));
-        list.push(CheckResult::skipped(
-            GROUP,
-            ID_READ_PERMISSION,
-            "Kinesis read permissions",
-            ID_STREAM,
-        ));
+        skip_stream_checks(list, ID_STREAM);
         return;
     }
     list.begin(ID_STREAM, title);
@@ -235,7 +224,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     });
 
     // ---- aws.read-permission
-    let title = "Kinesis read permissions";
+    let title = READ_PERMISSION_TITLE;
     let Some(listing) = listing else {
         list.push(CheckResult::skipped(
             GROUP,
@@ -279,28 +268,21 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     }
 }
 
-/// Pushes `aws.stream` and `aws.read-permission` as skipped because `aws.credentials` failed.
-fn skip_stream_checks(list: &mut Checklist<'_>) {
-    list.push(CheckResult::skipped(
-        GROUP,
-        ID_STREAM,
-        "Kinesis stream",
-        ID_CREDENTIALS,
-    ));
-    list.push(CheckResult::skipped(
-        GROUP,
-        ID_LOAD_FREQUENCY,
-        LOAD_FREQUENCY_TITLE,
-        ID_CREDENTIALS,
-    ));
-    list.push(CheckResult::skipped(
-        GROUP,
-        ID_READ_PERMISSION,
-        "Kinesis read permissions",
-        ID_CREDENTIALS,
-    ));
+/// Pushes the stream checks that follow `because` as skipped: all of them after
+/// `aws.credentials`, the ones after it after `aws.stream`.
+fn skip_stream_checks(list: &mut Checklist<'_>, because: &str) {
+    let checks = [
+        (ID_STREAM, STREAM_TITLE),
+        (ID_LOAD_FREQUENCY, LOAD_FREQUENCY_TITLE),
+        (ID_READ_PERMISSION, READ_PERMISSION_TITLE),
+    ];
+    for (id, title) in checks.into_iter().filter(|(id, _)| *id != because) {
+        list.push(CheckResult::skipped(GROUP, id, title, because));
+    }
 }
 
+const STREAM_TITLE: &str = "Kinesis stream";
+const READ_PERMISSION_TITLE: &str = "Kinesis read permissions";
 const LOAD_FREQUENCY_TITLE: &str = "Load frequency";
 
 /// `aws.load-frequency`: how often the flush settings load once the stream's open shards are
