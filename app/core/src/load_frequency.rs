@@ -91,6 +91,11 @@ impl LoadFrequency {
     }
 }
 
+/// Why loads that come too often fail (the check's detail and the monitor's notice say it).
+pub const WHY: &str = "Each load adds a version to every tablet it writes; StarRocks fails loads \
+     with \"too many tablet versions\" when compaction falls behind (its loading FAQ). The \
+     pipeline retries that answer, but it stalls meanwhile.";
+
 /// What to change when loads come too often (the check's remediation, the monitor's notice and
 /// the engine's error all say it).
 pub const REMEDY: &str = "Load less often, with larger batches: raise buffer-flush.interval-ms \

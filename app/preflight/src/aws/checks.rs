@@ -304,12 +304,7 @@ buffer-flush: interval-ms {}, max-bytes {}, max-rows {}; {} open shard(s)",
             GROUP,
             ID_LOAD_FREQUENCY,
             LOAD_FREQUENCY_TITLE,
-            format!(
-                "{detail}
-Each load adds a version to every tablet it writes; StarRocks fails \
-                 loads with \"too many tablet versions\" when compaction falls behind (its \
-                 loading FAQ). The pipeline retries that answer, but it stalls meanwhile."
-            ),
+            format!("{detail}\n{}", ks_core::load_frequency::WHY),
             ks_core::load_frequency::REMEDY,
         )
     } else {

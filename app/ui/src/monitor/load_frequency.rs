@@ -3,7 +3,7 @@
 //! same estimate and words as `check`'s `aws.load-frequency`, ks_core::load_frequency).
 
 use super::Monitor;
-use ks_core::load_frequency::{LoadFrequency, REMEDY};
+use ks_core::load_frequency::{LoadFrequency, REMEDY, WHY};
 use ks_core::snapshot::ShardState;
 
 /// The notice's heading (tests look for it).
@@ -36,10 +36,7 @@ pub fn ui(ui: &mut egui::Ui, m: &Monitor) {
         );
         ui.add(
             egui::Label::new(format!(
-                "With the stream written at full capacity this pipeline makes {}. Each load adds \
-                 a version to every tablet it writes, and StarRocks fails loads with \"too many \
-                 tablet versions\" when compaction falls behind; the pipeline then retries and \
-                 stalls meanwhile. {REMEDY}",
+                "With the stream written at full capacity this pipeline makes {}. {WHY} {REMEDY}",
                 f.describe()
             ))
             .wrap(),
