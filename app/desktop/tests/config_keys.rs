@@ -58,7 +58,8 @@ fn check_for(key: &str) -> Option<&'static str> {
         "source.profile" => "profile",
         "source.endpoint-url" => "endpoint_url",
         "source.initial-position" | "source.initial-timestamp" => "initial_position",
-        "source.reader" | "source.efo-consumer" | "sink.max-inflight-loads" => "refused",
+        "source.reader" | "source.efo-consumer" => "refused",
+        "sink.max-inflight-loads" => "max_inflight_loads",
         "source.read-limits" => "read_limits",
         "source.kpl-out-of-range" => "kpl_out_of_range",
         "source.operation-timeout-ms" => "operation_timeout",
@@ -92,6 +93,7 @@ fn check(name: &str) -> CheckFuture {
         "endpoint_url" => Box::pin(endpoint_url()),
         "initial_position" => Box::pin(initial_position()),
         "refused" => Box::pin(refused()),
+        "max_inflight_loads" => Box::pin(max_inflight_loads()),
         "read_limits" => Box::pin(read_limits()),
         "kpl_out_of_range" => Box::pin(kpl_out_of_range()),
         "operation_timeout" => Box::pin(operation_timeout()),
@@ -326,13 +328,18 @@ impl World {
         text
     }
 
-    /// Stream Loads the stand-in answered (BE PUTs), in order.
+    /// The loads the stand-in's BE answered, in order: plain Stream Loads (PUT
+    /// `…/_stream_load`) and the transaction API's `load` (several loads in flight).
     fn loads(&self) -> Vec<starrocks_sim::RecordedRequest> {
         self.sim
             .faults()
             .requests()
             .into_iter()
-            .filter(|r| r.port == "be" && r.method == "PUT" && r.load_status.is_some())
+            .filter(|r| {
+                r.port == "be"
+                    && r.load_status.is_some()
+                    && (r.uri.contains("/_stream_load") || r.uri.ends_with("/api/transaction/load"))
+            })
             .collect()
     }
 }
@@ -575,26 +582,48 @@ async fn initial_position() {
     );
 }
 
-/// `reader = "efo"`, `efo-consumer` and `max-inflight-loads > 1` are not built yet: refused.
+/// `reader = "efo"` and `efo-consumer` are not built yet: refused.
 async fn refused() {
     let w = World::new(1).await;
     assert_refused(&w, "source.reader", "\"efo\"", "not built").await;
     assert_refused(&w, "source.efo-consumer", "\"keep\"", "reader = \"efo\"").await;
-    assert_refused(
-        &w,
-        "sink.max-inflight-loads",
-        "2",
-        "exactly one load in flight",
-    )
-    .await;
-    // Their supported values run.
+    // The supported value runs.
     w.produce(0, 3).await;
-    w.run_ok(&[
-        ("source.reader", Some("\"polling\"")),
-        ("sink.max-inflight-loads", Some("1")),
-    ])
-    .await;
+    w.run_ok(&[("source.reader", Some("\"polling\""))]).await;
     assert_eq!(w.rows("stock").await, 3);
+}
+
+/// `max-inflight-loads`: 1 = one plain Stream Load at a time; 2 (default) to 8 = loads prepared
+/// through the transaction API and committed in batch order; anything else refused.
+async fn max_inflight_loads() {
+    let w = World::new(1).await;
+    assert_refused(&w, "sink.max-inflight-loads", "9", "out of range").await;
+    assert_refused(&w, "sink.max-inflight-loads", "0", "out of range").await;
+    let mut produced = 0;
+    for (value, plain) in [(Some("1"), true), (None, false), (Some("8"), false)] {
+        w.produce(produced, 40).await;
+        produced += 40;
+        let before = w.loads().len();
+        w.run_ok(&[
+            ("sink.max-inflight-loads", value),
+            ("sink.buffer-flush.max-rows", Some("10")),
+        ])
+        .await;
+        assert_eq!(w.rows("stock").await, produced);
+        let loads = w.loads();
+        assert!(
+            loads.len() >= before + 4,
+            "{value:?}: {} loads",
+            loads.len() - before
+        );
+        assert!(
+            loads[before..]
+                .iter()
+                .all(|r| r.uri.contains("/_stream_load") == plain),
+            "{value:?}: {:?}",
+            loads[before..].iter().map(|r| &r.uri).collect::<Vec<_>>()
+        );
+    }
 }
 
 /// `read-limits`: AWS's 2 MiB/s per shard on the client side, or none.

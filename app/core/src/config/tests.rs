@@ -248,7 +248,7 @@ fn defaults_are_the_documented_ones() {
     assert_eq!(c.sink.socket_timeout_ms, 600_000);
     assert_eq!(c.sink.max_retries, 10);
     assert_eq!(c.sink.retry_interval_ms, 1_000);
-    assert_eq!(c.sink.max_inflight_loads, 1);
+    assert_eq!(c.sink.max_inflight_loads, 2);
     assert_eq!(c.sink.ssl_mode, SslMode::Preferred);
     assert_eq!(c.sink.jdbc_url, None);
     assert_eq!(c.sink.label_prefix, None);

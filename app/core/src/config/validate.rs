@@ -12,6 +12,10 @@ use super::values::{parse_stream_arn, valid_endpoint_url, valid_region, valid_st
 use crate::domain::InitialPosition;
 use std::net::IpAddr;
 
+/// The most loads `sink.max-inflight-loads` allows in flight (each holds a StarRocks
+/// transaction open; `max_running_txn_num_per_db` is shared by every loader of the database).
+pub const MAX_INFLIGHT_LOADS_LIMIT: usize = 8;
+
 impl PipelineConfig {
     /// Checks the rules that do not depend on the TOML form (also for configs built in code, e.g.
     /// by the wizard). Every problem is returned, each with its key path.
@@ -289,12 +293,13 @@ impl SinkConfig {
         for (row, message) in below_minimum {
             e(row.name, message);
         }
-        if self.max_inflight_loads != 1 {
+        if !(1..=MAX_INFLIGHT_LOADS_LIMIT).contains(&self.max_inflight_loads) {
             e(
                 "max-inflight-loads",
                 format!(
-                    "this version keeps exactly one load in flight (the next batch fills while it \
-                     loads), so {} is refused; remove the key or set 1",
+                    "{} is out of range: 1 (one plain Stream Load at a time) to \
+                     {MAX_INFLIGHT_LOADS_LIMIT} (loads prepared in parallel through the transaction \
+                     API, committed in batch order)",
                     self.max_inflight_loads
                 ),
             );
