@@ -184,6 +184,19 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     // Version (the connector's first query; FAQ 2)
     list.begin(VERSION, &titles[4]);
     match tokio::time::timeout(ctx.timeout, admin.version()).await {
+        // Several loads in flight commit in order through the transaction API (StarRocks 2.4+).
+        Ok(Ok(v)) if ctx.config.sink.max_inflight_loads > 1 && (v.major, v.minor) < (2, 4) => {
+            list.push(CheckResult::fail(
+                G,
+                VERSION,
+                &titles[4],
+                format!(
+                    "select current_version() → {:?}: StarRocks {v} has no Stream Load transaction API (it came with 2.4), which sink.max-inflight-loads = {} needs",
+                    v.text, ctx.config.sink.max_inflight_loads
+                ),
+                "Set sink.max-inflight-loads = 1 (one plain Stream Load at a time), or upgrade StarRocks to 2.4 or later.",
+            ))
+        }
         Ok(Ok(v)) => list.push(CheckResult::pass(
             G,
             VERSION,
