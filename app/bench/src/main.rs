@@ -5,8 +5,9 @@
 //! cargo run --release -p ks-bench -- [all|throughput|e2e|rss|app|soak] [options]
 //!   --a-records N       (a) records served in total (default 2,000,000 ≈ 2 GB), over --a-shards (2)
 //!   --b-records N       (b) records produced into ferrokinesis (default 200,000), over --b-shards (4)
-//!   --b-engine B:MS,…   (b) engine runs as buffer-flush.max-bytes:interval-ms pairs
-//!                       (default 67108864:1000,16777216:200; the null-sink run uses the last)
+//!   --b-engine B:MS:N,… (b) engine runs as buffer-flush.max-bytes:interval-ms:max-inflight-loads
+//!                       (N defaults to 2; default 67108864:1000:1,67108864:1000:2,16777216:200:4;
+//!                       the null-sink run uses the last)
 //!   --no-python         (b) without the boto3 baseline (target/bench-venv, made with pip)
 //!   --rss-mib A,B       (c) backlogs in MiB (default 256,1024), buffer-flush.max-bytes --rss-buffer
 //!                       (64 MiB), --rss-reps (3) fresh processes per backlog
@@ -56,7 +57,7 @@ struct Opts {
     b_records: u64,
     b_shards: i32,
     python: bool,
-    b_configs: Vec<(u64, u64)>,
+    b_configs: Vec<(u64, u64, usize)>,
     rss_mib: Vec<u64>,
     rss_buffer: u64,
     rss_shards: usize,
@@ -86,7 +87,7 @@ fn parse_args() -> anyhow::Result<Opts> {
         b_records: 200_000,
         b_shards: 4,
         python: true,
-        b_configs: vec![(64 << 20, 1000), (16 << 20, 200)],
+        b_configs: vec![(64 << 20, 1000, 1), (64 << 20, 1000, 2), (16 << 20, 200, 4)],
         rss_mib: vec![256, 1024],
         rss_buffer: 64 << 20,
         rss_shards: 2,
@@ -120,14 +121,17 @@ fn parse_args() -> anyhow::Result<Opts> {
             "--b-shards" => o.b_shards = val()?.parse()?,
             "--no-python" => o.python = false,
             "--b-engine" => {
-                // max-bytes:interval-ms[,max-bytes:interval-ms…]
+                // max-bytes:interval-ms[:in-flight][,…]
                 o.b_configs = val()?
                     .split(',')
                     .map(|p| {
-                        let (b, i) = p
-                            .split_once(':')
-                            .ok_or_else(|| anyhow::anyhow!("--b-engine wants BYTES:MS pairs"))?;
-                        anyhow::Ok((b.trim().parse()?, i.trim().parse()?))
+                        let f: Vec<&str> = p.split(':').map(str::trim).collect();
+                        anyhow::ensure!(
+                            (2..=3).contains(&f.len()),
+                            "--b-engine wants BYTES:MS[:IN_FLIGHT] entries"
+                        );
+                        let inflight = f.get(2).map_or(Ok(2), |n| n.parse())?;
+                        anyhow::Ok((f[0].parse()?, f[1].parse()?, inflight))
                     })
                     .collect::<Result<_, _>>()?
             }

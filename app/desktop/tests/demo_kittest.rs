@@ -181,6 +181,42 @@ fn try_a_local_demo_reaches_a_running_pipeline_with_a_live_plot() {
     });
 }
 
+/// `kinesis-starrocks demo --monitor`: no wizard; the demo pipeline is saved, started and shown.
+#[test]
+fn demo_monitor_starts_the_demo_pipeline_without_the_wizard() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = BackendOptions::for_tests(dir.path().join("pipelines"));
+    options.aws = Default::default();
+    options.keyring = false;
+    let backend = backend::spawn(options, || {});
+    let mut app = KsApp::new(
+        backend.link.clone(),
+        backend.take_replies(),
+        Settings::default(),
+    );
+    app.start_demo_running();
+    let mut h = common::app_harness(app, egui::vec2(1200.0, 1000.0));
+    step_until(&mut h, "the demo's monitor with rows loaded", 90, |h| {
+        let Page::Monitor(name) = &h.state().page else {
+            return false;
+        };
+        h.state().monitor(name).is_some_and(|m| {
+            m.is_running()
+                && m.snapshot
+                    .as_ref()
+                    .is_some_and(|s| s.totals.rows_loaded > 0)
+        })
+    });
+    assert!(h.state().wizard.is_none(), "the wizard was skipped");
+    let Page::Monitor(name) = h.state().page.clone() else {
+        unreachable!()
+    };
+    click(&mut h, "Stop");
+    step_until(&mut h, "the demo pipeline to stop", 60, |h| {
+        h.state().monitor(&name).is_some_and(|m| !m.is_running())
+    });
+}
+
 /// `kinesis-starrocks demo --headless`: rows arrive; SIGINT stops with a flush, and every
 /// record the pipeline read is in the stand-in (none lost, none twice).
 #[test]
