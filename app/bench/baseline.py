@@ -28,13 +28,13 @@ def main():
     p.add_argument("--password", required=True)
     a = p.parse_args()
 
-    kinesis = boto3.client(
-        "kinesis",
-        endpoint_url=a.endpoint,
-        region_name="us-east-1",
+    # The emulator takes any credentials; a session of its own keeps boto3 off the user's.
+    session = boto3.session.Session(
         aws_access_key_id="AKIDTEST",
         aws_secret_access_key="test-secret",
+        region_name="us-east-1",
     )
+    kinesis = session.client("kinesis", endpoint_url=a.endpoint)
     http = requests.Session()
     auth = (a.user, a.password)
     url = f"{a.load_url}/api/{a.db}/{a.table}/_stream_load"

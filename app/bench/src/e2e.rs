@@ -25,8 +25,8 @@ pub struct E2eArgs {
     pub shards: i32,
     /// The venv's python with boto3 and requests; `None` skips the baseline.
     pub python: Option<PathBuf>,
-    /// `buffer-flush.max-bytes` and `interval-ms` of the engine's runs (one run per pair).
-    pub engine_configs: Vec<(u64, u64)>,
+    /// (max-bytes, interval-ms, max-inflight-loads) of each engine run.
+    pub engine_configs: Vec<(u64, u64, usize)>,
     /// A loopback Stream Load receiver that loads nothing: one more engine run into it shows the
     /// engine's reading speed without the stand-in's cost.
     pub null_sink: Option<String>,
@@ -184,8 +184,7 @@ async fn engine(
     table: &str,
     null_sink: Option<&str>,
     n: u64,
-    max_bytes: u64,
-    interval_ms: u64,
+    (max_bytes, interval_ms, inflight): (u64, u64, usize),
 ) -> anyhow::Result<serde_json::Value> {
     let state = tempfile::tempdir()?;
     let args = EngineArgs {
@@ -202,6 +201,7 @@ async fn engine(
     config.sink.database_name = DB.into();
     config.sink.table_name = table.into();
     config.sink.buffer_flush.interval_ms = interval_ms;
+    config.sink.max_inflight_loads = inflight;
     let (u0, s0) = crate::procstat::cpu_seconds();
     let t0 = Instant::now();
     let handle = start_engine(config, PASSWORD).await?;
@@ -344,29 +344,50 @@ pub async fn run(args: E2eArgs) -> anyhow::Result<serde_json::Value> {
         "the ks-kinesis reader read {ks_records} of {n}"
     );
     let mut engines = Vec::new();
-    for (i, &(max_bytes, interval_ms)) in args.engine_configs.iter().enumerate() {
-        eprintln!("(b) engine, max-bytes {max_bytes}, interval-ms {interval_ms}…");
+    for (i, &(max_bytes, interval_ms, inflight)) in args.engine_configs.iter().enumerate() {
+        eprintln!(
+            "(b) engine, max-bytes {max_bytes}, interval-ms {interval_ms}, {inflight} in flight…"
+        );
         let table = format!("engine_t{i}");
         admin.execute(&ddl(&table)).await?;
-        let mut e = engine(&kinesis, &sim, &table, None, n, max_bytes, interval_ms).await?;
+        let mut e = engine(
+            &kinesis,
+            &sim,
+            &table,
+            None,
+            n,
+            (max_bytes, interval_ms, inflight),
+        )
+        .await?;
         e["max_bytes"] = json!(max_bytes);
         e["interval_ms"] = json!(interval_ms);
+        e["inflight"] = json!(inflight);
         engines.push(e);
     }
+    eprintln!("(b) the stand-in alone…");
+    let standin = standin_alone(&sim, &admin, n).await?;
     let null_sink = match &args.null_sink {
         Some(url) => {
-            let (max_bytes, interval_ms) = args
+            let (max_bytes, interval_ms, inflight) = args
                 .engine_configs
                 .last()
                 .copied()
-                .unwrap_or((64 << 20, 1000));
+                .unwrap_or((64 << 20, 1000, 2));
             eprintln!(
                 "(b) engine into a null sink (the loopback receiver), max-bytes {max_bytes}…"
             );
-            let mut e =
-                engine(&kinesis, &sim, "none", Some(url), n, max_bytes, interval_ms).await?;
+            let mut e = engine(
+                &kinesis,
+                &sim,
+                "none",
+                Some(url),
+                n,
+                (max_bytes, interval_ms, inflight),
+            )
+            .await?;
             e["max_bytes"] = json!(max_bytes);
             e["interval_ms"] = json!(interval_ms);
+            e["inflight"] = json!(inflight);
             Some(e)
         }
         None => None,
@@ -385,7 +406,71 @@ pub async fn run(args: E2eArgs) -> anyhow::Result<serde_json::Value> {
         "bare": bare,
         "ks_reader": {"records": ks_records, "seconds": ks_secs, "process_cpu_s": ks_cpu},
         "engines": engines,
+        "standin_alone": standin,
         "engine_null_sink": null_sink,
         "python": py,
     }))
+}
+
+/// The stand-in's own ingest rate: the same `n` records as 16 MiB JSON-array bodies, Stream
+/// Loaded two at a time by the client, with no Kinesis and no engine in the way.
+async fn standin_alone(
+    sim: &StarRocksSim,
+    admin: &MysqlAdmin,
+    n: u64,
+) -> anyhow::Result<serde_json::Value> {
+    let table = "standin_alone";
+    admin.execute(&ddl(table)).await?;
+    let body_bytes = 16usize << 20;
+    let mut bodies = Vec::new();
+    let mut body = vec![b'['];
+    for i in 0..n {
+        if body.len() > 1 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&record_json(i));
+        if body.len() >= body_bytes {
+            body.push(b']');
+            bodies.push(Bytes::from(std::mem::replace(&mut body, vec![b'['])));
+        }
+    }
+    if body.len() > 1 {
+        body.push(b']');
+        bodies.push(Bytes::from(body));
+    }
+    let state = tempfile::tempdir()?;
+    let args = EngineArgs {
+        kinesis_url: "http://127.0.0.1:9".into(),
+        load_url: sim.load_url(),
+        max_bytes: body_bytes as u64,
+        expect_rows: n,
+        timeout: Duration::from_secs(600),
+    };
+    let mut config = crate::engine_run::config(&args, state.path())?;
+    config.sink.database_name = DB.into();
+    config.sink.table_name = table.into();
+    let settings =
+        ks_starrocks::StreamLoadSettings::from_sink(&config.sink, Secret::new(PASSWORD))?;
+    let client = std::sync::Arc::new(ks_starrocks::StreamLoadClient::new(settings)?);
+    let t0 = Instant::now();
+    let mut next = 0usize;
+    let mut running = tokio::task::JoinSet::new();
+    let count = bodies.len();
+    for (i, body) in bodies.into_iter().enumerate() {
+        if running.len() >= 2 {
+            running.join_next().await.expect("a load runs")??;
+        }
+        let client = client.clone();
+        let label =
+            ks_core::Label::new(format!("standin_alone_{i}")).map_err(anyhow::Error::msg)?;
+        running.spawn(async move { client.load(&label, body).await.map(|_| ()) });
+        next += 1;
+    }
+    while let Some(done) = running.join_next().await {
+        done??;
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    let rows = rows_in(sim, table);
+    anyhow::ensure!(rows == n, "the stand-in alone holds {rows} of {n} rows");
+    Ok(json!({"loads": next.max(count), "seconds": secs, "rows": rows}))
 }

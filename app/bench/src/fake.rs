@@ -305,7 +305,12 @@ async fn serve_receiver(listener: TcpListener, stats: Arc<FakeStats>) {
                     } else {
                         0
                     };
-                    let txn = stats.loads.fetch_add(1, Ordering::Relaxed) + 1;
+                    // Bodies are loads; empty requests are probes and the transaction API's
+                    // begin, prepare and commit.
+                    let txn = stats
+                        .loads
+                        .fetch_add(u64::from(bytes > 0), Ordering::Relaxed)
+                        + 1;
                     stats.load_bytes.fetch_add(bytes, Ordering::Relaxed);
                     stats.load_rows.fetch_add(rows, Ordering::Relaxed);
                     let answer = serde_json::json!({

@@ -2,14 +2,18 @@
 //! and ends by itself.
 //!
 //! ```text
-//! cargo run --release -p ks-bench -- [all|throughput|e2e|rss|soak] [options]
+//! cargo run --release -p ks-bench -- [all|throughput|e2e|rss|app|soak] [options]
 //!   --a-records N       (a) records served in total (default 2,000,000 ≈ 2 GB), over --a-shards (2)
 //!   --b-records N       (b) records produced into ferrokinesis (default 200,000), over --b-shards (4)
-//!   --b-engine B:MS,…   (b) engine runs as buffer-flush.max-bytes:interval-ms pairs
-//!                       (default 67108864:1000,16777216:200; the null-sink run uses the last)
+//!   --b-engine B:MS:N,… (b) engine runs as buffer-flush.max-bytes:interval-ms:max-inflight-loads
+//!                       (N defaults to 2; default 67108864:1000:1,67108864:1000:2,16777216:200:4;
+//!                       the null-sink run uses the last)
 //!   --no-python         (b) without the boto3 baseline (target/bench-venv, made with pip)
 //!   --rss-mib A,B       (c) backlogs in MiB (default 256,1024), buffer-flush.max-bytes --rss-buffer
 //!                       (64 MiB), --rss-reps (3) fresh processes per backlog
+//!   app                 the app's figures: cold start to first frame, frame time with an hour of
+//!                       snapshots, idle CPU of `demo --monitor` over --app-idle-s (30); needs
+//!                       target/release/kinesis-starrocks and a DISPLAY or Xvfb
 //!   --soak-minutes N    (d) the soak's length (default 30), at --soak-rate records/s (10,000),
 //!                       from --soak-shards shards (2); not part of `all`
 //!   flink               (e) the exported Flink job vs the engine on the same stream and stand-in:
@@ -23,12 +27,14 @@
 //! (prints `RESULT {json}`); `soak-engine --config F` (the soak's engine, until SIGTERM);
 //! `KS_BENCH_TRACE=1` prints the engine's progress and RSS.
 
+mod app_figures;
 mod e2e;
 mod engine_run;
 mod fake;
 mod flink;
 mod procstat;
 mod soak;
+mod table;
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -41,8 +47,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const MIB: f64 = 1024.0 * 1024.0;
-const MB: f64 = 1_000_000.0;
+pub(crate) const MIB: f64 = 1024.0 * 1024.0;
+pub(crate) const MB: f64 = 1_000_000.0;
 
 struct Opts {
     scenario: String,
@@ -51,7 +57,7 @@ struct Opts {
     b_records: u64,
     b_shards: i32,
     python: bool,
-    b_configs: Vec<(u64, u64)>,
+    b_configs: Vec<(u64, u64, usize)>,
     rss_mib: Vec<u64>,
     rss_buffer: u64,
     rss_shards: usize,
@@ -70,6 +76,7 @@ struct Opts {
     flink_records: u64,
     flink_shards: i32,
     flink_interval_ms: u64,
+    app_idle_s: u64,
 }
 
 fn parse_args() -> anyhow::Result<Opts> {
@@ -80,7 +87,7 @@ fn parse_args() -> anyhow::Result<Opts> {
         b_records: 200_000,
         b_shards: 4,
         python: true,
-        b_configs: vec![(64 << 20, 1000), (16 << 20, 200)],
+        b_configs: vec![(64 << 20, 1000, 1), (64 << 20, 1000, 2), (16 << 20, 200, 4)],
         rss_mib: vec![256, 1024],
         rss_buffer: 64 << 20,
         rss_shards: 2,
@@ -98,6 +105,7 @@ fn parse_args() -> anyhow::Result<Opts> {
         flink_records: 100_000,
         flink_shards: 2,
         flink_interval_ms: 1000,
+        app_idle_s: 30,
     };
     let mut it = std::env::args().skip(1);
     let mut first = true;
@@ -113,14 +121,17 @@ fn parse_args() -> anyhow::Result<Opts> {
             "--b-shards" => o.b_shards = val()?.parse()?,
             "--no-python" => o.python = false,
             "--b-engine" => {
-                // max-bytes:interval-ms[,max-bytes:interval-ms…]
+                // max-bytes:interval-ms[:in-flight][,…]
                 o.b_configs = val()?
                     .split(',')
                     .map(|p| {
-                        let (b, i) = p
-                            .split_once(':')
-                            .ok_or_else(|| anyhow::anyhow!("--b-engine wants BYTES:MS pairs"))?;
-                        anyhow::Ok((b.trim().parse()?, i.trim().parse()?))
+                        let f: Vec<&str> = p.split(':').map(str::trim).collect();
+                        anyhow::ensure!(
+                            (2..=3).contains(&f.len()),
+                            "--b-engine wants BYTES:MS[:IN_FLIGHT] entries"
+                        );
+                        let inflight = f.get(2).map_or(Ok(2), |n| n.parse())?;
+                        anyhow::Ok((f[0].parse()?, f[1].parse()?, inflight))
                     })
                     .collect::<Result<_, _>>()?
             }
@@ -146,9 +157,10 @@ fn parse_args() -> anyhow::Result<Opts> {
             "--flink-records" => o.flink_records = val()?.parse()?,
             "--flink-shards" => o.flink_shards = val()?.parse()?,
             "--flink-interval-ms" => o.flink_interval_ms = val()?.parse()?,
+            "--app-idle-s" => o.app_idle_s = val()?.parse()?,
             "-h" | "--help" => {
                 println!(
-                    "usage: ks-bench [all|throughput|e2e|rss|soak] [--a-records N] [--a-shards N] \
+                    "usage: ks-bench [all|throughput|e2e|rss|app|soak] [--app-idle-s N] [--a-records N] [--a-shards N] \
                      [--b-records N] [--b-shards N] [--no-python] [--rss-mib 256,1024] \
                      [--rss-buffer BYTES] [--rss-shards N] [--rss-reps N] [--b-engine BYTES:MS,...] \
                      [--soak-minutes N] [--soak-rate N] [--soak-shards N] \
@@ -218,14 +230,16 @@ fn main() -> anyhow::Result<()> {
             eprintln!("written to {}", path.display());
             Ok(())
         }
-        "all" | "throughput" | "e2e" | "rss" => {
+        "all" | "throughput" | "e2e" | "rss" | "app" => {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
             rt.block_on(orchestrate(o))
         }
         other => {
-            anyhow::bail!("unknown scenario {other:?}: all, throughput, e2e, rss, soak or flink")
+            anyhow::bail!(
+                "unknown scenario {other:?}: all, throughput, e2e, rss, app, soak or flink"
+            )
         }
     }
 }
@@ -328,7 +342,7 @@ async fn fixed_run(shards: usize, total_records: u64, max_bytes: u64) -> anyhow:
     }))
 }
 
-fn f(v: &Value) -> f64 {
+pub(crate) fn f(v: &Value) -> f64 {
     v.as_f64().unwrap_or(f64::NAN)
 }
 
@@ -425,166 +439,21 @@ async fn orchestrate(o: Opts) -> anyhow::Result<()> {
         }
         results["c"] = Value::Array(runs);
     }
+    if all || o.scenario == "app" {
+        eprintln!("app: cold start, frame time, idle CPU…");
+        let args = app_figures::AppArgs {
+            binary: target_dir().join("release").join("kinesis-starrocks"),
+            starts: 5,
+            frames: 600,
+            idle_s: o.app_idle_s,
+        };
+        results["app"] = tokio::task::spawn_blocking(move || app_figures::run(&args)).await??;
+    }
     results["loadavg_at_end"] = json!(procstat::loadavg());
     results["total_s"] = json!(started.elapsed().as_secs_f64());
     let path = target_dir().join("bench-results.json");
     std::fs::write(&path, serde_json::to_string_pretty(&results)?)?;
-    print_table(&results);
+    table::print(&results);
     println!("\n(raw figures: {})", path.display());
     Ok(())
-}
-
-fn print_table(r: &Value) {
-    println!(
-        "\nks-bench — {} CPUs, load average at start {}, at end {}\n",
-        r["cpus"],
-        r["loadavg_at_start"].as_str().unwrap_or("?"),
-        r["loadavg_at_end"].as_str().unwrap_or("?")
-    );
-    println!("| scenario | figure | value | target | met |");
-    println!("| --- | --- | --- | --- | --- |");
-    if let Some(a) = r.get("a") {
-        let e = &a["engine"];
-        let payload = f(&a["payload_bytes"]);
-        let records = f(&a["records"]);
-        let wall = f(&e["wall_s"]);
-        let cpu = f(&e["cpu_user_s"]) + f(&e["cpu_sys_s"]);
-        let per_core = payload / MB / cpu;
-        let steady = f(&e["steady_rows_per_s"]);
-        println!(
-            "| (a) fixed GetRecords → engine → loopback receiver | payload MB/s (wall, {} records, {} shards) | {:.0} MB/s, {:.0} records/s | | |",
-            a["records"],
-            a["shards"],
-            payload / MB / wall,
-            records / wall
-        );
-        println!(
-            "| | steady state (10 %→90 % of rows) | {:.0} MB/s, {:.0} records/s | | |",
-            steady * fake::RECORD_BYTES as f64 / MB,
-            steady
-        );
-        println!(
-            "| | per core: MB per engine-process CPU second ({:.1} s user + {:.1} s sys) | {:.0} MB/s/core, {:.0} records/s/core | ≥ 1000 MB/s/core | {} |",
-            f(&e["cpu_user_s"]),
-            f(&e["cpu_sys_s"]),
-            per_core,
-            records / cpu,
-            if per_core >= 1000.0 { "yes" } else { "no" }
-        );
-        let ep = &a["endpoints"];
-        println!(
-            "| | endpoints' own process (not counted above) | {:.1} CPU s, {} GetRecords, {} loads, {} rows received | | |",
-            f(&ep["cpu_user_s"]) + f(&ep["cpu_sys_s"]),
-            ep["get_records"],
-            ep["loads"],
-            ep["load_rows"]
-        );
-    }
-    if let Some(b) = r.get("b") {
-        let n = f(&b["records"]);
-        let bare = b["bare"]
-            .as_array()
-            .map(|v| {
-                v.iter()
-                    .map(|x| n / f(&x["seconds"]))
-                    .fold(0.0f64, f64::max)
-            })
-            .unwrap_or(f64::NAN);
-        let bare_cpu = b["bare"]
-            .as_array()
-            .and_then(|v| v.last())
-            .map(|x| f(&x["process_cpu_s"]) / f(&x["seconds"]))
-            .unwrap_or(f64::NAN);
-        println!(
-            "| (b) ferrokinesis → stand-in, {} × 1 KiB over {} shards | bare aws-sdk-kinesis reader, no sink (best of 2; emulator + reader use {:.1} of the 2 cores) | {:.0} records/s | | |",
-            b["records"], b["shards"], bare_cpu, bare
-        );
-        if let Some(k) = b.get("ks_reader") {
-            let r = n / f(&k["seconds"]);
-            println!(
-                "| | ks-kinesis ShardReader alone (the engine's reader, no pipeline, no sink) | {:.0} records/s = {:.0} % of the bare reader | | |",
-                r,
-                100.0 * r / bare
-            );
-        }
-        let mut best_engine = 0.0f64;
-        for e in b["engines"].as_array().into_iter().flatten() {
-            let eng = n / f(&e["all_loaded_s"]);
-            best_engine = best_engine.max(eng);
-            println!(
-                "| | engine (max-bytes {} MiB, interval-ms {}): all {} rows in the table in {:.2} s (exit {:.2} s); the stand-in's loads took {:.2} s | {:.0} records/s = {:.0} % of the bare reader | ≥ 80 % | {} |",
-                e["max_bytes"].as_u64().unwrap_or(0) >> 20,
-                e["interval_ms"],
-                e["rows_in_table"],
-                f(&e["all_loaded_s"]),
-                f(&e["exit_s"]),
-                f(&e["load_ms_total"]) / 1000.0,
-                eng,
-                100.0 * eng / bare,
-                if eng >= 0.8 * bare { "yes" } else { "no" }
-            );
-        }
-        if let Some(e) = b.get("engine_null_sink").filter(|e| !e.is_null()) {
-            let eng = n / f(&e["all_loaded_s"]);
-            println!(
-                "| | engine into a null sink (loopback receiver, no stand-in; max-bytes {} MiB, interval-ms {}): {:.2} s | {:.0} records/s = {:.0} % of the bare reader | | |",
-                e["max_bytes"].as_u64().unwrap_or(0) >> 20,
-                e["interval_ms"],
-                f(&e["all_loaded_s"]),
-                eng,
-                100.0 * eng / bare
-            );
-        }
-        let eng = best_engine;
-        if let Some(p) = b.get("python").filter(|p| !p.is_null()) {
-            let py = n / f(&p["seconds"]);
-            println!(
-                "| | boto3 + requests script ({} rows, {:.2} s) | {:.0} records/s; engine = {:.1} × the script | | |",
-                p["rows_in_table"],
-                f(&p["seconds"]),
-                py,
-                eng / py
-            );
-        }
-    }
-    if let Some(c) = r.get("c").and_then(Value::as_array) {
-        // One entry per backlog size, each with several fresh-process runs.
-        let mut medians = Vec::new();
-        for size in c {
-            let runs = size["runs"].as_array().cloned().unwrap_or_default();
-            let mut h: Vec<f64> = runs
-                .iter()
-                .map(|x| f(&x["engine"]["vm_hwm_kib"]) / 1024.0)
-                .collect();
-            h.sort_by(f64::total_cmp);
-            let Some(first) = runs.first() else { continue };
-            let med = h[h.len() / 2];
-            medians.push(med);
-            let buffer = f(&first["max_bytes"]) / MIB;
-            println!(
-                "| (c) peak RSS, {:.0} MiB backlog, buffer {:.0} MiB | VmHWM of the engine process, median of {} runs (min {:.0}, max {:.0}; RSS before start {:.0} MiB) | {:.0} MiB | ≤ {:.0} MiB | {} |",
-                f(&first["payload_bytes"]) / MIB,
-                buffer,
-                h.len(),
-                h[0],
-                h[h.len() - 1],
-                f(&first["engine"]["rss_before_kib"]) / 1024.0,
-                med,
-                buffer + 64.0,
-                if med <= buffer + 64.0 { "yes" } else { "no" }
-            );
-        }
-        if medians.len() >= 2 {
-            let (lo, hi) = (medians[0], medians[medians.len() - 1]);
-            println!(
-                "| | flat in backlog size: median, smallest → largest backlog | {lo:.0} → {hi:.0} MiB ({:+.1} %) | flat (±10 %) | {} |",
-                100.0 * (hi - lo) / lo,
-                if (hi - lo).abs() <= 0.1 * lo {
-                    "yes"
-                } else {
-                    "no"
-                }
-            );
-        }
-    }
 }

@@ -121,6 +121,27 @@ pub struct CheckResult {
     pub fix: Option<CheckFix>,
 }
 
+/// The constructors of a result that asks the user to act (`warn`, `fail`): one body, the
+/// status differs.
+macro_rules! needs_action {
+    ($(#[$doc:meta])* $name:ident => $status:ident) => {
+        $(#[$doc])*
+        pub fn $name(
+            group: CheckGroup,
+            id: &str,
+            title: impl Into<String>,
+            detail: impl Into<String>,
+            remediation: impl Into<String>,
+        ) -> Self {
+            CheckResult {
+                status: CheckStatus::$status,
+                remediation: Some(remediation.into()),
+                ..CheckResult::pass(group, id, title, detail)
+            }
+        }
+    };
+}
+
 impl CheckResult {
     pub fn pass(
         group: CheckGroup,
@@ -139,32 +160,14 @@ impl CheckResult {
         }
     }
 
-    pub fn warn(
-        group: CheckGroup,
-        id: &str,
-        title: impl Into<String>,
-        detail: impl Into<String>,
-        remediation: impl Into<String>,
-    ) -> Self {
-        CheckResult {
-            status: CheckStatus::Warn,
-            remediation: Some(remediation.into()),
-            ..CheckResult::pass(group, id, title, detail)
-        }
+    needs_action! {
+        /// Works, but something is likely to bite later: the remediation says what to change.
+        warn => Warn
     }
 
-    pub fn fail(
-        group: CheckGroup,
-        id: &str,
-        title: impl Into<String>,
-        detail: impl Into<String>,
-        remediation: impl Into<String>,
-    ) -> Self {
-        CheckResult {
-            status: CheckStatus::Fail,
-            remediation: Some(remediation.into()),
-            ..CheckResult::pass(group, id, title, detail)
-        }
+    needs_action! {
+        /// Does not work as configured: the remediation says what to change.
+        fail => Fail
     }
 
     /// Not run: `because` names the check that failed first.

@@ -3,7 +3,9 @@
 
 pub mod check;
 pub mod config;
+pub mod diagnostics;
 pub mod domain;
+pub mod load_frequency;
 pub mod preview;
 pub mod sample;
 pub mod schema;

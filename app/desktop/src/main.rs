@@ -58,6 +58,9 @@ struct DemoArgs {
     /// Run the demo pipeline in the terminal (status lines; Ctrl-C stops it) instead of the window.
     #[arg(long)]
     headless: bool,
+    /// Skip the setup wizard: save the demo pipeline, start it and open its monitor.
+    #[arg(long, conflicts_with = "headless")]
+    monitor: bool,
 }
 
 fn main() -> Result<()> {
@@ -81,6 +84,9 @@ fn main() -> Result<()> {
     match cli.command {
         None => gui::open_window(cli.renderer, gui::StartPage::Remembered),
         Some(Command::Demo(args)) if args.headless => std::process::exit(cli::demo::run()),
+        Some(Command::Demo(args)) if args.monitor => {
+            gui::open_window(cli.renderer, gui::StartPage::DemoMonitor)
+        }
         Some(Command::Demo(_)) => gui::open_window(cli.renderer, gui::StartPage::Demo),
         Some(Command::Run(args)) => std::process::exit(cli::run::run(args)),
         Some(Command::Check(args)) => std::process::exit(cli::check::run(args)),

@@ -233,6 +233,7 @@ async fn check_says_what_to_change_and_fix_adds_exactly_one_rule() {
         "load.redirect",
         "aws.credentials",
         "aws.stream",
+        "aws.load-frequency",
         "aws.read-permission",
         "table.exists",
         "table.mapping",

@@ -1,12 +1,12 @@
 //! Every config key is honoured or refused — never silently ignored.
 //!
 //! The test walks every key of `packaging/example-pipeline.toml` (set or commented out), every key
-//! of the config contract (docs/config.md §3) and every key the parser accepts
-//! (`ks_core::config::known_keys`), and for each one runs a check that shows it change what the
-//! pipeline does (rows, labels, headers, timing of retries, the messages `run` and `check` print)
-//! or be refused with a message naming it. A key without a check fails the test. Everything runs
-//! against real components on 127.0.0.1: the `kinesis-starrocks` binary, ferrokinesis, the
-//! StarRocks stand-in, moto.
+//! of the design's config contract (`fixtures/design_config_contract.toml`) and every key the
+//! parser accepts (`ks_core::config::known_keys`), and for each one runs a check that shows it
+//! change what the pipeline does (rows, labels, headers, timing of retries, the messages `run` and
+//! `check` print) or be refused with a message naming it. A key without a check fails the test.
+//! Everything runs against real components on 127.0.0.1: the `kinesis-starrocks` binary,
+//! ferrokinesis, the StarRocks stand-in, moto.
 
 mod common;
 
@@ -26,35 +26,11 @@ use std::time::{Duration, Instant};
 const PASSWORD: &str = "keys-pw";
 const STREAM: &str = "ExampleInputStream";
 
-/// The config contract (docs/config.md §3; originally the design's example block), set or commented.
-const DESIGN_CONTRACT: &[&str] = &[
-    "name",
-    "state-dir",
-    "source.stream",
-    "source.region",
-    "source.profile",
-    "source.endpoint-url",
-    "source.initial-position",
-    "source.initial-timestamp",
-    "source.reader",
-    "source.efo-consumer",
-    "source.read-limits",
-    "source.kpl-out-of-range",
-    "sink.jdbc-url",
-    "sink.load-url",
-    "sink.username",
-    "sink.database-name",
-    "sink.table-name",
-    "sink.ssl-mode",
-    "sink.buffer-flush.max-bytes",
-    "sink.buffer-flush.max-rows",
-    "sink.buffer-flush.interval-ms",
-    "sink.max-inflight-loads",
-    "sink.properties.format",
-    "sink.properties.jsonpaths",
-    "sink.properties.strip_outer_array",
-    "sink.password-file",
-];
+/// The keys of the design's config contract (fixtures/design_config_contract.toml), set or
+/// commented out, as dotted paths.
+fn design_contract_keys() -> BTreeSet<String> {
+    shown_paths(include_str!("fixtures/design_config_contract.toml"))
+}
 
 /// The keys `packaging/example-pipeline.toml` mentions, active or commented out, as dotted paths.
 fn example_keys() -> BTreeSet<String> {
@@ -62,7 +38,11 @@ fn example_keys() -> BTreeSet<String> {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packaging/example-pipeline.toml"),
     )
     .unwrap();
-    ks_tests::example_config::keys_shown_in(&text)
+    shown_paths(&text)
+}
+
+fn shown_paths(toml: &str) -> BTreeSet<String> {
+    ks_tests::example_config::keys_shown_in(toml)
         .into_iter()
         .map(|k| k.path)
         .collect()
@@ -78,7 +58,8 @@ fn check_for(key: &str) -> Option<&'static str> {
         "source.profile" => "profile",
         "source.endpoint-url" => "endpoint_url",
         "source.initial-position" | "source.initial-timestamp" => "initial_position",
-        "source.reader" | "source.efo-consumer" | "sink.max-inflight-loads" => "refused",
+        "source.reader" | "source.efo-consumer" => "refused",
+        "sink.max-inflight-loads" => "max_inflight_loads",
         "source.read-limits" => "read_limits",
         "source.kpl-out-of-range" => "kpl_out_of_range",
         "source.operation-timeout-ms" => "operation_timeout",
@@ -112,6 +93,7 @@ fn check(name: &str) -> CheckFuture {
         "endpoint_url" => Box::pin(endpoint_url()),
         "initial_position" => Box::pin(initial_position()),
         "refused" => Box::pin(refused()),
+        "max_inflight_loads" => Box::pin(max_inflight_loads()),
         "read_limits" => Box::pin(read_limits()),
         "kpl_out_of_range" => Box::pin(kpl_out_of_range()),
         "operation_timeout" => Box::pin(operation_timeout()),
@@ -134,7 +116,7 @@ fn check(name: &str) -> CheckFuture {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_config_key_changes_behaviour_or_is_refused() {
     let mut keys: BTreeSet<String> = example_keys();
-    keys.extend(DESIGN_CONTRACT.iter().map(|k| k.to_string()));
+    keys.extend(design_contract_keys());
     keys.extend(ks_core::config::known_keys());
     let mut by_check: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
     let mut unchecked = Vec::new();
@@ -346,13 +328,18 @@ impl World {
         text
     }
 
-    /// Stream Loads the stand-in answered (BE PUTs), in order.
+    /// The loads the stand-in's BE answered, in order: plain Stream Loads (PUT
+    /// `…/_stream_load`) and the transaction API's `load` (several loads in flight).
     fn loads(&self) -> Vec<starrocks_sim::RecordedRequest> {
         self.sim
             .faults()
             .requests()
             .into_iter()
-            .filter(|r| r.port == "be" && r.method == "PUT" && r.load_status.is_some())
+            .filter(|r| {
+                r.port == "be"
+                    && r.load_status.is_some()
+                    && (r.uri.contains("/_stream_load") || r.uri.ends_with("/api/transaction/load"))
+            })
             .collect()
     }
 }
@@ -595,26 +582,48 @@ async fn initial_position() {
     );
 }
 
-/// `reader = "efo"`, `efo-consumer` and `max-inflight-loads > 1` are not built yet: refused.
+/// `reader = "efo"` and `efo-consumer` are not built yet: refused.
 async fn refused() {
     let w = World::new(1).await;
     assert_refused(&w, "source.reader", "\"efo\"", "not built").await;
     assert_refused(&w, "source.efo-consumer", "\"keep\"", "reader = \"efo\"").await;
-    assert_refused(
-        &w,
-        "sink.max-inflight-loads",
-        "2",
-        "exactly one load in flight",
-    )
-    .await;
-    // Their supported values run.
+    // The supported value runs.
     w.produce(0, 3).await;
-    w.run_ok(&[
-        ("source.reader", Some("\"polling\"")),
-        ("sink.max-inflight-loads", Some("1")),
-    ])
-    .await;
+    w.run_ok(&[("source.reader", Some("\"polling\""))]).await;
     assert_eq!(w.rows("stock").await, 3);
+}
+
+/// `max-inflight-loads`: 1 = one plain Stream Load at a time; 2 (default) to 8 = loads prepared
+/// through the transaction API and committed in batch order; anything else refused.
+async fn max_inflight_loads() {
+    let w = World::new(1).await;
+    assert_refused(&w, "sink.max-inflight-loads", "9", "out of range").await;
+    assert_refused(&w, "sink.max-inflight-loads", "0", "out of range").await;
+    let mut produced = 0;
+    for (value, plain) in [(Some("1"), true), (None, false), (Some("8"), false)] {
+        w.produce(produced, 40).await;
+        produced += 40;
+        let before = w.loads().len();
+        w.run_ok(&[
+            ("sink.max-inflight-loads", value),
+            ("sink.buffer-flush.max-rows", Some("10")),
+        ])
+        .await;
+        assert_eq!(w.rows("stock").await, produced);
+        let loads = w.loads();
+        assert!(
+            loads.len() >= before + 4,
+            "{value:?}: {} loads",
+            loads.len() - before
+        );
+        assert!(
+            loads[before..]
+                .iter()
+                .all(|r| r.uri.contains("/_stream_load") == plain),
+            "{value:?}: {:?}",
+            loads[before..].iter().map(|r| &r.uri).collect::<Vec<_>>()
+        );
+    }
 }
 
 /// `read-limits`: AWS's 2 MiB/s per shard on the client side, or none.

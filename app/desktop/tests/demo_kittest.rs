@@ -6,7 +6,7 @@
 mod common;
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{Queryable as _, by};
 use kinesis_starrocks::backend::demo;
 use kinesis_starrocks::backend::{self, BackendOptions};
 use ks_tests::kittest::{self, click, has, screen_text, shown_enabled};
@@ -134,7 +134,83 @@ fn try_a_local_demo_reaches_a_running_pipeline_with_a_live_plot() {
         rows > 0 && rows <= produced,
         "rows {rows}, produced {produced}"
     );
+    // The demo producer's slider: at 2,000 records/s, 3,000 more records arrive within 10 s
+    // (the default 100/s would put 1,000).
+    assert_eq!(
+        h.state().monitor(&name).and_then(|m| m.demo_rate),
+        Some(ks_local::demo::RECORDS_PER_S)
+    );
+    let produced_before = backend
+        .runtime()
+        .block_on(demo::demo_counts(&backend.ctx))
+        .unwrap()
+        .1;
+    h.query(
+        by().label(ks_ui::monitor::demo_rate::LABEL)
+            .role(egui::accesskit::Role::Slider),
+    )
+    .expect("the demo rate slider")
+    .set_value_accesskit(2000.0);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().monitor(&name).and_then(|m| m.demo_rate),
+        Some(2000)
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        h.run_steps(1);
+        let produced = backend
+            .runtime()
+            .block_on(demo::demo_counts(&backend.ctx))
+            .unwrap()
+            .1;
+        if produced >= produced_before + 3000 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} records in 10 s after setting 2,000/s",
+            produced - produced_before
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     screenshot(&mut h, "demo-monitor");
+    click(&mut h, "Stop");
+    step_until(&mut h, "the demo pipeline to stop", 60, |h| {
+        h.state().monitor(&name).is_some_and(|m| !m.is_running())
+    });
+}
+
+/// `kinesis-starrocks demo --monitor`: no wizard; the demo pipeline is saved, started and shown.
+#[test]
+fn demo_monitor_starts_the_demo_pipeline_without_the_wizard() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = BackendOptions::for_tests(dir.path().join("pipelines"));
+    options.aws = Default::default();
+    options.keyring = false;
+    let backend = backend::spawn(options, || {});
+    let mut app = KsApp::new(
+        backend.link.clone(),
+        backend.take_replies(),
+        Settings::default(),
+    );
+    app.start_demo_running();
+    let mut h = common::app_harness(app, egui::vec2(1200.0, 1000.0));
+    step_until(&mut h, "the demo's monitor with rows loaded", 90, |h| {
+        let Page::Monitor(name) = &h.state().page else {
+            return false;
+        };
+        h.state().monitor(name).is_some_and(|m| {
+            m.is_running()
+                && m.snapshot
+                    .as_ref()
+                    .is_some_and(|s| s.totals.rows_loaded > 0)
+        })
+    });
+    assert!(h.state().wizard.is_none(), "the wizard was skipped");
+    let Page::Monitor(name) = h.state().page.clone() else {
+        unreachable!()
+    };
     click(&mut h, "Stop");
     step_until(&mut h, "the demo pipeline to stop", 60, |h| {
         h.state().monitor(&name).is_some_and(|m| !m.is_running())

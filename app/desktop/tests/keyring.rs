@@ -10,6 +10,7 @@
 use kinesis_starrocks::backend::{self, BackendOptions, secrets};
 use ks_core::config::{KEYRING_SERVICE, PasswordSource, keyring_account};
 use ks_core::{PipelineConfig, Secret};
+use ks_local::{Endpoints, PipelineToml};
 use ks_tests::{ChildGuard, require_tool};
 use ks_ui::protocol::{Reply, Request, SaveInfo};
 use std::io::Write as _;
@@ -21,24 +22,23 @@ const PASSWORD: &str = "kr-Secret-7f3a9c-pw";
 const CHILD_ENV: &str = "KS_KEYRING_CHILD";
 
 fn config(state: &Path) -> PipelineConfig {
-    let text = format!(
-        r#"name = "kr"
-state-dir = "{}"
-
-[source]
-stream = "s"
-region = "us-east-1"
-
-[sink]
-jdbc-url = "jdbc:mysql://keyring-test.invalid:9030"
-load-url = "http://keyring-test.invalid:8030"
-username = "loader"
-database-name = "db"
-table-name = "t"
-"#,
-        state.display()
-    );
-    PipelineConfig::from_toml_str(&text, Path::new("kr.toml")).unwrap()
+    // Hosts that never resolve: the test only saves and reads the password, it never connects.
+    let at = Endpoints {
+        state_dir: Some(state.to_path_buf()),
+        ..Endpoints::new(
+            "s",
+            "jdbc:mysql://keyring-test.invalid:9030",
+            "http://keyring-test.invalid:8030",
+        )
+    };
+    let pipeline = PipelineToml {
+        name: "kr",
+        username: "loader",
+        database: "db",
+        table: "t",
+        ..PipelineToml::default()
+    };
+    ks_local::world::pipeline_config(&at, &pipeline).unwrap()
 }
 
 /// Saves through the backend and returns the answer and the config file's text.

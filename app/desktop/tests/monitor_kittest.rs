@@ -267,6 +267,15 @@ fn start_load_filtered_rows_and_stop_from_the_monitor() {
     );
     harness.run_steps(2);
     harness.get_by_label("Start");
+    // The shards table no longer says "reading".
+    assert!(harness.query_all_by_label("reading").next().is_none());
+    let shards = stock_snapshot(harness.state()).map_or(0, |s| s.shards.len());
+    assert!(shards > 0);
+    // Every shard row says stopped (the header and the pipeline list say it too).
+    let stopped = harness
+        .query_all_by_label(ks_ui::monitor::shards::STOPPED)
+        .count();
+    assert!(stopped > shards, "{stopped} labels for {shards} shards");
 
     // Edit opens the saved pipeline in the wizard; Home and the list lead back.
     harness.get_by_label("Edit").click();
@@ -505,6 +514,38 @@ fn dead_letters_and_throttling_show_in_the_monitor() {
     );
     harness.get_by_label_contains("another application is most likely reading the same shards");
     harness.get_by_label("throttled");
+    // "Copy diagnostics": the config, the errors with StarRocks' ErrorURL lines, the snapshot.
+    harness
+        .get_by_label(ks_ui::monitor::header::COPY_DIAGNOSTICS)
+        .click();
+    harness.step();
+    let copied: Vec<String> = harness
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied.len(), 1, "one copy: {copied:?}");
+    let bundle = &copied[0];
+    for part in [
+        "# kinesis-starrocks diagnostics",
+        "on-data-error = \"dead-letter\"",
+        "NULL value in non-nullable column 'ticker'",
+        "\"rows_dead_lettered\": 6",
+    ] {
+        assert!(bundle.contains(part), "{part} missing:\n{bundle}");
+    }
+    assert!(
+        !bundle.contains(PASSWORD),
+        "the password stays out:\n{bundle}"
+    );
+    // interval-ms = 300 on one open shard: more than one load a second.
+    harness.get_by_label(ks_ui::monitor::load_frequency::HEADING);
+    harness.get_by_label_contains("up to 200 loads a minute, one every 300 ms");
 
     let image = harness.render().expect("render the monitor");
     ks_tests::save_screenshot(&image, env!("CARGO_TARGET_TMPDIR"), "monitor-throttled");

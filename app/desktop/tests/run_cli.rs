@@ -218,9 +218,25 @@ fn spawn_run(name: &str, config: &Path, log: &Path) -> ks_tests::ChildGuard {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn kill_9_at_random_moments_then_catch_up_exactly_once() {
+async fn kill_9_at_random_moments_then_catch_up_exactly_once_1_in_flight() {
+    kill_9_at_random_moments_then_catch_up_exactly_once("max-inflight-loads = 1").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_at_random_moments_then_catch_up_exactly_once_2_in_flight() {
+    kill_9_at_random_moments_then_catch_up_exactly_once("max-inflight-loads = 2").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_at_random_moments_then_catch_up_exactly_once_8_in_flight() {
+    kill_9_at_random_moments_then_catch_up_exactly_once("max-inflight-loads = 8").await;
+}
+
+/// Kills `run` (SIGKILL) at random moments — inside loads, between a prepare and its commit —
+/// and checks that the next run replays what was pending and every record lands once.
+async fn kill_9_at_random_moments_then_catch_up_exactly_once(sink: &str) {
     let w = World::new(4).await;
-    let config = w.write_config("");
+    let config = w.write_config(sink);
     w.produce(0, 6000).await;
     let mut rng = kill_schedule();
     let mut produced = 6000;
@@ -461,9 +477,22 @@ async fn a_lambda_style_python_producer_loses_nothing_and_drop_is_counted() {
 
     // KCL's rule, opted into: warned at start, every dropped record counted, none silent.
     w.create_table("stock_drop").await;
-    let drop = w.write_config_named("drop", "stock_drop", "kpl-out-of-range = \"drop\"", "");
+    // (With read-limits = "none", said at start; the default run above did not say it.)
+    assert!(!stderr.contains("read-limits"), "{stderr}");
+    let drop = w.write_config_named(
+        "drop",
+        "stock_drop",
+        "kpl-out-of-range = \"drop\"\nread-limits = \"none\"",
+        "",
+    );
     let (out, stderr) = run_until_caught_up(&drop, PASSWORD);
     assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "source.read-limits = \"none\": each shard is read as fast as the endpoint answers"
+        ),
+        "read-limits = none not said at start:\n{stderr}"
+    );
     assert!(
         stderr.contains("source.kpl-out-of-range = \"drop\"") && stderr.contains("DROPPED"),
         "no warning at start:\n{stderr}"

@@ -501,6 +501,13 @@ fn add_the_missing_rules(
     assert!(fixes >= 1, "missing rules offer a fix: {}", screen_text(h));
     assert!(!enabled(h, "Next"), "missing inbound rules block Next");
     for i in 0..fixes {
+        let fix = h
+            .query_all_by_label("Add rule for my IP")
+            .next()
+            .expect("a fix button");
+        fix.scroll_to_me();
+        // Let the scroll animation settle: the click goes where the button is drawn.
+        h.run_steps(20);
         h.query_all_by_label("Add rule for my IP")
             .next()
             .expect("a fix button")
@@ -508,7 +515,8 @@ fn add_the_missing_rules(
         h.run_steps(2);
         assert!(
             has(h, "Add this inbound rule?"),
-            "the confirmation shows first"
+            "the confirmation shows first (fix {i}): {}",
+            screen_text(h)
         );
         assert!(
             has(h, &format!("{EGRESS_IP}/32")),

@@ -99,6 +99,9 @@ pub struct BatchBuilder {
     /// Whether `origins` is kept: only the dead-letter policy needs it, and it costs about 72
     /// bytes per row (a 448-bit sequence number, a sub-sequence, a shard index).
     record_origins: bool,
+    /// Bytes reserved for a new body at its first row: the body grows to `max-bytes` anyway, and
+    /// growing it step by step copied it several times per batch (BENCHMARKS.md).
+    body_capacity: usize,
     opened: Option<Instant>,
     /// Back-pressure permits held by the records in this batch.
     pub permits: u64,
@@ -164,6 +167,7 @@ impl BatchBuilder {
             malformed: Vec::new(),
             origins: RowOrigins::default(),
             record_origins: false,
+            body_capacity: 0,
             opened: None,
             permits: 0,
         }
@@ -172,6 +176,13 @@ impl BatchBuilder {
     /// Keeps each row's shard and position ([`Batch::origins`]) when `on` (for dead letters).
     pub fn recording_origins(mut self, on: bool) -> BatchBuilder {
         self.record_origins = on;
+        self
+    }
+
+    /// Reserves `bytes` for each new body (the flush size; capped at 256 MiB, which only costs
+    /// address space until written).
+    pub fn body_capacity(mut self, bytes: u64) -> BatchBuilder {
+        self.body_capacity = usize::try_from(bytes.min(256 << 20)).unwrap_or(0);
         self
     }
 
@@ -224,6 +235,10 @@ impl BatchBuilder {
         }
         if self.record_origins {
             self.origins.push(&row.shard, row.position);
+        }
+        if self.body.capacity() == 0 {
+            // A row over the flush size still fits: the batch is flushed right after it.
+            self.body.reserve(self.body_capacity + row.data.len() + 2);
         }
         match &self.format {
             BodyFormat::Json => {

@@ -64,6 +64,11 @@ pub struct Intent {
     /// read with KCL's rule (dropped), hence the default.
     #[serde(default = "dropped_before_the_setting")]
     pub kpl_drops_out_of_range: bool,
+    /// The batch is loaded with the transaction API (begin, load, prepare, then commit in batch
+    /// order: `max-inflight-loads` > 1). A replay uses the same API, so that a transaction a
+    /// killed run left prepared under this label is rolled back rather than waited on.
+    #[serde(default)]
+    pub transaction: bool,
 }
 
 fn dropped_before_the_setting() -> bool {
@@ -293,6 +298,7 @@ mod tests {
             bytes: 10,
             created_ms: 0,
             kpl_drops_out_of_range: false,
+            transaction: true,
         };
         store.write_intent(&intent).unwrap();
         drop(store);

@@ -4,6 +4,7 @@
 mod harness;
 
 use harness::{Harness, STREAM, StandIn, stock_record, wait_for};
+use ks_core::PipelineConfig;
 use ks_engine::PipelineState;
 use ks_engine::snapshot::ShardState;
 use starrocks_sim::Fault;
@@ -173,12 +174,36 @@ async fn kpl_aggregated_records_mixed_with_plain_ones() {
     h.assert_exactly(id).await;
 }
 
+/// `max-inflight-loads` 1 (plain Stream Load), 2 and 8 (the transaction API, commits in batch
+/// order): the exactness tests below run with each.
+fn with_inflight(mut config: PipelineConfig, inflight: usize) -> PipelineConfig {
+    config.sink.max_inflight_loads = inflight;
+    config
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn split_and_merge_while_running_lose_nothing() {
+async fn split_and_merge_while_running_lose_nothing_1_in_flight() {
+    split_and_merge_while_running_lose_nothing(1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn split_and_merge_while_running_lose_nothing_2_in_flight() {
+    split_and_merge_while_running_lose_nothing(2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn split_and_merge_while_running_lose_nothing_8_in_flight() {
+    split_and_merge_while_running_lose_nothing(8).await;
+}
+
+async fn split_and_merge_while_running_lose_nothing(inflight: usize) {
     let h = Harness::new(2).await;
     h.produce(0, 400).await;
     let handle = h
-        .start(h.json_config("TRIM_HORIZON", 100, 100), false)
+        .start(
+            with_inflight(h.json_config("TRIM_HORIZON", 100, 100), inflight),
+            false,
+        )
         .await;
     wait_for(&handle, "first rows", 60, |s| s.totals.rows_loaded >= 100).await;
     let shards = h.kinesis.source(STREAM).await.list_shards().await.unwrap();
@@ -232,11 +257,28 @@ async fn split_and_merge_while_running_lose_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn outages_faults_and_slow_answers_lose_and_duplicate_nothing() {
+async fn outages_faults_and_slow_answers_lose_and_duplicate_nothing_1_in_flight() {
+    outages_faults_and_slow_answers_lose_and_duplicate_nothing(1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn outages_faults_and_slow_answers_lose_and_duplicate_nothing_2_in_flight() {
+    outages_faults_and_slow_answers_lose_and_duplicate_nothing(2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn outages_faults_and_slow_answers_lose_and_duplicate_nothing_8_in_flight() {
+    outages_faults_and_slow_answers_lose_and_duplicate_nothing(8).await;
+}
+
+async fn outages_faults_and_slow_answers_lose_and_duplicate_nothing(inflight: usize) {
     let h = Harness::new(2).await;
     h.produce(0, 2000).await;
     let handle = h
-        .start(h.json_config("TRIM_HORIZON", 150, 100), false)
+        .start(
+            with_inflight(h.json_config("TRIM_HORIZON", 150, 100), inflight),
+            false,
+        )
         .await;
     wait_for(&handle, "first rows", 60, |s| s.totals.rows_loaded > 0).await;
     let faults = h.sim.faults();
@@ -280,6 +322,47 @@ async fn outages_faults_and_slow_answers_lose_and_duplicate_nothing() {
     );
     assert!(snap.totals.loads_failed_attempts > 0);
     h.assert_exactly(2800).await;
+}
+
+/// StarRocks' "too many tablet versions" (loads outrunning compaction): the pipeline shows the
+/// stall with the remedy, waits at least `VERSIONS_BACKOFF`, retries the same label, and every
+/// row lands once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn too_many_versions_stalls_with_the_remedy_then_loads_exactly_once() {
+    let h = Harness::new(1).await;
+    h.sim.faults().inject(
+        Fault::Fail {
+            message: "too many tablet versions, tablet_id=10123, version_count=1001, limit=1000"
+                .into(),
+        },
+        1,
+    );
+    h.produce(0, 300).await;
+    let handle = h
+        .start(h.json_config("TRIM_HORIZON", 1000, 100), false)
+        .await;
+    let stalled = wait_for(&handle, "the stall", 30, |s| {
+        matches!(s.state, PipelineState::Stalled { .. })
+    })
+    .await;
+    match &stalled.state {
+        PipelineState::Stalled { reason, .. } => {
+            for part in [
+                "too many unmerged versions",
+                "raise buffer-flush.interval-ms",
+            ] {
+                assert!(reason.contains(part), "{part} missing: {reason}");
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    wait_for(&handle, "300 rows", 60, |s| s.totals.rows_loaded >= 300).await;
+    handle.stop();
+    let snap = handle.snapshot().borrow().clone();
+    handle.wait().await.unwrap();
+    assert_eq!(snap.totals.loads_failed_attempts, 1);
+    assert!(h.sim.faults().pending().is_empty());
+    h.assert_exactly(300).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -469,5 +552,139 @@ async fn a_wrong_password_and_an_unresolvable_redirect_fail_fast() {
     assert!(
         err.to_lowercase().contains("not reachable") || err.contains("does not resolve"),
         "{err}"
+    );
+}
+
+/// Chinese table and column names, a space in the table name, record fields named in Chinese:
+/// the Stream Load path is percent-encoded, `jsonpaths` and `columns` go out as UTF-8 headers,
+/// and every row lands once in the right columns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn chinese_table_and_column_names_load_end_to_end() {
+    let h = Harness::new(1).await;
+    let records: Vec<serde_json::Value> = (0..50u64)
+        .map(|i| serde_json::json!({ "id": i, "代码": format!("股{i}"), "价格": i as f64 + 0.5 }))
+        .collect();
+    let keys: Vec<String> = (0..50).map(|i| format!("k{i}")).collect();
+    ks_local::put_json_records(&h.client, STREAM, &records, &keys)
+        .await
+        .unwrap();
+    // A plain Stream Load names the table in its URL; the transaction API in a header.
+    for (inflight, table) in [(1, "股票 行情"), (2, "股票 行情二")] {
+        h.sql(&format!(
+            "CREATE TABLE example_db.`{table}` (`编号` BIGINT NOT NULL, `代码` VARCHAR(16), \
+             `价格` DOUBLE) DUPLICATE KEY(`编号`) DISTRIBUTED BY HASH(`编号`) BUCKETS 1"
+        ))
+        .await;
+        let mut config = h.json_config("TRIM_HORIZON", 1000, 100);
+        config.state_dir = config.state_dir.join(format!("inflight-{inflight}"));
+        config.sink.max_inflight_loads = inflight;
+        config.sink.table_name = table.into();
+        config
+            .sink
+            .properties
+            .insert("jsonpaths".into(), r#"["$.id", "$.代码", "$.价格"]"#.into());
+        config
+            .sink
+            .properties
+            .insert("columns".into(), "编号, 代码, 价格".into());
+        let handle = h.start(config, true).await;
+        let summary = handle.wait().await.unwrap();
+        assert_eq!(summary.rows_loaded, 50);
+        let count = h
+            .query_u64(&format!("select count(*) from example_db.`{table}`"))
+            .await;
+        assert_eq!(count, 50);
+        let one = h
+            .query_u64(&format!(
+                "select count(*) from example_db.`{table}` where `代码` = '股7' and `价格` = 7.5"
+            ))
+            .await;
+        assert_eq!(one, 1);
+    }
+    let loads = h.sim.faults().requests();
+    let be = loads
+        .iter()
+        .find(|r| r.port == "be" && r.uri.contains("_stream_load"))
+        .expect("a Stream Load on the BE");
+    assert!(
+        be.uri
+            .contains("/api/example_db/%E8%82%A1%E7%A5%A8%20%E8%A1%8C%E6%83%85/_stream_load"),
+        "{be:?}"
+    );
+    let txn = loads
+        .iter()
+        .find(|r| r.port == "be" && r.uri.ends_with("/api/transaction/load"))
+        .expect("a transaction load on the BE");
+    assert!(
+        txn.headers
+            .iter()
+            .any(|(k, v)| k == "table" && v == "股票 行情二"),
+        "{txn:?}"
+    );
+}
+
+/// With several loads in flight, commits keep the stream's order: on a PRIMARY KEY table the
+/// last record of each key wins, even when earlier batches' loads answer later than newer ones
+/// (slow BE answers injected). Committing in the order loads finish would leave older values.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn primary_key_upserts_keep_the_stream_order_with_8_loads_in_flight() {
+    let h = Harness::new(1).await;
+    h.sql(
+        "CREATE TABLE example_db.latest (`ticker` VARCHAR(20) NOT NULL, `id` BIGINT, \
+         `event_time` DATETIME, `price` DOUBLE) PRIMARY KEY(`ticker`) \
+         DISTRIBUTED BY HASH(`ticker`) BUCKETS 1",
+    )
+    .await;
+    // Five tickers, 400 updates each, in ~50-row batches.
+    h.produce(0, 2000).await;
+    // Every other load answers late: a newer batch is often prepared before an older one.
+    for _ in 0..12 {
+        h.sim.faults().inject(Fault::Delay { ms: 300 }, 1);
+        h.sim.faults().inject(Fault::Delay { ms: 0 }, 1);
+    }
+    let mut config = with_inflight(h.json_config("TRIM_HORIZON", 50, 100), 8);
+    config.sink.table_name = "latest".into();
+    let summary = h.run_until_caught_up(config).await;
+    assert_eq!(summary.rows_loaded, 2000);
+    assert!(
+        h.sim.faults().pending().is_empty(),
+        "every slow answer was hit: {:?}",
+        h.sim.faults().pending()
+    );
+    assert_eq!(
+        h.query_u64("select count(*) from example_db.latest").await,
+        5
+    );
+    // Each ticker holds its newest record: ids 1995..=1999.
+    assert_eq!(
+        h.query_u64("select count(*) from example_db.latest where id >= 1995")
+            .await,
+        5,
+        "an older batch committed after a newer one"
+    );
+    // Several loads really were in flight at once: a transaction began while another was open.
+    let requests = h.sim.faults().requests();
+    let mut open = 0i32;
+    let mut most = 0;
+    for r in &requests {
+        if r.port == "be" && r.uri.ends_with("/api/transaction/begin") {
+            open += 1;
+        } else if r.port == "be" && r.uri.ends_with("/api/transaction/commit") {
+            open -= 1;
+        }
+        most = most.max(open);
+    }
+    assert!(most >= 2, "at most {most} transaction(s) open at once");
+    // Commits went out in batch order (labels end in the batch number).
+    let committed: Vec<u64> = requests
+        .iter()
+        .filter(|r| r.port == "be" && r.uri.ends_with("/api/transaction/commit"))
+        .filter_map(|r| r.headers.iter().find(|(k, _)| k == "label"))
+        .filter_map(|(_, label)| label.rsplit('-').next()?.parse().ok())
+        .collect();
+    assert!(committed.len() >= 30, "{committed:?}");
+    assert!(
+        committed.windows(2).all(|w| w[0] < w[1]),
+        "commits out of batch order: {committed:?}"
     );
 }

@@ -59,6 +59,10 @@ async fn trim_horizon_reads_every_record_once_over_four_shards() {
         assert_eq!(snap.last_sequence, records.last().map(|r| r.position));
         assert_eq!(snap.throttled + snap.expired_iterators + snap.errors, 0);
         assert!(snap.get_records_calls >= 2);
+        assert_eq!(
+            snap.answers_parsed_by_sdk, 0,
+            "every answer took the one-pass parser"
+        );
         for r in records {
             assert_eq!(r.shard, shard.id);
             assert!(!r.aggregated);

@@ -21,8 +21,8 @@ pub const DEMO_DATABASE: &str = "demo";
 pub const DEMO_TABLE: &str = "stock";
 /// The stand-in's root password (the demo's only, shown in the wizard's masked field).
 pub const DEMO_PASSWORD: &str = "demo";
-/// Records the producer puts per second.
-pub const RECORDS_PER_S: u64 = 4;
+/// Records the producer puts per second at first (the monitor's slider changes it).
+pub const RECORDS_PER_S: u64 = 100;
 
 /// The seed's table, its columns named like the producer's fields (so each field lands by name).
 const DEMO_DDL: &str = "CREATE TABLE demo.stock (

@@ -60,6 +60,8 @@ pub async fn put_stock(
 pub struct StockProducer {
     /// Records put so far.
     pub produced: Arc<AtomicU64>,
+    /// The rate it aims at (records/s), changeable while it runs.
+    rate: Arc<AtomicU64>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -69,38 +71,79 @@ impl Drop for StockProducer {
     }
 }
 
+/// How often the producer puts what is due: one PutRecords per tick keeps 2,000 records/s to
+/// ten calls a second.
+const PRODUCER_TICK: Duration = Duration::from_millis(100);
+/// Kinesis takes at most 500 records per PutRecords.
+const PUT_RECORDS_MAX: usize = 500;
+
 impl StockProducer {
     pub fn spawn(client: aws_sdk_kinesis::Client, stream: &str, records_per_s: u64) -> Self {
         let produced = Arc::new(AtomicU64::new(0));
+        let rate = Arc::new(AtomicU64::new(records_per_s.max(1)));
         let task = tokio::spawn(produce(
             client,
             stream.to_string(),
-            records_per_s.max(1),
+            rate.clone(),
             produced.clone(),
         ));
-        StockProducer { produced, task }
+        StockProducer {
+            produced,
+            rate,
+            task,
+        }
     }
 
     pub fn produced(&self) -> u64 {
         self.produced.load(Ordering::Relaxed)
+    }
+
+    /// Changes the rate from the next tick on (at least 1 record/s).
+    pub fn set_rate(&self, records_per_s: u64) {
+        self.rate.store(records_per_s.max(1), Ordering::Relaxed);
+    }
+
+    pub fn rate(&self) -> u64 {
+        self.rate.load(Ordering::Relaxed)
     }
 }
 
 async fn produce(
     client: aws_sdk_kinesis::Client,
     stream: String,
-    records_per_s: u64,
+    rate: Arc<AtomicU64>,
     produced: Arc<AtomicU64>,
 ) {
-    let mut tick = tokio::time::interval(Duration::from_millis(1000 / records_per_s));
+    let mut tick = tokio::time::interval(PRODUCER_TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let keys: Vec<String> = (0..8).map(|i| format!("pk-{i}")).collect();
+    let mut last = tokio::time::Instant::now();
+    // Records owed but not put yet (fractions carry over, so 4/s puts one every 250 ms).
+    let mut due = 0.0f64;
     loop {
         tick.tick().await;
+        let now = tokio::time::Instant::now();
+        due += rate.load(Ordering::Relaxed) as f64 * now.duration_since(last).as_secs_f64();
+        last = now;
+        // A slow endpoint does not build a burst: at most one second's worth is owed.
+        due = due.min(rate.load(Ordering::Relaxed) as f64);
+        let count = (due.floor() as usize).min(PUT_RECORDS_MAX);
+        if count == 0 {
+            continue;
+        }
         let n = produced.load(Ordering::Relaxed);
-        let record = live_stock_record(n, chrono::Utc::now());
-        match put_json_records(&client, &stream, &[record], &keys[(n % 8) as usize..][..1]).await {
-            Ok(_) => {
-                produced.fetch_add(1, Ordering::Relaxed);
+        let at = chrono::Utc::now();
+        let records: Vec<serde_json::Value> = (0..count as u64)
+            .map(|i| live_stock_record(n + i, at))
+            .collect();
+        let start = (n % keys.len() as u64) as usize;
+        let record_keys: Vec<String> = (0..count)
+            .map(|i| keys[(start + i) % keys.len()].clone())
+            .collect();
+        match put_json_records(&client, &stream, &records, &record_keys).await {
+            Ok(results) => {
+                produced.fetch_add(results.len() as u64, Ordering::Relaxed);
+                due -= results.len() as f64;
             }
             Err(e) => tracing::warn!("stock producer: {e}"),
         }

@@ -56,9 +56,15 @@ impl PreflightContext {
 }
 
 /// Collects results in order and tells an observer about each as it lands (the GUI's spinners).
+/// Told (check id, title) as a check begins.
+pub type OnBegin<'a> = dyn FnMut(&str, &str) + Send + 'a;
+
 pub struct Checklist<'a> {
     report: CheckReport,
     on_result: &'a mut (dyn FnMut(&CheckResult) + Send),
+    /// Told (id, title) when a check that talks to the network starts: the wizard shows its row
+    /// with a spinner while it runs.
+    on_begin: Option<&'a mut OnBegin<'a>>,
     /// What one check learned that a later one needs (e.g. the port the FE redirects loads to,
     /// which the security-group checks then cover too).
     facts: std::collections::BTreeMap<&'static str, String>,
@@ -72,7 +78,26 @@ impl<'a> Checklist<'a> {
         Checklist {
             report: CheckReport::default(),
             on_result,
+            on_begin: None,
             facts: Default::default(),
+        }
+    }
+
+    /// A checklist that also says when each check begins ([`Self::begin`]).
+    pub fn observed(
+        on_begin: &'a mut OnBegin<'a>,
+        on_result: &'a mut (dyn FnMut(&CheckResult) + Send),
+    ) -> Checklist<'a> {
+        Checklist {
+            on_begin: Some(on_begin),
+            ..Checklist::new(on_result)
+        }
+    }
+
+    /// Check `id` ("title") starts now; its result follows with [`Self::push`].
+    pub fn begin(&mut self, id: &str, title: &str) {
+        if let Some(f) = self.on_begin.as_mut() {
+            f(id, title);
         }
     }
 
@@ -110,7 +135,17 @@ pub async fn run(
     groups: &[CheckGroup],
     on_result: &mut (dyn FnMut(&CheckResult) + Send),
 ) -> CheckReport {
-    let mut list = Checklist::new(on_result);
+    run_observed(ctx, groups, &mut |_, _| {}, on_result).await
+}
+
+/// [`run`], also told (id, title) as each check that waits on the network begins.
+pub async fn run_observed(
+    ctx: &PreflightContext,
+    groups: &[CheckGroup],
+    on_begin: &mut OnBegin<'_>,
+    on_result: &mut (dyn FnMut(&CheckResult) + Send),
+) -> CheckReport {
+    let mut list = Checklist::observed(on_begin, on_result);
     for group in groups {
         match group {
             CheckGroup::Cluster => cluster::run(ctx, &mut list).await,

@@ -39,11 +39,40 @@ fn context(config: PipelineConfig, credentials: Credentials, moto: &Emulator) ->
 }
 
 async fn run_aws(ctx: &PreflightContext) -> CheckReport {
-    let mut seen = Vec::new();
-    let report = ks_preflight::run(ctx, &[CheckGroup::Aws], &mut |r| seen.push(r.id.clone())).await;
+    // (id, true) when a check begins, (id, false) when it lands.
+    let events = std::sync::Mutex::new(Vec::new());
+    let report = ks_preflight::run_observed(
+        ctx,
+        &[CheckGroup::Aws],
+        &mut |id, _| events.lock().unwrap().push((id.to_string(), true)),
+        &mut |r| events.lock().unwrap().push((r.id.clone(), false)),
+    )
+    .await;
+    let events = events.into_inner().unwrap();
+    assert_eq!(
+        events.first(),
+        Some(&("aws.credentials".to_string(), true)),
+        "the first check says it begins: {events:?}"
+    );
+    // Every check that began lands next, before another begins.
+    for pair in events.windows(2) {
+        if pair[0].1 {
+            assert_eq!(pair[1], (pair[0].0.clone(), false), "{events:?}");
+        }
+    }
+    let seen: Vec<String> = events
+        .iter()
+        .filter(|(_, begun)| !begun)
+        .map(|(id, _)| id.clone())
+        .collect();
     assert_eq!(
         seen,
-        ["aws.credentials", "aws.stream", "aws.read-permission"],
+        [
+            "aws.credentials",
+            "aws.stream",
+            "aws.load-frequency",
+            "aws.read-permission"
+        ],
         "every check reported once, in order"
     );
     report
@@ -90,7 +119,36 @@ async fn identity_and_stream_pass() {
     let read = check(&report, "aws.read-permission");
     assert_eq!(read.status, CheckStatus::Pass, "{read:#?}");
     assert!(read.detail.contains("kinesis:GetRecords: ok"), "{read:#?}");
+    // The default flush settings over 2 shards: a load every few seconds at most.
+    let frequency = check(&report, "aws.load-frequency");
+    assert_eq!(frequency.status, CheckStatus::Pass, "{frequency:#?}");
+    assert!(
+        frequency.detail.contains("2 open shard(s)"),
+        "{frequency:#?}"
+    );
     assert!(report.passed());
+
+    // A 200 ms interval: five loads a second, likely "too many tablet versions".
+    let mut fast = config("stock", &url);
+    fast.sink.buffer_flush.interval_ms = 200;
+    let report = run_aws(&context(fast, emulator_credentials(), &moto)).await;
+    let frequency = check(&report, "aws.load-frequency");
+    assert_eq!(frequency.status, CheckStatus::Warn, "{frequency:#?}");
+    assert!(
+        frequency
+            .detail
+            .contains("up to 300 loads a minute, one every 200 ms"),
+        "{frequency:#?}"
+    );
+    assert!(
+        frequency.detail.contains("too many tablet versions"),
+        "{frequency:#?}"
+    );
+    let remedy = frequency.remediation.as_deref().unwrap_or_default();
+    assert!(
+        remedy.contains("raise buffer-flush.interval-ms"),
+        "{remedy}"
+    );
 
     // The wizard's helpers on the same set-up.
     let id = aws::who_am_i(&ctx).await.unwrap();

@@ -423,3 +423,36 @@ async fn a_jdbc_url_on_the_http_port_is_faq_2() {
     assert_skipped_from(&report, "cluster.login", "cluster.tls");
     sim.shutdown().await;
 }
+
+/// Before 2.4 StarRocks has no transaction API: several loads in flight cannot keep their commit
+/// order there, so the version check says to load one at a time.
+#[tokio::test]
+async fn several_loads_in_flight_need_starrocks_2_4() {
+    let sim = start(SimConfig {
+        version: "2.3.12".into(),
+        ..SimConfig::default()
+    })
+    .await;
+    create_table(&sim, SslMode::Disabled).await;
+    let report = run(&ctx(
+        config(&sim.jdbc_url(), &sim.load_url(), ""),
+        Some(PASSWORD),
+    ))
+    .await;
+    let v = report.get("cluster.version").unwrap();
+    assert_eq!(v.status, CheckStatus::Fail, "{report:#?}");
+    assert!(v.detail.contains("StarRocks 2.3.12"), "{}", v.detail);
+    let fix = v.remediation.as_deref().unwrap_or_default();
+    assert!(fix.contains("sink.max-inflight-loads = 1"), "{fix}");
+    let one = run(&ctx(
+        config(&sim.jdbc_url(), &sim.load_url(), "max-inflight-loads = 1"),
+        Some(PASSWORD),
+    ))
+    .await;
+    assert_eq!(
+        status(&one, "cluster.version"),
+        CheckStatus::Pass,
+        "{one:#?}"
+    );
+    sim.shutdown().await;
+}

@@ -66,6 +66,18 @@ pub enum LoadError {
         node: String,
         reason: String,
     },
+    /// "too many tablet versions" / "too many versions": loads arrive faster than the cluster
+    /// compacts them. Retried under the same label after at least [`VERSIONS_BACKOFF`]; the
+    /// message names the remedy (docs/starrocks-protocol.md §6).
+    #[error(
+        "Stream Load {label} via {node}: StarRocks has too many unmerged versions of the table's data ({message}): loads arrive faster than it compacts them. The batch is retried under the same label after a longer wait, so nothing is lost or loaded twice. {}",
+        ks_core::load_frequency::REMEDY
+    )]
+    TooManyVersions {
+        label: String,
+        node: String,
+        message: String,
+    },
     /// `Label Already Exists` with `ExistingJobStatus: RUNNING`: an earlier attempt of this label
     /// is still being loaded. Retry the SAME label later: it turns into FINISHED (already loaded)
     /// or the label is freed if that attempt aborts.
@@ -209,6 +221,7 @@ impl LoadError {
     pub fn is_retryable(&self) -> bool {
         match self {
             LoadError::Transient { .. }
+            | LoadError::TooManyVersions { .. }
             | LoadError::LabelRunning { .. }
             | LoadError::NoReachableHost { .. } => true,
             LoadError::Unreachable { kind, .. } => {
@@ -229,6 +242,7 @@ impl LoadError {
     pub fn kind(&self) -> &'static str {
         match self {
             LoadError::Transient { .. } => "transient",
+            LoadError::TooManyVersions { .. } => "too_many_versions",
             LoadError::LabelRunning { .. } => "label_running",
             LoadError::DataQuality { .. } => "data_quality",
             LoadError::Auth { .. } => "auth",
@@ -238,6 +252,15 @@ impl LoadError {
             LoadError::NoReachableHost { .. } => "no_reachable_host",
             LoadError::Protocol { .. } => "protocol",
             LoadError::Fail { .. } => "fail",
+        }
+    }
+
+    /// The shortest wait before this error's next attempt: compaction needs seconds to merge
+    /// versions, and retrying sooner only adds another version.
+    pub fn min_retry_delay(&self) -> std::time::Duration {
+        match self {
+            LoadError::TooManyVersions { .. } => VERSIONS_BACKOFF,
+            _ => std::time::Duration::ZERO,
         }
     }
 
@@ -268,6 +291,7 @@ impl LoadError {
     pub fn label(&self) -> &str {
         match self {
             LoadError::Transient { label, .. }
+            | LoadError::TooManyVersions { label, .. }
             | LoadError::LabelRunning { label, .. }
             | LoadError::DataQuality { label, .. }
             | LoadError::Auth { label, .. }
@@ -281,6 +305,9 @@ impl LoadError {
     }
 }
 
+/// The least wait before retrying a "too many versions" answer.
+pub const VERSIONS_BACKOFF: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Messages of `Status: Fail` that StarRocks documents as transient (retry the same label).
 /// "current running txns on db" is deliberately not here: flink-connector-starrocks does not
 /// retry it (too many concurrent loads; retrying adds to the pile).
@@ -289,8 +316,6 @@ const TRANSIENT_FAIL_MESSAGES: &[&str] = &[
     "exceed http cuncurrent limit", // sic: StarRocks' own spelling
     "exceed http concurrent limit",
     "close index channel failed",
-    "too many versions",
-    "too many tablet versions",
     "get database write lock timeout",
     "no backend alive",
     "no available backend",
@@ -326,6 +351,7 @@ pub(crate) enum FailClass {
     UnknownTable,
     UnknownDatabase,
     NoContinue,
+    TooManyVersions,
     Transient,
     Other,
 }
@@ -345,6 +371,8 @@ pub(crate) fn classify_fail_message(message: &str) -> FailClass {
         FailClass::UnknownDatabase
     } else if DATA_MESSAGES.iter().any(|d| m.contains(d)) {
         FailClass::Data
+    } else if m.contains("too many versions") || m.contains("too many tablet versions") {
+        FailClass::TooManyVersions
     } else if m.contains("current running txns on db") {
         FailClass::Other
     } else if TRANSIENT_FAIL_MESSAGES.iter().any(|t| m.contains(t)) {
@@ -396,6 +424,14 @@ mod tests {
         assert!(matches!(
             fail("class com.starrocks.common.DdlException: There is no 100-continue header"),
             FailClass::NoContinue
+        ));
+        assert!(matches!(
+            fail("Too many versions. tablet_id: 10123, version_count: 1001, limit: 1000"),
+            FailClass::TooManyVersions
+        ));
+        assert!(matches!(
+            fail("too many tablet versions, tablet_id=10123"),
+            FailClass::TooManyVersions
         ));
         assert!(matches!(fail("something new"), FailClass::Other));
     }

@@ -17,9 +17,9 @@ pub mod stream_load;
 pub mod tls;
 
 pub use admin::{AdminError, ColumnInfo, MysqlAdmin, StarRocksVersion};
-pub use error::{LoadError, LoadStats, UnreachableKind};
-pub use retry::{AttemptReport, RetryPolicy};
+pub use error::{LoadError, LoadStats, UnreachableKind, VERSIONS_BACKOFF};
+pub use retry::{AttemptReport, RetryPolicy, with_retries};
 pub use stream_load::{
-    LoadOutcome, LoadStatus, SettingsError, StreamLoadClient, StreamLoadSettings,
+    LoadOutcome, LoadStatus, Prepared, SettingsError, StreamLoadClient, StreamLoadSettings,
 };
 pub use tls::ensure_crypto_provider;

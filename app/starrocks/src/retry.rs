@@ -85,33 +85,48 @@ impl StreamLoadClient {
         label: &Label,
         body: Bytes,
         policy: RetryPolicy,
-        mut on_attempt: impl FnMut(&AttemptReport),
+        on_attempt: impl FnMut(&AttemptReport),
     ) -> Result<LoadOutcome, LoadError> {
-        let max = policy.max_attempts_before_stall.max(1);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let err = match self.load(label, body.clone()).await {
-                Ok(outcome) => return Ok(outcome),
-                Err(e) => e,
-            };
-            let retry = err.is_retryable() && attempt < max;
-            let next_delay = retry.then(|| policy.delay_after(attempt));
-            on_attempt(&AttemptReport {
-                attempt,
-                label: label.to_string(),
-                error: err.to_string(),
-                error_kind: err.kind(),
-                retryable: err.is_retryable(),
-                next_delay,
-            });
-            match next_delay {
-                Some(d) => {
-                    tracing::debug!(label = %label, attempt, delay_ms = d.as_millis() as u64, error = %err, "stream load will be retried");
-                    tokio::time::sleep(d).await;
-                }
-                None => return Err(err),
+        with_retries(label, policy, on_attempt, || self.load(label, body.clone())).await
+    }
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or `policy.max_attempts_before_stall`
+/// attempts failed (the last error is returned); `on_attempt` sees every failed attempt. The
+/// same loop serves a plain Stream Load and the transaction API's prepare and commit steps.
+pub async fn with_retries<T, Fut>(
+    label: &Label,
+    policy: RetryPolicy,
+    mut on_attempt: impl FnMut(&AttemptReport),
+    mut attempt: impl FnMut() -> Fut,
+) -> Result<T, LoadError>
+where
+    Fut: Future<Output = Result<T, LoadError>>,
+{
+    let max = policy.max_attempts_before_stall.max(1);
+    let mut n = 0;
+    loop {
+        n += 1;
+        let err = match attempt().await {
+            Ok(done) => return Ok(done),
+            Err(e) => e,
+        };
+        let retry = err.is_retryable() && n < max;
+        let next_delay = retry.then(|| policy.delay_after(n).max(err.min_retry_delay()));
+        on_attempt(&AttemptReport {
+            attempt: n,
+            label: label.to_string(),
+            error: err.to_string(),
+            error_kind: err.kind(),
+            retryable: err.is_retryable(),
+            next_delay,
+        });
+        match next_delay {
+            Some(d) => {
+                tracing::debug!(label = %label, attempt = n, delay_ms = d.as_millis() as u64, error = %err, "load step will be retried");
+                tokio::time::sleep(d).await;
             }
+            None => return Err(err),
         }
     }
 }

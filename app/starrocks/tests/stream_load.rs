@@ -703,6 +703,91 @@ async fn non_transient_fail_messages_are_not_retried() {
     sim.shutdown().await;
 }
 
+/// A JSON body over StarRocks' JSON size check (100 MB by default; 2 KB here) still loads: JSON
+/// batches carry `ignore_json_size: true`, as flink-connector-starrocks' do, since max-bytes
+/// already bounds them. Without the header the stand-in refuses the body, as StarRocks does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_bodies_over_the_json_size_check_load() {
+    let sim = start_with_table(SimConfig {
+        max_json_bytes: 2048,
+        ..sim_config()
+    })
+    .await;
+    let body = body_of(&stock_records(95, 40));
+    assert!(body.len() > 2048);
+    let out = client(&sim)
+        .load(&label("big_json"), body.clone())
+        .await
+        .unwrap();
+    assert_eq!(out.status, LoadStatus::Loaded);
+    let sent = sim.faults().requests();
+    assert!(
+        sent.iter().filter(|r| r.port == "be").all(|r| r
+            .headers
+            .iter()
+            .any(|(k, v)| k == "ignore_json_size" && v == "true")),
+        "{sent:#?}"
+    );
+    // The user's own choice wins: with ignore_json_size = false the check applies.
+    let mut settings = settings(&[sim.load_url()], PASSWORD);
+    settings
+        .properties
+        .insert("ignore_json_size".into(), "false".into());
+    let err = StreamLoadClient::new(settings)
+        .unwrap()
+        .load(&label("big_json_checked"), body)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("exceed the max size [2048]"),
+        "{err}"
+    );
+    assert_eq!(row_count(&sim), 40);
+    sim.shutdown().await;
+}
+
+/// "Too many versions" (StarRocks' answer to loads that outrun compaction) is retried under the
+/// same label after at least `VERSIONS_BACKOFF`, and the error says what to change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_versions_waits_longer_retries_and_names_the_remedy() {
+    let sim = start_with_table(sim_config()).await;
+    let client = client(&sim);
+    sim.faults().inject(
+        Fault::Fail {
+            message: "Too many versions. tablet_id: 10123, version_count: 1001, limit: 1000".into(),
+        },
+        1,
+    );
+    let started = std::time::Instant::now();
+    let (result, reports) = load_retrying(
+        &client,
+        &label("versions"),
+        body_of(&stock_records(90, 4)),
+        5,
+    )
+    .await;
+    let out = result.unwrap();
+    assert_eq!(out.status, LoadStatus::Loaded);
+    assert_eq!(reports.len(), 1, "{reports:#?}");
+    let r = &reports[0];
+    assert_eq!(r.error_kind, "too_many_versions", "{r:?}");
+    assert!(r.retryable, "{r:?}");
+    assert!(
+        r.next_delay.unwrap() >= ks_starrocks::VERSIONS_BACKOFF,
+        "{r:?}"
+    );
+    assert!(started.elapsed() >= ks_starrocks::VERSIONS_BACKOFF);
+    for part in [
+        "version_count: 1001",
+        "buffer-flush.interval-ms",
+        "same label",
+    ] {
+        assert!(r.error.contains(part), "{part} missing: {}", r.error);
+    }
+    assert_eq!(row_count(&sim), 4, "loaded exactly once");
+    sim.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_error_url_leaves_a_line_saying_so() {
     let client =

@@ -3,7 +3,9 @@
 //! `ui` draws. No I/O: everything goes through [`BackendLink`].
 
 use crate::monitor::{Monitor, ShellAction};
-use crate::protocol::{BackendError, BackendLink, PipelineEntry, Reply, Request, RunStatus};
+use crate::protocol::{
+    BackendError, BackendLink, PipelineEntry, Reply, Request, RunStatus, Ticket,
+};
 use crate::settings::{Settings, Theme, ZOOM_STEP};
 use crate::welcome;
 use crate::wizard::{Wizard, WizardOutcome};
@@ -41,6 +43,9 @@ pub struct KsApp {
     applied_theme: Option<Theme>,
     /// The open wizard is the local demo's: not resumed after a restart (its services are gone).
     wizard_is_demo: bool,
+    /// `demo --monitor`: once the demo is ready, save its pipeline, start it and show its
+    /// monitor instead of the wizard. Holds the save's ticket while it is under way.
+    demo_to_monitor: Option<Option<Ticket>>,
 }
 
 impl KsApp {
@@ -62,6 +67,7 @@ impl KsApp {
             close_confirmed: false,
             applied_theme: None,
             wizard_is_demo: false,
+            demo_to_monitor: None,
             settings,
         };
         if let Some(draft) = app.settings.wizard_draft.clone() {
@@ -186,6 +192,13 @@ impl KsApp {
                 if let Some(w) = &mut self.wizard {
                     w.on_saved(ticket, &result);
                 }
+                if self.demo_to_monitor == Some(Some(ticket)) {
+                    self.demo_to_monitor = None;
+                    match &result {
+                        Ok(_) => self.backend.send(Request::Start { name }),
+                        Err(e) => self.messages.push(format!("{name}: {e}")),
+                    }
+                }
             }
             Reply::Snapshot { name, snapshot } => {
                 self.monitors
@@ -231,8 +244,29 @@ impl KsApp {
                 name,
                 config,
                 password,
+                records_per_s,
             } => {
                 self.demo_pending = false;
+                self.monitors
+                    .entry(name.clone())
+                    .or_insert_with(|| Monitor::new(&name))
+                    .demo_rate = Some(records_per_s);
+                if self.demo_to_monitor.is_some() {
+                    // Straight to the monitor: the wizard's Save, then Start once it is saved.
+                    let ticket = self.backend.ticket();
+                    self.backend.send(Request::Save {
+                        ticket,
+                        name: name.clone(),
+                        config,
+                        password: Some(password),
+                    });
+                    self.demo_to_monitor = Some(Some(ticket));
+                    self.open_monitor(&name);
+                    if let Some(m) = self.monitors.get_mut(&name) {
+                        m.start_pending = true;
+                    }
+                    return;
+                }
                 self.wizard = Some(Wizard::prefilled(name, *config, Some(password)));
                 self.wizard_is_demo = true;
                 self.page = Page::Wizard;
@@ -252,6 +286,13 @@ impl KsApp {
                 self.messages.push(error.to_string());
             }
         }
+    }
+
+    /// Starts the local demo and, once it is ready, its pipeline, showing its monitor rather than
+    /// the wizard (`kinesis-starrocks demo --monitor`).
+    pub fn start_demo_running(&mut self) {
+        self.demo_to_monitor = Some(None);
+        self.start_demo();
     }
 
     /// Starts the local demo (the welcome and side-panel buttons; `kinesis-starrocks demo`).

@@ -11,6 +11,10 @@ pub use crate::wizard::protocol::{WizardReply, WizardRequest};
 
 pub type Ticket = u64;
 
+/// The rates the demo producer offers (records/s): slow enough to follow row by row, fast enough
+/// to watch batches fill and the plot move.
+pub const DEMO_RECORDS_PER_S: std::ops::RangeInclusive<u64> = 10..=2_000;
+
 /// UI → backend.
 #[derive(Debug, Clone)]
 pub enum Request {
@@ -41,6 +45,8 @@ pub enum Request {
     StartDemo,
     /// Stop the demo's pipeline (if running), the producer and the local services.
     StopDemo,
+    /// The demo producer's rate, within [`DEMO_RECORDS_PER_S`] (no answer: the plot shows it).
+    SetDemoRate { records_per_s: u64 },
     /// Write `config` as a Managed Service for Apache Flink application into `out_dir`
     /// (docs/flink-export.md): answered by [`Reply::FlinkExport`]. `password` reads the table's
     /// columns from the cluster; `None`: the one pipeline `name` starts with (typed in this
@@ -121,6 +127,8 @@ pub enum Reply {
         name: String,
         config: Box<PipelineConfig>,
         password: Secret,
+        /// The demo producer's rate now (records/s).
+        records_per_s: u64,
     },
     /// Answer to [`Request::ExportFlink`]: what was written, or why nothing was (one line naming
     /// the setting, file, host or table at fault).

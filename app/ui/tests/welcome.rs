@@ -139,6 +139,7 @@ fn a_demo_wizard_is_not_resumed_after_a_restart_but_a_real_one_is() {
             name: "demo-stock".into(),
             config: Box::new(config),
             password: ks_core::Secret::new("demo"),
+            records_per_s: 100,
         })
         .unwrap();
     w.harness.run_steps(2);

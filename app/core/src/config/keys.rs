@@ -441,7 +441,7 @@ pub static KEYS: &[KeySpec] = &[
         "max-inflight-loads",
         KeyKind::Int,
         Int(defaults::MAX_INFLIGHT_LOADS as u64),
-        "Loads in flight at once; this version refuses anything but 1",
+        "Loads in flight at once (1..=8): 1 = one plain Stream Load at a time; more = loaded and prepared in parallel with the transaction API, committed in batch order",
         |r, c| {
             if let Some(v) = r.uint() {
                 c.sink.max_inflight_loads = usize::try_from(v).unwrap_or(usize::MAX);

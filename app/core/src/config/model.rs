@@ -25,8 +25,9 @@ pub mod defaults {
     pub const MAX_RETRIES: u32 = 10;
     /// `sink.retry-interval-ms`.
     pub const RETRY_INTERVAL_MS: u64 = 1_000;
-    /// `sink.max-inflight-loads`.
-    pub const MAX_INFLIGHT_LOADS: usize = 1;
+    /// `sink.max-inflight-loads`: one batch loads while the next is prepared; their commits keep
+    /// the batch order (the transaction API).
+    pub const MAX_INFLIGHT_LOADS: usize = 2;
 }
 
 /// Longest pipeline name (it goes into labels, which StarRocks caps at 128 characters).

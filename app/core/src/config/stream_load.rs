@@ -9,15 +9,33 @@ use std::collections::BTreeMap;
 /// (flink-connector-starrocks does the same).
 pub fn stream_load_properties(properties: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     let mut out = properties.clone();
-    let is_json = properties
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("format") && v.trim().eq_ignore_ascii_case("json"));
-    if is_json
-        && !properties
-            .keys()
-            .any(|k| k.eq_ignore_ascii_case("strip_outer_array"))
-    {
-        out.insert("strip_outer_array".into(), "true".into());
+    if is_json(properties) {
+        default_to_true(&mut out, "strip_outer_array");
     }
     out
+}
+
+/// The headers the Stream Load client sends: [`stream_load_properties`], and for JSON batches
+/// `ignore_json_size: true` unless set (as flink-connector-starrocks does): `buffer-flush.max-bytes`
+/// already bounds the body, and without it StarRocks refuses JSON bodies over 100 MB as if the
+/// rows were bad. (The preview leaves it out: it never sends a body that large.)
+pub fn stream_load_headers(properties: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut out = stream_load_properties(properties);
+    if is_json(properties) {
+        default_to_true(&mut out, "ignore_json_size");
+    }
+    out
+}
+
+fn is_json(properties: &BTreeMap<String, String>) -> bool {
+    properties
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("format") && v.trim().eq_ignore_ascii_case("json"))
+}
+
+/// Sets `key` to "true" unless the user set it (in any case).
+fn default_to_true(properties: &mut BTreeMap<String, String>, key: &str) {
+    if !properties.keys().any(|k| k.eq_ignore_ascii_case(key)) {
+        properties.insert(key.into(), "true".into());
+    }
 }

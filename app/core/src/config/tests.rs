@@ -35,49 +35,7 @@ table-name = "stock"
 }
 
 /// Every key set, none at its default (where it has one that is allowed to change).
-const EVERY_KEY: &str = r#"
-name = "clicks_2"
-state-dir = "state/clicks"
-on-data-error = "dead-letter"
-
-[source]
-stream = "arn:aws:kinesis:eu-central-1:123456789012:stream/clicks"
-region = "eu-central-1"
-profile = "prod"
-endpoint-url = "http://127.0.0.1:4567"
-initial-position = "AT_TIMESTAMP"
-initial-timestamp = "2026-11-25T01:02:03+01:00"
-reader = "polling"
-read-limits = "none"
-kpl-out-of-range = "drop"
-operation-timeout-ms = 5000
-discovery-interval-ms = 60000
-
-[sink]
-jdbc-url = "jdbc:mysql://fe1.example.com:9030/example_db?useSSL=true"
-load-url = "fe1.example.com:8030;https://fe2.example.com:8443"
-username = "loader"
-password-file = "secrets/pw"
-database-name = "db1"
-table-name = "clicks"
-ssl-mode = "verify-ca"
-ssl-ca = "/etc/ssl/ca.pem"
-buffer-flush.max-bytes = 1048576
-buffer-flush.max-rows = 1000
-buffer-flush.interval-ms = 250
-label-prefix = "clk"
-connect-timeout-ms = 1000
-socket-timeout-ms = 20000
-max-retries = 3
-retry-interval-ms = 50
-max-inflight-loads = 1
-properties.format = "csv"
-properties.column_separator = ","
-
-[network]
-security-group-ids = ["sg-0123456789abcdef0", "sg-0abc"]
-egress-ip = "203.0.113.7"
-"#;
+const EVERY_KEY: &str = include_str!("tests/every_key.toml");
 
 /// EVERY_KEY with the value of each named key replaced, or the key left out (`None`).
 fn every_key_with(values: &[(&str, Option<&str>)]) -> String {
@@ -290,7 +248,7 @@ fn defaults_are_the_documented_ones() {
     assert_eq!(c.sink.socket_timeout_ms, 600_000);
     assert_eq!(c.sink.max_retries, 10);
     assert_eq!(c.sink.retry_interval_ms, 1_000);
-    assert_eq!(c.sink.max_inflight_loads, 1);
+    assert_eq!(c.sink.max_inflight_loads, 2);
     assert_eq!(c.sink.ssl_mode, SslMode::Preferred);
     assert_eq!(c.sink.jdbc_url, None);
     assert_eq!(c.sink.label_prefix, None);

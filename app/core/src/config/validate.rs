@@ -12,6 +12,10 @@ use super::values::{parse_stream_arn, valid_endpoint_url, valid_region, valid_st
 use crate::domain::InitialPosition;
 use std::net::IpAddr;
 
+/// The most loads `sink.max-inflight-loads` allows in flight (each holds a StarRocks
+/// transaction open; `max_running_txn_num_per_db` is shared by every loader of the database).
+pub const MAX_INFLIGHT_LOADS_LIMIT: usize = 8;
+
 impl PipelineConfig {
     /// Checks the rules that do not depend on the TOML form (also for configs built in code, e.g.
     /// by the wizard). Every problem is returned, each with its key path.
@@ -76,15 +80,20 @@ pub fn validate_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// StarRocks database/table names go into the Stream Load URL path.
+/// StarRocks database/table names go into the Stream Load URL path (percent-encoded) and into
+/// SQL (quoted with backticks). Table names may be Chinese or hold spaces, as StarRocks allows
+/// (FeNameFormat: any character but NUL); database names are ASCII letters, digits and '_' in
+/// StarRocks, and the cluster says so itself. Refused here: what cannot travel either way.
 fn validate_object_name(what: &str, s: &str) -> Result<(), String> {
     if s.trim().is_empty() {
         return Err(format!("required: the StarRocks {what} name"));
     }
-    if let Some(c) = s
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '?' | '#' | '%' | '`'))
-    {
+    let refused = |c: &char| {
+        c.is_control()
+            || matches!(c, '/' | '`')
+            || (what == "database" && (c.is_whitespace() || matches!(c, '?' | '#' | '%')))
+    };
+    if let Some(c) = s.chars().find(refused) {
         return Err(format!(
             "{s:?} contains {c:?}, which a StarRocks {what} name cannot contain"
         ));
@@ -104,6 +113,12 @@ pub(super) fn is_password_like(key: &str) -> bool {
     k.contains("password") || k.contains("passwd")
 }
 
+/// Merge commit has StarRocks make the labels and ignore the client's (docs/starrocks-protocol.md
+/// §1.4): a batch retried after a lost answer would load twice.
+const MERGE_COMMIT_REFUSAL: &str = "merge commit makes StarRocks choose the labels and ignore ours, \
+     so a batch retried after a lost answer would load twice (exactly-once depends on the labels); \
+     to load less often, raise buffer-flush.interval-ms";
+
 /// Headers the loader sets itself; a property may not override them.
 const RESERVED_PROPERTIES: &[(&str, &str)] = &[
     (
@@ -111,6 +126,10 @@ const RESERVED_PROPERTIES: &[(&str, &str)] = &[
         "the loader sets a deterministic label per batch (that is how exactly-once works); use label-prefix",
     ),
     ("expect", "the loader always sends Expect: 100-continue"),
+    ("enable_merge_commit", MERGE_COMMIT_REFUSAL),
+    ("merge_commit_interval_ms", MERGE_COMMIT_REFUSAL),
+    ("merge_commit_parallel", MERGE_COMMIT_REFUSAL),
+    ("merge_commit_async", MERGE_COMMIT_REFUSAL),
     (
         "authorization",
         "the loader sends Basic auth from username and the password sources",
@@ -274,12 +293,13 @@ impl SinkConfig {
         for (row, message) in below_minimum {
             e(row.name, message);
         }
-        if self.max_inflight_loads != 1 {
+        if !(1..=MAX_INFLIGHT_LOADS_LIMIT).contains(&self.max_inflight_loads) {
             e(
                 "max-inflight-loads",
                 format!(
-                    "this version keeps exactly one load in flight (the next batch fills while it \
-                     loads), so {} is refused; remove the key or set 1",
+                    "{} is out of range: 1 (one plain Stream Load at a time) to \
+                     {MAX_INFLIGHT_LOADS_LIMIT} (loads prepared in parallel through the transaction \
+                     API, committed in batch order)",
                     self.max_inflight_loads
                 ),
             );

@@ -111,8 +111,8 @@ pub fn field_addressable(field: &str) -> bool {
     !field.is_empty() && !field.contains(['"', '[', ']'])
 }
 
-/// Whether `name` is a table/column name StarRocks accepts unquoted-equivalent: starts with a
-/// letter or `_`, then letters, digits, `_`; at most 64 characters.
+/// Whether `name` is a plain identifier that needs no backticks anywhere: starts with an ASCII
+/// letter or `_`, then ASCII letters, digits, `_`; at most 64 characters.
 pub fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     name.len() <= 64
@@ -120,21 +120,50 @@ pub fn valid_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// A column name for a JSON field: invalid characters become `_`, a leading digit gets a `_`.
+/// StarRocks' database-name rule (FeNameFormat `DB_NAME_REGEX`): a letter (or '_' and a letter
+/// or digit), then ASCII letters, digits and '_', at most 256 characters.
+pub fn valid_database_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let first_ok = match chars.next() {
+        Some(c) if c.is_ascii_alphabetic() => true,
+        Some('_') => chars.next().is_some_and(|c| c.is_ascii_alphanumeric()),
+        _ => false,
+    };
+    first_ok && name.len() <= 256 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// StarRocks' table-name rule (FeNameFormat `TABLE_NAME_REGEX`: any character but NUL, 1 to
+/// 1024), less what cannot travel in the Stream Load URL path ('/') or that no one means
+/// (control characters): 股票 行情 is a table name.
+pub fn valid_table_name(name: &str) -> bool {
+    (1..=1024).contains(&name.chars().count()) && !name.chars().any(|c| c.is_control() || c == '/')
+}
+
+/// StarRocks' column-name rule (FeNameFormat `COLUMN_NAME_REGEX`): 1 to 1024 characters, none of
+/// NUL, '=', '<', '>', '!', '*'; control characters are refused too.
+pub fn valid_column_name(name: &str) -> bool {
+    (1..=1024).contains(&name.chars().count())
+        && !name
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '=' | '<' | '>' | '!' | '*'))
+}
+
+/// A column name for a JSON field: letters (any script) and digits stay, other characters become
+/// `_`, a leading digit gets a `_`; at most 64 characters (names are shown in a grid).
 pub fn column_name_for(field: &str) -> String {
     let mut s: String = field
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
+            if c.is_alphanumeric() || c == '_' {
                 c
             } else {
                 '_'
             }
         })
+        .take(64)
         .collect();
-    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+    if s.is_empty() || s.starts_with(|c: char| c.is_numeric()) {
         s.insert(0, '_');
     }
-    s.truncate(64);
     s
 }

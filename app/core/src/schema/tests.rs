@@ -234,3 +234,42 @@ fn type_parsing_and_lengths() {
     assert_eq!(temporal_shape("2024-05-28 25:00:00"), None);
     assert_eq!(temporal_shape("20240528"), None);
 }
+
+/// Chinese field names keep their names as columns (StarRocks allows them); a table name may
+/// hold Chinese and spaces; a database name stays ASCII, as StarRocks requires.
+#[test]
+fn chinese_names_are_columns_and_tables_but_not_databases() {
+    let long = "价".repeat(70);
+    let cols = infer(&[json!({"代码": "AAPL", "价格": 1.5, "9号": 1, long.clone(): 2})]);
+    let names: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names[..3], ["代码", "价格", "_9号"]);
+    assert_eq!(names[3].chars().count(), 64, "cut by characters, not bytes");
+    assert_eq!(cols[0].jsonpath(), "$.代码");
+    let mut spec = TableSpec {
+        database: "example_db".into(),
+        table: "股票 行情".into(),
+        columns: vec![ColumnSpec::new("代码", "VARCHAR(16)")],
+        buckets: None,
+        replication_num: Some(1),
+    };
+    assert_eq!(spec.validate(), Ok(()));
+    assert!(
+        spec.ddl().starts_with(
+            "CREATE TABLE IF NOT EXISTS `example_db`.`股票 行情` (\n    `代码` VARCHAR(16)"
+        ),
+        "{}",
+        spec.ddl()
+    );
+    spec.database = "数据库".into();
+    spec.columns[0].name = "a=b".into();
+    let errs = spec.validate().unwrap_err();
+    assert!(
+        errs[0].message.contains("database name \"数据库\""),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.message.contains("\"a=b\" is not a valid column name")),
+        "{errs:?}"
+    );
+}

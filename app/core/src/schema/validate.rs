@@ -1,7 +1,10 @@
 //! Validation of a (user-edited) table and its column grid: names, types, key columns.
 
 use super::ColumnSpec;
-use super::{TableSpec, field_addressable, parse_type, valid_name};
+use super::{
+    TableSpec, field_addressable, parse_type, valid_column_name, valid_database_name,
+    valid_table_name,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -9,15 +12,17 @@ impl TableSpec {
     /// Checks a (user-edited) table: names, types, key columns. Every error names its column.
     pub fn validate(&self) -> Result<(), Vec<SchemaError>> {
         let mut errors = Vec::new();
-        if !valid_name(&self.database) {
+        if !valid_database_name(&self.database) {
             errors.push(SchemaError::table(format!(
-                "database name {:?} is not valid: start with a letter or '_', then letters, digits or '_'",
+                "database name {:?} is not valid: StarRocks database names start with a letter, \
+                 then ASCII letters, digits or '_'",
                 self.database
             )));
         }
-        if !valid_name(&self.table) {
+        if !valid_table_name(&self.table) {
             errors.push(SchemaError::table(format!(
-                "table name {:?} is not valid: start with a letter or '_', then letters, digits or '_'",
+                "table name {:?} is not valid: 1 to 1024 characters, no '/' or control characters \
+                 (Chinese and spaces are fine)",
                 self.table
             )));
         }
@@ -93,9 +98,10 @@ pub fn validate_columns(columns: &[ColumnSpec]) -> Vec<SchemaError> {
         let err = |m: String| SchemaError::column(i, &c.name, m);
         if c.name.trim().is_empty() {
             errors.push(err("the name is empty".to_string()));
-        } else if !valid_name(&c.name) {
+        } else if !valid_column_name(&c.name) {
             errors.push(err(format!(
-                "{:?} is not a valid column name: start with a letter or '_', then letters, digits or '_' (at most 64)",
+                "{:?} is not a valid column name: 1 to 1024 characters without '=', '<', '>', '!' \
+                 or '*' (Chinese and spaces are fine)",
                 c.name
             )));
         }

@@ -37,8 +37,18 @@ pub async fn start(ctx: &BackendCtx) {
         name: DEMO_PIPELINE.into(),
         config: Box::new(d.config.clone()),
         password: Secret::new(DEMO_PASSWORD),
+        records_per_s: d.producer.rate(),
     });
     send_list(ctx);
+}
+
+/// `Request::SetDemoRate`: the producer's new rate, held within the offered range.
+pub async fn set_rate(ctx: &BackendCtx, records_per_s: u64) {
+    let range = ks_ui::protocol::DEMO_RECORDS_PER_S;
+    if let Some(d) = ctx.demo.lock().await.as_ref() {
+        d.producer
+            .set_rate(records_per_s.clamp(*range.start(), *range.end()));
+    }
 }
 
 /// `Request::StopDemo`: stops the demo's engines, the producer and the services.

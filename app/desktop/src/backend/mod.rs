@@ -278,6 +278,7 @@ async fn dispatch(ctx: Arc<BackendCtx>, request: Request) {
             send_list(&ctx);
         }
         Request::StartDemo => demo::start(&ctx).await,
+        Request::SetDemoRate { records_per_s } => demo::set_rate(&ctx, records_per_s).await,
         Request::StopDemo => {
             demo::stop(&ctx).await;
             send_list(&ctx);

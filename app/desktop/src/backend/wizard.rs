@@ -32,7 +32,18 @@ pub async fn handle(ctx: &BackendCtx, ticket: Ticket, request: WizardRequest, re
                     reply: WizardReply::CheckLanded(adjust(r, no_stream)),
                 });
             };
-            let mut report = ks_preflight::run(&pctx, &groups, &mut on_result).await;
+            let begun = reply.clone();
+            let mut on_begin = move |id: &str, title: &str| {
+                begun.send(Reply::Wizard {
+                    ticket,
+                    reply: WizardReply::CheckBegun {
+                        id: id.to_string(),
+                        title: title.to_string(),
+                    },
+                });
+            };
+            let mut report =
+                ks_preflight::run_observed(&pctx, &groups, &mut on_begin, &mut on_result).await;
             for r in &mut report.checks {
                 *r = adjust(r, no_stream);
             }
@@ -81,7 +92,12 @@ pub async fn handle(ctx: &BackendCtx, ticket: Ticket, request: WizardRequest, re
 fn adjust(r: &CheckResult, no_stream: bool) -> CheckResult {
     if no_stream
         && r.group == CheckGroup::Aws
-        && (r.id == aws::ID_STREAM || r.id == aws::ID_READ_PERMISSION)
+        && [
+            aws::ID_STREAM,
+            aws::ID_LOAD_FREQUENCY,
+            aws::ID_READ_PERMISSION,
+        ]
+        .contains(&r.id.as_str())
     {
         return CheckResult {
             status: CheckStatus::Skipped,

@@ -61,6 +61,7 @@ pub fn run() -> i32 {
                 name: n,
                 config,
                 password,
+                ..
             } => {
                 println!(
                     "local demo: Kinesis {} (stream {DEMO_STREAM}), StarRocks stand-in {} \

@@ -213,6 +213,13 @@ pub async fn start_with(
              counted; remove the key to keep them"
         );
     }
+    let limits = source.reader_options();
+    if limits.max_calls_per_second == 0 && limits.max_bytes_per_second == 0 {
+        tracing::info!(target: super::LOG, "source.read-limits = \"none\": each shard is read as fast as the endpoint answers, \
+             without AWS's 5 GetRecords/s and 2 MiB/s per shard (right for emulators and test rigs; \
+             on AWS, Kinesis throttles the excess and the reader backs off)"
+        );
+    }
     let source = source.with_kpl_out_of_range(config.source.kpl_out_of_range);
     let store = CheckpointStore::open(&config.state_dir, &config.name, &config.source.stream_name)?;
     let (cmd_tx, cmd_rx) = mpsc::channel(8);

@@ -10,10 +10,11 @@ use crate::checkpoint::Intent;
 use crate::shard_state::ShardEvent;
 use crate::snapshot::{Event, LoadSummary, PipelineState, RECENT_LOADS};
 use ks_core::config::{KplOutOfRange, OnDataError};
-use ks_starrocks::{LoadError, LoadOutcome, RetryPolicy, StreamLoadClient};
+use ks_starrocks::{LoadError, LoadOutcome, Prepared, RetryPolicy, StreamLoadClient, with_retries};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinHandle;
 
 /// The result of one batch's load task.
@@ -27,19 +28,69 @@ pub(super) struct LoadDone {
     pub(super) origins: RowOrigins,
 }
 
+/// The batches being loaded, oldest first. Each load task commits only when given its turn, and
+/// a batch gets its turn once every batch before it is settled: commits keep the batch order, and
+/// the checkpoint advances only over the confirmed prefix.
+#[derive(Default)]
+pub(super) struct InFlight {
+    queue: VecDeque<(JoinHandle<LoadDone>, Option<oneshot::Sender<()>>)>,
+}
+
+impl InFlight {
+    pub(super) fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    fn push(&mut self, handle: JoinHandle<LoadDone>, turn: oneshot::Sender<()>) {
+        self.queue.push_back((handle, Some(turn)));
+        if self.queue.len() == 1 {
+            self.give_turn();
+        }
+    }
+
+    /// Lets the oldest batch commit.
+    pub(super) fn give_turn(&mut self) {
+        if let Some((_, turn)) = self.queue.front_mut()
+            && let Some(turn) = turn.take()
+        {
+            let _ = turn.send(());
+        }
+    }
+
+    /// The oldest load's result, once it is done (cancel-safe: nothing is taken until then).
+    pub(super) async fn next(&mut self) -> Option<Result<LoadDone, tokio::task::JoinError>> {
+        let (handle, _) = self.queue.front_mut()?;
+        let joined = handle.await;
+        self.queue.pop_front();
+        Some(joined)
+    }
+
+    /// Stops every load task (their intents stay: replayed, in order, next start).
+    pub(super) fn abort_all(&mut self) {
+        for (handle, _) in self.queue.drain(..) {
+            handle.abort();
+        }
+    }
+}
+
 impl Run {
-    /// Closes the current batch and starts its load (after the previous load is confirmed).
+    /// Closes the current batch and starts its load, once fewer than `max-inflight-loads` are
+    /// in flight (the oldest is settled first when the queue is full).
     pub(super) async fn flush(
         &mut self,
         builder: &mut BatchBuilder,
-        inflight: &mut Option<JoinHandle<LoadDone>>,
+        inflight: &mut InFlight,
         budget: &Arc<Semaphore>,
     ) -> Result<(), EngineError> {
         if builder.is_empty() {
             return Ok(());
         }
-        if let Some(handle) = inflight.take() {
-            self.settle(handle, budget).await?
+        while inflight.len() >= self.max_inflight() {
+            self.settle_oldest(inflight, budget).await?;
         }
         let batch = builder.take();
         self.handle_malformed(&batch)?;
@@ -53,6 +104,7 @@ impl Run {
             bytes: batch.body.len() as u64,
             created_ms: now_ms(),
             kpl_drops_out_of_range: self.config.source.kpl_out_of_range == KplOutOfRange::Drop,
+            transaction: self.max_inflight() > 1,
         };
         if batch.rows == 0 {
             // Nothing to load (only malformed records or shard ends): advance directly.
@@ -62,11 +114,38 @@ impl Run {
             return Ok(());
         }
         self.store.write_intent(&intent)?;
-        *inflight = Some(self.spawn_load(intent, batch));
+        let (turn_tx, turn_rx) = oneshot::channel();
+        let handle = self.spawn_load(intent, batch, turn_rx);
+        inflight.push(handle, turn_tx);
         Ok(())
     }
 
-    fn spawn_load(&self, intent: Intent, batch: Batch) -> JoinHandle<LoadDone> {
+    /// How many batches may be loading at once (`sink.max-inflight-loads`).
+    pub(super) fn max_inflight(&self) -> usize {
+        self.config.sink.max_inflight_loads.max(1)
+    }
+
+    /// Waits for the oldest load in flight, settles it (checkpoint, counters or the data-error
+    /// policy), then gives the next batch its turn to commit.
+    pub(super) async fn settle_oldest(
+        &mut self,
+        inflight: &mut InFlight,
+        budget: &Arc<Semaphore>,
+    ) -> Result<(), EngineError> {
+        let Some(joined) = inflight.next().await else {
+            return Ok(());
+        };
+        self.finish_joined(joined, budget).await?;
+        inflight.give_turn();
+        Ok(())
+    }
+
+    fn spawn_load(
+        &self,
+        intent: Intent,
+        batch: Batch,
+        turn: oneshot::Receiver<()>,
+    ) -> JoinHandle<LoadDone> {
         let client = self.client.clone();
         let shared = self.shared.clone();
         let policy = RetryPolicy::from_sink(&self.config.sink);
@@ -78,7 +157,8 @@ impl Run {
         } = batch;
         tokio::spawn(async move {
             let started = Instant::now();
-            let result = load_until_done(&client, &intent, body.clone(), policy, &shared).await;
+            let result =
+                load_until_done(&client, &intent, body.clone(), policy, &shared, Some(turn)).await;
             LoadDone {
                 intent,
                 permits,
@@ -260,14 +340,55 @@ impl Run {
 }
 
 /// Loads a batch, retrying transient failures without end (showing the pipeline as stalled),
-/// until it is confirmed or fails for a reason retrying cannot fix.
+/// until it is confirmed or fails for a reason retrying cannot fix. A plain Stream Load, or
+/// (`intent.transaction`) the transaction API: begin, load and prepare, then wait for `turn`
+/// (every batch before this one settled) and commit, so commits keep the batch order.
 pub(super) async fn load_until_done(
     client: &StreamLoadClient,
     intent: &Intent,
     body: bytes::Bytes,
     policy: RetryPolicy,
     shared: &Shared,
+    turn: Option<oneshot::Receiver<()>>,
 ) -> Result<LoadOutcome, LoadError> {
+    let label = ks_core::Label::new(intent.label.clone()).map_err(|m| LoadError::Protocol {
+        label: intent.label.clone(),
+        node: String::new(),
+        message: m,
+    })?;
+    if !intent.transaction {
+        return until_done(intent, policy, shared, || client.load(&label, body.clone())).await;
+    }
+    let prepare = || client.prepare_in_transaction(&label, body.clone());
+    if let Prepared::AlreadyLoaded(outcome) = until_done(intent, policy, shared, prepare).await? {
+        return Ok(outcome);
+    }
+    if let Some(turn) = turn {
+        // The engine gives the turn in batch order; it drops it only when it gives up the
+        // batches before this one (an error), and then this one is replayed next start.
+        turn.await.map_err(|_| {
+            stopped_error(
+                intent,
+                "the batches before it were not confirmed; it is replayed next start",
+            )
+        })?;
+    }
+    until_done(intent, policy, shared, || {
+        client.commit_in_transaction(&label, body.clone())
+    })
+    .await
+}
+
+/// One step of a load (a plain Stream Load, a prepare, a commit), retried through stalls.
+async fn until_done<T, Fut>(
+    intent: &Intent,
+    policy: RetryPolicy,
+    shared: &Shared,
+    mut step: impl FnMut() -> Fut,
+) -> Result<T, LoadError>
+where
+    Fut: std::future::Future<Output = Result<T, LoadError>>,
+{
     let label = ks_core::Label::new(intent.label.clone()).map_err(|m| LoadError::Protocol {
         label: intent.label.clone(),
         node: String::new(),
@@ -276,56 +397,67 @@ pub(super) async fn load_until_done(
     let mut round = 0u32;
     let mut stopping = shared.stopping.subscribe();
     loop {
-        let attempt = client.load_with_retries(&label, body.clone(), policy, |report| {
-            // Shown at once (not after max-retries): the monitor and the status line say
-            // "stalled (reason)" from the first failed attempt until a load succeeds.
-            shared.with(|s| {
-                s.totals.loads_failed_attempts += 1;
-                if report.retryable {
-                    match &mut s.state {
-                        PipelineState::Stalled { reason, .. } => *reason = report.error.clone(),
-                        state => {
-                            *state = PipelineState::Stalled {
-                                reason: report.error.clone(),
-                                since_ms: now_ms(),
+        let attempt = with_retries(
+            &label,
+            policy,
+            |report| {
+                // Shown at once (not after max-retries): the monitor and the status line say
+                // "stalled (reason)" from the first failed attempt until a load succeeds.
+                shared.with(|s| {
+                    s.totals.loads_failed_attempts += 1;
+                    if report.retryable {
+                        match &mut s.state {
+                            PipelineState::Stalled { reason, .. } => *reason = report.error.clone(),
+                            state => {
+                                *state = PipelineState::Stalled {
+                                    reason: report.error.clone(),
+                                    since_ms: now_ms(),
+                                }
                             }
                         }
                     }
-                }
-            });
-            // Say what happens next: another attempt, a stall that keeps retrying, or nothing
-            // (a refused batch is never retried; the data-error policy settles it).
-            match (report.retryable, report.next_delay) {
-                (true, next_delay) => {
-                    shared.emit(Event::LoadRetrying {
-                        label: intent.label.clone(),
-                        attempt: report.attempt,
-                        error: report.error.clone(),
-                        next_delay_ms: next_delay.map(|d| d.as_millis() as u64).unwrap_or(0),
-                    });
-                    match next_delay {
-                        Some(d) => tracing::info!(target: super::LOG, "load {} attempt {} failed: {}; retrying in {} ms",
+                });
+                // Say what happens next: another attempt, a stall that keeps retrying, or nothing
+                // (a refused batch is never retried; the data-error policy settles it).
+                match (report.retryable, report.next_delay) {
+                    (true, next_delay) => {
+                        shared.emit(Event::LoadRetrying {
+                            label: intent.label.clone(),
+                            attempt: report.attempt,
+                            error: report.error.clone(),
+                            next_delay_ms: next_delay.map(|d| d.as_millis() as u64).unwrap_or(0),
+                        });
+                        match next_delay {
+                            Some(d) => {
+                                tracing::info!(target: super::LOG, "load {} attempt {} failed: {}; retrying in {} ms",
+                                    intent.label,
+                                    report.attempt,
+                                    report.error,
+                                    d.as_millis()
+                                )
+                            }
+                            None => {
+                                tracing::info!(target: super::LOG, "load {} attempt {} failed: {}; stalled after {} attempts (max-retries), \
+                                     retrying with a longer wait until StarRocks answers",
+                                    intent.label,
+                                    report.attempt,
+                                    report.error,
+                                    report.attempt
+                                )
+                            }
+                        }
+                    }
+                    (false, _) => {
+                        tracing::info!(target: super::LOG, "load {} attempt {} refused: {}; not retried (the same rows would be refused again)",
                             intent.label,
                             report.attempt,
-                            report.error,
-                            d.as_millis()
-                        ),
-                        None => tracing::info!(target: super::LOG, "load {} attempt {} failed: {}; stalled after {} attempts (max-retries), \
-                             retrying with a longer wait until StarRocks answers",
-                            intent.label,
-                            report.attempt,
-                            report.error,
-                            report.attempt
-                        ),
+                            report.error
+                        )
                     }
                 }
-                (false, _) => tracing::info!(target: super::LOG, "load {} attempt {} refused: {}; not retried (the same rows would be refused again)",
-                    intent.label,
-                    report.attempt,
-                    report.error
-                ),
-            }
-        });
+            },
+            &mut step,
+        );
         // A stop while the load keeps failing: give it up after the current attempts.
         // A stalled load is given up at once; a healthy one gets a grace period to finish.
         let grace = if round > 0 {
@@ -374,7 +506,8 @@ pub(super) async fn load_until_done(
                     policy
                         .max_ms
                         .min(policy.base_ms.saturating_mul(1 << round.min(5))),
-                );
+                )
+                .max(e.min_retry_delay());
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
                     _ = stopping.wait_for(|s| *s) => {}

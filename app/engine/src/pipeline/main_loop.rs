@@ -3,7 +3,7 @@
 //! gracefully (or once caught up).
 
 use super::handle::{EngineError, EngineOptions, RunSummary};
-use super::load::LoadDone;
+use super::load::{InFlight, LoadDone};
 use super::shards::shard_manager;
 use super::shared::Shared;
 use crate::batch::{BatchBuilder, BodyFormat, Row};
@@ -17,7 +17,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc, watch};
-use tokio::task::JoinHandle;
 
 /// What shard readers send the main loop.
 pub(super) enum Msg {
@@ -163,6 +162,7 @@ impl Run {
         ));
 
         let mut builder = BatchBuilder::new(self.format.clone())
+            .body_capacity(self.config.sink.buffer_flush.max_bytes)
             .recording_origins(self.config.on_data_error == OnDataError::DeadLetter);
         let mut last_pos: HashMap<ShardId, ExtendedSeq> = self
             .store
@@ -171,7 +171,7 @@ impl Run {
             .iter()
             .map(|(k, v)| (k.clone(), *v))
             .collect();
-        let mut inflight: Option<JoinHandle<LoadDone>> = None;
+        let mut inflight = InFlight::default();
         let mut tick = tokio::time::interval(Duration::from_millis(100));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let interval = Duration::from_millis(self.config.sink.buffer_flush.interval_ms.max(1));
@@ -197,10 +197,10 @@ impl Run {
                     Some(Msg::Fatal(message)) => fatal = Some(EngineError::Data(message)),
                     None => stop_reason = Some("the shard manager ended"),
                 },
-                done = async { inflight.as_mut().expect("guarded").await }, if inflight.is_some() => {
-                    inflight = None;
-                    if let Err(e) = self.finish_joined(done, &budget).await {
-                        fatal = Some(e);
+                Some(done) = inflight.next(), if !inflight.is_empty() => {
+                    match self.finish_joined(done, &budget).await {
+                        Ok(()) => inflight.give_turn(),
+                        Err(e) => fatal = Some(e),
                     }
                 }
                 cmd = commands.recv() => match cmd {
@@ -214,11 +214,11 @@ impl Run {
                             && !builder.is_empty()
                             && rx.is_empty()
                             && self.shards_at_tip());
-                    if inflight.is_none() && due
+                    if inflight.len() < self.max_inflight() && due
                         && let Err(e) = self.flush(&mut builder, &mut inflight, &budget).await {
                             fatal = Some(e);
                     }
-                    let caught_up = self.caught_up(&builder, inflight.is_some(), rx.is_empty());
+                    let caught_up = self.caught_up(&builder, !inflight.is_empty(), rx.is_empty());
                     let behind = self.shared.shards(|t| t.max_lag_ms()).is_some_and(|l| l > 60_000);
                     self.shared.with(|s| {
                         s.caught_up = caught_up;
@@ -256,19 +256,19 @@ impl Run {
             }
         }
         if let Some(e) = fatal {
-            if let Some(handle) = inflight.take() {
-                handle.abort();
-            }
+            inflight.abort_all();
             return Err(e);
         }
-        if let Some(handle) = inflight.take() {
-            self.settle(handle, &budget).await?
+        let mut settled = self.settle_all(&mut inflight, &budget).await;
+        if settled.is_ok() && !builder.is_empty() {
+            settled = match self.flush(&mut builder, &mut inflight, &budget).await {
+                Ok(()) => self.settle_all(&mut inflight, &budget).await,
+                Err(e) => Err(e),
+            };
         }
-        if !builder.is_empty() {
-            self.flush(&mut builder, &mut inflight, &budget).await?;
-            if let Some(handle) = inflight.take() {
-                self.settle(handle, &budget).await?
-            }
+        if let Err(e) = settled {
+            inflight.abort_all();
+            return Err(e);
         }
         tracing::info!(target: super::LOG, "pipeline {} stopped: {}",
             self.config.name,
@@ -277,16 +277,19 @@ impl Run {
         Ok(())
     }
 
-    /// Waits for a load task and handles its result.
-    pub(super) async fn settle(
+    /// Settles every load in flight, oldest first.
+    async fn settle_all(
         &mut self,
-        handle: JoinHandle<LoadDone>,
+        inflight: &mut InFlight,
         budget: &Arc<Semaphore>,
     ) -> Result<(), EngineError> {
-        self.finish_joined(handle.await, budget).await
+        while !inflight.is_empty() {
+            self.settle_oldest(inflight, budget).await?;
+        }
+        Ok(())
     }
 
-    async fn finish_joined(
+    pub(super) async fn finish_joined(
         &mut self,
         joined: Result<LoadDone, tokio::task::JoinError>,
         budget: &Arc<Semaphore>,

@@ -30,6 +30,7 @@ impl Run {
                 });
         let by_id: HashMap<&ShardId, &ShardInfo> = shards.iter().map(|s| (&s.id, s)).collect();
         let mut builder = BatchBuilder::new(self.format.clone())
+            .body_capacity(self.config.sink.buffer_flush.max_bytes)
             .recording_origins(self.config.on_data_error == OnDataError::DeadLetter);
         for (shard, range) in &intent.ranges {
             let info = by_id.get(shard).ok_or_else(|| EngineError::Replay {
@@ -104,12 +105,14 @@ impl Run {
             self.replayed += 1;
             return Ok(());
         } else {
+            // Replays run one at a time, in batch order: each has its turn at once.
             load_until_done(
                 &self.client,
                 &intent,
                 batch.body.clone(),
                 policy,
                 &self.shared,
+                None,
             )
             .await
         };

@@ -207,6 +207,12 @@ pub fn flink_settings(config: &PipelineConfig) -> Result<FlinkSettings, ExportEr
          its buffer)",
     );
     note(
+        "sink.max-inflight-loads",
+        sink.max_inflight_loads != defaults::MAX_INFLIGHT_LOADS,
+        "no equivalent: with exactly-once each sink subtask loads through the transaction API, \
+         prepares at every checkpoint and commits when the checkpoint completes",
+    );
+    note(
         "sink.password-file",
         sink.password_file.is_some(),
         "not used: the job reads the password from Secrets Manager or a runtime property \

@@ -1,11 +1,12 @@
 //! One GetRecords answer turned into a batch: sequence numbers validated, KPL aggregates
 //! de-aggregated, records before the start position dropped, counters updated.
 
+use super::answer::Answer;
 use super::{ShardReader, ShardStats};
 use crate::error::{ReadError, SourceError};
 use crate::kpl::{Deaggregated, UserRecord, deaggregate_bytes, has_kpl_magic};
 use bytes::Bytes;
-use ks_core::{ExtendedSeq, SeqNum, ShardId};
+use ks_core::{ExtendedSeq, ShardId};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -35,17 +36,14 @@ pub struct SourceRecord {
 }
 
 impl ShardReader {
-    pub(super) fn process(
-        &mut self,
-        out: aws_sdk_kinesis::operation::get_records::GetRecordsOutput,
-    ) -> Result<ReadBatch, ReadError> {
+    pub(super) fn process(&mut self, out: Answer) -> Result<ReadBatch, ReadError> {
         let now = Instant::now();
         // Validate before changing any state, so an error leaves the reader where it was.
         let mut seqs = Vec::with_capacity(out.records.len());
         for r in &out.records {
-            match SeqNum::parse(&r.sequence_number) {
-                Ok(s) => seqs.push(s),
-                Err(_) => {
+            match &r.sequence {
+                Ok(seq) => seqs.push(*seq),
+                Err(bad) => {
                     ShardStats::add(&self.stats.errors, 1);
                     return Err(self.read_error(SourceError::Other {
                         operation: "GetRecords".into(),
@@ -53,8 +51,8 @@ impl ShardReader {
                         endpoint: self.source.endpoint().into(),
                         region: self.source.region().into(),
                         message: format!(
-                            "shard {}: sequence number {:?} is not a decimal number",
-                            self.shard.id, r.sequence_number
+                            "shard {}: sequence number {bad:?} is not a decimal number",
+                            self.shard.id
                         ),
                     }));
                 }
@@ -69,13 +67,10 @@ impl ShardReader {
         let mut dropped = 0u64;
         let mut agg_errors = 0u64;
         for (r, seq) in out.records.into_iter().zip(seqs) {
-            let data = r.data.into_bytes();
+            let data = r.data;
             kinesis_bytes += data.len() as u64;
-            let pk = r.partition_key.unwrap_or_default();
-            let arrival_ms = r
-                .approximate_arrival_timestamp
-                .and_then(|t| t.to_millis().ok())
-                .unwrap_or(0);
+            let pk = r.partition_key;
+            let arrival_ms = r.arrival_ms;
             let d = if !has_kpl_magic(&data) {
                 // Fast path for plain records: no copies of the key or the payload.
                 Deaggregated {
@@ -188,12 +183,7 @@ impl ShardReader {
             records,
             millis_behind_latest: millis_behind,
             shard_end,
-            child_shards: out
-                .child_shards
-                .unwrap_or_default()
-                .into_iter()
-                .map(|c| ShardId(c.shard_id))
-                .collect(),
+            child_shards: out.child_shards.into_iter().map(ShardId).collect(),
         })
     }
 }

@@ -1,6 +1,7 @@
 //! One shard's reader: GetShardIterator + GetRecords under the per-shard limits, with
 //! throttling back-off, expired-iterator recovery and KPL de-aggregation.
 
+mod answer;
 mod batch;
 mod rate;
 mod stats;
@@ -170,6 +171,7 @@ impl ShardReader {
             self.wait_for_rate().await;
             self.limiter.record_call(Instant::now(), &self.opts);
             ShardStats::add(&self.stats.get_records_calls, 1);
+            let slot = answer::AnswerSlot::default();
             let result = self
                 .source
                 .client()
@@ -178,6 +180,7 @@ impl ShardReader {
                 .limit(self.opts.limit)
                 .set_stream_arn(self.source.stream_arn())
                 .customize()
+                .interceptor(answer::FastGetRecords { slot: slot.clone() })
                 // Throttling must reach us (to count it and keep the iterator); we retry ourselves.
                 .config_override(
                     aws_sdk_kinesis::config::Builder::default()
@@ -186,7 +189,15 @@ impl ShardReader {
                 .send()
                 .await;
             match result {
-                Ok(out) => return self.process(out),
+                Ok(out) => {
+                    // The fast path's answer, or (an answer it left to the SDK) the SDK's.
+                    let fast = slot.lock().ok().and_then(|mut s| s.take());
+                    let answer = fast.unwrap_or_else(|| {
+                        ShardStats::add(&self.stats.answers_parsed_by_sdk, 1);
+                        answer::Answer::from_sdk(out)
+                    });
+                    return self.process(answer);
+                }
                 Err(e) => {
                     let ctx = self.source.ctx("GetRecords", Some(&self.shard.id.0));
                     let (error, kind) = classify(&e, &ctx);

@@ -26,6 +26,9 @@ pub struct ShardStats {
     pub agg_errors: AtomicU64,
     /// Time spent waiting for the per-shard rate limits and idle waits.
     pub rate_wait_ms: AtomicU64,
+    /// Successful GetRecords answers the one-pass parser did not recognise and left to the SDK's
+    /// deserializer: the same records, more CPU per record.
+    pub answers_parsed_by_sdk: AtomicU64,
     /// The last MillisBehindLatest Kinesis sent (0 until the first response).
     pub millis_behind_latest: AtomicI64,
     /// Position of the last user record emitted.
@@ -46,6 +49,7 @@ pub struct ShardStatsSnapshot {
     pub subrecords_dropped: u64,
     pub agg_errors: u64,
     pub rate_wait_ms: u64,
+    pub answers_parsed_by_sdk: u64,
     pub millis_behind_latest: i64,
     pub last_sequence: Option<ExtendedSeq>,
 }
@@ -65,6 +69,7 @@ impl ShardStats {
             subrecords_dropped: g(&self.subrecords_dropped),
             agg_errors: g(&self.agg_errors),
             rate_wait_ms: g(&self.rate_wait_ms),
+            answers_parsed_by_sdk: g(&self.answers_parsed_by_sdk),
             millis_behind_latest: self.millis_behind_latest.load(Ordering::Relaxed),
             last_sequence: self.last_sequence.lock().map(|s| *s).unwrap_or(None),
         }

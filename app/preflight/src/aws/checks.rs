@@ -1,21 +1,25 @@
-//! The AWS check group: `aws.credentials`, `aws.stream` and `aws.read-permission`, and the read
-//! calls the last one exercises.
+//! The AWS check group: `aws.credentials`, `aws.stream`, `aws.load-frequency` and
+//! `aws.read-permission`, and the read calls the last one exercises.
 
 use super::error::classify;
 use super::identity::who_am_i_with;
 use super::policy::{read_policy_statement, stream_arn};
 use super::sdk::{kinesis_client, region_of, sdk_config};
 use super::streams::{StreamListing, describe_stream, stream_names};
-use super::{AwsError, CREDENTIAL_WAYS, GROUP, ID_CREDENTIALS, ID_READ_PERMISSION, ID_STREAM};
+use super::{
+    AwsError, CREDENTIAL_WAYS, GROUP, ID_CREDENTIALS, ID_LOAD_FREQUENCY, ID_READ_PERMISSION,
+    ID_STREAM,
+};
 use crate::{Checklist, PreflightContext};
 use aws_sdk_kinesis::types::ShardIteratorType;
 use ks_core::check::CheckResult;
+use ks_core::load_frequency::LoadFrequency;
 
 const REJECTED_REMEDIATION: &str = "The credentials were not accepted: check the access key id \
      and secret, refresh expired session credentials (`aws sso login --profile name`), or choose \
      another profile.";
 
-/// Runs `aws.credentials`, `aws.stream`, `aws.read-permission`.
+/// Runs `aws.credentials`, `aws.stream`, `aws.load-frequency`, `aws.read-permission`.
 pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     let sdk = sdk_config(ctx).await;
     let src = &ctx.config.source;
@@ -23,6 +27,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
 
     // ---- aws.credentials
     let title = "AWS credentials and identity";
+    list.begin(ID_CREDENTIALS, title);
     let region = match region_of(&sdk) {
         Ok(r) => r,
         Err(e) => {
@@ -34,7 +39,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
                 "Set `source.region` in the config (e.g. \"us-west-2\"), the AWS_REGION \
                  environment variable, or a region in the AWS profile.",
             ));
-            skip_stream_checks(list);
+            skip_stream_checks(list, ID_CREDENTIALS);
             return;
         }
     };
@@ -60,7 +65,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
                 e.to_string(),
                 format!("No AWS credentials were found: {CREDENTIAL_WAYS}."),
             ));
-            skip_stream_checks(list);
+            skip_stream_checks(list, ID_CREDENTIALS);
             return;
         }
         Err(e) => {
@@ -99,7 +104,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     }
 
     // ---- aws.stream
-    let title = "Kinesis stream";
+    let title = STREAM_TITLE;
     let (client, endpoint) = kinesis_client(ctx, &sdk);
     let where_ = if src.endpoint_url.is_some() {
         format!("region {region}, endpoint {endpoint}")
@@ -132,14 +137,10 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
             "no stream in the config (`source.stream` is empty)",
             "Set `source.stream` to the name or ARN of the Kinesis stream to read.",
         ));
-        list.push(CheckResult::skipped(
-            GROUP,
-            ID_READ_PERMISSION,
-            "Kinesis read permissions",
-            ID_STREAM,
-        ));
+        skip_stream_checks(list, ID_STREAM);
         return;
     }
+    list.begin(ID_STREAM, title);
     let listing = match describe_stream(&client, &endpoint, &stream, src.stream_arn.as_deref())
         .await
     {
@@ -216,8 +217,14 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
         }
     };
 
+    // ---- aws.load-frequency
+    list.push(match &listing {
+        Some(s) => load_frequency(&ctx.config.sink.buffer_flush, s.shards),
+        None => CheckResult::skipped(GROUP, ID_LOAD_FREQUENCY, LOAD_FREQUENCY_TITLE, ID_STREAM),
+    });
+
     // ---- aws.read-permission
-    let title = "Kinesis read permissions";
+    let title = READ_PERMISSION_TITLE;
     let Some(listing) = listing else {
         list.push(CheckResult::skipped(
             GROUP,
@@ -236,6 +243,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
         return;
     }
     let arn = listing.arn.clone();
+    list.begin(ID_READ_PERMISSION, title);
     match exercise_reads(&client, &endpoint, &stream, &arn).await {
         Ok(detail) => list.push(CheckResult::pass(GROUP, ID_READ_PERMISSION, title, detail)),
         Err((done, e @ AwsError::AccessDenied { .. })) => {
@@ -260,20 +268,48 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     }
 }
 
-/// Pushes `aws.stream` and `aws.read-permission` as skipped because `aws.credentials` failed.
-fn skip_stream_checks(list: &mut Checklist<'_>) {
-    list.push(CheckResult::skipped(
-        GROUP,
-        ID_STREAM,
-        "Kinesis stream",
-        ID_CREDENTIALS,
-    ));
-    list.push(CheckResult::skipped(
-        GROUP,
-        ID_READ_PERMISSION,
-        "Kinesis read permissions",
-        ID_CREDENTIALS,
-    ));
+/// Pushes the stream checks that follow `because` as skipped: all of them after
+/// `aws.credentials`, the ones after it after `aws.stream`.
+fn skip_stream_checks(list: &mut Checklist<'_>, because: &str) {
+    let checks = [
+        (ID_STREAM, STREAM_TITLE),
+        (ID_LOAD_FREQUENCY, LOAD_FREQUENCY_TITLE),
+        (ID_READ_PERMISSION, READ_PERMISSION_TITLE),
+    ];
+    for (id, title) in checks.into_iter().filter(|(id, _)| *id != because) {
+        list.push(CheckResult::skipped(GROUP, id, title, because));
+    }
+}
+
+const STREAM_TITLE: &str = "Kinesis stream";
+const READ_PERMISSION_TITLE: &str = "Kinesis read permissions";
+const LOAD_FREQUENCY_TITLE: &str = "Load frequency";
+
+/// `aws.load-frequency`: how often the flush settings load once the stream's open shards are
+/// written at full capacity; a warning when StarRocks is likely to answer "too many tablet
+/// versions" (ks_core::load_frequency).
+fn load_frequency(flush: &ks_core::BufferFlush, open_shards: u32) -> CheckResult {
+    let f = LoadFrequency::estimate(flush, open_shards);
+    let detail = format!(
+        "{}
+buffer-flush: interval-ms {}, max-bytes {}, max-rows {}; {} open shard(s)",
+        f.describe(),
+        flush.interval_ms,
+        flush.max_bytes,
+        flush.max_rows,
+        open_shards
+    );
+    if f.likely_too_frequent() {
+        CheckResult::warn(
+            GROUP,
+            ID_LOAD_FREQUENCY,
+            LOAD_FREQUENCY_TITLE,
+            format!("{detail}\n{}", ks_core::load_frequency::WHY),
+            ks_core::load_frequency::REMEDY,
+        )
+    } else {
+        CheckResult::pass(GROUP, ID_LOAD_FREQUENCY, LOAD_FREQUENCY_TITLE, detail)
+    }
 }
 
 /// ListShards, GetShardIterator(LATEST) on the first open shard, one GetRecords (reads nothing new).

@@ -31,6 +31,7 @@ const GROUP: CheckGroup = CheckGroup::Aws;
 pub const ID_CREDENTIALS: &str = "aws.credentials";
 pub const ID_STREAM: &str = "aws.stream";
 pub const ID_READ_PERMISSION: &str = "aws.read-permission";
+pub const ID_LOAD_FREQUENCY: &str = "aws.load-frequency";
 
 /// The ways to give the SDK credentials, for messages.
 pub const CREDENTIAL_WAYS: &str = "give AWS credentials one of these ways: `source.profile = \"name\"` \

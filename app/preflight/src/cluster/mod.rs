@@ -50,6 +50,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     let titles = jdbc_titles(Some(jdbc));
 
     // DNS
+    list.begin(DNS, &titles[0]);
     let addrs = match resolve(&jdbc.host, jdbc.port, ctx.timeout).await {
         Ok(r) => {
             list.push(CheckResult::pass(G, DNS, &titles[0], r.detail.clone()));
@@ -72,6 +73,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     };
 
     // TCP
+    list.begin(TCP, &titles[1]);
     match tcp_connect(&addrs, ctx.timeout).await {
         Ok(detail) => list.push(CheckResult::pass(G, TCP, &titles[1], detail)),
         Err(failure) => {
@@ -125,6 +127,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
         return;
     };
     let mode = sink.ssl_mode;
+    list.begin(LOGIN, &titles[3]);
     let started = Instant::now();
     let attempt = log_in(ctx, jdbc, password).await;
     let ms = started.elapsed().as_millis();
@@ -179,7 +182,21 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     };
 
     // Version (the connector's first query; FAQ 2)
+    list.begin(VERSION, &titles[4]);
     match tokio::time::timeout(ctx.timeout, admin.version()).await {
+        // Several loads in flight commit in order through the transaction API (StarRocks 2.4+).
+        Ok(Ok(v)) if ctx.config.sink.max_inflight_loads > 1 && (v.major, v.minor) < (2, 4) => {
+            list.push(CheckResult::fail(
+                G,
+                VERSION,
+                &titles[4],
+                format!(
+                    "select current_version() → {:?}: StarRocks {v} has no Stream Load transaction API (it came with 2.4), which sink.max-inflight-loads = {} needs",
+                    v.text, ctx.config.sink.max_inflight_loads
+                ),
+                "Set sink.max-inflight-loads = 1 (one plain Stream Load at a time), or upgrade StarRocks to 2.4 or later.",
+            ))
+        }
         Ok(Ok(v)) => list.push(CheckResult::pass(
             G,
             VERSION,
@@ -206,6 +223,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     }
 
     // Grants
+    list.begin(GRANTS, &titles[5]);
     list.push(grants_check(ctx, &admin, &titles[5]).await);
 }
 

@@ -117,6 +117,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     }
 
     // ---- network.egress-ip
+    list.begin(ID_EGRESS_IP, "This machine's public address");
     let egress = match egress_ip(ctx).await {
         Ok((ip, how)) => {
             list.push(CheckResult::pass(
@@ -164,6 +165,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
         skip_rest(list, &format!("skipped: {} failed", aws::ID_CREDENTIALS));
         return;
     }
+    list.begin(ID_SECURITY_GROUPS, sg_title);
     let sdk = aws::sdk_config(ctx).await;
     let (ec2, endpoint) = aws::ec2_client(ctx, &sdk);
     let configured = &ctx.config.network.security_group_ids;

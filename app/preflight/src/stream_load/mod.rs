@@ -72,6 +72,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     let mut lines = Vec::new();
     let mut failures = Vec::new();
     let mut chosen: Option<&LoadUrl> = None;
+    list.begin(HTTP, HTTP_TITLE);
     for url in &sink.load_urls {
         match probe_http(&client, url, ctx.timeout).await {
             Ok(line) => {
@@ -135,6 +136,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
         });
         return;
     }
+    list.begin(AUTH, AUTH_TITLE);
     let probe = match auth_probe(ctx, &client, url).await {
         Ok(p) => p,
         Err(failed) => {
@@ -146,6 +148,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     list.push(CheckResult::pass(G, AUTH, AUTH_TITLE, probe.detail.clone()));
 
     // load.redirect
+    list.begin(REDIRECT, REDIRECT_TITLE);
     let result = match probe.location {
         None => CheckResult::pass(
             G,

@@ -33,6 +33,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
             return;
         }
     }
+    list.begin(ids[0].0, ids[0].1);
     let admin = match connect(ctx).await {
         Ok(a) => a,
         Err(e) => {
@@ -124,6 +125,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     }
 
     // table.exists
+    list.begin(ids[1].0, ids[1].1);
     let columns = match admin.table_schema(&db, &table).await {
         Ok(Some(cols)) => {
             let specs: Vec<ColumnSpec> = cols.iter().map(column_spec).collect();

@@ -8,10 +8,12 @@ use hyper::Request;
 use hyper::body::Incoming;
 use hyper::header::HeaderMap;
 
+/// A header's value as UTF-8 (StarRocks reads `columns` and `jsonpaths` naming 价格 that way;
+/// `to_str` would refuse anything beyond visible ASCII).
 pub(super) fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
-        .and_then(|v| v.to_str().ok())
+        .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
         .map(|s| s.trim().to_string())
 }
 

@@ -123,6 +123,10 @@ pub(super) async fn transaction(
                     format!("{status}: injected by starrocks-sim\n"),
                 );
             }
+            if let Some(Fault::Fail { message }) = &fault {
+                let _ = ctx.catalog.abort(&db, &label, message);
+                return answer("INTERNAL_ERROR", message, vec![]);
+            }
             let raw = match read_body(req.into_body()).await {
                 Ok(b) => b,
                 Err(m) => return answer("INTERNAL_ERROR", &m, vec![]),
@@ -144,16 +148,23 @@ pub(super) async fn transaction(
                         &outcome.stats,
                         outcome.error_lines,
                     ) {
-                        Ok(rec) => answer(
-                            "OK",
-                            "",
-                            vec![
-                                ("TxnId", json!(rec.txn_id)),
-                                ("LoadBytes", json!(raw.len())),
-                                ("StreamLoadPlanTimeMs", json!(0)),
-                                ("ReceivedDataTimeMs", json!(0)),
-                            ],
-                        ),
+                        Ok(rec) => {
+                            // Staged now; answered late (a slow BE): later loads may finish
+                            // first, which is what commit order must withstand.
+                            if let Some(Fault::Delay { ms }) = fault {
+                                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                            }
+                            answer(
+                                "OK",
+                                "",
+                                vec![
+                                    ("TxnId", json!(rec.txn_id)),
+                                    ("LoadBytes", json!(raw.len())),
+                                    ("StreamLoadPlanTimeMs", json!(0)),
+                                    ("ReceivedDataTimeMs", json!(0)),
+                                ],
+                            )
+                        }
                         Err(e) => answer("TXN_NOT_EXISTS", &e.to_string(), vec![]),
                     }
                 }

@@ -175,8 +175,28 @@ pub(super) enum Statement {
     },
 }
 
-pub(super) fn valid_name(name: &str) -> bool {
+/// StarRocks' database-name rule (FeNameFormat `DB_NAME_REGEX`): a letter, or '_' and a letter
+/// or digit, then up to 255 of ASCII letters, digits and '_' (`\w` in Java is ASCII).
+pub(super) fn valid_db_name(name: &str) -> bool {
     let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    let first_ok = match chars.next() {
+        Some(c) if c.is_ascii_alphabetic() => true,
+        Some('_') => matches!(chars.clone().next(), Some(c) if c.is_ascii_alphanumeric()),
+        _ => false,
+    };
+    first_ok
+        && name.chars().count() <= 256
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// StarRocks' table-name rule (FeNameFormat `TABLE_NAME_REGEX`): 1 to 1024 characters, any but
+/// NUL — 股票 行情 is a table name (quoted with backticks in SQL).
+pub(super) fn valid_table_name(name: &str) -> bool {
+    (1..=1024).contains(&name.chars().count()) && !name.contains('\0')
+}
+
+/// StarRocks' column-name rule (FeNameFormat `COLUMN_NAME_REGEX`): 1 to 1024 characters, none of
+/// NUL, '=', '<', '>', '!', '*' (delete conditions could not tell them from operators).
+pub(super) fn valid_column_name(name: &str) -> bool {
+    (1..=1024).contains(&name.chars().count()) && !name.contains(['\0', '=', '<', '>', '!', '*'])
 }

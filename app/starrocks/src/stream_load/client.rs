@@ -21,20 +21,20 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Answers larger than this are not Stream Load answers.
-const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+pub(super) const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 /// The Stream Load client. Cheap to share (`Arc`); every method takes `&self`.
 pub struct StreamLoadClient {
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
     load_urls: Vec<LoadUrl>,
-    database: String,
-    table: String,
+    pub(super) database: String,
+    pub(super) table: String,
     username: String,
     /// `Basic …`, marked sensitive (never printed by hyper/reqwest).
-    auth: HeaderValue,
-    properties: HeaderMap,
+    pub(super) auth: HeaderValue,
+    pub(super) properties: HeaderMap,
     connect_timeout: Duration,
-    request_timeout: Duration,
+    pub(super) request_timeout: Duration,
     /// Round-robin start over several load-urls.
     next: AtomicUsize,
     /// Base URLs whose answer to a probe was not a redirect (a BE, a proxy).
@@ -255,7 +255,7 @@ impl StreamLoadClient {
     // pieces
 
     /// The probe waits for an FE that may be busy (GC), but not for a whole batch's timeout.
-    fn probe_timeout(&self) -> Duration {
+    pub(super) fn probe_timeout(&self) -> Duration {
         self.request_timeout
             .min((self.connect_timeout * 3).max(Duration::from_secs(30)))
     }
@@ -278,7 +278,7 @@ impl StreamLoadClient {
 
     /// One load-url used directly; several rotate: a round-robin start, then the first that
     /// accepts a TCP connection (flink-connector-starrocks' `getAvailableHost`).
-    async fn pick_base(&self, label: &Label) -> Result<&LoadUrl, LoadError> {
+    pub(super) async fn pick_base(&self, label: &Label) -> Result<&LoadUrl, LoadError> {
         if self.load_urls.len() == 1 {
             return Ok(&self.load_urls[0]);
         }
@@ -312,7 +312,12 @@ impl StreamLoadClient {
         })
     }
 
-    fn api_url(&self, base: &LoadUrl, segments: &[&str], query: Option<(&str, &str)>) -> Url {
+    pub(super) fn api_url(
+        &self,
+        base: &LoadUrl,
+        segments: &[&str],
+        query: Option<(&str, &str)>,
+    ) -> Url {
         let mut url = Url::parse(&base.base).expect("a LoadUrl base is a valid URL");
         url.path_segments_mut()
             .expect("an http(s) URL has a path")
@@ -393,7 +398,7 @@ impl StreamLoadClient {
     }
 
     /// The final answer of a load request.
-    async fn interpret(
+    pub(super) async fn interpret(
         &self,
         resp: reqwest::Response,
         label: &Label,
@@ -425,7 +430,7 @@ impl StreamLoadClient {
 
     /// Turns a parsed answer into the outcome or the classified error, fetching the ErrorURL's
     /// lines and asking `get_load_state` where the answer calls for it.
-    async fn classify(
+    pub(super) async fn classify(
         &self,
         a: Answer,
         body: &[u8],
@@ -516,7 +521,7 @@ impl StreamLoadClient {
     }
 
     /// A transport error → the classified error for the address it happened on.
-    fn connect_error(
+    pub(super) fn connect_error(
         &self,
         e: reqwest::Error,
         label: &Label,
@@ -528,7 +533,10 @@ impl StreamLoadClient {
 }
 
 /// Reads at most `max` bytes of a body.
-async fn read_capped(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
+pub(super) async fn read_capped(
+    mut resp: reqwest::Response,
+    max: usize,
+) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(|e| error_chain(&e))? {
         let room = max.saturating_sub(out.len());

@@ -26,10 +26,12 @@ mod client;
 mod network_error;
 mod redirects;
 mod settings;
+mod transaction;
 mod verdict;
 
 pub use client::StreamLoadClient;
 pub use settings::{SettingsError, StreamLoadSettings};
+pub use transaction::Prepared;
 // The answer-property tests drive the verdict directly.
 #[cfg(test)]
 pub(crate) use verdict::verdict;

@@ -116,13 +116,14 @@ pub(super) fn basic_auth(username: &str, password: &Secret) -> Result<HeaderValu
     Ok(auth)
 }
 
-/// The sink's properties as the headers sent on every request; a property may not replace a
-/// header the client sets itself.
+/// The sink's properties as the headers sent on every request
+/// (`ks_core::config::stream_load_headers`); a property may not replace a header the client sets
+/// itself.
 pub(super) fn property_headers(
     properties: &BTreeMap<String, String>,
 ) -> Result<HeaderMap, SettingsError> {
     let mut headers = HeaderMap::new();
-    for (key, value) in &ks_core::config::stream_load_properties(properties) {
+    for (key, value) in &ks_core::config::stream_load_headers(properties) {
         if OWN_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(key)) {
             return Err(SettingsError::BadProperty {
                 key: key.clone(),
@@ -134,10 +135,13 @@ pub(super) fn property_headers(
                 key: key.clone(),
                 reason: "not a valid header name".into(),
             })?;
-        let value = HeaderValue::from_str(value).map_err(|_| SettingsError::BadProperty {
-            key: key.clone(),
-            reason: "the value is not a valid header value (one line of visible text)".into(),
-        })?;
+        // UTF-8 bytes as they are (columns and jsonpaths may name 价格): StarRocks reads header
+        // values as UTF-8, as curl sends them.
+        let value =
+            HeaderValue::from_bytes(value.as_bytes()).map_err(|_| SettingsError::BadProperty {
+                key: key.clone(),
+                reason: "the value is not a valid header value (one line of text)".into(),
+            })?;
         headers.insert(name, value);
     }
     Ok(headers)

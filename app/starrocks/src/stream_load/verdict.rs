@@ -94,6 +94,11 @@ pub(crate) fn verdict(
                     node: n(),
                     message,
                 },
+                FailClass::TooManyVersions => LoadError::TooManyVersions {
+                    label: l(),
+                    node: n(),
+                    message,
+                },
                 FailClass::NoContinue => LoadError::Protocol {
                     label: l(),
                     node: n(),

@@ -15,6 +15,8 @@ pub enum Action {
 pub const START: &str = "Start";
 /// Label of the stop button.
 pub const STOP: &str = "Stop";
+/// Label of the button that copies the support bundle (ks_core::diagnostics).
+pub const COPY_DIAGNOSTICS: &str = "Copy diagnostics";
 
 /// The state in words, and a colour.
 pub fn state_text(
@@ -110,6 +112,21 @@ pub fn ui(ui: &mut egui::Ui, m: &Monitor) -> Option<Action> {
                 {
                     action = Some(Action::Edit);
                 }
+            }
+            if ui
+                .button(COPY_DIAGNOSTICS)
+                .on_hover_text(
+                    "Copy the config, versions, the last snapshot and the recent errors (with \
+                     their ErrorURL lines) as one text for a support ticket; credentials are masked",
+                )
+                .clicked()
+            {
+                let config = m.config.as_ref().and_then(|c| c.as_ref().ok());
+                ui.ctx().copy_text(ks_core::diagnostics::bundle(
+                    env!("CARGO_PKG_VERSION"),
+                    config,
+                    m.snapshot.as_ref(),
+                ));
             }
         });
     });

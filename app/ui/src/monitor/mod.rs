@@ -4,9 +4,11 @@
 
 mod catchup;
 pub mod dead_letters;
+pub mod demo_rate;
 mod errors;
-mod header;
+pub mod header;
 pub mod kpl;
+pub mod load_frequency;
 mod loads;
 pub mod shards;
 pub mod throttling;
@@ -22,12 +24,16 @@ pub const HISTORY_S: f64 = 15.0 * 60.0;
 /// The monitor repaints at most this often while a pipeline runs.
 pub const REPAINT_MS: u64 = 250;
 
-/// One throughput point: seconds since the monitor opened, records/s, MB/s.
+/// One plot point: seconds since the monitor opened, records/s, MB/s, the largest
+/// MillisBehindLatest over the shards (s), and the slowest load confirmed since the previous
+/// point (ms).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rate {
     pub t_s: f64,
     pub records_per_s: f64,
     pub mb_per_s: f64,
+    pub lag_s: Option<f64>,
+    pub load_ms: Option<f64>,
 }
 
 /// A lag observation for the catch-up ETA.
@@ -57,8 +63,15 @@ pub struct Monitor {
     pub config: Option<Result<ks_core::PipelineConfig, String>>,
     /// "Export as Flink job…".
     pub flink_export: FlinkExportPanel,
+    /// The local demo's pipeline: its producer's rate (records/s), set with a slider.
+    pub demo_rate: Option<u64>,
+    /// How far back the plots look (s): their y-axes fit what is in this window, so a backlog's
+    /// spike does not flatten the steady rate once it has scrolled out.
+    pub plot_window_s: f64,
     epoch: std::time::Instant,
     last_totals: Option<(f64, u64, u64)>,
+    /// The newest load already plotted (its `finished_ms`).
+    last_load_ms: i64,
     lags: VecDeque<LagPoint>,
     /// The largest lag seen this run: the catch-up bar's 0 %.
     max_lag_seen_ms: i64,
@@ -88,8 +101,11 @@ impl Monitor {
             kpl_notice_dismissed: false,
             config: None,
             flink_export: FlinkExportPanel::default(),
+            demo_rate: None,
+            plot_window_s: throughput::DEFAULT_WINDOW_S,
             epoch: std::time::Instant::now(),
             last_totals: None,
+            last_load_ms: 0,
             lags: VecDeque::new(),
             max_lag_seen_ms: 0,
             confirm_delete: false,
@@ -131,10 +147,25 @@ impl Monitor {
         match self.last_totals {
             Some((t0, r0, b0)) if t_s - t0 >= 0.2 => {
                 let dt = t_s - t0;
+                let newest = snapshot
+                    .recent_loads
+                    .iter()
+                    .map(|l| l.finished_ms)
+                    .max()
+                    .unwrap_or(self.last_load_ms);
+                let load_ms = snapshot
+                    .recent_loads
+                    .iter()
+                    .filter(|l| l.finished_ms > self.last_load_ms)
+                    .map(|l| l.ms as f64)
+                    .reduce(f64::max);
+                self.last_load_ms = self.last_load_ms.max(newest);
                 self.rates.push_back(Rate {
                     t_s,
                     records_per_s: records.saturating_sub(r0) as f64 / dt,
                     mb_per_s: bytes.saturating_sub(b0) as f64 / dt / 1e6,
+                    lag_s: snapshot.max_lag_ms().map(|ms| ms as f64 / 1000.0),
+                    load_ms,
                 });
                 self.last_totals = Some((t_s, records, bytes));
             }
@@ -243,10 +274,12 @@ impl Monitor {
                     password: None,
                 };
                 self.flink_export.ui(ui, subject, backend);
+                demo_rate::ui(ui, self, backend);
                 catchup::ui(ui, self);
                 kpl::ui(ui, self);
                 dead_letters::ui(ui, self);
                 throttling::ui(ui, self, chrono::Utc::now().timestamp_millis());
+                load_frequency::ui(ui, self);
                 throughput::ui(ui, self);
                 ui.add_space(6.0);
                 ui.columns(2, |cols| {
@@ -319,6 +352,7 @@ mod tests {
         assert_eq!(m.rates.len(), 1);
         assert_eq!(m.rates[0].records_per_s, 50.0);
         assert_eq!(m.rates[0].mb_per_s, 1.0);
+        assert_eq!(m.rates[0].lag_s, None, "no shard reported a lag");
         s.totals.records_read = 400;
         m.on_snapshot_at(s.clone(), HISTORY_S + 10.0);
         assert_eq!(m.rates.len(), 1, "the first point is older than 15 minutes");

@@ -1,7 +1,8 @@
 //! Per-shard table: state, lag, last sequence (abbreviated), records.
 
 use super::{Monitor, duration_ms, thousands};
-use ks_core::snapshot::ShardState;
+use crate::protocol::RunStatus;
+use ks_core::snapshot::{PipelineState, ShardState};
 
 /// "…4141" (the last digits identify a sequence number at a glance; hover shows all).
 pub fn abbreviate(seq: &str) -> String {
@@ -17,6 +18,9 @@ pub fn abbreviate(seq: &str) -> String {
 pub const KPL_COLUMN: &str = "KPL outside shard";
 /// Heading of the shards table's throttling column.
 pub const THROTTLED_COLUMN: &str = "throttled";
+
+/// A shard's state once the engine no longer runs (a finished shard stays "done").
+pub const STOPPED: &str = "stopped";
 
 fn state(s: ShardState) -> &'static str {
     match s {
@@ -36,6 +40,12 @@ pub fn ui(ui: &mut egui::Ui, m: &Monitor) {
     };
     // The KPL column appears once a shard had sub-records outside its range.
     let kpl = s.shards.iter().any(|sh| sh.kpl_out_of_range > 0);
+    // After Stop (or a failure) nothing reads: the last snapshot's phases would say otherwise.
+    let stopped = matches!(m.status, RunStatus::Ended(_))
+        || matches!(
+            s.state,
+            PipelineState::Stopped | PipelineState::Failed { .. }
+        );
     // The throttling column appears once Kinesis throttled a shard.
     let throttled = s.shards.iter().any(|sh| sh.throttled > 0);
     egui::Grid::new(("shards", &m.name))
@@ -59,7 +69,11 @@ pub fn ui(ui: &mut egui::Ui, m: &Monitor) {
             ui.end_row();
             for shard in &s.shards {
                 ui.label(shard.shard.to_string());
-                ui.label(state(shard.state));
+                ui.label(if stopped && shard.state != ShardState::Done {
+                    STOPPED
+                } else {
+                    state(shard.state)
+                });
                 ui.label(
                     shard
                         .millis_behind_latest

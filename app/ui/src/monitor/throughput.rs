@@ -1,32 +1,117 @@
-//! Throughput over the last 15 minutes: records/s and MB/s (two plots sharing the time axis).
+//! The plots: records/s, MB/s, lag (the largest MillisBehindLatest) and load latency over a
+//! chosen window (1, 5 or 15 minutes). Each y-axis fits the points in the window, so a backlog's
+//! spike stops flattening the steady rate once it has scrolled out.
 
-use super::Monitor;
-use egui_plot::{Legend, Line, Plot, PlotPoints};
+use super::{HISTORY_S, Monitor, Rate};
+use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 
-pub fn ui(ui: &mut egui::Ui, m: &Monitor) {
-    ui.label(egui::RichText::new("Throughput, last 15 minutes").strong());
-    let now = m.rates.back().map_or(0.0, |r| r.t_s);
-    let records: PlotPoints = m
-        .rates
+/// The window the monitor opens with.
+pub const DEFAULT_WINDOW_S: f64 = 5.0 * 60.0;
+/// The windows to choose from: (seconds, label).
+pub const WINDOWS: [(f64, &str); 3] = [
+    (60.0, "1 min"),
+    (DEFAULT_WINDOW_S, "5 min"),
+    (HISTORY_S, "15 min"),
+];
+
+/// The points of `rates` inside the last `window_s` seconds, as (seconds ago, value).
+pub fn visible(
+    rates: &[Rate],
+    window_s: f64,
+    value: impl Fn(&Rate) -> Option<f64>,
+) -> Vec<[f64; 2]> {
+    let now = rates.last().map_or(0.0, |r| r.t_s);
+    rates
         .iter()
-        .map(|r| [r.t_s - now, r.records_per_s])
-        .collect();
-    let mb: PlotPoints = m.rates.iter().map(|r| [r.t_s - now, r.mb_per_s]).collect();
-    let height = 140.0;
-    ui.columns(2, |cols| {
-        Plot::new(("throughput-records", &m.name))
-            .height(height)
-            .legend(Legend::default())
-            .x_axis_label("seconds ago")
-            .include_y(0.0)
-            .allow_scroll(false)
-            .show(&mut cols[0], |p| p.line(Line::new("records/s", records)));
-        Plot::new(("throughput-mb", &m.name))
-            .height(height)
-            .legend(Legend::default())
-            .x_axis_label("seconds ago")
-            .include_y(0.0)
-            .allow_scroll(false)
-            .show(&mut cols[1], |p| p.line(Line::new("MB/s", mb)));
+        .filter(|r| now - r.t_s <= window_s)
+        .filter_map(|r| value(r).map(|v| [r.t_s - now, v]))
+        .collect()
+}
+
+pub fn ui(ui: &mut egui::Ui, m: &mut Monitor) {
+    ui.horizontal(|ui| {
+        ui.label(egui::RichText::new("Throughput, lag and load latency").strong());
+        for (seconds, label) in WINDOWS {
+            ui.selectable_value(&mut m.plot_window_s, seconds, label);
+        }
     });
+    let rates: Vec<Rate> = m.rates.iter().copied().collect();
+    let window = m.plot_window_s;
+    let height = 120.0;
+    let plot = |id: &str, name: &str| {
+        Plot::new((id.to_string(), name.to_string()))
+            .height(height)
+            .legend(Legend::default())
+            .x_axis_label("seconds ago")
+            .include_x(-window)
+            .include_x(0.0)
+            .include_y(0.0)
+            .allow_scroll(false)
+            .allow_drag(false)
+            .allow_zoom(false)
+    };
+    let name = m.name.clone();
+    ui.columns(2, |cols| {
+        let records = visible(&rates, window, |r| Some(r.records_per_s));
+        plot("plot-records", &name).show(&mut cols[0], |p| {
+            p.line(Line::new("records/s", PlotPoints::from(records)))
+        });
+        let mb = visible(&rates, window, |r| Some(r.mb_per_s));
+        plot("plot-mb", &name).show(&mut cols[1], |p| {
+            p.line(Line::new("MB/s", PlotPoints::from(mb)))
+        });
+    });
+    ui.columns(2, |cols| {
+        let lag = visible(&rates, window, |r| r.lag_s);
+        // A floor of 1 keeps the axis from spreading around zero while nothing lags.
+        plot("plot-lag", &name)
+            .include_y(1.0)
+            .show(&mut cols[0], |p| {
+                p.line(Line::new(
+                    "lag behind the stream (s)",
+                    PlotPoints::from(lag),
+                ))
+            });
+        // One point per confirmed load (loads are seconds apart: a line would invent values).
+        let latency = visible(&rates, window, |r| r.load_ms);
+        plot("plot-latency", &name)
+            .include_y(1.0)
+            .show(&mut cols[1], |p| {
+                p.points(Points::new("load latency (ms)", PlotPoints::from(latency)).radius(2.5))
+            });
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rate(t_s: f64, records_per_s: f64) -> Rate {
+        Rate {
+            t_s,
+            records_per_s,
+            mb_per_s: records_per_s / 1000.0,
+            lag_s: None,
+            load_ms: None,
+        }
+    }
+
+    #[test]
+    fn the_window_drops_an_old_spike() {
+        // A backlog at 50,000 records/s a quarter of an hour ago, then a steady 200 records/s.
+        let mut rates = vec![rate(0.0, 50_000.0), rate(1.0, 48_000.0)];
+        rates.extend((0..600).map(|i| rate(300.0 + i as f64, 200.0)));
+        let peak = |window| {
+            visible(&rates, window, |r| Some(r.records_per_s))
+                .iter()
+                .map(|p| p[1])
+                .fold(0.0, f64::max)
+        };
+        assert_eq!(peak(60.0), 200.0, "1 min: the steady rate fills the axis");
+        assert_eq!(peak(DEFAULT_WINDOW_S), 200.0);
+        assert_eq!(peak(HISTORY_S), 50_000.0, "15 min still shows the backlog");
+        let last = visible(&rates, 60.0, |r| Some(r.records_per_s));
+        assert_eq!(last.len(), 61);
+        assert_eq!(last.last().unwrap()[0], 0.0, "x is seconds ago");
+    }
 }

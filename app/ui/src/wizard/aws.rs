@@ -4,6 +4,7 @@
 //! behind a confirmation that shows the exact rule. "Test AWS & network" runs the AWS and Network
 //! check groups.
 
+use super::call::Call;
 use super::checks::CheckRun;
 use super::fields::{self, text_row};
 use super::protocol::{CallerIdentity, WizardReply, WizardRequest};
@@ -18,14 +19,11 @@ pub const DEFAULT_CHAIN: &str = "(default credential chain)";
 #[derive(Default)]
 pub struct AwsStep {
     checks: CheckRun,
-    profiles_ticket: Option<Ticket>,
-    profiles: Option<Result<Vec<String>, String>>,
-    identity_ticket: Option<Ticket>,
-    identity: Option<Result<CallerIdentity, String>>,
+    profiles: Call<Vec<String>>,
+    identity: Call<CallerIdentity>,
     /// The rule the user asked to add, awaiting confirmation.
     confirm: Option<IngressRule>,
-    apply_ticket: Option<Ticket>,
-    applied: Option<Result<String, String>>,
+    applied: Call<String>,
     show_advanced: bool,
     /// A rule was added: test again so the list shows the group as it is now.
     retest: bool,
@@ -116,8 +114,8 @@ fn inputs(d: &Draft) -> u64 {
 
 impl AwsStep {
     pub fn ui(&mut self, ui: &mut egui::Ui, draft: &mut Draft, backend: &BackendLink) {
-        if self.profiles.is_none() && self.profiles_ticket.is_none() {
-            self.profiles_ticket = Some(backend.wizard(WizardRequest::Profiles));
+        if self.profiles.untouched() {
+            self.profiles.sent(backend.wizard(WizardRequest::Profiles));
         }
         ui.label(
             "Which AWS credentials read the stream, and can this machine reach the cluster? \
@@ -141,7 +139,7 @@ impl AwsStep {
                         .width(fields::FIELD_WIDTH)
                         .show_ui(ui, |ui| {
                             ui.selectable_value(&mut draft.profile, String::new(), DEFAULT_CHAIN);
-                            if let Some(Ok(list)) = &self.profiles {
+                            if let Some(Ok(list)) = self.profiles.answer() {
                                 for p in list {
                                     ui.selectable_value(&mut draft.profile, p.clone(), p);
                                 }
@@ -149,7 +147,7 @@ impl AwsStep {
                         })
                         .response
                         .labelled_by(l.id);
-                    match &self.profiles {
+                    match self.profiles.answer() {
                         None => {
                             ui.label(RichText::new("reading ~/.aws/config…").weak().small());
                         }
@@ -219,13 +217,13 @@ impl AwsStep {
         ui.horizontal(|ui| {
             if ui
                 .add_enabled(
-                    valid && self.identity_ticket.is_none(),
+                    valid && !self.identity.pending(),
                     egui::Button::new("Who am I"),
                 )
                 .clicked()
             {
-                self.identity = None;
-                self.identity_ticket = Some(backend.wizard(WizardRequest::WhoAmI {
+                self.identity.clear();
+                self.identity.sent(backend.wizard(WizardRequest::WhoAmI {
                     config: Box::new(draft.build_config()),
                 }));
             }
@@ -239,13 +237,13 @@ impl AwsStep {
                 self.run_checks(draft, backend);
             }
         });
-        if self.identity_ticket.is_some() {
+        if self.identity.pending() {
             ui.horizontal(|ui| {
                 ui.add(egui::Spinner::new());
                 ui.label("asking STS…");
             });
         }
-        match &self.identity {
+        match self.identity.answer() {
             Some(Ok(id)) => {
                 let text = format!(
                     "account {} · {}{}",
@@ -269,15 +267,15 @@ impl AwsStep {
         ui.add_space(6.0);
         if let Some(CheckFix::AddIngressRule(rule)) = self.checks.ui(ui) {
             self.confirm = Some(rule);
-            self.applied = None;
+            self.applied.clear();
         }
-        if self.apply_ticket.is_some() {
+        if self.applied.pending() {
             ui.horizontal(|ui| {
                 ui.add(egui::Spinner::new());
                 ui.label("adding the rule…");
             });
         }
-        match &self.applied {
+        match self.applied.answer() {
             Some(Ok(m)) => {
                 ui.label(
                     RichText::new(format!("Rule added: {m}")).color(super::checks::pass_color(ui)),
@@ -339,10 +337,11 @@ impl AwsStep {
             ui.add_space(8.0);
             ui.horizontal(|ui| {
                 if ui.button("Add this rule").clicked() {
-                    self.apply_ticket = Some(backend.wizard(WizardRequest::ApplyIngressRule {
-                        config: Box::new(draft.build_config()),
-                        rule: rule.clone(),
-                    }));
+                    self.applied
+                        .sent(backend.wizard(WizardRequest::ApplyIngressRule {
+                            config: Box::new(draft.build_config()),
+                            rule: rule.clone(),
+                        }));
                     close = true;
                 }
                 if ui.button("Do not add").clicked() {
@@ -360,19 +359,9 @@ impl AwsStep {
             return true;
         }
         match reply {
-            WizardReply::Profiles(r) if self.profiles_ticket == Some(ticket) => {
-                self.profiles = Some(r.clone());
-                self.profiles_ticket = None;
-                true
-            }
-            WizardReply::Identity(r) if self.identity_ticket == Some(ticket) => {
-                self.identity = Some(r.clone());
-                self.identity_ticket = None;
-                true
-            }
-            WizardReply::IngressRuleApplied(r) if self.apply_ticket == Some(ticket) => {
-                self.applied = Some(r.clone());
-                self.apply_ticket = None;
+            WizardReply::Profiles(r) => self.profiles.settle(ticket, r),
+            WizardReply::Identity(r) => self.identity.settle(ticket, r),
+            WizardReply::IngressRuleApplied(r) if self.applied.settle(ticket, r) => {
                 self.retest = r.is_ok();
                 true
             }

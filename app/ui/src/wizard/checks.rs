@@ -15,6 +15,8 @@ pub const MARK_PASS: &str = "✔";
 pub const MARK_WARN: &str = "⚠";
 pub const MARK_FAIL: &str = "❌";
 pub const MARK_SKIPPED: &str = "–";
+/// The detail line of the check that is running now.
+pub const RUNNING: &str = "running…";
 
 pub fn mark(status: CheckStatus) -> &'static str {
     match status {
@@ -51,6 +53,8 @@ pub fn status_color(ui: &Ui, status: CheckStatus) -> Color32 {
 pub struct CheckRun {
     ticket: Option<Ticket>,
     results: Vec<CheckResult>,
+    /// The check running now (id, title): its row shows a spinner.
+    current: Option<(String, String)>,
     done: bool,
     /// Fingerprint of the step's inputs when Test was pressed: results of other inputs are stale.
     inputs: Option<u64>,
@@ -67,6 +71,7 @@ impl CheckRun {
         inputs: u64,
     ) {
         self.results.clear();
+        self.current = None;
         self.done = false;
         self.inputs = Some(inputs);
         self.ticket = Some(backend.wizard(WizardRequest::RunChecks {
@@ -102,7 +107,14 @@ impl CheckRun {
             return false;
         }
         match reply {
+            WizardReply::CheckBegun { id, title } => {
+                self.current = Some((id.clone(), title.clone()));
+                true
+            }
             WizardReply::CheckLanded(r) => {
+                if self.current.as_ref().is_some_and(|(id, _)| *id == r.id) {
+                    self.current = None;
+                }
                 // A re-sent result replaces the earlier one with the same id.
                 match self.results.iter_mut().find(|x| x.id == r.id) {
                     Some(x) => *x = r.clone(),
@@ -112,6 +124,7 @@ impl CheckRun {
             }
             WizardReply::ChecksDone(report) => {
                 self.results = report.checks.clone();
+                self.current = None;
                 self.done = true;
                 true
             }
@@ -157,10 +170,26 @@ impl CheckRun {
             }
         }
         if self.running() {
-            ui.horizontal(|ui| {
-                ui.add(egui::Spinner::new());
-                ui.label("Running checks…");
-            });
+            match &self.current {
+                // The running check's own row: a spinner where its mark will be.
+                Some((id, title)) => {
+                    ui.push_id(id, |ui| {
+                        ui.horizontal(|ui| {
+                            ui.add(egui::Spinner::new());
+                            ui.label(RichText::new(title).strong());
+                        });
+                        ui.indent("detail", |ui| {
+                            ui.label(RichText::new(RUNNING).weak());
+                        });
+                    });
+                }
+                None => {
+                    ui.horizontal(|ui| {
+                        ui.add(egui::Spinner::new());
+                        ui.label("Running checks…");
+                    });
+                }
+            }
         } else if self.done {
             let n = |s| self.results.iter().filter(|r| r.status == s).count();
             ui.label(
@@ -190,10 +219,7 @@ fn check_row(ui: &mut Ui, r: &CheckResult) -> Option<CheckFix> {
         ui.indent("detail", |ui| {
             if !r.detail.is_empty() {
                 ui.horizontal_wrapped(|ui| {
-                    ui.add(
-                        egui::Label::new(RichText::new(&r.detail).monospace().small())
-                            .selectable(true),
-                    );
+                    ui.add(egui::Label::new(RichText::new(&r.detail).monospace()).selectable(true));
                     if ui.small_button("Copy").clicked() {
                         ui.ctx().copy_text(r.detail.clone());
                     }

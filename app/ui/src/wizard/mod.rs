@@ -8,6 +8,7 @@
 //! app stores; [`Wizard::from_draft`] resumes at the first incomplete step.
 
 pub mod aws;
+mod call;
 pub mod checks;
 pub mod cluster;
 mod draft;

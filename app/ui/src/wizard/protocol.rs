@@ -87,6 +87,11 @@ pub struct CallerIdentity {
 
 #[derive(Debug, Clone)]
 pub enum WizardReply {
+    /// A check that waits on the network began: its row shows a spinner until it lands.
+    CheckBegun {
+        id: String,
+        title: String,
+    },
     /// One check landed (spinner → mark).
     CheckLanded(CheckResult),
     /// The run is over; the full report in order.

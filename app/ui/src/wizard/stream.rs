@@ -6,6 +6,7 @@
 //! positions "LATEST" / "TRIM_HORIZON" / "AT_TIMESTAMP", "Start timestamp (RFC 3339)",
 //! "Sample from", "Sample".
 
+use super::call::Call;
 use super::protocol::{SampleFrom, StreamInfo, WizardReply, WizardRequest};
 use super::{Draft, Gate};
 use crate::protocol::{BackendLink, Ticket};
@@ -39,8 +40,7 @@ impl SampleChoice {
 
 #[derive(Default)]
 pub struct StreamStep {
-    streams: Option<Result<Vec<StreamInfo>, String>>,
-    list_ticket: Option<Ticket>,
+    streams: Call<Vec<StreamInfo>>,
     /// The endpoint/region/profile the list was asked for (asked again when they change).
     listed_for: Option<(String, String, String)>,
     filter: String,
@@ -88,7 +88,7 @@ impl StreamStep {
             config.source.profile.clone().unwrap_or_default(),
         );
         // Listed once per AWS target, without a click: the step opens with its streams.
-        if self.list_ticket.is_none() && self.listed_for.as_ref() != Some(&target) {
+        if !self.streams.pending() && self.listed_for.as_ref() != Some(&target) {
             self.request_list(draft, backend, target);
         }
 
@@ -100,7 +100,7 @@ impl StreamStep {
                 let t = self.listed_for.clone().unwrap_or_default();
                 self.request_list(draft, backend, t);
             }
-            if self.list_ticket.is_some() {
+            if self.streams.pending() {
                 ui.spinner();
             }
         });
@@ -226,13 +226,14 @@ impl StreamStep {
         target: (String, String, String),
     ) {
         self.listed_for = Some(target);
-        self.list_ticket = Some(backend.wizard(WizardRequest::ListStreams {
-            config: Box::new(draft.build_config()),
-        }));
+        self.streams
+            .sent(backend.wizard(WizardRequest::ListStreams {
+                config: Box::new(draft.build_config()),
+            }));
     }
 
     fn stream_table(&mut self, ui: &mut egui::Ui, draft: &mut Draft) {
-        match &self.streams {
+        match self.streams.answer() {
             None => {
                 ui.label(egui::RichText::new("Asking Kinesis for the streams…").weak());
             }
@@ -333,11 +334,7 @@ impl StreamStep {
     /// True when the reply answered one of this step's requests.
     pub fn on_reply(&mut self, ticket: Ticket, reply: &WizardReply, draft: &mut Draft) -> bool {
         match reply {
-            WizardReply::Streams(result) if self.list_ticket == Some(ticket) => {
-                self.list_ticket = None;
-                self.streams = Some(result.clone());
-                true
-            }
+            WizardReply::Streams(result) => self.streams.settle(ticket, result),
             WizardReply::Samples(result) if self.sample_ticket == Some(ticket) => {
                 self.sample_ticket = None;
                 match result {

@@ -13,6 +13,7 @@
 #[path = "table_grid.rs"]
 pub mod table_grid;
 
+use super::call::Call;
 use super::protocol::{DriftAnswer, PreviewAnswer, WizardReply, WizardRequest};
 use super::{Draft, Gate};
 use crate::protocol::{BackendLink, Ticket};
@@ -38,8 +39,7 @@ struct Chosen {
 #[derive(Default)]
 pub struct TableStep {
     mode: Option<TableMode>,
-    tables: Option<Result<TableList, String>>,
-    tables_ticket: Option<Ticket>,
+    tables: Call<TableList>,
     describe_ticket: Option<Ticket>,
     describe_error: Option<String>,
     chosen: Option<Chosen>,
@@ -49,17 +49,15 @@ pub struct TableStep {
     grid_samples: Option<u64>,
     /// The user edited the grid: new samples do not overwrite it ("Infer from samples" does).
     grid_edited: bool,
-    create_ticket: Option<Ticket>,
-    create_result: Option<Result<Vec<String>, String>>,
-    preview_ticket: Option<Ticket>,
-    preview: Option<Result<PreviewAnswer, String>>,
+    created: Call<Vec<String>>,
+    preview: Call<PreviewAnswer>,
     /// What the shown (or pending) preview was computed for.
     preview_key: Option<u64>,
     /// Drift statements waiting for the user's confirmation, then running.
     confirm: Option<DriftAnswer>,
     applying: Option<DriftAnswer>,
-    sql_ticket: Option<Ticket>,
-    sql_result: Option<Result<String, String>>,
+    /// The applied statements, joined.
+    sql: Call<String>,
     need_describe: bool,
 }
 
@@ -136,25 +134,25 @@ impl TableStep {
     }
 
     fn existing_ui(&mut self, ui: &mut egui::Ui, draft: &mut Draft, backend: &BackendLink) {
-        if self.tables.is_none() && self.tables_ticket.is_none() {
-            self.tables_ticket = Some(backend.wizard(WizardRequest::ListTables {
+        if self.tables.untouched() {
+            self.tables.sent(backend.wizard(WizardRequest::ListTables {
                 config: Box::new(draft.build_config()),
                 password: draft.password_opt(),
             }));
         }
         ui.horizontal(|ui| {
-            if ui.button("Refresh tables").clicked() && self.tables_ticket.is_none() {
-                self.tables_ticket = Some(backend.wizard(WizardRequest::ListTables {
+            if ui.button("Refresh tables").clicked() && !self.tables.pending() {
+                self.tables.sent(backend.wizard(WizardRequest::ListTables {
                     config: Box::new(draft.build_config()),
                     password: draft.password_opt(),
                 }));
             }
-            if self.tables_ticket.is_some() {
+            if self.tables.pending() {
                 ui.spinner();
             }
         });
         let mut describe = false;
-        match &self.tables {
+        match self.tables.answer() {
             None => {
                 ui.label(egui::RichText::new("Asking the cluster for its tables…").weak());
             }
@@ -294,23 +292,24 @@ impl TableStep {
         )
         .accessible_name("DDL preview");
         ui.horizontal(|ui| {
-            let can = errors.is_empty() && self.create_ticket.is_none();
+            let can = errors.is_empty() && !self.created.pending();
             if ui
                 .add_enabled(can, egui::Button::new("Create table"))
                 .clicked()
             {
-                self.create_result = None;
-                self.create_ticket = Some(backend.wizard(WizardRequest::CreateTable {
-                    config: Box::new(draft.build_config()),
-                    password: draft.password_opt(),
-                    spec: spec.clone(),
-                }));
+                self.created.clear();
+                self.created
+                    .sent(backend.wizard(WizardRequest::CreateTable {
+                        config: Box::new(draft.build_config()),
+                        password: draft.password_opt(),
+                        spec: spec.clone(),
+                    }));
             }
-            if self.create_ticket.is_some() {
+            if self.created.pending() {
                 ui.spinner();
             }
         });
-        match &self.create_result {
+        match self.created.answer() {
             Some(Ok(ran)) => {
                 ui.label(
                     egui::RichText::new("✔ Created. Statements run:")
@@ -326,10 +325,8 @@ impl TableStep {
     /// Fields the samples carry that the table lacks (from the last preview), their ALTER
     /// TABLE, and the confirmation before it runs.
     fn drift_ui(&mut self, ui: &mut egui::Ui, draft: &mut Draft, backend: &BackendLink) {
-        let drift = match &self.preview {
-            Some(Ok(PreviewAnswer { drift: Some(d), .. })) if self.preview_ticket.is_none() => {
-                d.clone()
-            }
+        let drift = match self.preview.answer() {
+            Some(Ok(PreviewAnswer { drift: Some(d), .. })) if !self.preview.pending() => d.clone(),
             _ => return self.sql_result_ui(ui),
         };
         ui.strong("Schema drift: fields the table has no column for");
@@ -345,7 +342,7 @@ impl TableStep {
         super::fields::copyable(ui, &sql, "Copy ALTER TABLE");
         if ui
             .add_enabled(
-                self.sql_ticket.is_none() && self.confirm.is_none(),
+                !self.sql.pending() && self.confirm.is_none(),
                 egui::Button::new("Apply ALTER TABLE"),
             )
             .clicked()
@@ -361,8 +358,8 @@ impl TableStep {
                 }
                 ui.horizontal(|ui| {
                     if ui.button("Run it").clicked() {
-                        self.sql_result = None;
-                        self.sql_ticket = Some(backend.wizard(WizardRequest::ApplySql {
+                        self.sql.clear();
+                        self.sql.sent(backend.wizard(WizardRequest::ApplySql {
                             config: Box::new(draft.build_config()),
                             password: draft.password_opt(),
                             statements: d.statements.clone(),
@@ -380,7 +377,7 @@ impl TableStep {
     }
 
     fn sql_result_ui(&self, ui: &mut egui::Ui) {
-        match &self.sql_result {
+        match self.sql.answer() {
             Some(Ok(sql)) => {
                 ui.label(
                     egui::RichText::new(format!("✔ Ran: {sql}"))
@@ -405,7 +402,7 @@ impl TableStep {
 
     fn request_preview(&mut self, draft: &Draft, backend: &BackendLink, c: &Chosen) {
         self.preview_key = Some(Self::preview_key(draft, c));
-        self.preview_ticket = Some(backend.wizard(WizardRequest::Preview {
+        self.preview.sent(backend.wizard(WizardRequest::Preview {
             config: Box::new(draft.build_config()),
             samples: draft.samples.clone(),
             columns: c.columns.clone(),
@@ -432,21 +429,21 @@ impl TableStep {
             return;
         }
         // Recomputed whenever the table, the properties or the samples change.
-        if self.preview_ticket.is_none() && self.preview_key != Some(Self::preview_key(draft, c)) {
+        if !self.preview.pending() && self.preview_key != Some(Self::preview_key(draft, c)) {
             self.request_preview(draft, backend, c);
         }
         ui.horizontal(|ui| {
-            if ui.button("Refresh preview").clicked() && self.preview_ticket.is_none() {
+            if ui.button("Refresh preview").clicked() && !self.preview.pending() {
                 self.request_preview(draft, backend, c);
             }
-            if self.preview_ticket.is_some() {
+            if self.preview.pending() {
                 ui.spinner();
             }
         });
         if let Some(cols) = draft.properties.get("columns") {
             ui.add(egui::Label::new(format!("columns = {cols}")).wrap());
         }
-        match self.preview.clone() {
+        match self.preview.answer().cloned() {
             None => {}
             Some(Err(e)) => super::fields::copyable(ui, &format!("No preview: {e}"), "Copy"),
             Some(Ok(answer)) => {
@@ -497,17 +494,13 @@ impl TableStep {
 
     /// True when the reply answered one of this step's requests.
     pub fn on_reply(&mut self, ticket: Ticket, reply: &WizardReply, draft: &mut Draft) -> bool {
-        let ticket = Some(ticket);
         match reply {
-            WizardReply::Tables(result) if self.tables_ticket == ticket => {
-                self.tables_ticket = None;
-                self.tables = Some(result.clone());
-            }
+            WizardReply::Tables(result) if self.tables.settle(ticket, result) => {}
             WizardReply::TableDescribed {
                 database,
                 table,
                 result,
-            } if self.describe_ticket == ticket => {
+            } if self.describe_ticket == Some(ticket) => {
                 self.describe_ticket = None;
                 match result {
                     Ok(columns) => {
@@ -527,9 +520,7 @@ impl TableStep {
                     Err(e) => self.describe_error = Some(e.clone()),
                 }
             }
-            WizardReply::TableCreated(result) if self.create_ticket == ticket => {
-                self.create_ticket = None;
-                self.create_result = Some(result.clone());
+            WizardReply::TableCreated(result) if self.created.settle(ticket, result) => {
                 if result.is_ok() {
                     let database = draft.database.trim().to_string();
                     let table = draft.table.trim().to_string();
@@ -545,13 +536,12 @@ impl TableStep {
                     self.need_describe = true;
                 }
             }
-            WizardReply::Preview(result) if self.preview_ticket == ticket => {
-                self.preview_ticket = None;
-                self.preview = Some(result.clone());
-            }
-            WizardReply::SqlApplied { statements, result } if self.sql_ticket == ticket => {
-                self.sql_ticket = None;
-                self.sql_result = Some(result.clone().map(|()| statements.join("; ")));
+            WizardReply::Preview(result) if self.preview.settle(ticket, result) => {}
+            WizardReply::SqlApplied { statements, result }
+                if self
+                    .sql
+                    .settle_with(ticket, || result.clone().map(|()| statements.join("; "))) =>
+            {
                 let applied = self.applying.take();
                 if result.is_ok() {
                     // The new columns join the mapping.
@@ -576,10 +566,8 @@ impl TableStep {
         if draft.samples.is_empty() {
             return Gate::Warnings;
         }
-        match &self.preview {
-            _ if self.preview_ticket.is_some() => {
-                Gate::Blocked("waiting for the mapping preview".into())
-            }
+        match self.preview.answer() {
+            _ if self.preview.pending() => Gate::Blocked("waiting for the mapping preview".into()),
             None => Gate::Blocked("waiting for the mapping preview".into()),
             Some(Err(_)) => Gate::Warnings,
             Some(Ok(a)) if !table_grid::empty_columns(&a.preview).is_empty() => Gate::Warnings,

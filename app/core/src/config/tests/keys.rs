@@ -397,38 +397,7 @@ fn example_file_is_written_as_pinned() {
     let c = ok(include_str!(
         "../../../../../packaging/example-pipeline.toml"
     ));
-    let expected = r#"name = "stock"
-on-data-error = "stop"
-
-[source]
-stream = "ExampleInputStream"
-region = "us-west-2"
-initial-position = "LATEST"
-reader = "polling"
-read-limits = "aws"
-kpl-out-of-range = "keep"
-operation-timeout-ms = 30000
-discovery-interval-ms = 30000
-
-[sink]
-jdbc-url = "jdbc:mysql://xxxx.cloud-app.celerdata.com:9030"
-load-url = "https://xxxx.cloud-app.celerdata.com:443"
-username = "admin"
-database-name = "example_db"
-table-name = "stock"
-ssl-mode = "required"
-buffer-flush.max-bytes = 67108864
-buffer-flush.max-rows = 500000
-buffer-flush.interval-ms = 5000
-connect-timeout-ms = 10000
-socket-timeout-ms = 600000
-max-retries = 10
-retry-interval-ms = 1000
-max-inflight-loads = 1
-properties.format = "json"
-properties.jsonpaths = '["$.event_time", "$.ticker", "$.price"]'
-properties.strip_outer_array = "true"
-"#;
+    let expected = include_str!("example_written.toml");
     assert_eq!(c.to_toml_string(), expected);
 }
 

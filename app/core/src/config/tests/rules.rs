@@ -347,12 +347,46 @@ fn sink_rules() {
     assert!(m.contains("one hour"), "{m}");
     let m = err_for(&with("", "", "buffer-flush = 5"), "sink.buffer-flush");
     assert!(m.contains("expected a table"), "{m}");
-    for n in [0, 2, 64] {
+    for n in [0, 9, 64] {
         let m = err_for(
             &with("", "", &format!("max-inflight-loads = {n}")),
             "sink.max-inflight-loads",
         );
-        assert!(m.contains("exactly one load in flight"), "{m}");
+        assert!(m.contains("out of range: 1") && m.contains("to 8"), "{m}");
+    }
+    for n in [1, 2, 8] {
+        let c = ok(&with("", "", &format!("max-inflight-loads = {n}")));
+        assert_eq!(c.sink.max_inflight_loads, n);
+    }
+    // Table names as StarRocks allows them (Chinese, spaces); what cannot travel is refused.
+    let c = ok(&with("", "", "").replace("table-name = \"stock\"", "table-name = \"股票 行情\""));
+    assert_eq!(c.sink.table_name, "股票 行情");
+    for (name, why) in [("a/b", "'/'"), ("a`b", "'`'")] {
+        let m = err_for(
+            &with("", "", "").replace("table-name = \"stock\"", &format!("table-name = {name:?}")),
+            "sink.table-name",
+        );
+        assert!(m.contains(why), "{name}: {m}");
+    }
+    let m = err_for(
+        &with("", "", "").replace("\"example_db\"", "\"example db\""),
+        "sink.database-name",
+    );
+    assert!(m.contains("' '"), "{m}");
+    // Merge commit would let StarRocks pick the labels: refused with the reason, each key named.
+    for key in [
+        "enable_merge_commit",
+        "merge_commit_interval_ms",
+        "MERGE_COMMIT_ASYNC",
+    ] {
+        let m = err_for(
+            &with("", "", &format!("properties.{key} = \"true\"")),
+            &format!("sink.properties.{key}"),
+        );
+        assert!(
+            m.contains("ignore ours") && m.contains("interval-ms"),
+            "{m}"
+        );
     }
     let m = err_for(
         &with("", "", "").replace("username = \"root\"\n", ""),

@@ -8,7 +8,7 @@ mod select;
 mod show;
 mod value;
 
-use super::ast::{Statement, TableRef, valid_name};
+use super::ast::{Statement, TableRef, valid_db_name};
 use super::{ColType, Param, QueryResult, Session, SqlError, use_database};
 use crate::SimContext;
 use crate::catalog::{CatalogError, TableDef};
@@ -132,9 +132,10 @@ impl Exec<'_> {
                 name,
                 if_not_exists,
             } => {
-                if !valid_name(&name) {
+                if !valid_db_name(&name) {
                     return Err(SqlError::analysis(format_args!(
-                        "Incorrect database name '{name}'"
+                        "Incorrect database name '{name}'. Database names start with a letter \
+                         and contain only ASCII letters, digits and '_'"
                     )));
                 }
                 if is_virtual_db(&name) {

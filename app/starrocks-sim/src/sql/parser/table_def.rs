@@ -2,7 +2,7 @@
 
 use crate::catalog::{ColumnDef, DefaultValue, Distribution, KeysType, TableDef};
 use crate::sql::SqlError;
-use crate::sql::ast::valid_name;
+use crate::sql::ast::{valid_column_name, valid_table_name};
 use crate::types::{SqlType, convert_text};
 
 /// Applies StarRocks' CREATE TABLE rules (§5.1) and builds the definition.
@@ -18,19 +18,18 @@ pub(super) fn build_table_def(
     order_by: Vec<String>,
     properties: Vec<(String, String)>,
 ) -> Result<TableDef, SqlError> {
-    if !valid_name(table) {
+    if !valid_table_name(table) {
         return Err(SqlError::analysis(format_args!(
-            "Incorrect table name '{table}'. Table names start with a letter or '_' and contain \
-             only letters, digits and '_'"
+            "Incorrect table name '{table}'. Table names are 1 to 1024 characters without NUL"
         )));
     }
     let mut columns: Vec<ColumnDef> = Vec::with_capacity(cols.len());
     let mut explicit_null = Vec::with_capacity(cols.len());
     for (col, explicit, _) in cols {
-        if !valid_name(&col.name) {
+        if !valid_column_name(&col.name) {
             return Err(SqlError::analysis(format_args!(
-                "Incorrect column name '{}'. Column names start with a letter or '_' and contain \
-                 only letters, digits and '_'",
+                "Incorrect column name '{}'. Column names are 1 to 1024 characters without NUL, \
+                 '=', '<', '>', '!' or '*'",
                 col.name
             )));
         }

@@ -28,8 +28,8 @@ fn bad_ddl_names_the_problem() {
     assert!(m.contains("Duplicate column name 'a'"), "{m}");
     let m = ddl_err("create table t (__op int)");
     assert!(m.contains("reserved"), "{m}");
-    let m = ddl_err("create table t (`a-b` int)");
-    assert!(m.contains("Incorrect column name 'a-b'"), "{m}");
+    let m = ddl_err("create table t (`a=b` int)");
+    assert!(m.contains("Incorrect column name 'a=b'"), "{m}");
     let m = ddl_err("create table t (a int, b int) primary key(a) distributed by hash(b)");
     assert!(
         m.contains("Distribution column[b] is not key column"),
@@ -231,4 +231,40 @@ fn alter_table_add_column() {
             .message
             .contains("Unknown table")
     );
+}
+
+/// StarRocks' naming rules (FeNameFormat): table and column names may be Chinese or contain
+/// spaces (quoted with backticks); database names are ASCII letters, digits and '_'.
+#[test]
+fn non_ascii_table_and_column_names_database_names_ascii() {
+    let c = ctx();
+    let mut s = session();
+    let e = err(&c, &mut s, "create database `数据库`");
+    assert!(
+        e.message.contains("Incorrect database name '数据库'"),
+        "{e}"
+    );
+    execute(&c, &mut s, "create database d").unwrap();
+    execute(
+        &c,
+        &mut s,
+        "create table d.`股票 行情` (`编号` bigint not null, `代码` varchar(16), `价格` double) \
+         duplicate key(`编号`) distributed by hash(`编号`) buckets 1",
+    )
+    .unwrap();
+    execute(
+        &c,
+        &mut s,
+        "insert into d.`股票 行情` values (1, 'AAPL', 1.5)",
+    )
+    .unwrap();
+    assert_eq!(
+        one(
+            &c,
+            &mut s,
+            "select `价格` from d.`股票 行情` where `代码` = 'AAPL'"
+        ),
+        "1.5"
+    );
+    assert_eq!(one(&c, &mut s, "show tables from d"), "股票 行情");
 }

@@ -1,0 +1,275 @@
+//! A GetRecords answer in the reader's own shape, parsed in one pass.
+//!
+//! The SDK's deserializer builds a `String` per record's base64 `Data` and then a `Vec` per
+//! decoded payload: a third of the engine's CPU time (BENCHMARKS.md). The SDK still signs, sends,
+//! retries and classifies errors; only a successful answer's body is parsed here, by a
+//! deserializer swapped in for the one call ([`FastGetRecords`]): one pass over the JSON
+//! (strings borrowed from the body), every payload base64-decoded into one buffer, each record a
+//! [`Bytes`] slice of it (no allocation per payload). Anything it does not recognise goes to the
+//! SDK's own deserializer, so errors keep their types.
+
+use aws_sdk_kinesis::operation::get_records::{GetRecords, GetRecordsOutput};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeDeserializationInterceptorContextMut, Error as OperationError, Output,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, OrchestratorError};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::client::runtime_plugin::RuntimePlugin;
+use aws_smithy_runtime_api::client::ser_de::{DeserializeResponse, SharedResponseDeserializer};
+use aws_smithy_types::config_bag::ConfigBag;
+use bytes::Bytes;
+use ks_core::SeqNum;
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// One Kinesis record as read (before KPL de-aggregation).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RawRecord {
+    /// The parsed sequence number, or the text that is not one.
+    pub sequence: Result<SeqNum, String>,
+    pub partition_key: String,
+    pub data: Bytes,
+    /// ApproximateArrivalTimestamp, epoch milliseconds (0 when absent).
+    pub arrival_ms: i64,
+}
+
+/// What the reader needs of one GetRecords answer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Answer {
+    pub records: Vec<RawRecord>,
+    pub next_shard_iterator: Option<String>,
+    pub millis_behind_latest: Option<i64>,
+    pub child_shards: Vec<String>,
+}
+
+impl Answer {
+    /// From the SDK's output (an answer the fast path handed to the SDK's deserializer).
+    pub(crate) fn from_sdk(out: GetRecordsOutput) -> Answer {
+        Answer {
+            records: out
+                .records
+                .into_iter()
+                .map(|r| RawRecord {
+                    sequence: SeqNum::parse(&r.sequence_number).map_err(|_| r.sequence_number),
+                    partition_key: r.partition_key.unwrap_or_default(),
+                    data: r.data.into_bytes(),
+                    arrival_ms: r
+                        .approximate_arrival_timestamp
+                        .and_then(|t| t.to_millis().ok())
+                        .unwrap_or(0),
+                })
+                .collect(),
+            next_shard_iterator: out.next_shard_iterator,
+            millis_behind_latest: out.millis_behind_latest,
+            child_shards: out
+                .child_shards
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| c.shard_id)
+                .collect(),
+        }
+    }
+
+    /// Parses a successful GetRecords body (awsJson1.1). `None` when it is not the shape
+    /// expected, for the SDK's deserializer to judge.
+    pub(crate) fn parse(body: &[u8]) -> Option<Answer> {
+        let wire: WireAnswer<'_> = serde_json::from_slice(body).ok()?;
+        let mut capacity = 0usize;
+        for r in &wire.records {
+            capacity += base64_simd::STANDARD.estimated_decoded_length(r.data.len());
+        }
+        let mut buffer = Vec::with_capacity(capacity);
+        let mut ends = Vec::with_capacity(wire.records.len());
+        for r in &wire.records {
+            base64_simd::STANDARD
+                .decode_append(r.data.as_bytes(), &mut buffer)
+                .ok()?;
+            ends.push(buffer.len());
+        }
+        let buffer = Bytes::from(buffer);
+        let mut start = 0;
+        let mut records = Vec::with_capacity(wire.records.len());
+        for (r, end) in wire.records.into_iter().zip(ends) {
+            records.push(RawRecord {
+                sequence: SeqNum::parse(&r.sequence_number)
+                    .map_err(|_| r.sequence_number.into_owned()),
+                partition_key: r.partition_key.map(Cow::into_owned).unwrap_or_default(),
+                data: buffer.slice(start..end),
+                arrival_ms: r.arrival_s.map_or(0, |s| (s * 1000.0).round() as i64),
+            });
+            start = end;
+        }
+        Some(Answer {
+            records,
+            next_shard_iterator: wire.next_shard_iterator,
+            millis_behind_latest: wire.millis_behind_latest,
+            child_shards: wire
+                .child_shards
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| c.shard_id)
+                .collect(),
+        })
+    }
+}
+
+/// The body as sent; strings are borrowed unless they hold escapes.
+#[derive(Deserialize)]
+struct WireAnswer<'a> {
+    #[serde(rename = "Records", borrow)]
+    records: Vec<WireRecord<'a>>,
+    #[serde(rename = "NextShardIterator", default)]
+    next_shard_iterator: Option<String>,
+    #[serde(rename = "MillisBehindLatest", default)]
+    millis_behind_latest: Option<i64>,
+    #[serde(rename = "ChildShards", default)]
+    child_shards: Option<Vec<WireChild>>,
+}
+
+#[derive(Deserialize)]
+struct WireRecord<'a> {
+    #[serde(rename = "Data", borrow)]
+    data: Cow<'a, str>,
+    #[serde(rename = "PartitionKey", borrow, default)]
+    partition_key: Option<Cow<'a, str>>,
+    #[serde(rename = "SequenceNumber", borrow)]
+    sequence_number: Cow<'a, str>,
+    #[serde(rename = "ApproximateArrivalTimestamp", default)]
+    arrival_s: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct WireChild {
+    #[serde(rename = "ShardId")]
+    shard_id: String,
+}
+
+/// Where the fast path leaves a parsed answer for the caller of one GetRecords call.
+pub(crate) type AnswerSlot = Arc<Mutex<Option<Answer>>>;
+
+/// An interceptor for one GetRecords call: swaps in [`FastDeserializer`] just before the
+/// answer is deserialized (the SDK loads the deserializer from the config bag after this hook).
+#[derive(Debug)]
+pub(crate) struct FastGetRecords {
+    pub slot: AnswerSlot,
+}
+
+impl Intercept for FastGetRecords {
+    fn name(&self) -> &'static str {
+        "ks-kinesis fast GetRecords"
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        _context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        cfg.interceptor_state()
+            .store_put(SharedResponseDeserializer::new(FastDeserializer {
+                slot: self.slot.clone(),
+            }));
+        Ok(())
+    }
+}
+
+/// Parses a 2xx answer itself (the records go to the slot; the SDK gets an empty output), and
+/// leaves everything else to the SDK's deserializer.
+#[derive(Debug)]
+struct FastDeserializer {
+    slot: AnswerSlot,
+}
+
+/// The SDK's own GetRecords deserializer (the one the operation installs), for the answers the
+/// fast path leaves to it. It lives in the operation's config layer: built once.
+fn sdk_deserializer() -> Option<&'static SharedResponseDeserializer> {
+    static SDK: OnceLock<ConfigBag> = OnceLock::new();
+    SDK.get_or_init(|| {
+        let mut bag = ConfigBag::base();
+        if let Some(layer) = RuntimePlugin::config(&GetRecords::new()) {
+            bag.push_shared_layer(layer);
+        }
+        bag
+    })
+    .load::<SharedResponseDeserializer>()
+}
+
+impl DeserializeResponse for FastDeserializer {
+    fn deserialize_nonstreaming_with_config(
+        &self,
+        response: &HttpResponse,
+        cfg: &ConfigBag,
+    ) -> Result<Output, OrchestratorError<OperationError>> {
+        if response.status().is_success()
+            && let Some(answer) = response.body().bytes().and_then(Answer::parse)
+            && let Ok(empty) = GetRecordsOutput::builder()
+                .set_records(Some(Vec::new()))
+                .build()
+            && let Ok(mut slot) = self.slot.lock()
+        {
+            *slot = Some(answer);
+            return Ok(Output::erase(empty));
+        }
+        match sdk_deserializer() {
+            Some(sdk) => sdk.deserialize_nonstreaming_with_config(response, cfg),
+            None => Err(OrchestratorError::other(
+                "ks-kinesis: the SDK's GetRecords deserializer is missing",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_records_into_one_buffer() {
+        let body = br#"{"Records":[
+            {"Data":"eyJhIjoxfQ==","PartitionKey":"k1","SequenceNumber":"49590338271490256608559692538361571095921575989136588801","ApproximateArrivalTimestamp":1.7000000001234E9,"EncryptionType":"NONE"},
+            {"Data":"eyJiIjoyfQ==","PartitionKey":"k\u00e9","SequenceNumber":"2"}
+        ],"NextShardIterator":"AAA","MillisBehindLatest":0,
+        "ChildShards":[{"ShardId":"shardId-000000000002","ParentShards":["shardId-000000000000"],"HashKeyRange":{"StartingHashKey":"0","EndingHashKey":"1"}}]}"#;
+        let a = Answer::parse(body).expect("parsed");
+        assert_eq!(a.records.len(), 2);
+        assert_eq!(&a.records[0].data[..], br#"{"a":1}"#);
+        assert_eq!(&a.records[1].data[..], br#"{"b":2}"#);
+        assert_eq!(a.records[1].partition_key, "ké");
+        assert_eq!(a.records[0].arrival_ms, 1_700_000_000_123);
+        assert_eq!(a.records[1].arrival_ms, 0);
+        assert_eq!(
+            a.records[0].sequence,
+            SeqNum::parse("49590338271490256608559692538361571095921575989136588801")
+        );
+        assert_eq!(a.next_shard_iterator.as_deref(), Some("AAA"));
+        assert_eq!(a.millis_behind_latest, Some(0));
+        assert_eq!(a.child_shards, vec!["shardId-000000000002".to_string()]);
+    }
+
+    #[test]
+    fn escaped_base64_and_bad_sequence_numbers() {
+        // Some JSON writers escape '/', which base64 uses.
+        let body =
+            br#"{"Records":[{"Data":"P\/8=","SequenceNumber":"12x"}],"NextShardIterator":null}"#;
+        let a = Answer::parse(body).expect("parsed");
+        assert_eq!(&a.records[0].data[..], &[0x3f, 0xff]);
+        assert_eq!(a.records[0].sequence, Err("12x".to_string()));
+        assert_eq!(a.next_shard_iterator, None);
+    }
+
+    #[test]
+    fn what_it_does_not_know_goes_to_the_sdk() {
+        assert_eq!(
+            Answer::parse(b"{\"Records\":[{\"Data\":\"!!\",\"SequenceNumber\":\"1\"}]}"),
+            None
+        );
+        assert_eq!(
+            Answer::parse(b"{\"__type\":\"ExpiredIteratorException\"}"),
+            None
+        );
+        assert_eq!(Answer::parse(b"not json"), None);
+    }
+}
