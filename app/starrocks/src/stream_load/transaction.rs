@@ -106,7 +106,25 @@ impl StreamLoadClient {
                 tracing::info!(label = %label, "{gone}");
                 match self.prepare_in_transaction(label, body).await? {
                     Prepared::AlreadyLoaded(outcome) => outcome,
-                    Prepared::Ready(_) => self.commit_once(label).await??,
+                    Prepared::Ready(_) => match self.commit_once(label).await? {
+                        Ok(outcome) => outcome,
+                        // Gone again right after its own prepare: not a timeout. The commit does
+                        // not reach the node that holds the transaction (a BE or a proxy as the
+                        // load-url; StarRocks wants the transaction API through the FE).
+                        Err(again) => {
+                            return Err(LoadError::Protocol {
+                                label: label.to_string(),
+                                node: String::new(),
+                                message: format!(
+                                    "the transaction API does not work through this load-url: a \
+                                     transaction prepared a moment ago is unknown to its commit \
+                                     ({again}); point load-url at an FE (it redirects to the BEs), \
+                                     or set sink.max-inflight-loads = 1 to load with plain Stream \
+                                     Load, one batch at a time"
+                                ),
+                            });
+                        }
+                    },
                 }
             }
         };
