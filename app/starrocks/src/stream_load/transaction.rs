@@ -10,12 +10,12 @@
 //! it to the same node, and a body sent to the FE first would cross the network twice). `prepare`,
 //! `commit` and `rollback` carry no body and go through the FE, as StarRocks requires.
 
-use super::client::{MAX_ANSWER_BYTES, read_capped};
-use super::redirects::{Hop, authority, is_redirect};
-use super::verdict::{http_status_error, outcome_of};
+use super::client::{AnswerOf, read_answer};
+use super::redirects::authority;
+use super::verdict::outcome_of;
 use super::{LoadOutcome, LoadStatus, StreamLoadClient};
 use crate::error::LoadError;
-use crate::response::{Answer, snippet};
+use crate::response::Answer;
 use bytes::Bytes;
 use ks_core::Label;
 use reqwest::Url;
@@ -230,65 +230,37 @@ impl StreamLoadClient {
         label: &Label,
         body: Option<Bytes>,
     ) -> Result<Reply, LoadError> {
-        let mut hop = Hop::new(url.clone());
         let timeout = if body.is_some() {
             self.request_timeout
         } else {
             self.probe_timeout()
         };
-        loop {
-            let mut req = self
-                .http
-                .post(hop.url.clone())
-                .timeout(timeout)
-                .header(reqwest::header::AUTHORIZATION, self.auth.clone())
-                .header("label", label.as_str())
-                .header("db", self.database.as_str())
-                .header("table", self.table.as_str());
-            // The load properties go with every step: the rows need them (the same on every
-            // load), and prepare is where `max_filter_ratio` is weighed.
-            req = req.headers(self.properties.clone());
-            req = match &body {
-                Some(b) => req.body(b.clone()),
-                None => req.header(reqwest::header::CONTENT_LENGTH, "0"),
-            };
-            let resp = req
-                .send()
-                .await
-                .map_err(|e| self.connect_error(e, label, &hop, timeout))?;
-            if is_redirect(resp.status()) {
-                hop.follow(&resp, label)?;
-                continue;
-            }
-            let node = authority(&hop.url);
-            let status = resp.status();
-            let text = read_capped(resp, MAX_ANSWER_BYTES)
-                .await
-                .map_err(|e| LoadError::Transient {
-                    label: label.to_string(),
-                    node: node.clone(),
-                    reason: format!(
-                        "the connection broke while reading the transaction answer ({e}); the batch is prepared again under the same label"
-                    ),
-                })?;
-            if let Some(err) = http_status_error(status, &text, label.as_str(), &node) {
-                return Err(err);
-            }
-            let answer = Answer::parse(&text).map_err(|why| LoadError::Protocol {
-                label: label.to_string(),
-                node: node.clone(),
-                message: format!(
-                    "the transaction API answered something that is not StarRocks JSON ({why}): {}",
-                    snippet(&text, 300)
-                ),
-            })?;
-            return Ok(Reply {
-                answer,
-                body: text,
-                node,
-                url: hop.url,
-            });
-        }
+        let (resp, hop) = self
+            .send_following(label, url.clone(), timeout, |url| {
+                let req = self
+                    .http
+                    .post(url.clone())
+                    .header(reqwest::header::AUTHORIZATION, self.auth.clone())
+                    .header("label", label.as_str())
+                    .header("db", self.database.as_str())
+                    .header("table", self.table.as_str())
+                    // The load properties go with every step: the rows need them (the same
+                    // on every load), and prepare is where `max_filter_ratio` is weighed.
+                    .headers(self.properties.clone());
+                match &body {
+                    Some(b) => req.body(b.clone()),
+                    None => req.header(reqwest::header::CONTENT_LENGTH, "0"),
+                }
+            })
+            .await?;
+        let node = authority(&hop.url);
+        let (answer, text) = read_answer(resp, label, &node, AnswerOf::Transaction).await?;
+        Ok(Reply {
+            answer,
+            body: text,
+            node,
+            url: hop.url,
+        })
     }
 
     /// OK → the outcome; any other answer → its classified error (as for Stream Load).
