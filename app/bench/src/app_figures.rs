@@ -229,7 +229,9 @@ fn idle_cpu(args: &AppArgs, display: &Display) -> anyhow::Result<Value> {
     let sample = |cmd_args: &[&str]| -> anyhow::Result<(f64, String)> {
         let home = tempfile::tempdir()?;
         let log_path = home.path().join("app.log");
+        // Info level, so that the log shows the engine reading its shards.
         let mut child = app_command(&args.binary, display, home.path(), cmd_args)
+            .env("RUST_LOG", "info")
             .stdout(std::fs::File::create(&log_path)?)
             .stderr(std::fs::File::create(&log_path)?)
             .spawn()?;

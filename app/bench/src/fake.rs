@@ -40,6 +40,8 @@ pub struct FakeStats {
     pub loads: AtomicU64,
     pub load_bytes: AtomicU64,
     pub load_rows: AtomicU64,
+    /// Rows each label's body held: the transaction API's prepare and commit answer with them.
+    pub rows_by_label: std::sync::Mutex<std::collections::HashMap<String, u64>>,
 }
 
 struct Kinesis {
@@ -300,10 +302,22 @@ async fn serve_receiver(listener: TcpListener, stats: Arc<FakeStats>) {
                         }
                     }
                     // Every record is RECORD_BYTES long: `[r,r,…,r]` is n*(RECORD_BYTES+1)+1 bytes.
-                    let rows = if bytes > 1 {
+                    let body_rows = if bytes > 1 {
                         (bytes - 1) / (RECORD_BYTES as u64 + 1)
                     } else {
                         0
+                    };
+                    let rows = {
+                        let mut by_label = stats
+                            .rows_by_label
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner());
+                        if bytes > 0 {
+                            by_label.insert(label.clone(), body_rows);
+                            body_rows
+                        } else {
+                            by_label.get(&label).copied().unwrap_or(0)
+                        }
                     };
                     // Bodies are loads; empty requests are probes and the transaction API's
                     // begin, prepare and commit.
@@ -312,7 +326,7 @@ async fn serve_receiver(listener: TcpListener, stats: Arc<FakeStats>) {
                         .fetch_add(u64::from(bytes > 0), Ordering::Relaxed)
                         + 1;
                     stats.load_bytes.fetch_add(bytes, Ordering::Relaxed);
-                    stats.load_rows.fetch_add(rows, Ordering::Relaxed);
+                    stats.load_rows.fetch_add(body_rows, Ordering::Relaxed);
                     let answer = serde_json::json!({
                         "TxnId": txn, "Label": label, "Status": "Success", "Message": "OK",
                         "NumberTotalRows": rows, "NumberLoadedRows": rows, "NumberFilteredRows": 0,

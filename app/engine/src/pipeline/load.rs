@@ -360,9 +360,10 @@ pub(super) async fn load_until_done(
         return until_done(intent, policy, shared, || client.load(&label, body.clone())).await;
     }
     let prepare = || client.prepare_in_transaction(&label, body.clone());
-    if let Prepared::AlreadyLoaded(outcome) = until_done(intent, policy, shared, prepare).await? {
-        return Ok(outcome);
-    }
+    let prepared = match until_done(intent, policy, shared, prepare).await? {
+        Prepared::AlreadyLoaded(outcome) => return Ok(outcome),
+        Prepared::Ready(outcome) => outcome,
+    };
     if let Some(turn) = turn {
         // The engine gives the turn in batch order; it drops it only when it gives up the
         // batches before this one (an error), and then this one is replayed next start.
@@ -373,10 +374,19 @@ pub(super) async fn load_until_done(
             )
         })?;
     }
-    until_done(intent, policy, shared, || {
+    let mut committed = until_done(intent, policy, shared, || {
         client.commit_in_transaction(&label, body.clone())
     })
-    .await
+    .await?;
+    // The row counts and the ErrorURL come with the prepare; a commit answer may omit them.
+    if committed.status == ks_starrocks::LoadStatus::Loaded && committed.stats.total_rows == 0 {
+        committed.stats = prepared.stats;
+        committed.error_url = committed.error_url.or(prepared.error_url);
+        if committed.error_lines.is_empty() {
+            committed.error_lines = prepared.error_lines;
+        }
+    }
+    Ok(committed)
 }
 
 /// One step of a load (a plain Stream Load, a prepare, a commit), retried through stalls.

@@ -191,68 +191,64 @@ impl StreamLoadClient {
             &["api", &self.database, "get_load_state"],
             Some(("label", label.as_str())),
         );
-        let mut hop = Hop::new(url);
         let timeout = self.probe_timeout();
-        loop {
-            let resp = self
-                .http
-                .get(hop.url.clone())
-                .timeout(timeout)
-                .header(reqwest::header::AUTHORIZATION, self.auth.clone())
-                .send()
-                .await
-                .map_err(|e| self.connect_error(e, label, &hop, timeout))?;
-            if is_redirect(resp.status()) {
-                hop.follow(&resp, label)?;
-                continue;
-            }
-            let node = authority(&hop.url);
-            let status = resp.status();
-            let body =
-                read_capped(resp, MAX_ANSWER_BYTES)
-                    .await
-                    .map_err(|e| LoadError::Transient {
-                        label: label.to_string(),
-                        node: node.clone(),
-                        reason: format!("reading the get_load_state answer failed: {e}"),
-                    })?;
-            if let Some(err) = http_status_error(status, &body, label.as_str(), &node) {
-                return Err(err);
-            }
-            let answer = Answer::parse(&body).map_err(|why| LoadError::Protocol {
-                label: label.to_string(),
-                node: node.clone(),
-                message: format!(
-                    "get_load_state answered something that is not StarRocks JSON ({why}): {}",
-                    snippet(&body, 300)
-                ),
-            })?;
-            if let Some(state) = answer.state.filter(|s| !s.is_empty()) {
-                return Ok(state.to_ascii_uppercase());
-            }
-            let message = answer.message.unwrap_or_default();
-            return Err(match classify_fail_message(&message) {
-                FailClass::Auth => LoadError::Auth {
-                    label: label.to_string(),
-                    node,
-                    message,
-                },
-                FailClass::UnknownDatabase => LoadError::UnknownDatabase {
-                    label: label.to_string(),
-                    node,
-                    message,
-                },
-                _ => LoadError::Protocol {
-                    label: label.to_string(),
-                    node,
-                    message: format!("get_load_state gave no state: {}", snippet(&body, 300)),
-                },
-            });
+        let (resp, hop) = self
+            .send_following(label, url, timeout, |url| {
+                self.http
+                    .get(url.clone())
+                    .header(reqwest::header::AUTHORIZATION, self.auth.clone())
+            })
+            .await?;
+        let node = authority(&hop.url);
+        let (answer, body) = read_answer(resp, label, &node, AnswerOf::LoadState).await?;
+        if let Some(state) = answer.state.filter(|s| !s.is_empty()) {
+            return Ok(state.to_ascii_uppercase());
         }
+        let message = answer.message.unwrap_or_default();
+        Err(match classify_fail_message(&message) {
+            FailClass::Auth => LoadError::Auth {
+                label: label.to_string(),
+                node,
+                message,
+            },
+            FailClass::UnknownDatabase => LoadError::UnknownDatabase {
+                label: label.to_string(),
+                node,
+                message,
+            },
+            _ => LoadError::Protocol {
+                label: label.to_string(),
+                node,
+                message: format!("get_load_state gave no state: {}", snippet(&body, 300)),
+            },
+        })
     }
 
     // ---------------------------------------------------------------------------------------
     // pieces
+
+    /// Sends the request `build` makes for a URL, following redirects by hand (≤
+    /// [`super::MAX_REDIRECTS`], no loops); the final answer and the hop it came from.
+    pub(super) async fn send_following(
+        &self,
+        label: &Label,
+        url: Url,
+        timeout: Duration,
+        build: impl Fn(&Url) -> reqwest::RequestBuilder,
+    ) -> Result<(reqwest::Response, Hop), LoadError> {
+        let mut hop = Hop::new(url);
+        loop {
+            let resp = build(&hop.url)
+                .timeout(timeout)
+                .send()
+                .await
+                .map_err(|e| self.connect_error(e, label, &hop, timeout))?;
+            if !is_redirect(resp.status()) {
+                return Ok((resp, hop));
+            }
+            hop.follow(&resp, label)?;
+        }
+    }
 
     /// The probe waits for an FE that may be busy (GC), but not for a whole batch's timeout.
     pub(super) fn probe_timeout(&self) -> Duration {
@@ -404,27 +400,7 @@ impl StreamLoadClient {
         label: &Label,
         node: &str,
     ) -> Result<LoadOutcome, LoadError> {
-        let status = resp.status();
-        let body = read_capped(resp, MAX_ANSWER_BYTES)
-            .await
-            .map_err(|e| LoadError::Transient {
-                label: label.to_string(),
-                node: node.to_string(),
-                reason: format!(
-                    "the connection broke while reading the answer ({e}); the load may have finished on the server"
-                ),
-            })?;
-        if let Some(err) = http_status_error(status, &body, label.as_str(), node) {
-            return Err(err);
-        }
-        let answer = Answer::parse(&body).map_err(|why| LoadError::Protocol {
-            label: label.to_string(),
-            node: node.to_string(),
-            message: format!(
-                "the answer (HTTP {status}) is not StarRocks JSON ({why}): {}; not retried blindly — check what serves the load-url",
-                snippet(&body, 300)
-            ),
-        })?;
+        let (answer, body) = read_answer(resp, label, node, AnswerOf::StreamLoad).await?;
         self.classify(answer, &body, label, node).await
     }
 
@@ -530,6 +506,61 @@ impl StreamLoadClient {
     ) -> LoadError {
         connect_error(e, label, hop, timeout, self.connect_timeout)
     }
+}
+
+/// Which request an answer is to, for [`read_answer`]'s errors.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum AnswerOf {
+    StreamLoad,
+    LoadState,
+    Transaction,
+}
+
+/// A StarRocks JSON answer: read (capped), its HTTP status judged, parsed.
+pub(super) async fn read_answer(
+    resp: reqwest::Response,
+    label: &Label,
+    node: &str,
+    of: AnswerOf,
+) -> Result<(Answer, Vec<u8>), LoadError> {
+    let status = resp.status();
+    let body = read_capped(resp, MAX_ANSWER_BYTES)
+        .await
+        .map_err(|e| LoadError::Transient {
+            label: label.to_string(),
+            node: node.to_string(),
+            reason: match of {
+                AnswerOf::StreamLoad => format!(
+                    "the connection broke while reading the answer ({e}); the load may have finished on the server"
+                ),
+                AnswerOf::LoadState => format!("reading the get_load_state answer failed: {e}"),
+                AnswerOf::Transaction => format!(
+                    "the connection broke while reading the transaction answer ({e}); the batch is prepared again under the same label"
+                ),
+            },
+        })?;
+    if let Some(err) = http_status_error(status, &body, label.as_str(), node) {
+        return Err(err);
+    }
+    let answer = Answer::parse(&body).map_err(|why| LoadError::Protocol {
+        label: label.to_string(),
+        node: node.to_string(),
+        message: match of {
+            AnswerOf::StreamLoad => format!(
+                "the answer (HTTP {status}) is not StarRocks JSON ({why}): {}; not retried blindly — check what serves the load-url",
+                snippet(&body, 300)
+            ),
+            AnswerOf::LoadState => format!(
+                "get_load_state answered something that is not StarRocks JSON ({why}): {}",
+                snippet(&body, 300)
+            ),
+            AnswerOf::Transaction => format!(
+                "the transaction API answered something that is not StarRocks JSON ({why}): {}",
+                snippet(&body, 300)
+            ),
+        },
+    })?;
+    Ok((answer, body))
 }
 
 /// Reads at most `max` bytes of a body.

@@ -10,12 +10,12 @@
 //! it to the same node, and a body sent to the FE first would cross the network twice). `prepare`,
 //! `commit` and `rollback` carry no body and go through the FE, as StarRocks requires.
 
-use super::client::{MAX_ANSWER_BYTES, read_capped};
-use super::redirects::{Hop, authority, is_redirect};
-use super::verdict::{http_status_error, outcome_of};
+use super::client::{AnswerOf, read_answer};
+use super::redirects::authority;
+use super::verdict::outcome_of;
 use super::{LoadOutcome, LoadStatus, StreamLoadClient};
 use crate::error::LoadError;
-use crate::response::{Answer, snippet};
+use crate::response::Answer;
 use bytes::Bytes;
 use ks_core::Label;
 use reqwest::Url;
@@ -106,7 +106,25 @@ impl StreamLoadClient {
                 tracing::info!(label = %label, "{gone}");
                 match self.prepare_in_transaction(label, body).await? {
                     Prepared::AlreadyLoaded(outcome) => outcome,
-                    Prepared::Ready(_) => self.commit_once(label).await??,
+                    Prepared::Ready(_) => match self.commit_once(label).await? {
+                        Ok(outcome) => outcome,
+                        // Gone again right after its own prepare: not a timeout. The commit does
+                        // not reach the node that holds the transaction (a BE or a proxy as the
+                        // load-url; StarRocks wants the transaction API through the FE).
+                        Err(again) => {
+                            return Err(LoadError::Protocol {
+                                label: label.to_string(),
+                                node: String::new(),
+                                message: format!(
+                                    "the transaction API does not work through this load-url: a \
+                                     transaction prepared a moment ago is unknown to its commit \
+                                     ({again}); point load-url at an FE (it redirects to the BEs), \
+                                     or set sink.max-inflight-loads = 1 to load with plain Stream \
+                                     Load, one batch at a time"
+                                ),
+                            });
+                        }
+                    },
                 }
             }
         };
@@ -212,65 +230,37 @@ impl StreamLoadClient {
         label: &Label,
         body: Option<Bytes>,
     ) -> Result<Reply, LoadError> {
-        let mut hop = Hop::new(url.clone());
         let timeout = if body.is_some() {
             self.request_timeout
         } else {
             self.probe_timeout()
         };
-        loop {
-            let mut req = self
-                .http
-                .post(hop.url.clone())
-                .timeout(timeout)
-                .header(reqwest::header::AUTHORIZATION, self.auth.clone())
-                .header("label", label.as_str())
-                .header("db", self.database.as_str())
-                .header("table", self.table.as_str());
-            // The load properties go with every step: the rows need them (the same on every
-            // load), and prepare is where `max_filter_ratio` is weighed.
-            req = req.headers(self.properties.clone());
-            req = match &body {
-                Some(b) => req.body(b.clone()),
-                None => req.header(reqwest::header::CONTENT_LENGTH, "0"),
-            };
-            let resp = req
-                .send()
-                .await
-                .map_err(|e| self.connect_error(e, label, &hop, timeout))?;
-            if is_redirect(resp.status()) {
-                hop.follow(&resp, label)?;
-                continue;
-            }
-            let node = authority(&hop.url);
-            let status = resp.status();
-            let text = read_capped(resp, MAX_ANSWER_BYTES)
-                .await
-                .map_err(|e| LoadError::Transient {
-                    label: label.to_string(),
-                    node: node.clone(),
-                    reason: format!(
-                        "the connection broke while reading the transaction answer ({e}); the batch is prepared again under the same label"
-                    ),
-                })?;
-            if let Some(err) = http_status_error(status, &text, label.as_str(), &node) {
-                return Err(err);
-            }
-            let answer = Answer::parse(&text).map_err(|why| LoadError::Protocol {
-                label: label.to_string(),
-                node: node.clone(),
-                message: format!(
-                    "the transaction API answered something that is not StarRocks JSON ({why}): {}",
-                    snippet(&text, 300)
-                ),
-            })?;
-            return Ok(Reply {
-                answer,
-                body: text,
-                node,
-                url: hop.url,
-            });
-        }
+        let (resp, hop) = self
+            .send_following(label, url.clone(), timeout, |url| {
+                let req = self
+                    .http
+                    .post(url.clone())
+                    .header(reqwest::header::AUTHORIZATION, self.auth.clone())
+                    .header("label", label.as_str())
+                    .header("db", self.database.as_str())
+                    .header("table", self.table.as_str())
+                    // The load properties go with every step: the rows need them (the same
+                    // on every load), and prepare is where `max_filter_ratio` is weighed.
+                    .headers(self.properties.clone());
+                match &body {
+                    Some(b) => req.body(b.clone()),
+                    None => req.header(reqwest::header::CONTENT_LENGTH, "0"),
+                }
+            })
+            .await?;
+        let node = authority(&hop.url);
+        let (answer, text) = read_answer(resp, label, &node, AnswerOf::Transaction).await?;
+        Ok(Reply {
+            answer,
+            body: text,
+            node,
+            url: hop.url,
+        })
     }
 
     /// OK → the outcome; any other answer → its classified error (as for Stream Load).
