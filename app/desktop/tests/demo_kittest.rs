@@ -59,8 +59,9 @@ fn next(h: &mut Harness<'_, KsApp>, from: Step) {
     });
 }
 
-#[test]
-fn try_a_local_demo_reaches_a_running_pipeline_with_a_live_plot() {
+/// The app shell over a real backend with the app's AWS settings (no static credentials: the
+/// demo brings its own) and no keyring; its saved pipelines go to the returned temporary folder.
+fn demo_app() -> (tempfile::TempDir, backend::Backend, KsApp) {
     let dir = tempfile::tempdir().unwrap();
     let mut options = BackendOptions::for_tests(dir.path().join("pipelines"));
     options.aws = Default::default();
@@ -71,6 +72,12 @@ fn try_a_local_demo_reaches_a_running_pipeline_with_a_live_plot() {
         backend.take_replies(),
         Settings::default(),
     );
+    (dir, backend, app)
+}
+
+#[test]
+fn try_a_local_demo_reaches_a_running_pipeline_with_a_live_plot() {
+    let (dir, backend, app) = demo_app();
     let mut h = common::app_harness(app, egui::vec2(1200.0, 1500.0));
     h.run_steps(2);
     click(&mut h, ks_ui::welcome::TRY_DEMO);
@@ -184,16 +191,7 @@ fn try_a_local_demo_reaches_a_running_pipeline_with_a_live_plot() {
 /// `kinesis-starrocks demo --monitor`: no wizard; the demo pipeline is saved, started and shown.
 #[test]
 fn demo_monitor_starts_the_demo_pipeline_without_the_wizard() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut options = BackendOptions::for_tests(dir.path().join("pipelines"));
-    options.aws = Default::default();
-    options.keyring = false;
-    let backend = backend::spawn(options, || {});
-    let mut app = KsApp::new(
-        backend.link.clone(),
-        backend.take_replies(),
-        Settings::default(),
-    );
+    let (_dir, _backend, mut app) = demo_app();
     app.start_demo_running();
     let mut h = common::app_harness(app, egui::vec2(1200.0, 1000.0));
     step_until(&mut h, "the demo's monitor with rows loaded", 90, |h| {

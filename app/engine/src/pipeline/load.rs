@@ -357,10 +357,13 @@ pub(super) async fn load_until_done(
         message: m,
     })?;
     if !intent.transaction {
-        return until_done(intent, policy, shared, || client.load(&label, body.clone())).await;
+        return until_done(intent, &label, policy, shared, || {
+            client.load(&label, body.clone())
+        })
+        .await;
     }
     let prepare = || client.prepare_in_transaction(&label, body.clone());
-    let prepared = match until_done(intent, policy, shared, prepare).await? {
+    let prepared = match until_done(intent, &label, policy, shared, prepare).await? {
         Prepared::AlreadyLoaded(outcome) => return Ok(outcome),
         Prepared::Ready(outcome) => outcome,
     };
@@ -374,7 +377,7 @@ pub(super) async fn load_until_done(
             )
         })?;
     }
-    let mut committed = until_done(intent, policy, shared, || {
+    let mut committed = until_done(intent, &label, policy, shared, || {
         client.commit_in_transaction(&label, body.clone())
     })
     .await?;
@@ -392,6 +395,7 @@ pub(super) async fn load_until_done(
 /// One step of a load (a plain Stream Load, a prepare, a commit), retried through stalls.
 async fn until_done<T, Fut>(
     intent: &Intent,
+    label: &ks_core::Label,
     policy: RetryPolicy,
     shared: &Shared,
     mut step: impl FnMut() -> Fut,
@@ -399,16 +403,11 @@ async fn until_done<T, Fut>(
 where
     Fut: std::future::Future<Output = Result<T, LoadError>>,
 {
-    let label = ks_core::Label::new(intent.label.clone()).map_err(|m| LoadError::Protocol {
-        label: intent.label.clone(),
-        node: String::new(),
-        message: m,
-    })?;
     let mut round = 0u32;
     let mut stopping = shared.stopping.subscribe();
     loop {
         let attempt = with_retries(
-            &label,
+            label,
             policy,
             |report| {
                 // Shown at once (not after max-retries): the monitor and the status line say

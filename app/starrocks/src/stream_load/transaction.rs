@@ -59,22 +59,20 @@ impl StreamLoadClient {
         body: Bytes,
     ) -> Result<Prepared, LoadError> {
         let started = Instant::now();
-        let coordinator = match self.begin(label).await? {
+        let mut begun = self.begin(label).await?;
+        if matches!(begun, Begun::Open) {
+            tracing::info!(label = %label, "a transaction is still open under this label; rolling it back to load the batch again");
+            self.rollback_transaction(label).await?;
+            begun = self.begin(label).await?;
+        }
+        let coordinator = match begun {
             Begun::New(url) => url,
             Begun::Finished(outcome) => return Ok(Prepared::AlreadyLoaded(outcome)),
             Begun::Open => {
-                tracing::info!(label = %label, "a transaction is still open under this label; rolling it back to load the batch again");
-                self.rollback_transaction(label).await?;
-                match self.begin(label).await? {
-                    Begun::New(url) => url,
-                    Begun::Finished(outcome) => return Ok(Prepared::AlreadyLoaded(outcome)),
-                    Begun::Open => {
-                        return Err(LoadError::LabelRunning {
-                            label: label.to_string(),
-                            node: String::new(),
-                        });
-                    }
-                }
+                return Err(LoadError::LabelRunning {
+                    label: label.to_string(),
+                    node: String::new(),
+                });
             }
         };
         let loaded = self.send(&coordinator, label, Some(body)).await?;
