@@ -41,6 +41,12 @@ pub struct ReaderOptions {
     pub transient_backoff_base: Duration,
     /// KPL sub-records outside the shard's hash-key range: kept (default) or dropped; counted.
     pub kpl_out_of_range: KplOutOfRange,
+    /// Written after each payload in the buffer a GetRecords answer is decoded into (the sink's
+    /// record separator: `,` for a JSON array, the row delimiter for CSV). Consecutive records
+    /// are then one slice of that buffer, separators included, and a batch body can point into
+    /// it instead of copying every record ([`SourceRecord::buffer`](crate::SourceRecord)).
+    /// `None`: payloads back to back.
+    pub record_separator: Option<Vec<u8>>,
 }
 
 impl Default for ReaderOptions {
@@ -55,6 +61,7 @@ impl Default for ReaderOptions {
             transient_retries: 3,
             transient_backoff_base: Duration::from_millis(200),
             kpl_out_of_range: KplOutOfRange::Keep,
+            record_separator: None,
         }
     }
 }

@@ -201,6 +201,12 @@ impl KinesisSource {
         self
     }
 
+    /// The separator written after each decoded payload ([`ReaderOptions::record_separator`]).
+    pub fn with_record_separator(mut self, separator: Option<Vec<u8>>) -> KinesisSource {
+        self.reader_options.record_separator = separator;
+        self
+    }
+
     pub fn reader_options(&self) -> &ReaderOptions {
         &self.reader_options
     }

@@ -20,6 +20,7 @@ pub use admin::{AdminError, ColumnInfo, MysqlAdmin, StarRocksVersion};
 pub use error::{LoadError, LoadStats, UnreachableKind, VERSIONS_BACKOFF};
 pub use retry::{AttemptReport, RetryPolicy, with_retries};
 pub use stream_load::{
-    LoadOutcome, LoadStatus, Prepared, SettingsError, StreamLoadClient, StreamLoadSettings,
+    LoadBody, LoadOutcome, LoadStatus, Prepared, SettingsError, StreamLoadClient,
+    StreamLoadSettings,
 };
 pub use tls::ensure_crypto_provider;

@@ -3,8 +3,7 @@
 //! error is returned; the engine then reports the pipeline as stalled and decides to go on.
 
 use crate::error::LoadError;
-use crate::stream_load::{LoadOutcome, StreamLoadClient};
-use bytes::Bytes;
+use crate::stream_load::{LoadBody, LoadOutcome, StreamLoadClient};
 use ks_core::Label;
 use ks_core::config::SinkConfig;
 use std::time::Duration;
@@ -83,10 +82,11 @@ impl StreamLoadClient {
     pub async fn load_with_retries(
         &self,
         label: &Label,
-        body: Bytes,
+        body: impl Into<LoadBody>,
         policy: RetryPolicy,
         on_attempt: impl FnMut(&AttemptReport),
     ) -> Result<LoadOutcome, LoadError> {
+        let body = body.into();
         with_retries(label, policy, on_attempt, || self.load(label, body.clone())).await
     }
 }

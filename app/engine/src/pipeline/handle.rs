@@ -220,7 +220,12 @@ pub async fn start_with(
              on AWS, Kinesis throttles the excess and the reader backs off)"
         );
     }
-    let source = source.with_kpl_out_of_range(config.source.kpl_out_of_range);
+    let format = BodyFormat::from_properties(&config.sink.properties);
+    // Each payload decoded with the body's separator after it: batches send runs of records as
+    // slices of the answers' buffers instead of copies.
+    let source = source
+        .with_kpl_out_of_range(config.source.kpl_out_of_range)
+        .with_record_separator(Some(format.separator().to_vec()));
     let store = CheckpointStore::open(&config.state_dir, &config.name, &config.source.stream_name)?;
     let (cmd_tx, cmd_rx) = mpsc::channel(8);
     let mut first = Snapshot::new(&config.name);
@@ -240,7 +245,7 @@ pub async fn start_with(
     });
     let run = Run {
         label_prefix: config.label_prefix(),
-        format: BodyFormat::from_properties(&config.sink.properties),
+        format,
         config,
         source: Arc::new(source),
         client: Arc::new(client),

@@ -10,7 +10,9 @@ use crate::checkpoint::Intent;
 use crate::shard_state::ShardEvent;
 use crate::snapshot::{Event, LoadSummary, PipelineState, RECENT_LOADS};
 use ks_core::config::{KplOutOfRange, OnDataError};
-use ks_starrocks::{LoadError, LoadOutcome, Prepared, RetryPolicy, StreamLoadClient, with_retries};
+use ks_starrocks::{
+    LoadBody, LoadError, LoadOutcome, Prepared, RetryPolicy, StreamLoadClient, with_retries,
+};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,7 +25,7 @@ pub(super) struct LoadDone {
     pub(super) permits: u64,
     pub(super) result: Result<LoadOutcome, LoadError>,
     pub(super) started: Instant,
-    pub(super) body: bytes::Bytes,
+    pub(super) body: LoadBody,
     /// Where each row of `body` came from (for the dead-letter file).
     pub(super) origins: RowOrigins,
 }
@@ -201,7 +203,7 @@ impl Run {
                         error_lines.clone(),
                     );
                     if self.config.on_data_error == OnDataError::DeadLetter {
-                        let rows = split_body(&self.format, &done.body);
+                        let rows = split_body(&self.format, &done.body.to_vec());
                         let path = write_dead_letter_rows(
                             &self.config.state_dir,
                             &intent.label,
@@ -346,7 +348,7 @@ impl Run {
 pub(super) async fn load_until_done(
     client: &StreamLoadClient,
     intent: &Intent,
-    body: bytes::Bytes,
+    body: LoadBody,
     policy: RetryPolicy,
     shared: &Shared,
     turn: Option<oneshot::Receiver<()>>,

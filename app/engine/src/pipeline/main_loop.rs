@@ -335,6 +335,7 @@ pub(super) fn add_record(
             shard: record.shard,
             position: record.position,
             data: record.data,
+            buffer: record.buffer,
         },
         after,
     );

@@ -65,6 +65,7 @@ impl Run {
                             shard: rec.shard,
                             position: rec.position,
                             data: rec.data,
+                            buffer: rec.buffer,
                         },
                         prev,
                     );

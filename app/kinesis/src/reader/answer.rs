@@ -5,7 +5,9 @@
 //! retries and classifies errors; only a successful answer's body is parsed here, by a
 //! deserializer swapped in for the one call ([`FastGetRecords`]): one pass over the JSON
 //! (strings borrowed from the body), every payload base64-decoded into one buffer, each record a
-//! [`Bytes`] slice of it (no allocation per payload). Anything it does not recognise goes to the
+//! [`Bytes`] slice of it (no allocation per payload), each payload followed in the buffer by the
+//! record separator when there is one, so that a batch body can be slices of the buffer.
+//! Anything it does not recognise goes to the
 //! SDK's own deserializer, so errors keep their types.
 
 use aws_sdk_kinesis::operation::get_records::{GetRecords, GetRecordsOutput};
@@ -36,6 +38,9 @@ pub(crate) struct RawRecord {
     pub arrival_ms: i64,
 }
 
+/// The answer's decode buffer when each payload in it is followed by the record separator.
+pub(crate) type FramedBuffer = Option<Bytes>;
+
 /// What the reader needs of one GetRecords answer.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Answer {
@@ -43,6 +48,8 @@ pub(crate) struct Answer {
     pub next_shard_iterator: Option<String>,
     pub millis_behind_latest: Option<i64>,
     pub child_shards: Vec<String>,
+    /// The buffer every `data` is a slice of, when each is followed in it by the separator.
+    pub framed: FramedBuffer,
 }
 
 impl Answer {
@@ -70,29 +77,35 @@ impl Answer {
                 .into_iter()
                 .map(|c| c.shard_id)
                 .collect(),
+            framed: None,
         }
     }
 
     /// Parses a successful GetRecords body (awsJson1.1). `None` when it is not the shape
     /// expected, for the SDK's deserializer to judge.
-    pub(crate) fn parse(body: &[u8]) -> Option<Answer> {
+    /// `separator` is written after each payload ([`ReaderOptions::record_separator`]).
+    ///
+    /// [`ReaderOptions::record_separator`]: crate::ReaderOptions::record_separator
+    pub(crate) fn parse(body: &[u8], separator: Option<&[u8]>) -> Option<Answer> {
         let wire: WireAnswer<'_> = serde_json::from_slice(body).ok()?;
+        let gap = separator.unwrap_or_default();
         let mut capacity = 0usize;
         for r in &wire.records {
-            capacity += base64_simd::STANDARD.estimated_decoded_length(r.data.len());
+            capacity += base64_simd::STANDARD.estimated_decoded_length(r.data.len()) + gap.len();
         }
         let mut buffer = Vec::with_capacity(capacity);
-        let mut ends = Vec::with_capacity(wire.records.len());
+        let mut spans = Vec::with_capacity(wire.records.len());
         for r in &wire.records {
+            let start = buffer.len();
             base64_simd::STANDARD
                 .decode_append(r.data.as_bytes(), &mut buffer)
                 .ok()?;
-            ends.push(buffer.len());
+            spans.push((start, buffer.len()));
+            buffer.extend_from_slice(gap);
         }
         let buffer = Bytes::from(buffer);
-        let mut start = 0;
         let mut records = Vec::with_capacity(wire.records.len());
-        for (r, end) in wire.records.into_iter().zip(ends) {
+        for (r, (start, end)) in wire.records.into_iter().zip(spans) {
             records.push(RawRecord {
                 sequence: SeqNum::parse(&r.sequence_number)
                     .map_err(|_| r.sequence_number.into_owned()),
@@ -100,7 +113,6 @@ impl Answer {
                 data: buffer.slice(start..end),
                 arrival_ms: r.arrival_s.map_or(0, |s| (s * 1000.0).round() as i64),
             });
-            start = end;
         }
         Some(Answer {
             records,
@@ -112,6 +124,7 @@ impl Answer {
                 .into_iter()
                 .map(|c| c.shard_id)
                 .collect(),
+            framed: separator.map(|_| buffer),
         })
     }
 }
@@ -155,6 +168,7 @@ pub(crate) type AnswerSlot = Arc<Mutex<Option<Answer>>>;
 #[derive(Debug)]
 pub(crate) struct FastGetRecords {
     pub slot: AnswerSlot,
+    pub separator: Option<Vec<u8>>,
 }
 
 impl Intercept for FastGetRecords {
@@ -171,6 +185,7 @@ impl Intercept for FastGetRecords {
         cfg.interceptor_state()
             .store_put(SharedResponseDeserializer::new(FastDeserializer {
                 slot: self.slot.clone(),
+                separator: self.separator.clone(),
             }));
         Ok(())
     }
@@ -181,6 +196,7 @@ impl Intercept for FastGetRecords {
 #[derive(Debug)]
 struct FastDeserializer {
     slot: AnswerSlot,
+    separator: Option<Vec<u8>>,
 }
 
 /// The SDK's own GetRecords deserializer (the one the operation installs), for the answers the
@@ -204,7 +220,10 @@ impl DeserializeResponse for FastDeserializer {
         cfg: &ConfigBag,
     ) -> Result<Output, OrchestratorError<OperationError>> {
         if response.status().is_success()
-            && let Some(answer) = response.body().bytes().and_then(Answer::parse)
+            && let Some(answer) = response
+                .body()
+                .bytes()
+                .and_then(|body| Answer::parse(body, self.separator.as_deref()))
             && let Ok(empty) = GetRecordsOutput::builder()
                 .set_records(Some(Vec::new()))
                 .build()
@@ -233,7 +252,7 @@ mod tests {
             {"Data":"eyJiIjoyfQ==","PartitionKey":"k\u00e9","SequenceNumber":"2"}
         ],"NextShardIterator":"AAA","MillisBehindLatest":0,
         "ChildShards":[{"ShardId":"shardId-000000000002","ParentShards":["shardId-000000000000"],"HashKeyRange":{"StartingHashKey":"0","EndingHashKey":"1"}}]}"#;
-        let a = Answer::parse(body).expect("parsed");
+        let a = Answer::parse(body, None).expect("parsed");
         assert_eq!(a.records.len(), 2);
         assert_eq!(&a.records[0].data[..], br#"{"a":1}"#);
         assert_eq!(&a.records[1].data[..], br#"{"b":2}"#);
@@ -250,11 +269,21 @@ mod tests {
     }
 
     #[test]
+    fn a_separator_follows_each_payload_in_the_buffer() {
+        let body = br#"{"Records":[{"Data":"eyJhIjoxfQ==","SequenceNumber":"1"},{"Data":"eyJiIjoyfQ==","SequenceNumber":"2"}],"NextShardIterator":"AAA"}"#;
+        let a = Answer::parse(body, Some(b",")).expect("parsed");
+        let buffer = a.framed.clone().expect("framed");
+        assert_eq!(&buffer[..], br#"{"a":1},{"b":2},"#);
+        assert_eq!(&a.records[1].data[..], br#"{"b":2}"#);
+        assert!(Answer::parse(body, None).expect("parsed").framed.is_none());
+    }
+
+    #[test]
     fn escaped_base64_and_bad_sequence_numbers() {
         // Some JSON writers escape '/', which base64 uses.
         let body =
             br#"{"Records":[{"Data":"P\/8=","SequenceNumber":"12x"}],"NextShardIterator":null}"#;
-        let a = Answer::parse(body).expect("parsed");
+        let a = Answer::parse(body, None).expect("parsed");
         assert_eq!(&a.records[0].data[..], &[0x3f, 0xff]);
         assert_eq!(a.records[0].sequence, Err("12x".to_string()));
         assert_eq!(a.next_shard_iterator, None);
@@ -263,13 +292,13 @@ mod tests {
     #[test]
     fn what_it_does_not_know_goes_to_the_sdk() {
         assert_eq!(
-            Answer::parse(b"{\"Records\":[{\"Data\":\"!!\",\"SequenceNumber\":\"1\"}]}"),
+            Answer::parse(b"{\"Records\":[{\"Data\":\"!!\",\"SequenceNumber\":\"1\"}]}", None),
             None
         );
         assert_eq!(
-            Answer::parse(b"{\"__type\":\"ExpiredIteratorException\"}"),
+            Answer::parse(b"{\"__type\":\"ExpiredIteratorException\"}", None),
             None
         );
-        assert_eq!(Answer::parse(b"not json"), None);
+        assert_eq!(Answer::parse(b"not json", None), None);
     }
 }

@@ -6,7 +6,7 @@ use super::{ShardReader, ShardStats};
 use crate::error::{ReadError, SourceError};
 use crate::kpl::{Deaggregated, UserRecord, deaggregate_bytes, has_kpl_magic};
 use bytes::Bytes;
-use ks_core::{ExtendedSeq, ShardId};
+use ks_core::{ExtendedSeq, SeqNum, ShardId};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -33,6 +33,11 @@ pub struct SourceRecord {
     pub arrival_ms: i64,
     /// True for a sub-record of a KPL aggregate.
     pub aggregated: bool,
+    /// The GetRecords answer's decode buffer when `data` lies in it followed by the reader's
+    /// record separator ([`ReaderOptions::record_separator`](crate::ReaderOptions)): a batch can
+    /// then send consecutive records as one slice of it. `None` for KPL sub-records and answers
+    /// the SDK parsed.
+    pub buffer: Option<Bytes>,
 }
 
 impl ShardReader {
@@ -66,26 +71,34 @@ impl ShardReader {
         let mut out_of_range = 0u64;
         let mut dropped = 0u64;
         let mut agg_errors = 0u64;
+        let framed = out.framed;
         for (r, seq) in out.records.into_iter().zip(seqs) {
             let data = r.data;
             kinesis_bytes += data.len() as u64;
             let pk = r.partition_key;
             let arrival_ms = r.arrival_ms;
-            let d = if !has_kpl_magic(&data) {
+            if !has_kpl_magic(&data) {
                 // Fast path for plain records: no copies of the key or the payload.
-                Deaggregated {
-                    aggregated: false,
-                    records: vec![UserRecord {
-                        sub: 0,
-                        partition_key: pk,
-                        explicit_hash_key: None,
-                        data,
-                        out_of_range: false,
-                    }],
-                    out_of_range: 0,
-                    dropped: Vec::new(),
+                self.last_kinesis_seq = Some(seq);
+                if !self.passes_start(seq, arrival_ms) {
+                    continue;
                 }
-            } else {
+                if self.skip_through.is_some_and(|s| ExtendedSeq::new(seq, 0) <= s) {
+                    continue;
+                }
+                emitted_bytes += data.len() as u64;
+                records.push(SourceRecord {
+                    shard: self.shard.id.clone(),
+                    position: ExtendedSeq::new(seq, 0),
+                    partition_key: pk,
+                    data,
+                    arrival_ms,
+                    aggregated: false,
+                    buffer: framed.clone(),
+                });
+                continue;
+            }
+            let d = {
                 match deaggregate_bytes(
                     seq,
                     data.clone(),
@@ -113,14 +126,8 @@ impl ShardReader {
                 }
             };
             self.last_kinesis_seq = Some(seq);
-            if let Some(min) = self.min_arrival_ms {
-                if arrival_ms < min {
-                    continue;
-                }
-                self.min_arrival_ms = None;
-            }
-            if self.skip_through.is_some_and(|s| seq > s.seq) {
-                self.skip_through = None;
+            if !self.passes_start(seq, arrival_ms) {
+                continue;
             }
             // A restart inside an aggregate skips what an earlier read handled: count only what
             // this read hands on (or drops) itself.
@@ -141,6 +148,7 @@ impl ShardReader {
                     data: u.data,
                     arrival_ms,
                     aggregated: d.aggregated,
+                    buffer: None,
                 });
             }
         }
@@ -185,5 +193,21 @@ impl ShardReader {
             shard_end,
             child_shards: out.child_shards.into_iter().map(ShardId).collect(),
         })
+    }
+
+    /// Whether a record is past the start's filters: an AT_TIMESTAMP start drops records that
+    /// arrived before it until one passes; an `After` start ends once a later Kinesis record
+    /// arrives (what is inside the start's own record is filtered by sub-sequence).
+    fn passes_start(&mut self, seq: SeqNum, arrival_ms: i64) -> bool {
+        if let Some(min) = self.min_arrival_ms {
+            if arrival_ms < min {
+                return false;
+            }
+            self.min_arrival_ms = None;
+        }
+        if self.skip_through.is_some_and(|s| seq > s.seq) {
+            self.skip_through = None;
+        }
+        true
     }
 }

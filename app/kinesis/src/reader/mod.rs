@@ -180,7 +180,10 @@ impl ShardReader {
                 .limit(self.opts.limit)
                 .set_stream_arn(self.source.stream_arn())
                 .customize()
-                .interceptor(answer::FastGetRecords { slot: slot.clone() })
+                .interceptor(answer::FastGetRecords {
+                    slot: slot.clone(),
+                    separator: self.opts.record_separator.clone(),
+                })
                 // Throttling must reach us (to count it and keep the iterator); we retry ourselves.
                 .config_override(
                     aws_sdk_kinesis::config::Builder::default()

@@ -5,11 +5,10 @@ use super::network_error::{connect_error, error_chain};
 use super::redirects::{Hop, authority, is_redirect};
 use super::settings::{SettingsError, StreamLoadSettings, basic_auth, property_headers};
 use super::verdict::{http_status_error, outcome_of, verdict};
-use super::{ERROR_LOG_MAX_BYTES, ERROR_LOG_MAX_LINES, LoadOutcome, LoadStatus};
+use super::{ERROR_LOG_MAX_BYTES, ERROR_LOG_MAX_LINES, LoadBody, LoadOutcome, LoadStatus};
 use crate::error::{FailClass, LoadError, classify_fail_message};
 use crate::response::{Answer, snippet};
 use crate::tls::ensure_crypto_provider;
-use bytes::Bytes;
 use ks_core::Label;
 use ks_core::config::LoadUrl;
 use reqwest::Url;
@@ -107,9 +106,13 @@ impl StreamLoadClient {
     /// One Stream Load attempt of `body` under `label` (see the `stream_load` module docs for the
     /// redirect handling). Retrying is the caller's choice: see [`LoadError::is_retryable`] and
     /// [`StreamLoadClient::load_with_retries`].
-    pub async fn load(&self, label: &Label, body: Bytes) -> Result<LoadOutcome, LoadError> {
+    pub async fn load(
+        &self,
+        label: &Label,
+        body: impl Into<LoadBody>,
+    ) -> Result<LoadOutcome, LoadError> {
         let started = Instant::now();
-        let result = self.load_inner(label, body, started).await;
+        let result = self.load_inner(label, body.into(), started).await;
         match &result {
             Ok(o) => tracing::debug!(
                 label = %label,
@@ -135,7 +138,7 @@ impl StreamLoadClient {
     async fn load_inner(
         &self,
         label: &Label,
-        body: Bytes,
+        body: LoadBody,
         started: Instant,
     ) -> Result<LoadOutcome, LoadError> {
         let base = self.pick_base(label).await?;
@@ -149,7 +152,7 @@ impl StreamLoadClient {
 
         if !known_direct {
             let resp = self
-                .put(&hop.url, None, Bytes::new(), self.probe_timeout())
+                .put(&hop.url, None, LoadBody::default(), self.probe_timeout())
                 .await
                 .map_err(|e| self.connect_error(e, label, &hop, self.probe_timeout()))?;
             if is_redirect(resp.status()) {
@@ -329,7 +332,7 @@ impl StreamLoadClient {
         &self,
         url: &Url,
         label: Option<&Label>,
-        body: Bytes,
+        body: LoadBody,
         timeout: Duration,
     ) -> Result<reqwest::Response, reqwest::Error> {
         let mut req = self
@@ -346,7 +349,7 @@ impl StreamLoadClient {
             // Said explicitly: some proxies refuse a PUT without a length (411).
             req = req.header(reqwest::header::CONTENT_LENGTH, "0");
         }
-        req.body(body).send().await
+        req.body(body.to_request_body()).send().await
     }
 
     /// What a non-redirect answer to the probe means: `Some(final result)` when it settles the

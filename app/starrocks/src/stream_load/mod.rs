@@ -22,6 +22,7 @@
 //! (one request per load, no probe). A remembered base that does redirect after all is simply
 //! followed (the body is then sent twice once, and the memory is corrected).
 
+mod body;
 mod client;
 mod network_error;
 mod redirects;
@@ -29,6 +30,7 @@ mod settings;
 mod transaction;
 mod verdict;
 
+pub use body::LoadBody;
 pub use client::StreamLoadClient;
 pub use settings::{SettingsError, StreamLoadSettings};
 pub use transaction::Prepared;

@@ -13,10 +13,9 @@
 use super::client::{AnswerOf, read_answer};
 use super::redirects::authority;
 use super::verdict::outcome_of;
-use super::{LoadOutcome, LoadStatus, StreamLoadClient};
+use super::{LoadBody, LoadOutcome, LoadStatus, StreamLoadClient};
 use crate::error::LoadError;
 use crate::response::Answer;
-use bytes::Bytes;
 use ks_core::Label;
 use reqwest::Url;
 use std::time::Instant;
@@ -56,8 +55,9 @@ impl StreamLoadClient {
     pub async fn prepare_in_transaction(
         &self,
         label: &Label,
-        body: Bytes,
+        body: impl Into<LoadBody>,
     ) -> Result<Prepared, LoadError> {
+        let body = body.into();
         let started = Instant::now();
         let mut begun = self.begin(label).await?;
         if matches!(begun, Begun::Open) {
@@ -95,8 +95,9 @@ impl StreamLoadClient {
     pub async fn commit_in_transaction(
         &self,
         label: &Label,
-        body: Bytes,
+        body: impl Into<LoadBody>,
     ) -> Result<LoadOutcome, LoadError> {
+        let body = body.into();
         let started = Instant::now();
         let mut outcome = match self.commit_once(label).await? {
             Ok(outcome) => outcome,
@@ -226,7 +227,7 @@ impl StreamLoadClient {
         &self,
         url: &Url,
         label: &Label,
-        body: Option<Bytes>,
+        body: Option<LoadBody>,
     ) -> Result<Reply, LoadError> {
         let timeout = if body.is_some() {
             self.request_timeout
@@ -246,7 +247,7 @@ impl StreamLoadClient {
                     // on every load), and prepare is where `max_filter_ratio` is weighed.
                     .headers(self.properties.clone());
                 match &body {
-                    Some(b) => req.body(b.clone()),
+                    Some(b) => req.body(b.to_request_body()),
                     None => req.header(reqwest::header::CONTENT_LENGTH, "0"),
                 }
             })
