@@ -223,7 +223,8 @@ impl BodyWriter {
 
     fn close_copied(&mut self) {
         if !self.copied.is_empty() {
-            self.parts.push(Bytes::from(std::mem::take(&mut self.copied)));
+            self.parts
+                .push(Bytes::from(std::mem::take(&mut self.copied)));
         }
     }
 
@@ -431,7 +432,12 @@ mod tests {
     #[test]
     fn framed_rows_go_into_the_body_as_slices_of_their_buffer() {
         let mut b = BatchBuilder::new(BodyFormat::Json).body_capacity(1 << 20);
-        let first = framed_rows("s0", 1, &[r#"{"a":1}"#, r#"{"a":2}"#, "oops", r#"{"a":3}"#], ",");
+        let first = framed_rows(
+            "s0",
+            1,
+            &[r#"{"a":1}"#, r#"{"a":2}"#, "oops", r#"{"a":3}"#],
+            ",",
+        );
         let second = framed_rows("s1", 10, &[r#"{"b":1}"#, r#"{"b":2}"#], ",");
         for r in first.into_iter().chain(second) {
             b.push(r, None);

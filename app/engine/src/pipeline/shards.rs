@@ -176,6 +176,30 @@ fn start_position(
 /// Most records in one message from a shard reader to the batcher.
 const CHUNK_RECORDS: usize = 1000;
 
+/// Budget permits a reader holds for a GetRecords answer before it arrives: the records of the
+/// answer then count against the budget while they are decoded, not only once handed on, so a
+/// full budget stops the calls themselves (BENCHMARKS.md, (c)). Given back on drop (what the
+/// answer's records did not take).
+struct Reservation {
+    budget: Arc<Semaphore>,
+    permits: u32,
+}
+
+impl Reservation {
+    /// Takes up to `want` of the held permits.
+    fn take(&mut self, want: u32) -> u32 {
+        let taken = want.min(self.permits);
+        self.permits -= taken;
+        taken
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        self.budget.add_permits(self.permits as usize);
+    }
+}
+
 /// Reads one shard into the main loop's channel, within the byte budget, until its end or cancel.
 #[allow(clippy::too_many_arguments)]
 async fn shard_reader(
@@ -193,7 +217,25 @@ async fn shard_reader(
     let id = info.id.clone();
     shared.shard_event(&id, ShardEvent::ReaderStarted);
     let mut backoff_ms = 500u64;
+    // The size of the shard's last answer: what the next one is expected to hold (an idle shard
+    // reserves nothing, so a stream of many quiet shards does not queue on the budget).
+    let mut expected_bytes = 0u32;
+    let chunk_bytes = u64::from((max_permit / 8).max(1));
     loop {
+        let want = expected_bytes.min(chunk_bytes as u32);
+        let mut reservation = Reservation {
+            budget: budget.clone(),
+            permits: 0,
+        };
+        if want > 0 {
+            let permit = tokio::select! {
+                p = budget.clone().acquire_many_owned(want) => p,
+                _ = cancel.changed() => return,
+            };
+            let Ok(permit) = permit else { return };
+            permit.forget();
+            reservation.permits = want;
+        }
         let batch = tokio::select! {
             b = reader.next_batch() => b,
             _ = cancel.changed() => return,
@@ -266,9 +308,9 @@ async fn shard_reader(
                         st.subrecords_out_of_range.saturating_sub(kpl_before.0);
                     s.totals.kpl_dropped += st.subrecords_dropped.saturating_sub(kpl_before.1);
                 });
+                expected_bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
                 // In chunks: at most CHUNK_RECORDS records and an eighth of the budget each, so
                 // the batcher can always fill a batch while the previous one loads.
-                let chunk_bytes = u64::from((max_permit / 8).max(1));
                 let mut records = batch.records.into_iter().peekable();
                 while records.peek().is_some() {
                     let mut chunk = Vec::with_capacity(CHUNK_RECORDS.min(records.len()));
@@ -288,12 +330,15 @@ async fn shard_reader(
                     }
                     // ≤ max_permit: one record's want, or several within chunk_bytes.
                     let want_total = u32::try_from(want_total).unwrap_or(max_permit);
-                    let permit = tokio::select! {
-                        p = budget.clone().acquire_many_owned(want_total) => p,
-                        _ = cancel.changed() => return,
-                    };
-                    let Ok(permit) = permit else { return };
-                    permit.forget();
+                    let missing = want_total - reservation.take(want_total);
+                    if missing > 0 {
+                        let permit = tokio::select! {
+                            p = budget.clone().acquire_many_owned(missing) => p,
+                            _ = cancel.changed() => return,
+                        };
+                        let Ok(permit) = permit else { return };
+                        permit.forget();
+                    }
                     if tx.send(Msg::Records(chunk)).await.is_err() {
                         return;
                     }
@@ -320,6 +365,7 @@ async fn shard_reader(
                 }
             }
             Err(e) => {
+                drop(reservation);
                 shared.error(format!("shard {id}"), None, e.to_string(), None, Vec::new());
                 let fatal = !e.is_transient();
                 if fatal {

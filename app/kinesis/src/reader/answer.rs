@@ -292,7 +292,10 @@ mod tests {
     #[test]
     fn what_it_does_not_know_goes_to_the_sdk() {
         assert_eq!(
-            Answer::parse(b"{\"Records\":[{\"Data\":\"!!\",\"SequenceNumber\":\"1\"}]}", None),
+            Answer::parse(
+                b"{\"Records\":[{\"Data\":\"!!\",\"SequenceNumber\":\"1\"}]}",
+                None
+            ),
             None
         );
         assert_eq!(

@@ -83,7 +83,10 @@ impl ShardReader {
                 if !self.passes_start(seq, arrival_ms) {
                     continue;
                 }
-                if self.skip_through.is_some_and(|s| ExtendedSeq::new(seq, 0) <= s) {
+                if self
+                    .skip_through
+                    .is_some_and(|s| ExtendedSeq::new(seq, 0) <= s)
+                {
                     continue;
                 }
                 emitted_bytes += data.len() as u64;

@@ -174,7 +174,11 @@ mod tests {
                 || got.len() - got.windows(4).position(|w| w == b"\r\n\r\n").unwrap() - 4 < 17
             {
                 let n = conn.read(&mut buf).await.unwrap();
-                assert!(n > 0, "the client closed early: {}", String::from_utf8_lossy(&got));
+                assert!(
+                    n > 0,
+                    "the client closed early: {}",
+                    String::from_utf8_lossy(&got)
+                );
                 got.extend_from_slice(&buf[..n]);
             }
             conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
