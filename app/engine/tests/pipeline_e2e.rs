@@ -688,3 +688,64 @@ async fn primary_key_upserts_keep_the_stream_order_with_8_loads_in_flight() {
         "commits out of batch order: {committed:?}"
     );
 }
+
+/// When a batch is refused for good while younger batches are prepared and waiting for their
+/// turn, the engine rolls their transactions back as it fails: they would otherwise stay open on
+/// StarRocks (holding a running-transaction slot) until its prepared timeout. Their intents stay,
+/// so a fixed pipeline loads them on its next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refused_batch_rolls_back_the_younger_prepared_ones() {
+    let h = Harness::new(1).await;
+    h.produce(0, 400).await;
+    // Batch 0's load answers late; batch 1's is refused for its data; batches 2 and 3 load and
+    // prepare meanwhile and wait for their turn.
+    h.sim.faults().inject(Fault::Delay { ms: 1500 }, 1);
+    h.sim.faults().inject(
+        Fault::Fail {
+            message: "too many filtered rows".into(),
+        },
+        1,
+    );
+    let config = with_inflight(h.json_config("TRIM_HORIZON", 50, 100), 4);
+    let handle = h.start(config, true).await;
+    let ended = tokio::time::timeout(Duration::from_secs(60), handle.wait())
+        .await
+        .expect("the engine ends");
+    let error = ended.expect_err("batch 1 is refused").to_string();
+    assert!(error.contains("too many filtered rows"), "{error}");
+    let requests = h.sim.faults().requests();
+    // Each request is recorded at the FE and again at the BE it is redirected to.
+    let labels_of = |op: &str| -> std::collections::BTreeSet<String> {
+        requests
+            .iter()
+            .filter(|r| r.uri.ends_with(&format!("/api/transaction/{op}")))
+            .filter_map(|r| r.headers.iter().find(|(k, _)| k == "label"))
+            .map(|(_, label)| label.clone())
+            .collect()
+    };
+    let begun = labels_of("begin");
+    let prepared = labels_of("prepare").len();
+    assert!(
+        begun.len() >= 3 && prepared >= 2,
+        "younger batches were in flight: begun {begun:?}, {prepared} prepare(s)"
+    );
+    let catalog = h.sim.catalog();
+    let open: Vec<(String, &str)> = begun
+        .iter()
+        .filter_map(|label| {
+            let state = catalog.label("example_db", label)?.state;
+            matches!(
+                state,
+                starrocks_sim::catalog::TxnState::Prepare
+                    | starrocks_sim::catalog::TxnState::Prepared
+            )
+            .then(|| (label.clone(), state.name()))
+        })
+        .collect();
+    assert!(open.is_empty(), "transactions left open: {open:?}");
+    // Only batch 0 is in the table; the rest loads on the next start.
+    assert_eq!(
+        h.query_u64("select count(*) from example_db.stock").await,
+        50
+    );
+}

@@ -78,6 +78,8 @@ pub struct KinesisSource {
     reader_options: ReaderOptions,
     /// `source.profile`, named when it gives no credentials.
     profile: Option<String>,
+    /// GetRecords decode buffers given back by loaded batches, shared by the shard readers.
+    pub(crate) buffers: Arc<crate::reader::BufferPool>,
 }
 
 /// The operation timeout used when a source is built from a bare client.
@@ -138,6 +140,7 @@ impl KinesisSource {
             timeout_ms,
             reader_options: ReaderOptions::for_source(cfg),
             profile: cfg.profile.clone().filter(|p| !p.is_empty()),
+            buffers: Default::default(),
         };
         if let Some(r) = opts.reader {
             source.reader_options = r;
@@ -172,6 +175,7 @@ impl KinesisSource {
             timeout_ms,
             reader_options: ReaderOptions::default(),
             profile: None,
+            buffers: Default::default(),
         }
     }
 

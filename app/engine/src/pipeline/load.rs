@@ -35,7 +35,16 @@ pub(super) struct LoadDone {
 /// the checkpoint advances only over the confirmed prefix.
 #[derive(Default)]
 pub(super) struct InFlight {
-    queue: VecDeque<(JoinHandle<LoadDone>, Option<oneshot::Sender<()>>)>,
+    queue: VecDeque<Loading>,
+}
+
+/// One batch's load task.
+struct Loading {
+    task: JoinHandle<LoadDone>,
+    /// Sent when the batch may commit.
+    turn: Option<oneshot::Sender<()>>,
+    /// The label, when the batch loads through the transaction API (it may be prepared and open).
+    transaction: Option<String>,
 }
 
 impl InFlight {
@@ -47,8 +56,8 @@ impl InFlight {
         self.queue.is_empty()
     }
 
-    fn push(&mut self, handle: JoinHandle<LoadDone>, turn: oneshot::Sender<()>) {
-        self.queue.push_back((handle, Some(turn)));
+    fn push(&mut self, loading: Loading) {
+        self.queue.push_back(loading);
         if self.queue.len() == 1 {
             self.give_turn();
         }
@@ -56,8 +65,8 @@ impl InFlight {
 
     /// Lets the oldest batch commit.
     pub(super) fn give_turn(&mut self) {
-        if let Some((_, turn)) = self.queue.front_mut()
-            && let Some(turn) = turn.take()
+        if let Some(loading) = self.queue.front_mut()
+            && let Some(turn) = loading.turn.take()
         {
             let _ = turn.send(());
         }
@@ -65,16 +74,62 @@ impl InFlight {
 
     /// The oldest load's result, once it is done (cancel-safe: nothing is taken until then).
     pub(super) async fn next(&mut self) -> Option<Result<LoadDone, tokio::task::JoinError>> {
-        let (handle, _) = self.queue.front_mut()?;
-        let joined = handle.await;
+        let loading = self.queue.front_mut()?;
+        let joined = (&mut loading.task).await;
         self.queue.pop_front();
         Some(joined)
     }
 
-    /// Stops every load task (their intents stay: replayed, in order, next start).
-    pub(super) fn abort_all(&mut self) {
-        for (handle, _) in self.queue.drain(..) {
-            handle.abort();
+    /// Stops every load task (their intents stay: replayed, in order, next start). Returns the
+    /// labels of the transactions they may have left open.
+    pub(super) fn abort_all(&mut self) -> Vec<String> {
+        self.queue
+            .drain(..)
+            .filter_map(|loading| {
+                loading.task.abort();
+                loading.transaction
+            })
+            .collect()
+    }
+}
+
+impl Run {
+    /// Best effort, after the engine gave up: rolls back the transactions of the batches it
+    /// aborted, so that they do not hold a slot of StarRocks' running transactions (and their
+    /// rows in memory) until `prepared_transaction_default_timeout_second` ends them. Their
+    /// intents stay; the next start loads them again whatever happened here.
+    pub(super) async fn roll_back_aborted(&self, labels: Vec<String>) {
+        if labels.is_empty() {
+            return;
+        }
+        let mut rollbacks = tokio::task::JoinSet::new();
+        for label in labels {
+            let client = self.client.clone();
+            rollbacks.spawn(async move {
+                let result = match ks_core::Label::new(label.clone()) {
+                    Ok(l) => client
+                        .rollback_transaction(&l)
+                        .await
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e),
+                };
+                (label, result)
+            });
+        }
+        // All at once, 5 s at most: a stop must not wait on a StarRocks that is down.
+        let waited = tokio::time::timeout(Duration::from_secs(5), async {
+            while let Some(Ok((label, result))) = rollbacks.join_next().await {
+                match result {
+                    Ok(()) => tracing::info!(target: super::LOG, "rolled back the open transaction of {label} (its batch loads again on the next start)"),
+                    Err(e) => tracing::info!(target: super::LOG, "could not roll back the transaction of {label} ({e}); the next start does, or StarRocks ends it after its prepared timeout"),
+                }
+            }
+        })
+        .await;
+        if waited.is_err() {
+            tracing::info!(target: super::LOG, "{} rollback(s) took over 5 s; the next start rolls back what is still open, or StarRocks ends it after its prepared timeout",
+                rollbacks.len()
+            );
         }
     }
 }
@@ -117,8 +172,13 @@ impl Run {
         }
         self.store.write_intent(&intent)?;
         let (turn_tx, turn_rx) = oneshot::channel();
-        let handle = self.spawn_load(intent, batch, turn_rx);
-        inflight.push(handle, turn_tx);
+        let transaction = intent.transaction.then(|| intent.label.clone());
+        let task = self.spawn_load(intent, batch, turn_rx);
+        inflight.push(Loading {
+            task,
+            turn: Some(turn_tx),
+            transaction,
+        });
         Ok(())
     }
 

@@ -256,7 +256,8 @@ impl Run {
             }
         }
         if let Some(e) = fatal {
-            inflight.abort_all();
+            let open = inflight.abort_all();
+            self.roll_back_aborted(open).await;
             return Err(e);
         }
         let mut settled = self.settle_all(&mut inflight, &budget).await;
@@ -267,7 +268,8 @@ impl Run {
             };
         }
         if let Err(e) = settled {
-            inflight.abort_all();
+            let open = inflight.abort_all();
+            self.roll_back_aborted(open).await;
             return Err(e);
         }
         tracing::info!(target: super::LOG, "pipeline {} stopped: {}",

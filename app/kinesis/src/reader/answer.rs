@@ -41,6 +41,72 @@ pub(crate) struct RawRecord {
 /// The answer's decode buffer when each payload in it is followed by the record separator.
 pub(crate) type FramedBuffer = Option<Bytes>;
 
+/// Decode buffers whose records are all loaded, kept for the next answers: a fresh buffer per
+/// answer made the kernel zero new pages for every one (28 % of the engine's CPU in the profile,
+/// BENCHMARKS.md). A buffer comes back when the last slice of it (in a batch body) is dropped.
+#[derive(Debug, Default)]
+pub(crate) struct BufferPool {
+    free: Mutex<Vec<Vec<u8>>>,
+}
+
+/// At most this many buffers wait in a pool: about one answer per shard reader of a small
+/// stream; more would only hold memory (up to ~10 MB each).
+const POOLED_BUFFERS: usize = 4;
+
+impl BufferPool {
+    /// An empty buffer of at least `capacity` bytes: a kept one if one is large enough.
+    fn take(&self, capacity: usize) -> Vec<u8> {
+        let kept = self.free.lock().ok().and_then(|mut free| {
+            let i = free.iter().position(|b| b.capacity() >= capacity)?;
+            Some(free.swap_remove(i))
+        });
+        let mut buffer = kept.unwrap_or_default();
+        buffer.reserve(capacity);
+        buffer
+    }
+
+    fn give_back(&self, mut buffer: Vec<u8>) {
+        if let Ok(mut free) = self.free.lock() {
+            if free.len() >= POOLED_BUFFERS {
+                // Keep the larger ones: they fit any answer.
+                match free.iter().enumerate().min_by_key(|(_, b)| b.capacity()) {
+                    Some((i, smallest)) if smallest.capacity() < buffer.capacity() => {
+                        free.swap_remove(i);
+                    }
+                    _ => return,
+                }
+            }
+            buffer.clear();
+            free.push(buffer);
+        }
+    }
+
+    /// `buffer` as shared bytes that return it to this pool when the last slice is dropped.
+    fn share(self: &Arc<Self>, buffer: Vec<u8>) -> Bytes {
+        Bytes::from_owner(Pooled {
+            buffer,
+            pool: self.clone(),
+        })
+    }
+}
+
+struct Pooled {
+    buffer: Vec<u8>,
+    pool: Arc<BufferPool>,
+}
+
+impl AsRef<[u8]> for Pooled {
+    fn as_ref(&self) -> &[u8] {
+        &self.buffer
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        self.pool.give_back(std::mem::take(&mut self.buffer));
+    }
+}
+
 /// What the reader needs of one GetRecords answer.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Answer {
@@ -86,14 +152,18 @@ impl Answer {
     /// `separator` is written after each payload ([`ReaderOptions::record_separator`]).
     ///
     /// [`ReaderOptions::record_separator`]: crate::ReaderOptions::record_separator
-    pub(crate) fn parse(body: &[u8], separator: Option<&[u8]>) -> Option<Answer> {
+    pub(crate) fn parse(
+        body: &[u8],
+        separator: Option<&[u8]>,
+        pool: &Arc<BufferPool>,
+    ) -> Option<Answer> {
         let wire: WireAnswer<'_> = serde_json::from_slice(body).ok()?;
         let gap = separator.unwrap_or_default();
         let mut capacity = 0usize;
         for r in &wire.records {
             capacity += base64_simd::STANDARD.estimated_decoded_length(r.data.len()) + gap.len();
         }
-        let mut buffer = Vec::with_capacity(capacity);
+        let mut buffer = pool.take(capacity);
         let mut spans = Vec::with_capacity(wire.records.len());
         for r in &wire.records {
             let start = buffer.len();
@@ -103,7 +173,7 @@ impl Answer {
             spans.push((start, buffer.len()));
             buffer.extend_from_slice(gap);
         }
-        let buffer = Bytes::from(buffer);
+        let buffer = pool.share(buffer);
         let mut records = Vec::with_capacity(wire.records.len());
         for (r, (start, end)) in wire.records.into_iter().zip(spans) {
             records.push(RawRecord {
@@ -169,6 +239,7 @@ pub(crate) type AnswerSlot = Arc<Mutex<Option<Answer>>>;
 pub(crate) struct FastGetRecords {
     pub slot: AnswerSlot,
     pub separator: Option<Vec<u8>>,
+    pub pool: Arc<BufferPool>,
 }
 
 impl Intercept for FastGetRecords {
@@ -186,6 +257,7 @@ impl Intercept for FastGetRecords {
             .store_put(SharedResponseDeserializer::new(FastDeserializer {
                 slot: self.slot.clone(),
                 separator: self.separator.clone(),
+                pool: self.pool.clone(),
             }));
         Ok(())
     }
@@ -197,6 +269,7 @@ impl Intercept for FastGetRecords {
 struct FastDeserializer {
     slot: AnswerSlot,
     separator: Option<Vec<u8>>,
+    pool: Arc<BufferPool>,
 }
 
 /// The SDK's own GetRecords deserializer (the one the operation installs), for the answers the
@@ -223,7 +296,7 @@ impl DeserializeResponse for FastDeserializer {
             && let Some(answer) = response
                 .body()
                 .bytes()
-                .and_then(|body| Answer::parse(body, self.separator.as_deref()))
+                .and_then(|body| Answer::parse(body, self.separator.as_deref(), &self.pool))
             && let Ok(empty) = GetRecordsOutput::builder()
                 .set_records(Some(Vec::new()))
                 .build()
@@ -245,6 +318,27 @@ impl DeserializeResponse for FastDeserializer {
 mod tests {
     use super::*;
 
+    fn pool() -> Arc<BufferPool> {
+        Arc::default()
+    }
+
+    #[test]
+    fn buffers_come_back_when_the_last_slice_is_dropped() {
+        let pool = pool();
+        let body = br#"{"Records":[{"Data":"eyJhIjoxfQ==","SequenceNumber":"1"}],"NextShardIterator":"A"}"#;
+        let a = Answer::parse(body, Some(b","), &pool).expect("parsed");
+        let record = a.records[0].data.clone();
+        let at = a.framed.as_ref().expect("framed").as_ptr();
+        drop(a);
+        assert_eq!(pool.free.lock().unwrap().len(), 0, "a slice still holds it");
+        drop(record);
+        assert_eq!(pool.free.lock().unwrap().len(), 1);
+        // The next answer is decoded into the same memory.
+        let b = Answer::parse(body, Some(b","), &pool).expect("parsed");
+        assert_eq!(b.framed.as_ref().expect("framed").as_ptr(), at);
+        assert_eq!(&b.records[0].data[..], br#"{"a":1}"#);
+    }
+
     #[test]
     fn parses_records_into_one_buffer() {
         let body = br#"{"Records":[
@@ -252,7 +346,7 @@ mod tests {
             {"Data":"eyJiIjoyfQ==","PartitionKey":"k\u00e9","SequenceNumber":"2"}
         ],"NextShardIterator":"AAA","MillisBehindLatest":0,
         "ChildShards":[{"ShardId":"shardId-000000000002","ParentShards":["shardId-000000000000"],"HashKeyRange":{"StartingHashKey":"0","EndingHashKey":"1"}}]}"#;
-        let a = Answer::parse(body, None).expect("parsed");
+        let a = Answer::parse(body, None, &pool()).expect("parsed");
         assert_eq!(a.records.len(), 2);
         assert_eq!(&a.records[0].data[..], br#"{"a":1}"#);
         assert_eq!(&a.records[1].data[..], br#"{"b":2}"#);
@@ -271,11 +365,16 @@ mod tests {
     #[test]
     fn a_separator_follows_each_payload_in_the_buffer() {
         let body = br#"{"Records":[{"Data":"eyJhIjoxfQ==","SequenceNumber":"1"},{"Data":"eyJiIjoyfQ==","SequenceNumber":"2"}],"NextShardIterator":"AAA"}"#;
-        let a = Answer::parse(body, Some(b",")).expect("parsed");
+        let a = Answer::parse(body, Some(b","), &pool()).expect("parsed");
         let buffer = a.framed.clone().expect("framed");
         assert_eq!(&buffer[..], br#"{"a":1},{"b":2},"#);
         assert_eq!(&a.records[1].data[..], br#"{"b":2}"#);
-        assert!(Answer::parse(body, None).expect("parsed").framed.is_none());
+        assert!(
+            Answer::parse(body, None, &pool())
+                .expect("parsed")
+                .framed
+                .is_none()
+        );
     }
 
     #[test]
@@ -283,7 +382,7 @@ mod tests {
         // Some JSON writers escape '/', which base64 uses.
         let body =
             br#"{"Records":[{"Data":"P\/8=","SequenceNumber":"12x"}],"NextShardIterator":null}"#;
-        let a = Answer::parse(body, None).expect("parsed");
+        let a = Answer::parse(body, None, &pool()).expect("parsed");
         assert_eq!(&a.records[0].data[..], &[0x3f, 0xff]);
         assert_eq!(a.records[0].sequence, Err("12x".to_string()));
         assert_eq!(a.next_shard_iterator, None);
@@ -294,14 +393,15 @@ mod tests {
         assert_eq!(
             Answer::parse(
                 b"{\"Records\":[{\"Data\":\"!!\",\"SequenceNumber\":\"1\"}]}",
-                None
+                None,
+                &pool()
             ),
             None
         );
         assert_eq!(
-            Answer::parse(b"{\"__type\":\"ExpiredIteratorException\"}", None),
+            Answer::parse(b"{\"__type\":\"ExpiredIteratorException\"}", None, &pool()),
             None
         );
-        assert_eq!(Answer::parse(b"not json", None), None);
+        assert_eq!(Answer::parse(b"not json", None, &pool()), None);
     }
 }

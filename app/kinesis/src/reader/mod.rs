@@ -8,6 +8,7 @@ mod stats;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use answer::BufferPool;
 pub use batch::{ReadBatch, SourceRecord};
 pub use stats::{ShardStats, ShardStatsSnapshot};
 
@@ -183,6 +184,7 @@ impl ShardReader {
                 .interceptor(answer::FastGetRecords {
                     slot: slot.clone(),
                     separator: self.opts.record_separator.clone(),
+                    pool: self.source.buffers.clone(),
                 })
                 // Throttling must reach us (to count it and keep the iterator); we retry ourselves.
                 .config_override(
