@@ -220,9 +220,9 @@ async fn shard_reader(
     // The size of the shard's last answer: what the next one is expected to hold (an idle shard
     // reserves nothing, so a stream of many quiet shards does not queue on the budget).
     let mut expected_bytes = 0u32;
-    let chunk_bytes = u64::from((max_permit / 8).max(1));
     loop {
-        let want = expected_bytes.min(chunk_bytes as u32);
+        // At most half the budget: two readers can always hold an answer each.
+        let want = expected_bytes.min((max_permit / 2).max(1));
         let mut reservation = Reservation {
             budget: budget.clone(),
             permits: 0,
@@ -309,35 +309,34 @@ async fn shard_reader(
                     s.totals.kpl_dropped += st.subrecords_dropped.saturating_sub(kpl_before.1);
                 });
                 expected_bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
-                // In chunks: at most CHUNK_RECORDS records and an eighth of the budget each, so
-                // the batcher can always fill a batch while the previous one loads.
+                // The answer's permits are held by its last record, so the batch that settles
+                // them is the last one holding a slice of the answer's buffer: a buffer shared by
+                // two batches stays counted until it is freed. At most the whole budget (an
+                // answer larger than the budget is read all the same).
+                let permits = u32::try_from(bytes).unwrap_or(u32::MAX).min(max_permit);
+                let missing = permits - reservation.take(permits);
+                if missing > 0 {
+                    let permit = tokio::select! {
+                        p = budget.clone().acquire_many_owned(missing) => p,
+                        _ = cancel.changed() => return,
+                    };
+                    let Ok(permit) = permit else { return };
+                    permit.forget();
+                }
+                // Unused reserved permits go back now, not after the hand-over.
+                drop(reservation);
+                // In chunks of CHUNK_RECORDS: one message per record cost measurable CPU.
                 let mut records = batch.records.into_iter().peekable();
                 while records.peek().is_some() {
-                    let mut chunk = Vec::with_capacity(CHUNK_RECORDS.min(records.len()));
-                    let mut want_total = 0u64;
-                    while let Some(record) = records.peek() {
-                        let want = u32::try_from(record.data.len())
-                            .unwrap_or(u32::MAX)
-                            .clamp(1, max_permit);
-                        if !chunk.is_empty()
-                            && (chunk.len() >= CHUNK_RECORDS
-                                || want_total + u64::from(want) > chunk_bytes)
-                        {
-                            break;
-                        }
-                        want_total += u64::from(want);
-                        chunk.extend(records.next().map(|r| (r, want)));
-                    }
-                    // ≤ max_permit: one record's want, or several within chunk_bytes.
-                    let want_total = u32::try_from(want_total).unwrap_or(max_permit);
-                    let missing = want_total - reservation.take(want_total);
-                    if missing > 0 {
-                        let permit = tokio::select! {
-                            p = budget.clone().acquire_many_owned(missing) => p,
-                            _ = cancel.changed() => return,
-                        };
-                        let Ok(permit) = permit else { return };
-                        permit.forget();
+                    let mut chunk: Vec<(ks_kinesis::SourceRecord, u32)> = records
+                        .by_ref()
+                        .take(CHUNK_RECORDS)
+                        .map(|r| (r, 0))
+                        .collect();
+                    if records.peek().is_none()
+                        && let Some((_, last)) = chunk.last_mut()
+                    {
+                        *last = permits;
                     }
                     if tx.send(Msg::Records(chunk)).await.is_err() {
                         return;
