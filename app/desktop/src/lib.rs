@@ -3,6 +3,7 @@
 //! notifications. The binary (`main.rs`) adds the CLI and opens the window; tests drive the same
 //! backend under egui_kittest.
 
+pub mod allocator;
 pub mod backend;
 pub mod flink_export;
 pub mod notify;

@@ -158,7 +158,7 @@ impl Run {
             ranges: batch.ranges.clone(),
             shards_ended: batch.ended.clone(),
             rows: batch.rows,
-            bytes: batch.body.len() as u64,
+            bytes: batch.body.len(),
             created_ms: now_ms(),
             kpl_drops_out_of_range: self.config.source.kpl_out_of_range == KplOutOfRange::Drop,
             transaction: self.max_inflight() > 1,
