@@ -165,6 +165,15 @@ pub fn print(r: &Value) {
                 buffer + 64.0,
                 if med <= buffer + 64.0 { "yes" } else { "no" }
             );
+            // The engine's own bound: its byte budget (2 × max-bytes: one batch loading, one
+            // filling; docs/engine.md §4) plus 64 MiB.
+            println!(
+                "| | the same against the engine's byte budget (2 × max-bytes = {:.0} MiB) + 64 MiB | {:.0} MiB | ≤ {:.0} MiB | {} |",
+                2.0 * buffer,
+                med,
+                2.0 * buffer + 64.0,
+                if med <= 2.0 * buffer + 64.0 { "yes" } else { "no" }
+            );
         }
         if medians.len() >= 2 {
             let (lo, hi) = (medians[0], medians[medians.len() - 1]);
