@@ -172,7 +172,11 @@ pub fn print(r: &Value) {
                 2.0 * buffer,
                 med,
                 2.0 * buffer + 64.0,
-                if med <= 2.0 * buffer + 64.0 { "yes" } else { "no" }
+                if med <= 2.0 * buffer + 64.0 {
+                    "yes"
+                } else {
+                    "no"
+                }
             );
         }
         if medians.len() >= 2 {
