@@ -194,6 +194,21 @@ impl Reservation {
     }
 }
 
+/// Takes `permits` from the budget until they are given back by hand (with the batch that
+/// settles them, or a [`Reservation`]'s drop); `None` when cancelled first.
+async fn take_permits(
+    budget: &Arc<Semaphore>,
+    permits: u32,
+    cancel: &mut watch::Receiver<bool>,
+) -> Option<()> {
+    let permit = tokio::select! {
+        p = budget.clone().acquire_many_owned(permits) => p,
+        _ = cancel.changed() => return None,
+    };
+    permit.ok()?.forget();
+    Some(())
+}
+
 impl Drop for Reservation {
     fn drop(&mut self) {
         self.budget.add_permits(self.permits as usize);
@@ -228,12 +243,9 @@ async fn shard_reader(
             permits: 0,
         };
         if want > 0 {
-            let permit = tokio::select! {
-                p = budget.clone().acquire_many_owned(want) => p,
-                _ = cancel.changed() => return,
-            };
-            let Ok(permit) = permit else { return };
-            permit.forget();
+            if take_permits(&budget, want, &mut cancel).await.is_none() {
+                return;
+            }
             reservation.permits = want;
         }
         let batch = tokio::select! {
@@ -315,13 +327,8 @@ async fn shard_reader(
                 // answer larger than the budget is read all the same).
                 let permits = u32::try_from(bytes).unwrap_or(u32::MAX).min(max_permit);
                 let missing = permits - reservation.take(permits);
-                if missing > 0 {
-                    let permit = tokio::select! {
-                        p = budget.clone().acquire_many_owned(missing) => p,
-                        _ = cancel.changed() => return,
-                    };
-                    let Ok(permit) = permit else { return };
-                    permit.forget();
+                if missing > 0 && take_permits(&budget, missing, &mut cancel).await.is_none() {
+                    return;
                 }
                 // Unused reserved permits go back now, not after the hand-over.
                 drop(reservation);
