@@ -103,8 +103,16 @@ pub fn run() -> i32 {
                 let rows = backend.runtime().block_on(demo_counts(&backend.ctx));
                 match (result, rows) {
                     (Ok(summary), Ok((rows, produced))) => {
+                        // The producer runs until the demo ends: what it wrote after the readers
+                        // stopped is in the stream, not lost.
+                        let waiting = match produced.saturating_sub(rows) {
+                            0 => String::new(),
+                            n => format!(
+                                " ({n} not read before the stop: they wait in the stream for the next start)"
+                            ),
+                        };
                         println!(
-                            "{summary}; {rows} rows in {DEMO_DATABASE}.{DEMO_TABLE}, {produced} records produced"
+                            "{summary}; {rows} rows in {DEMO_DATABASE}.{DEMO_TABLE}, {produced} records produced{waiting}"
                         );
                         return 0;
                     }
