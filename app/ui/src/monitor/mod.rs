@@ -23,6 +23,8 @@ use std::collections::VecDeque;
 pub const HISTORY_S: f64 = 15.0 * 60.0;
 /// The monitor repaints at most this often while a pipeline runs.
 pub const REPAINT_MS: u64 = 250;
+/// Rates are averaged over at least this long (s).
+pub const RATE_WINDOW_S: f64 = 1.0;
 
 /// One plot point: seconds since the monitor opened, records/s, MB/s, the largest
 /// MillisBehindLatest over the shards (s), and the slowest load confirmed since the previous
@@ -69,7 +71,12 @@ pub struct Monitor {
     /// spike does not flatten the steady rate once it has scrolled out.
     pub plot_window_s: f64,
     epoch: std::time::Instant,
+    /// Totals (t_s, records, bytes) at the last plotted point.
     last_totals: Option<(f64, u64, u64)>,
+    /// Totals of the last second's snapshots: rates are averaged over at least
+    /// [`RATE_WINDOW_S`], since records arrive in bursts (a reader's answer, a flush) and a rate
+    /// per 250 ms snapshot swung between 0 and 3 × the real rate.
+    recent_totals: VecDeque<(f64, u64, u64)>,
     /// The newest load already plotted (its `finished_ms`).
     last_load_ms: i64,
     lags: VecDeque<LagPoint>,
@@ -105,6 +112,7 @@ impl Monitor {
             plot_window_s: throughput::DEFAULT_WINDOW_S,
             epoch: std::time::Instant::now(),
             last_totals: None,
+            recent_totals: VecDeque::new(),
             last_load_ms: 0,
             lags: VecDeque::new(),
             max_lag_seen_ms: 0,
@@ -125,6 +133,7 @@ impl Monitor {
         self.start_pending = false;
         self.status = RunStatus::Running(PipelineState::Starting);
         self.last_totals = None;
+        self.recent_totals.clear();
         self.lags.clear();
         self.max_lag_seen_ms = 0;
     }
@@ -141,11 +150,19 @@ impl Monitor {
     }
 
     /// Feeds a snapshot observed at `t_s` (seconds since the monitor opened): rates come from the
-    /// difference of successive totals.
+    /// difference of the totals over at least [`RATE_WINDOW_S`].
     pub fn on_snapshot_at(&mut self, snapshot: Snapshot, t_s: f64) {
         let (records, bytes) = (snapshot.totals.records_read, snapshot.totals.bytes_read);
+        // The base of the rate: the newest totals at least RATE_WINDOW_S old (or the oldest
+        // kept, in the first second).
+        while self.recent_totals.len() >= 2 && self.recent_totals[1].0 <= t_s - RATE_WINDOW_S {
+            self.recent_totals.pop_front();
+        }
+        let base = self.recent_totals.front().copied();
+        self.recent_totals.push_back((t_s, records, bytes));
         match self.last_totals {
-            Some((t0, r0, b0)) if t_s - t0 >= 0.2 => {
+            Some((t_last, ..)) if t_s - t_last >= 0.2 => {
+                let (t0, r0, b0) = base.unwrap_or((t_last, records, bytes));
                 let dt = t_s - t0;
                 let newest = snapshot
                     .recent_loads
@@ -356,6 +373,30 @@ mod tests {
         s.totals.records_read = 400;
         m.on_snapshot_at(s.clone(), HISTORY_S + 10.0);
         assert_eq!(m.rates.len(), 1, "the first point is older than 15 minutes");
+    }
+
+    /// Records read in bursts (a reader's answer every second, snapshots every 250 ms) plot as
+    /// their steady rate, not as 0, 0, 0, 400.
+    #[test]
+    fn bursts_plot_as_their_steady_rate() {
+        let mut m = Monitor::new("p");
+        let mut s = Snapshot::new("p");
+        for step in 0..40u64 {
+            let t = step as f64 * 0.25;
+            s.totals.records_read = 100 * (step / 4);
+            m.on_snapshot_at(s.clone(), t);
+        }
+        let steady: Vec<f64> = m
+            .rates
+            .iter()
+            .filter(|r| r.t_s >= 1.0)
+            .map(|r| r.records_per_s)
+            .collect();
+        assert!(steady.len() >= 30, "{steady:?}");
+        assert!(
+            steady.iter().all(|r| (r - 100.0).abs() < 1e-9),
+            "not a steady 100 records/s: {steady:?}"
+        );
     }
 
     #[test]
