@@ -38,9 +38,6 @@ pub(crate) struct RawRecord {
     pub arrival_ms: i64,
 }
 
-/// The answer's decode buffer when each payload in it is followed by the record separator.
-pub(crate) type FramedBuffer = Option<Bytes>;
-
 /// Decode buffers whose records are all loaded, kept for the next answers: a fresh buffer per
 /// answer made the kernel zero new pages for every one (28 % of the engine's CPU in the profile,
 /// BENCHMARKS.md). A buffer comes back when the last slice of it (in a batch body) is dropped.
@@ -115,7 +112,7 @@ pub(crate) struct Answer {
     pub millis_behind_latest: Option<i64>,
     pub child_shards: Vec<String>,
     /// The buffer every `data` is a slice of, when each is followed in it by the separator.
-    pub framed: FramedBuffer,
+    pub framed: Option<Bytes>,
 }
 
 impl Answer {

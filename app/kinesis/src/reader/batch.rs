@@ -83,10 +83,7 @@ impl ShardReader {
                 if !self.passes_start(seq, arrival_ms) {
                     continue;
                 }
-                if self
-                    .skip_through
-                    .is_some_and(|s| ExtendedSeq::new(seq, 0) <= s)
-                {
+                if !self.is_fresh(ExtendedSeq::new(seq, 0)) {
                     continue;
                 }
                 emitted_bytes += data.len() as u64;
@@ -134,8 +131,7 @@ impl ShardReader {
             }
             // A restart inside an aggregate skips what an earlier read handled: count only what
             // this read hands on (or drops) itself.
-            let skip = self.skip_through;
-            let fresh = |sub: u64| skip.is_none_or(|s| ExtendedSeq::new(seq, sub) > s);
+            let fresh = |sub: u64| self.is_fresh(ExtendedSeq::new(seq, sub));
             dropped += d.dropped.iter().filter(|sub| fresh(**sub)).count() as u64;
             for u in d.records {
                 let position = ExtendedSeq::new(seq, u.sub);
@@ -196,6 +192,12 @@ impl ShardReader {
             shard_end,
             child_shards: out.child_shards.into_iter().map(ShardId).collect(),
         })
+    }
+
+    /// Whether `position` was not handled by an earlier read (a restart `After` a position
+    /// inside an aggregate skips the sub-records up to it).
+    fn is_fresh(&self, position: ExtendedSeq) -> bool {
+        self.skip_through.is_none_or(|s| position > s)
     }
 
     /// Whether a record is past the start's filters: an AT_TIMESTAMP start drops records that

@@ -74,33 +74,9 @@ impl std::fmt::Debug for LoadBody {
     }
 }
 
-impl PartialEq for LoadBody {
-    fn eq(&self, other: &Self) -> bool {
-        self.len == other.len && self.to_vec() == other.to_vec()
-    }
-}
-
 impl From<Bytes> for LoadBody {
     fn from(b: Bytes) -> LoadBody {
         LoadBody::from_parts(vec![b])
-    }
-}
-
-impl From<Vec<u8>> for LoadBody {
-    fn from(v: Vec<u8>) -> LoadBody {
-        LoadBody::from(Bytes::from(v))
-    }
-}
-
-impl From<&'static [u8]> for LoadBody {
-    fn from(s: &'static [u8]) -> LoadBody {
-        LoadBody::from(Bytes::from_static(s))
-    }
-}
-
-impl From<&'static str> for LoadBody {
-    fn from(s: &'static str) -> LoadBody {
-        LoadBody::from(s.as_bytes())
     }
 }
 
