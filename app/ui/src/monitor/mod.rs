@@ -71,8 +71,8 @@ pub struct Monitor {
     /// spike does not flatten the steady rate once it has scrolled out.
     pub plot_window_s: f64,
     epoch: std::time::Instant,
-    /// Totals (t_s, records, bytes) at the last plotted point.
-    last_totals: Option<(f64, u64, u64)>,
+    /// When the last point was plotted (or the first snapshot of the run came).
+    last_point_s: Option<f64>,
     /// Totals of the last second's snapshots: rates are averaged over at least
     /// [`RATE_WINDOW_S`], since records arrive in bursts (a reader's answer, a flush) and a rate
     /// per 250 ms snapshot swung between 0 and 3 × the real rate.
@@ -111,7 +111,7 @@ impl Monitor {
             demo_rate: None,
             plot_window_s: throughput::DEFAULT_WINDOW_S,
             epoch: std::time::Instant::now(),
-            last_totals: None,
+            last_point_s: None,
             recent_totals: VecDeque::new(),
             last_load_ms: 0,
             lags: VecDeque::new(),
@@ -132,7 +132,7 @@ impl Monitor {
     pub fn on_started(&mut self) {
         self.start_pending = false;
         self.status = RunStatus::Running(PipelineState::Starting);
-        self.last_totals = None;
+        self.last_point_s = None;
         self.recent_totals.clear();
         self.lags.clear();
         self.max_lag_seen_ms = 0;
@@ -160,9 +160,8 @@ impl Monitor {
         }
         let base = self.recent_totals.front().copied();
         self.recent_totals.push_back((t_s, records, bytes));
-        match self.last_totals {
-            Some((t_last, ..)) if t_s - t_last >= 0.2 => {
-                let (t0, r0, b0) = base.unwrap_or((t_last, records, bytes));
+        match (self.last_point_s, base) {
+            (Some(t_last), Some((t0, r0, b0))) if t_s - t_last >= 0.2 => {
                 let dt = t_s - t0;
                 let newest = snapshot
                     .recent_loads
@@ -184,10 +183,10 @@ impl Monitor {
                     lag_s: snapshot.max_lag_ms().map(|ms| ms as f64 / 1000.0),
                     load_ms,
                 });
-                self.last_totals = Some((t_s, records, bytes));
+                self.last_point_s = Some(t_s);
             }
-            Some(_) => {}
-            None => self.last_totals = Some((t_s, records, bytes)),
+            (Some(_), _) => {}
+            (None, _) => self.last_point_s = Some(t_s),
         }
         while self.rates.front().is_some_and(|r| t_s - r.t_s > HISTORY_S) {
             self.rates.pop_front();
