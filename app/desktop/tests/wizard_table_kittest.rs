@@ -526,3 +526,81 @@ fn an_epoch_ms_field_into_datetime_not_null_previews_like_the_load() {
     ks_tests::save_screenshot(&image, env!("CARGO_TARGET_TMPDIR"), "wizard-preview-fixed");
     assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
 }
+
+/// Time zones at the Table step (issue 13 §3): a stream whose `at` holds one instant (12:00 UTC)
+/// written with +08:00, -05:00, Z and naive in New York time, into an existing DATETIME column.
+/// The user picks the table's zone (UTC) and the zone of naive values (New York) from the two
+/// combos; the preview proposes `convert_tz`, and once applied shows 12:00 for every record.
+#[test]
+fn datetimes_with_zones_get_the_convert_tz_fix_from_the_two_zone_choices() {
+    let w = world("shop", "zoned_events");
+    create_in_shop(
+        &w,
+        "CREATE TABLE shop.zoned_events (`id` BIGINT NOT NULL, `at` DATETIME NULL) \
+         DUPLICATE KEY(`id`) DISTRIBUTED BY HASH(`id`)",
+    );
+    w.rt.block_on(async {
+        create_stream(&w.local.client, "zoned", 1)
+            .await
+            .expect("create stream");
+        let shapes = [
+            "2024-05-28T20:00:00+08:00",
+            "2024-05-28T07:00:00-05:00",
+            "2024-05-28T12:00:00Z",
+            "2024-05-28 08:00:00",
+        ];
+        let records: Vec<_> = (0..4)
+            .map(|i| serde_json::json!({ "id": i, "at": shapes[i] }))
+            .collect();
+        let keys: Vec<String> = (0..4).map(|i| format!("z{i}")).collect();
+        put_json_records(&w.local.client, "zoned", &records, &keys)
+            .await
+            .expect("put records");
+    });
+    let mut h = harness(&w);
+    set_text(&mut h, "Stream name", "zoned");
+    click(&mut h, "Sample");
+    wait_until(&mut h, "the samples", 30, |h| has(h, "4 records"));
+    click(&mut h, "Next");
+    assert_eq!(h.state().wizard.step(), Step::Table);
+    click(&mut h, "Use an existing table");
+    wait_until(&mut h, "the described table", 20, |h| {
+        has(h, "shop.zoned_events has 2 columns")
+    });
+    // StarRocks' default zone (Asia/Shanghai), naive values taken to be in it: the offsets load
+    // NULL and the Z value keeps its UTC wall clock.
+    wait_until(&mut h, "the zone fix", 20, |h| has(h, "Apply fix for at"));
+    assert!(has(
+        &h,
+        "3 of 4 sampled values at $.at would not land as Asia/Shanghai time"
+    ));
+
+    let table_zone = ks_ui::wizard::table::table_zones::TABLE_ZONE;
+    let naive_zone = ks_ui::wizard::table::table_zones::NAIVE_ZONE;
+    click(&mut h, table_zone);
+    click(&mut h, "UTC");
+    assert_eq!(property(&h, "timezone").as_deref(), Some("UTC"));
+    click(&mut h, naive_zone);
+    click(&mut h, "America/New_York");
+    assert_eq!(h.state().wizard.values().naive_zone, "America/New_York");
+    wait_until(&mut h, "the fix for New York and UTC", 20, |h| {
+        has(
+            h,
+            "3 of 4 sampled values at $.at would not land as UTC time",
+        )
+    });
+    click(&mut h, "Apply fix for at");
+    wait_until(&mut h, "the preview with the fix", 20, |h| {
+        has(h, "4 of 4 sampled records load, 0 filtered")
+    });
+    let columns = property(&h, "columns").unwrap_or_default();
+    assert!(
+        columns.contains("convert_tz(") && columns.contains("'America/New_York'"),
+        "{columns}"
+    );
+    let noon = h.query_all_by_label_contains("2024-05-28 12:00:00").count();
+    assert_eq!(noon, 4, "every record lands at 12:00 UTC in the preview");
+    let image = h.render().expect("render the preview");
+    ks_tests::save_screenshot(&image, env!("CARGO_TARGET_TMPDIR"), "wizard-zones-fixed");
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+}

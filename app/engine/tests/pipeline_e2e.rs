@@ -749,3 +749,154 @@ async fn a_refused_batch_rolls_back_the_younger_prepared_ones() {
         50
     );
 }
+
+/// Big records (issue 13 §5): the largest record Kinesis takes by default (1 MiB of data, a JSON
+/// record over StarRocks' 1 MB limit for one NDJSON document, which our array bodies do not
+/// hit), records larger than `buffer-flush.max-bytes`, and a big one whose field is too long for
+/// its column. Each lands once or is dead-lettered with its reason, and the pipeline catches up:
+/// a record larger than a batch never sticks it. (`strict_mode`: without it StarRocks loads a
+/// value too long for its VARCHAR as NULL, StarRocks/starrocks#15736; with it the row is
+/// filtered and the batch dead-lettered.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn big_records_load_or_are_dead_lettered_and_never_stick() {
+    const MAX_BYTES: u64 = 256 << 10;
+    let h = Harness::new(1).await;
+    h.sql(
+        "CREATE TABLE example_db.docs (id BIGINT NOT NULL, body VARCHAR(1048576), \
+         tag VARCHAR(8)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1",
+    )
+    .await;
+    let doc = |id: u64, body_bytes: usize, tag: &str| serde_json::json!({ "id": id, "body": "x".repeat(body_bytes), "tag": tag });
+    let mut records: Vec<serde_json::Value> = (0..10).map(|i| doc(i, 10, "small")).collect();
+    records.push(doc(100, 1_048_000, "biggest"));
+    records.extend((10..20).map(|i| doc(i, 10, "small")));
+    records.push(doc(101, 600_000, "big"));
+    records.push(doc(102, 500_000, "too long for its column"));
+    records.extend((20..30).map(|i| doc(i, 10, "small")));
+    let sizes: Vec<usize> = records.iter().map(|r| r.to_string().len()).collect();
+    assert!(
+        sizes[10] > 1_000_000 && sizes[10] <= 1 << 20,
+        "{}",
+        sizes[10]
+    );
+    let keys: Vec<String> = (0..records.len()).map(|i| format!("k{i}")).collect();
+    ks_local::put_json_records(&h.client, STREAM, &records, &keys)
+        .await
+        .expect("Kinesis takes records up to 1 MiB");
+
+    let mut config = h.config(
+        "initial-position = \"TRIM_HORIZON\"",
+        &format!(
+            "buffer-flush.max-bytes = {MAX_BYTES}\nbuffer-flush.interval-ms = 200\n\
+             properties.format = \"json\"\nproperties.strict_mode = true"
+        ),
+        "on-data-error = \"dead-letter\"",
+    );
+    config.sink.table_name = "docs".into();
+    let handle = h.start(config, true).await;
+    let snap_rx = handle.snapshot();
+    let summary = tokio::time::timeout(Duration::from_secs(90), handle.wait())
+        .await
+        .expect("the pipeline catches up: big records do not stick it")
+        .expect("a dead-lettered batch does not stop the pipeline");
+    let snap = snap_rx.borrow().clone();
+
+    // The big ones that fit their columns landed whole, once.
+    for (id, body_bytes) in [(100, 1_048_000), (101, 600_000)] {
+        let n = h
+            .query_u64(&format!(
+                "select count(*) from example_db.docs where id = {id} and length(body) = {body_bytes}"
+            ))
+            .await;
+        assert_eq!(n, 1, "record {id} landed whole, once");
+    }
+    // The one whose tag is too long is in the dead-letter dir with StarRocks' reason.
+    let dead: String = std::fs::read_dir(h.state.path().join("dead-letter"))
+        .expect("a dead-letter dir")
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(
+        dead.contains("too long for its column"),
+        "the record itself"
+    );
+    assert!(
+        dead.contains("exceeds the column length 8"),
+        "its reason: {}",
+        &dead[..dead.len().min(2000)]
+    );
+    assert_eq!(
+        h.query_u64("select count(*) from example_db.docs where id = 102")
+            .await,
+        0
+    );
+    // Nothing lost, nothing twice: what landed plus what was dead-lettered is what was produced.
+    let loaded = h.query_u64("select count(*) from example_db.docs").await;
+    let distinct = h
+        .query_u64("select count(distinct id) from example_db.docs")
+        .await;
+    assert_eq!(loaded, distinct);
+    assert_eq!(loaded, summary.rows_loaded);
+    assert_eq!(
+        loaded + snap.totals.rows_dead_lettered,
+        records.len() as u64
+    );
+    // A batch holding a record larger than max-bytes went out whole (one body over max-bytes).
+    let biggest_body = h
+        .sim
+        .faults()
+        .requests()
+        .iter()
+        .filter(|r| r.port == "be")
+        .filter_map(|r| {
+            let (_, v) = r.headers.iter().find(|(k, _)| k == "content-length")?;
+            v.parse::<u64>().ok()
+        })
+        .max()
+        .unwrap_or(0);
+    assert!(biggest_body > 1_000_000, "{biggest_body}");
+}
+
+/// Time zones (issue 13 §3) through the whole pipeline: the same instant written with +08:00,
+/// with -05:00, with Z and naive in New York time lands as one UTC DATETIME, by the mapping the
+/// wizard's fix writes (`ks_core::schema::zones`) with `timezone = UTC`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn datetimes_in_four_zones_land_as_one_utc_time() {
+    let h = Harness::new(1).await;
+    h.sql(
+        "CREATE TABLE example_db.events (id BIGINT NOT NULL, event_time DATETIME) \
+         DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1",
+    )
+    .await;
+    let values = [
+        "2024-05-28T20:00:00+08:00",
+        "2024-05-28T07:00:00-05:00",
+        "2024-05-28T12:00:00Z",
+        "2024-05-28 08:00:00",
+    ];
+    let records: Vec<serde_json::Value> = (0..40u64)
+        .map(|i| serde_json::json!({ "id": i, "event_time": values[i as usize % 4] }))
+        .collect();
+    let keys: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
+    ks_local::put_json_records(&h.client, STREAM, &records, &keys)
+        .await
+        .unwrap();
+    let mut config = h.json_config("TRIM_HORIZON", 1000, 100);
+    config.sink.table_name = "events".into();
+    let expr =
+        ks_core::schema::zones::zoned_datetime_expr("event_time_src", "America/New_York", "UTC");
+    for (k, v) in [
+        ("jsonpaths", r#"["$.id", "$.event_time"]"#.to_string()),
+        ("columns", format!("id, event_time_src, event_time={expr}")),
+        ("timezone", "UTC".to_string()),
+    ] {
+        config.sink.properties.insert(k.into(), v);
+    }
+    let summary = h.run_until_caught_up(config).await;
+    assert_eq!(summary.rows_loaded, 40);
+    let at_noon = h
+        .query_u64(
+            "select count(*) from example_db.events where event_time = '2024-05-28 12:00:00'",
+        )
+        .await;
+    assert_eq!(at_noon, 40, "every shape lands as 12:00 UTC");
+}

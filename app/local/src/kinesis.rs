@@ -42,6 +42,10 @@ pub(crate) fn sdk_err<E: std::error::Error + 'static, R: std::fmt::Debug>(
     LocalError(format!("{what}: {}", DisplayErrorContext(&e)))
 }
 
+/// The largest request the embedded emulator reads: a full PutRecords (5 MiB of data, base64
+/// in JSON) with room to spare.
+const MAX_REQUEST_BODY_BYTES: usize = 16 << 20;
+
 /// ferrokinesis served on a loopback port by a task of the current tokio runtime. Dropping the
 /// handle stops the server.
 pub struct EmbeddedKinesis {
@@ -91,6 +95,9 @@ impl EmbeddedKinesis {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (app, store) = ferrokinesis::create_app(opts);
+        // axum's default of 2 MB would refuse a PutRecords of two 1 MiB records (base64 in
+        // JSON); Kinesis takes 5 MiB of data per call, as ferrokinesis' own binary allows (7 MB).
+        let app = app.layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES));
         let task = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!("embedded Kinesis stopped: {e}");

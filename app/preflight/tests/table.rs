@@ -15,7 +15,9 @@ use ks_kinesis::{ConnectOptions, KinesisSource};
 use ks_local::world::{Endpoints, STREAM, pipeline_config};
 use ks_local::{EmbeddedKinesis, PipelineToml};
 use ks_preflight::PreflightContext;
-use ks_preflight::preview::{preview, properties_with_fixes, suggest_fixes};
+use ks_preflight::preview::{
+    FixOptions, preview, properties_with_fixes, suggest_fixes, suggest_fixes_with,
+};
 use ks_preflight::sample::{SampleFrom, sample};
 use ks_preflight::table::{TableError, describe, init_table, list_tables, propose_table};
 use ks_starrocks::{MysqlAdmin, StreamLoadClient, StreamLoadSettings};
@@ -863,4 +865,110 @@ fn inferred_datetime_shapes_are_ones_the_stand_in_parses() {
         );
         assert!(loads.is_ok(), "{s:?} as {ty}: {loads:?}");
     }
+}
+
+/// Time zones (issue 13 §3): one instant, 12:00 UTC, written with +08:00, with -05:00, with Z,
+/// and naive in New York time (UTC-4 in May), plus a naive January value (UTC-5). Without a
+/// conversion StarRocks loads the offsets as NULL and keeps the other wall clocks; the preview
+/// says so, proposes `convert_tz` from the zones the wizard asked for, shows the value that
+/// lands, and a real load of the same samples stores exactly what the preview showed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn datetimes_with_offsets_z_and_naive_values_land_in_the_table_zone() {
+    let columns = vec![
+        col("id", "BIGINT", false),
+        col("event_time", "DATETIME", true),
+    ];
+    let values = [
+        "2024-05-28T20:00:00+08:00",
+        "2024-05-28T07:00:00-05:00",
+        "2024-05-28T12:00:00Z",
+        "2024-05-28 08:00:00",
+        "2024-01-15 07:00:00.5",
+    ];
+    let samples: Vec<SampledRecord> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| rec(&format!(r#"{{"id":{i},"event_time":"{v}"}}"#)))
+        .collect();
+    let (_sim, admin, _spec, load_url) = stand_in_table(&columns).await;
+    let base = props(&[("timezone", "UTC")]);
+
+    // As they are: the offsets load NULL; Z and naive keep their wall clocks.
+    let before: Vec<String> = preview(&samples, &columns, &base)
+        .unwrap()
+        .column_cells("event_time")
+        .iter()
+        .map(|c| c.text())
+        .collect();
+    assert!(
+        before[0].contains("NULL") && before[1].contains("NULL"),
+        "{before:?}"
+    );
+    assert_eq!(
+        &before[2..4],
+        ["2024-05-28 12:00:00", "2024-05-28 08:00:00"]
+    );
+
+    // With the table's zone for naive values the offsets still need converting.
+    let fixes = suggest_fixes(&samples, &columns, &base).unwrap();
+    assert_eq!(fixes.len(), 1, "{fixes:?}");
+    assert!(fixes[0].problem.contains("2 of 5"), "{}", fixes[0].problem);
+    // Naive values in New York: those are wrong too now.
+    let options = FixOptions {
+        naive_zone: Some("America/New_York".into()),
+    };
+    let fixes = suggest_fixes_with(&samples, &columns, &base, &options).unwrap();
+    assert_eq!(fixes.len(), 1, "{fixes:?}");
+    let fix = &fixes[0];
+    assert_eq!(fix.column, "event_time");
+    assert!(fix.problem.contains("4 of 5"), "{}", fix.problem);
+    assert!(
+        fix.problem
+            .contains("lands as NULL as it is, 2024-05-28 12:00:00 converted"),
+        "{}",
+        fix.problem
+    );
+    assert!(
+        fix.columns_expression.starts_with("event_time=convert_tz(")
+            && fix.columns_expression.contains("'America/New_York'"),
+        "{}",
+        fix.columns_expression
+    );
+    let fixed = properties_with_fixes(&columns, &base, &fixes).unwrap();
+    let after: Vec<String> = preview(&samples, &columns, &fixed)
+        .unwrap()
+        .column_cells("event_time")
+        .iter()
+        .map(|c| c.text())
+        .collect();
+    assert_eq!(
+        after,
+        [
+            "2024-05-28 12:00:00",
+            "2024-05-28 12:00:00",
+            "2024-05-28 12:00:00",
+            "2024-05-28 12:00:00",
+            "2024-01-15 12:00:00.500000",
+        ],
+        "the preview shows the value that lands"
+    );
+    // No further fix once applied.
+    assert!(
+        suggest_fixes_with(&samples, &columns, &fixed, &options)
+            .unwrap()
+            .is_empty()
+    );
+    // A real load stores what the preview showed.
+    let out = load_samples(&load_url, &fixed, "zones", &samples)
+        .await
+        .unwrap();
+    assert_eq!(out.stats.loaded_rows, 5);
+    let stored: Vec<String> = admin
+        .query("select event_time from d.t order by id")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r[0].clone().unwrap_or_default())
+        .collect();
+    assert_eq!(stored, after);
 }

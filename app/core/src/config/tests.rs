@@ -182,13 +182,23 @@ properties.jsonpaths = ["event_time","ticker","price"]"#,
 }
 
 #[test]
-fn strip_outer_array_is_not_overridden_or_invented() {
+fn strip_outer_array_is_not_invented_and_cannot_be_turned_off_for_json() {
+    // Off, StarRocks would read each array body as one value and fail every row.
+    let m = err_for(
+        &with(
+            "",
+            "",
+            "properties.format = \"json\"\nproperties.strip_outer_array = false",
+        ),
+        "sink.properties.strip_outer_array",
+    );
+    assert!(m.contains("sent as one array"), "{m}");
     let c = ok(&with(
         "",
         "",
-        "properties.format = \"json\"\nproperties.strip_outer_array = false",
+        "properties.format = \"json\"\nproperties.strip_outer_array = \"TRUE\"",
     ));
-    assert_eq!(c.sink.properties["strip_outer_array"], "false");
+    assert_eq!(c.sink.properties["strip_outer_array"], "TRUE");
     // CSV (StarRocks' default): no headers invented.
     let c = ok(&with("", "", ""));
     assert!(c.sink.properties.is_empty());

@@ -324,6 +324,20 @@ impl SinkConfig {
                     &k,
                     "the value must be one line (it is sent as an HTTP header)".into(),
                 );
+            } else if key.eq_ignore_ascii_case("strip_outer_array")
+                && self.format() == "json"
+                && !value.trim().eq_ignore_ascii_case("true")
+            {
+                // With it off StarRocks reads each body as one array value and fails every row
+                // ("JSON data is an array, strip_outer_array must be set true").
+                e(
+                    &k,
+                    format!(
+                        "{value:?} cannot work: JSON batches are sent as one array ([r1,r2,…]) that \
+                         StarRocks must strip into rows; leave it out (it defaults to true) or set \
+                         \"true\""
+                    ),
+                );
             }
         }
     }

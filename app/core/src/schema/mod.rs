@@ -10,6 +10,7 @@ mod infer;
 #[cfg(test)]
 mod tests;
 mod validate;
+pub mod zones;
 
 pub use ddl::{add_column_ddl, jsonpaths};
 pub use infer::{TemporalShape, infer, infer_table, propose_key, temporal_shape, varchar_len};

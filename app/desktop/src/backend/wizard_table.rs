@@ -59,7 +59,8 @@ pub async fn handle(ctx: &BackendCtx, ticket: Ticket, request: WizardRequest, re
             config,
             samples,
             columns,
-        } => WizardReply::Preview(preview(&config, &samples, &columns)),
+            naive_zone,
+        } => WizardReply::Preview(preview(&config, &samples, &columns, naive_zone)),
         WizardRequest::CreateTable {
             config,
             password,
@@ -203,12 +204,14 @@ pub fn preview(
     config: &PipelineConfig,
     samples: &[SampledRecord],
     columns: &[ColumnSpec],
+    naive_zone: Option<String>,
 ) -> Result<PreviewAnswer, String> {
     let props = &config.sink.properties;
     let table = format!("{}.{}", config.sink.database_name, config.sink.table_name);
     let err = |e: ks_preflight::preview::PreviewError| format!("preview for {table}: {e}");
     let preview = ks_preflight::preview::preview(samples, columns, props).map_err(err)?;
-    let fixes = ks_preflight::preview::suggest_fixes(samples, columns, props)
+    let options = ks_preflight::preview::FixOptions { naive_zone };
+    let fixes = ks_preflight::preview::suggest_fixes_with(samples, columns, props, &options)
         .map_err(err)?
         .into_iter()
         .map(|f| ProposedFix {

@@ -374,6 +374,27 @@ mod tests {
         );
     }
 
+    /// Streams can take records of up to 10 MiB (UpdateMaxRecordSize); the emulators here cap
+    /// them at 1 MiB, so the largest answer is built by hand: one 10 MiB record and a small one.
+    #[test]
+    fn a_10_mib_record_comes_through_whole() {
+        use base64_simd::STANDARD;
+        let big: Vec<u8> = (0..10usize << 20).map(|i| b'a' + (i % 26) as u8).collect();
+        let body = format!(
+            r#"{{"Records":[{{"Data":"{}","SequenceNumber":"1"}},{{"Data":"{}","SequenceNumber":"2"}}],"NextShardIterator":"A"}}"#,
+            STANDARD.encode_to_string(&big),
+            STANDARD.encode_to_string(b"{}"),
+        );
+        let a = Answer::parse(body.as_bytes(), Some(b","), &pool()).expect("parsed");
+        assert_eq!(a.records.len(), 2);
+        assert!(
+            a.records[0].data[..] == big[..],
+            "the 10 MiB payload, byte for byte"
+        );
+        assert_eq!(&a.records[1].data[..], b"{}");
+        assert_eq!(a.framed.expect("framed").len(), big.len() + 1 + 2 + 1);
+    }
+
     #[test]
     fn escaped_base64_and_bad_sequence_numbers() {
         // Some JSON writers escape '/', which base64 uses.

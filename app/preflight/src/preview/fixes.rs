@@ -4,7 +4,7 @@
 use super::mapping::{Locator, Mapping, RecordView, SourceSlot, Target};
 use super::{PreviewError, load_params, shown, table_def};
 use ks_core::sample::SampledRecord;
-use ks_core::schema::{ColumnSpec, ColumnType, parse_type, valid_name};
+use ks_core::schema::{ColumnSpec, ColumnType, parse_type, valid_name, zones};
 use starrocks_model::convert::SourceValue;
 use starrocks_model::load::{Format, LoadParams};
 use std::collections::BTreeMap;
@@ -24,9 +24,25 @@ pub struct ConversionFix {
 }
 
 enum FixKind {
-    Epoch { divisor: u64, unit: &'static str },
+    Epoch {
+        divisor: u64,
+        unit: &'static str,
+    },
     Trim,
     Default(&'static str),
+    /// Date-times with and without zones, into the table's zone (`ks_core::schema::zones`).
+    Zone {
+        naive: String,
+        table: String,
+    },
+}
+
+/// What the fixes assume beyond the samples and the properties.
+#[derive(Debug, Clone, Default)]
+pub struct FixOptions {
+    /// The zone of date-times that carry none (the wizard asks); `None`: the table's zone,
+    /// so they load as they are.
+    pub naive_zone: Option<String>,
 }
 
 fn fix_expr(kind: &FixKind, src: &str) -> String {
@@ -35,6 +51,7 @@ fn fix_expr(kind: &FixKind, src: &str) -> String {
         FixKind::Epoch { divisor, .. } => format!("from_unixtime({src}/{divisor})"),
         FixKind::Trim => format!("trim({src})"),
         FixKind::Default(d) => format!("ifnull({src}, {d})"),
+        FixKind::Zone { naive, table } => zones::zoned_datetime_expr(src, naive, table),
     }
 }
 
@@ -78,6 +95,27 @@ pub fn suggest_fixes(
     columns: &[ColumnSpec],
     properties: &BTreeMap<String, String>,
 ) -> Result<Vec<ConversionFix>, PreviewError> {
+    suggest_fixes_with(samples, columns, properties, &FixOptions::default())
+}
+
+/// [`suggest_fixes`], and date-times whose zone differs from the table's (`timezone`, StarRocks'
+/// Asia/Shanghai by default) get `convert_tz` ([`zones::zoned_datetime_expr`]).
+pub fn suggest_fixes_with(
+    samples: &[SampledRecord],
+    columns: &[ColumnSpec],
+    properties: &BTreeMap<String, String>,
+    options: &FixOptions,
+) -> Result<Vec<ConversionFix>, PreviewError> {
+    let table_zone = properties
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("timezone"))
+        .map_or(zones::STARROCKS_DEFAULT_ZONE.to_string(), |(_, v)| {
+            v.trim().to_string()
+        });
+    let naive_zone = options
+        .naive_zone
+        .clone()
+        .unwrap_or_else(|| table_zone.clone());
     let _ = table_def(columns)?;
     let params = load_params(properties)?;
     let mapping = Mapping::build(columns, &params, properties);
@@ -139,6 +177,11 @@ pub fn suggest_fixes(
             None
         };
         let kind = kind.or_else(|| {
+            (ty == ColumnType::DateTime)
+                .then(|| zone_fix(&present, &path, &naive_zone, &table_zone))
+                .flatten()
+        });
+        let kind = kind.or_else(|| {
             let empty = raws.len() - present.len();
             if col.nullable || empty == 0 {
                 return None;
@@ -179,6 +222,11 @@ pub fn suggest_fixes(
                     "ifnull() stores {d} instead of NULL, so the rows load instead of being filtered"
                 )
             }
+            FixKind::Zone { naive, table } => format!(
+                "convert_tz() reads each value in its own zone (Z, ±hh:mm), or in {naive} when it \
+                 has none, and stores the time it names as {table} time (the table's zone: the \
+                 `timezone` property)"
+            ),
         };
         fixes.push(ConversionFix {
             column: col.name.clone(),
@@ -315,4 +363,50 @@ fn rebuild_with(
         ));
     }
     (changes, exprs)
+}
+
+/// The zone fix for a DATETIME column whose string values would land at other times than they
+/// name in `table_zone`: an offset (NULL in StarRocks), a `Z` or a naive value in a zone other
+/// than the table's. `None` when every value already lands right, or one is no date-time.
+fn zone_fix(
+    present: &[&SourceValue],
+    path: &str,
+    naive_zone: &str,
+    table_zone: &str,
+) -> Option<(FixKind, String)> {
+    if !zones::valid_zone(naive_zone) || !zones::valid_zone(table_zone) {
+        return None;
+    }
+    let mut first_wrong: Option<(String, zones::Landing)> = None;
+    let mut wrong = 0;
+    for v in present {
+        let text = match v {
+            SourceValue::Json(serde_json::Value::String(s)) | SourceValue::Text(s) => s,
+            _ => return None,
+        };
+        let landing = zones::landing(text, naive_zone, table_zone)?;
+        if landing.as_is != landing.converted {
+            wrong += 1;
+            first_wrong.get_or_insert((text.clone(), landing));
+        }
+    }
+    let (example, landing) = first_wrong?;
+    let shown = |t: Option<chrono::NaiveDateTime>| {
+        t.map_or("NULL".to_string(), |t| {
+            t.format("%Y-%m-%d %H:%M:%S%.f").to_string()
+        })
+    };
+    Some((
+        FixKind::Zone {
+            naive: naive_zone.to_string(),
+            table: table_zone.to_string(),
+        },
+        format!(
+            "{wrong} of {} sampled values at {path} would not land as {table_zone} time: \
+             \"{example}\" lands as {} as it is, {} converted",
+            present.len(),
+            shown(landing.as_is),
+            shown(landing.converted),
+        ),
+    ))
 }

@@ -6,7 +6,9 @@
 mod fixes;
 mod mapping;
 
-pub use fixes::{ConversionFix, properties_with_fixes, suggest_fixes};
+pub use fixes::{
+    ConversionFix, FixOptions, properties_with_fixes, suggest_fixes, suggest_fixes_with,
+};
 pub(crate) use mapping::{Locator, Mapping};
 
 use ks_core::preview::{MappingPreview, PreviewCell, PreviewRow, RowOutcome};

@@ -3,7 +3,7 @@
 use super::{Val, compare};
 use crate::convert::SourceValue;
 use crate::literals::parse_datetime;
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, TimeZone};
 
 pub(super) fn call(name: &str, args: &[Val], tz: FixedOffset) -> Result<Val, String> {
     let lower = name.to_ascii_lowercase();
@@ -147,6 +147,44 @@ pub(super) fn call(name: &str, args: &[Val], tz: FixedOffset) -> Result<Val, Str
                 .max(0) as usize;
             Val::Str(chars.iter().skip(start).take(len).collect())
         }
+        "convert_tz" => {
+            // A wall-clock time in one zone as the wall-clock time in another; NULL for a
+            // value that is no datetime or a zone StarRocks does not know.
+            arity(3..=3)?;
+            let at = match &args[0] {
+                Val::DateTime(dt) => Some(*dt),
+                v => v.as_string().and_then(|t| parse_datetime(&t)),
+            };
+            match (at, s(1), s(2)) {
+                (Some(at), Some(from), Some(to)) => convert_tz(at, &from, &to)
+                    .map(Val::DateTime)
+                    .unwrap_or(Val::Null),
+                _ => Val::Null,
+            }
+        }
+        "regexp_extract" => {
+            // The group'th group of the first match; '' when nothing matches (as StarRocks).
+            arity(3..=3)?;
+            let (Some(v), Some(pattern), Some(group)) = (s(0), s(1), args[2].as_i128()) else {
+                return Ok(Val::Null);
+            };
+            with_regex(&pattern, |re| {
+                let text = re
+                    .captures(&v)
+                    .and_then(|c| c.get(usize::try_from(group).ok()?))
+                    .map_or("", |m| m.as_str());
+                Val::Str(text.to_string())
+            })?
+        }
+        "regexp_replace" => {
+            arity(3..=3)?;
+            let (Some(v), Some(pattern), Some(with)) = (s(0), s(1), s(2)) else {
+                return Ok(Val::Null);
+            };
+            with_regex(&pattern, |re| {
+                Val::Str(re.replace_all(&v, with.as_str()).into_owned())
+            })?
+        }
         "replace" => {
             arity(3..=3)?;
             match (s(0), s(1), s(2)) {
@@ -274,4 +312,51 @@ fn str_to_date(v: &str, fmt: &str) -> Option<NaiveDateTime> {
                 .ok()
                 .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
         })
+}
+
+/// A zone by IANA name (with its daylight-saving rules) or as an offset (`+08:00`, `UTC`).
+fn zone_offset_at_local(zone: &str, at: NaiveDateTime) -> Option<FixedOffset> {
+    match zone.trim().parse::<chrono_tz::Tz>() {
+        Ok(tz) => tz
+            .offset_from_local_datetime(&at)
+            .earliest()
+            .map(|o| o.fix()),
+        Err(_) => super::parse_timezone(zone).ok(),
+    }
+}
+
+fn zone_offset_at_utc(zone: &str, at: NaiveDateTime) -> Option<FixedOffset> {
+    match zone.trim().parse::<chrono_tz::Tz>() {
+        Ok(tz) => Some(tz.offset_from_utc_datetime(&at).fix()),
+        Err(_) => super::parse_timezone(zone).ok(),
+    }
+}
+
+/// `convert_tz(at, from, to)`: `at` read as a wall clock in `from`, shown in `to`; `None` for
+/// a zone that is neither an IANA name nor an offset.
+pub fn convert_tz(at: NaiveDateTime, from: &str, to: &str) -> Option<NaiveDateTime> {
+    let utc = at - zone_offset_at_local(from, at)?;
+    Some(utc + zone_offset_at_utc(to, utc)?)
+}
+
+/// Runs `f` with the compiled `pattern`; compiled patterns are kept per thread (a load
+/// evaluates the same few for every row).
+fn with_regex(pattern: &str, f: impl FnOnce(&regex::Regex) -> Val) -> Result<Val, String> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static COMPILED: RefCell<HashMap<String, regex::Regex>> = RefCell::new(HashMap::new());
+    }
+    COMPILED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if !cache.contains_key(pattern) {
+            let re = regex::Regex::new(pattern)
+                .map_err(|e| format!("Invalid regex expression: {pattern}: {e}"))?;
+            if cache.len() > 64 {
+                cache.clear();
+            }
+            cache.insert(pattern.to_string(), re);
+        }
+        Ok(f(&cache[pattern]))
+    })
 }

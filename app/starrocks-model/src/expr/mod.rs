@@ -7,6 +7,7 @@ mod parser;
 #[cfg(test)]
 mod tests;
 
+pub use functions::convert_tz;
 pub use parser::{parse_columns, parse_expr};
 
 use crate::cell::Cell;

@@ -53,6 +53,10 @@ pub struct Draft {
     pub table: String,
     /// Stream Load properties (`format`, `jsonpaths`, `columns`, …).
     pub properties: BTreeMap<String, String>,
+    /// The zone of date-times in the records that carry none (`2024-05-28 08:00:00`), for the
+    /// preview's `convert_tz` fix; empty: the table's zone (they load as they are). Not a config
+    /// key: once applied, it lives in the `columns` expression.
+    pub naive_zone: String,
     /// Records sampled by the Stream step (the Table step infers and previews from them).
     /// Not persisted: they are the user's data, and fresh ones are one click away.
     #[serde(skip)]
@@ -86,6 +90,7 @@ impl Default for Draft {
             database: String::new(),
             table: String::new(),
             properties: BTreeMap::from([("format".to_string(), "json".to_string())]),
+            naive_zone: String::new(),
             samples: Vec::new(),
             base_toml: None,
         }
@@ -140,6 +145,7 @@ impl Draft {
             database: sink.database_name.clone(),
             table: sink.table_name.clone(),
             properties: sink.properties.clone(),
+            naive_zone: String::new(),
             samples: Vec::new(),
             base_toml: Some(config.to_toml_string()),
         }

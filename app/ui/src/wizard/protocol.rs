@@ -59,6 +59,8 @@ pub enum WizardRequest {
         config: Box<PipelineConfig>,
         samples: Vec<SampledRecord>,
         columns: Vec<ColumnSpec>,
+        /// The zone of date-times that carry none (`None`: the table's zone).
+        naive_zone: Option<String>,
     },
     /// CREATE DATABASE IF NOT EXISTS + CREATE TABLE for `spec` (answer: `TableCreated`).
     CreateTable {

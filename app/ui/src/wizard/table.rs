@@ -12,6 +12,8 @@
 
 #[path = "table_grid.rs"]
 pub mod table_grid;
+#[path = "table_zones.rs"]
+pub mod table_zones;
 
 use super::call::Call;
 use super::protocol::{DriftAnswer, PreviewAnswer, WizardReply, WizardRequest};
@@ -396,6 +398,7 @@ impl TableStep {
             .unwrap_or_default()
             .hash(&mut h);
         draft.properties.hash(&mut h);
+        draft.naive_zone.hash(&mut h);
         samples_key(draft).hash(&mut h);
         h.finish()
     }
@@ -406,6 +409,7 @@ impl TableStep {
             config: Box::new(draft.build_config()),
             samples: draft.samples.clone(),
             columns: c.columns.clone(),
+            naive_zone: Some(draft.naive_zone.trim().to_string()).filter(|z| !z.is_empty()),
         }));
     }
 
@@ -440,6 +444,7 @@ impl TableStep {
                 ui.spinner();
             }
         });
+        table_zones::zones_ui(ui, draft, &c.columns);
         if let Some(cols) = draft.properties.get("columns") {
             ui.add(egui::Label::new(format!("columns = {cols}")).wrap());
         }
