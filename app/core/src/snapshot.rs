@@ -98,6 +98,9 @@ pub struct Totals {
     pub rows_loaded: u64,
     pub bytes_loaded: u64,
     pub rows_filtered: u64,
+    /// Rows the `where` property left out (StarRocks' NumberUnselectedRows): by the user's
+    /// choice, e.g. ignored deletes, and counted so that none goes unaccounted.
+    pub rows_unselected: u64,
     pub rows_dead_lettered: u64,
     pub records_malformed: u64,
     pub loads_ok: u64,

@@ -47,6 +47,12 @@ pub fn render(s: &Snapshot) -> String {
         t.rows_filtered as f64,
     );
     metric(
+        "rows_unselected_total",
+        "counter",
+        "Rows the where property left out.",
+        t.rows_unselected as f64,
+    );
+    metric(
         "rows_dead_lettered_total",
         "counter",
         "Rows set aside in the dead-letter dir.",

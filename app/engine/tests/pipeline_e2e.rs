@@ -900,3 +900,111 @@ async fn datetimes_in_four_zones_land_as_one_utc_time() {
         .await;
     assert_eq!(at_noon, 40, "every shape lands as 12:00 UTC");
 }
+
+/// Primary-key tables (issue 13 §2): records carry an `op` field; `__op` mapped from it deletes
+/// (`op = "d"`), every other record upserts in stream order; the "ignore deletes" choice is a
+/// `where` that leaves the deletes out (counted, not lost); a partial update names its columns
+/// and leaves the others as they were.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn primary_key_upserts_deletes_ignored_deletes_and_partial_updates() {
+    let h = Harness::new(1).await;
+    for table in ["quotes", "quotes_kept"] {
+        h.sql(&format!(
+            "CREATE TABLE example_db.{table} (id BIGINT NOT NULL, price DOUBLE, \
+             note VARCHAR(32)) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1"
+        ))
+        .await;
+    }
+    let mut records: Vec<serde_json::Value> = (0..10u64)
+        .map(|i| serde_json::json!({ "id": i, "price": i as f64, "note": format!("n{i}"), "op": "c" }))
+        .collect();
+    records.push(serde_json::json!({ "id": 3, "op": "d" }));
+    records.push(serde_json::json!({ "id": 4, "price": 44.0, "note": "n4 again", "op": "u" }));
+    records.push(serde_json::json!({ "id": 4, "price": 45.0, "note": "n4 last", "op": "u" }));
+    let keys: Vec<String> = (0..records.len()).map(|i| format!("k{i}")).collect();
+    ks_local::put_json_records(&h.client, STREAM, &records, &keys)
+        .await
+        .unwrap();
+    let deletes = "id, price, note, op, __op = if(op = 'd', 1, 0)";
+    let pipeline = |table: &str, extra: &[(&str, &str)]| {
+        let mut config = h.json_config("TRIM_HORIZON", 4, 100);
+        config.state_dir = config.state_dir.join(table);
+        config.sink.table_name = table.into();
+        config.sink.properties.insert(
+            "jsonpaths".into(),
+            r#"["$.id", "$.price", "$.note", "$.op"]"#.into(),
+        );
+        for (k, v) in extra {
+            config.sink.properties.insert((*k).into(), (*v).into());
+        }
+        config
+    };
+    // Deletes applied.
+    let s = h
+        .run_until_caught_up(pipeline("quotes", &[("columns", deletes)]))
+        .await;
+    assert_eq!(s.rows_loaded, 13, "a delete is a loaded row too");
+    assert_eq!(
+        h.query_u64("select count(*) from example_db.quotes").await,
+        9
+    );
+    assert_eq!(
+        h.query_u64("select count(*) from example_db.quotes where id = 3")
+            .await,
+        0
+    );
+    assert_eq!(
+        h.query_u64("select count(*) from example_db.quotes where id = 4 and price = 45 and note = 'n4 last'")
+            .await,
+        1,
+        "the newest record of a key wins"
+    );
+    // Deletes ignored: left out by the where filter, and counted.
+    let s = h
+        .run_until_caught_up(pipeline(
+            "quotes_kept",
+            &[("columns", deletes), ("where", "op != 'd'")],
+        ))
+        .await;
+    assert_eq!(s.rows_loaded, 12);
+    assert_eq!(s.rows_unselected, 1);
+    assert!(
+        s.to_string().contains("1 left out by the where property"),
+        "{s}"
+    );
+    assert_eq!(
+        h.query_u64("select count(*) from example_db.quotes_kept")
+            .await,
+        10
+    );
+
+    // A partial update of the prices only: the notes stay.
+    ks_local::create_stream(&h.client, "prices", 1)
+        .await
+        .unwrap();
+    let prices: Vec<serde_json::Value> = (0..3u64)
+        .map(|i| serde_json::json!({ "id": i, "price": 100.0 + i as f64 }))
+        .collect();
+    let keys: Vec<String> = (0..3).map(|i| format!("p{i}")).collect();
+    ks_local::put_json_records(&h.client, "prices", &prices, &keys)
+        .await
+        .unwrap();
+    let mut config = pipeline("quotes", &[]);
+    config.state_dir = config.state_dir.join("prices");
+    config.source.stream_name = "prices".into();
+    for (k, v) in [
+        ("jsonpaths", r#"["$.id", "$.price"]"#),
+        ("columns", "id, price"),
+        ("partial_update", "true"),
+    ] {
+        config.sink.properties.insert(k.into(), v.into());
+    }
+    let s = h.run_until_caught_up(config).await;
+    assert_eq!(s.rows_loaded, 3);
+    assert_eq!(
+        h.query_u64("select count(*) from example_db.quotes where price >= 100 and note like 'n%'")
+            .await,
+        3,
+        "prices updated, notes kept"
+    );
+}

@@ -230,6 +230,12 @@ pub enum RowOp {
     Upsert(Vec<Cell>),
     /// `__op = 1` on a Primary Key table.
     Delete(Vec<Cell>),
+    /// `partial_update` on a Primary Key table: only the columns marked `true` (those the
+    /// `columns` parameter names) replace an existing row's; a new key takes the whole row.
+    Update {
+        row: Vec<Cell>,
+        columns: Vec<bool>,
+    },
 }
 
 impl Default for TableDef {

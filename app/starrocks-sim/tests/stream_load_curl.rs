@@ -162,6 +162,61 @@ fn json_and_csv_load_as_the_docs_show_and_select_sees_the_rows() {
         sim.mysql("select name, score from example_db.table1 where id = 3"),
         "Alicia\t30"
     );
+    // Partial update: only the columns named change; a new key takes defaults for the others.
+    let part = write_file(dir.path(), "part.csv", b"3,31\n9,90\n");
+    let r = trusted_put(
+        &[
+            "label:125",
+            "Expect:100-continue",
+            "column_separator:,",
+            "partial_update:true",
+            "columns: id, score",
+        ],
+        &part,
+        &sim.load_url("example_db", "table1"),
+    );
+    assert_eq!(r.json()["Status"], "Success", "{}", r.body);
+    assert_eq!(
+        sim.mysql("select name, score from example_db.table1 where id = 3"),
+        "Alicia\t31",
+        "the name is kept"
+    );
+    assert_eq!(
+        sim.mysql("select name, score from example_db.table1 where id = 9"),
+        "NULL\t90"
+    );
+    // The trap the connector's users hit: without the key among the columns, or on a table
+    // without a primary key, the load is refused rather than guessed.
+    let r = trusted_put(
+        &[
+            "label:126",
+            "column_separator:,",
+            "partial_update:true",
+            "columns: name",
+        ],
+        &write_file(dir.path(), "part2.csv", b"Zed\n"),
+        &sim.load_url("example_db", "table1"),
+    );
+    assert_eq!(r.json()["Status"], "Fail", "{}", r.body);
+    assert!(
+        r.json()["Message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("every key column, and 'id'"),
+        "{}",
+        r.body
+    );
+    let r = trusted_put(
+        &["label:127", "partial_update:true", "columns: EVENT_TIME"],
+        &write_file(dir.path(), "part3.csv", b"2024-05-28 19:00:00\n"),
+        &sim.load_url("example_db", "stock"),
+    );
+    assert_eq!(r.json()["Status"], "Fail", "{}", r.body);
+    assert!(
+        r.body.contains("only supported by PRIMARY KEY tables"),
+        "{}",
+        r.body
+    );
 }
 
 #[test]

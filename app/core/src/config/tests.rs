@@ -424,3 +424,30 @@ fn built_in_code_then_saved() {
     let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(keys, ["name", "sink.username"]);
 }
+
+#[test]
+fn partial_update_needs_the_columns_it_updates() {
+    // The connector's trap: without a columns list StarRocks writes NULL into the other columns.
+    let m = err_for(
+        &with(
+            "",
+            "",
+            "properties.format = \"json\"\nproperties.partial_update = true\n\
+             properties.jsonpaths = '[\"$.id\", \"$.quote.price\"]'",
+        ),
+        "sink.properties.partial_update",
+    );
+    assert!(m.contains("NULL into every other column"), "{m}");
+    assert!(
+        m.contains("properties.columns = \"id, price\""),
+        "the columns the jsonpaths fill are proposed: {m}"
+    );
+    let c = ok(&with(
+        "",
+        "",
+        "properties.format = \"json\"\nproperties.partial_update = true\n\
+         properties.columns = \"id, price\"",
+    ));
+    assert_eq!(c.sink.properties["partial_update"], "true");
+    ok(&with("", "", "properties.partial_update = false"));
+}

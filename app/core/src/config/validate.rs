@@ -340,6 +340,20 @@ impl SinkConfig {
                 );
             }
         }
+        let property = |name: &str| {
+            self.properties
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.trim())
+        };
+        if property("partial_update").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            && property("columns").is_none_or(str::is_empty)
+        {
+            e(
+                "properties.partial_update",
+                partial_update_needs_columns(property("jsonpaths")),
+            );
+        }
     }
 }
 
@@ -368,4 +382,35 @@ impl NetworkConfig {
             }
         }
     }
+}
+
+/// Partial updates without a `columns` list overwrite every column the records lack with NULL
+/// (flink-connector-starrocks #424, #428): the list says which columns a record updates. With
+/// `jsonpaths`, the columns they fill are proposed.
+fn partial_update_needs_columns(jsonpaths: Option<&str>) -> String {
+    let proposed = jsonpaths
+        .and_then(|j| serde_json::from_str::<Vec<String>>(j).ok())
+        .map(|paths| {
+            paths
+                .iter()
+                .map(|p| {
+                    p.rsplit('.')
+                        .next()
+                        .unwrap_or(p)
+                        .trim_matches('"')
+                        .to_string()
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+    let mut message = "partial updates need properties.columns, the columns each record updates \
+                       (the key columns and the ones the records carry); without it StarRocks \
+                       writes NULL into every other column"
+        .to_string();
+    if let Some(columns) = proposed {
+        message.push_str(&format!(
+            "; for these jsonpaths: properties.columns = \"{columns}\""
+        ));
+    }
+    message
 }

@@ -105,6 +105,8 @@ pub struct RunSummary {
     pub records_read: u64,
     /// Rows StarRocks filtered, and rows set aside in the dead-letter dir.
     pub rows_filtered: u64,
+    /// Rows the `where` property left out.
+    pub rows_unselected: u64,
     pub rows_dead_lettered: u64,
     /// KPL sub-records outside their shard's hash-key range, and of those the ones dropped
     /// (`kpl-out-of-range = "drop"`; 0 under the default "keep").
@@ -124,6 +126,13 @@ impl std::fmt::Display for RunSummary {
             self.rows_filtered,
             self.rows_dead_lettered
         )?;
+        if self.rows_unselected > 0 {
+            write!(
+                f,
+                ", {} left out by the where property",
+                self.rows_unselected
+            )?;
+        }
         if self.kpl_out_of_range > 0 {
             if self.kpl_dropped > 0 {
                 write!(

@@ -351,6 +351,7 @@ impl Run {
             s.totals.rows_loaded += loaded_rows;
             s.totals.bytes_loaded += intent.bytes;
             s.totals.rows_filtered += outcome.stats.filtered_rows;
+            s.totals.rows_unselected += outcome.stats.unselected_rows;
             s.totals.loads_ok += 1;
             s.recent_loads.push_front(summary.clone());
             s.recent_loads.truncate(RECENT_LOADS);

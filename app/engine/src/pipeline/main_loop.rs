@@ -115,6 +115,7 @@ impl Run {
             replayed_intents: self.replayed,
             records_read: totals.records_read,
             rows_filtered: totals.rows_filtered,
+            rows_unselected: totals.rows_unselected,
             rows_dead_lettered: totals.rows_dead_lettered,
             kpl_out_of_range: totals.kpl_out_of_range,
             kpl_dropped: totals.kpl_dropped,

@@ -141,7 +141,7 @@ pub fn preview(
         let explained = explain(&mapping, &def, columns, &params, &view);
         let outcome = if let Some(op) = out.ops.first() {
             let cells = match op {
-                RowOp::Upsert(c) | RowOp::Delete(c) => c,
+                RowOp::Upsert(c) | RowOp::Delete(c) | RowOp::Update { row: c, .. } => c,
             };
             RowOutcome::Loaded(
                 cells

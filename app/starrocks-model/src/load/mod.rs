@@ -183,6 +183,25 @@ fn build_plan(def: &TableDef, params: &LoadParams) -> Result<Plan, LoadError> {
 /// Converts a whole (decompressed) body for `def`.
 pub fn execute(def: &TableDef, params: &LoadParams, body: &[u8]) -> Result<LoadOutcome, LoadError> {
     let plan = build_plan(def, params)?;
+    if params.partial_update {
+        if def.keys_type != KeysType::Primary {
+            return Err(LoadError(format!(
+                "partial update is only supported by PRIMARY KEY tables, and '{}' is not one",
+                def.name
+            )));
+        }
+        if let Some((col, _)) = def
+            .columns
+            .iter()
+            .zip(&plan.targets)
+            .find(|(c, t)| def.is_key(&c.name) && matches!(t, Target::Default))
+        {
+            return Err(LoadError(format!(
+                "partial update must load every key column, and '{}' is not in the columns",
+                col.name
+            )));
+        }
+    }
     let mut out = LoadOutcome::default();
     let mut log_budget = match params.log_rejected_record_num {
         0 => 1000,
@@ -330,11 +349,19 @@ fn finish_row(
         };
         cells.push(cell);
     }
+    // A partial update leaves the columns it does not load as they are.
+    let updated: Vec<bool> = plan
+        .targets
+        .iter()
+        .map(|t| !params.partial_update || !matches!(t, Target::Default))
+        .collect();
     if let Some((col, _)) = def
         .columns
         .iter()
         .zip(&cells)
-        .find(|(c, v)| !c.nullable && v.is_null() && !c.auto_increment)
+        .zip(&updated)
+        .find(|((c, v), u)| **u && !c.nullable && v.is_null() && !c.auto_increment)
+        .map(|(cv, _)| cv)
     {
         let shown: Vec<String> = cells.iter().map(Cell::to_log_text).collect();
         reject(
@@ -378,8 +405,13 @@ fn finish_row(
     out.ops
         .push(if delete && def.keys_type == KeysType::Primary {
             RowOp::Delete(cells)
-        } else {
+        } else if updated.iter().all(|u| *u) {
             RowOp::Upsert(cells)
+        } else {
+            RowOp::Update {
+                row: cells,
+                columns: updated,
+            }
         });
     Ok(())
 }

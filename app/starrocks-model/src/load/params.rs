@@ -43,6 +43,8 @@ pub struct LoadParams {
     pub escape: Option<u8>,
     /// How many rejected rows the error log keeps (`log_rejected_record_num`; −1 = all).
     pub log_rejected_record_num: i64,
+    /// `partial_update`: rows update only the columns `columns` names (Primary Key tables).
+    pub partial_update: bool,
 }
 
 /// Reads the load parameters from headers (`get` is a case-insensitive header lookup).
@@ -66,6 +68,7 @@ pub fn parse_params(get: &dyn Fn(&str) -> Option<String>) -> Result<LoadParams, 
     let strict_mode = bool_param("strict_mode", "strict mode")?;
     let ignore_json_size = bool_param("ignore_json_size", "ignore json size")?;
     let trim_space = bool_param("trim_space", "trim space")?;
+    let partial_update = bool_param("partial_update", "partial update")?;
     let max_filter_ratio = match get("max_filter_ratio") {
         None => 0.0,
         Some(v) => v
@@ -176,6 +179,7 @@ pub fn parse_params(get: &dyn Fn(&str) -> Option<String>) -> Result<LoadParams, 
         enclose,
         escape,
         log_rejected_record_num,
+        partial_update,
     })
 }
 

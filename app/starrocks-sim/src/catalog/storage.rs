@@ -57,12 +57,25 @@ impl Table {
                     self.live += 1;
                 }
                 (KeysType::Duplicate, RowOp::Delete(_)) => {}
-                (_, RowOp::Upsert(row)) => {
+                (KeysType::Duplicate, RowOp::Update { row, .. }) => {
+                    // Refused at load time (Primary Key tables only); kept whole if it came.
+                    self.rows.push(Some(row.clone()));
+                    self.live += 1;
+                }
+                (_, RowOp::Upsert(row) | RowOp::Update { row, .. }) => {
                     let key = self.key_of(row, &positions);
                     match self.key_index.get(&key).copied() {
                         Some(i) if self.rows[i].is_some() => {
-                            let merged = match (self.def.keys_type, &self.rows[i]) {
-                                (KeysType::Aggregate, Some(old)) => aggregate(&self.def, old, row),
+                            let merged = match (self.def.keys_type, &self.rows[i], op) {
+                                (KeysType::Aggregate, Some(old), _) => {
+                                    aggregate(&self.def, old, row)
+                                }
+                                (_, Some(old), RowOp::Update { columns, .. }) => old
+                                    .iter()
+                                    .zip(row)
+                                    .zip(columns)
+                                    .map(|((o, n), take)| if *take { n.clone() } else { o.clone() })
+                                    .collect(),
                                 _ => row.clone(),
                             };
                             self.rows[i] = Some(merged);

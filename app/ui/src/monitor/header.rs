@@ -166,6 +166,13 @@ pub fn ui(ui: &mut egui::Ui, m: &Monitor) -> Option<Action> {
             ));
             ui.separator();
             ui.label(format!("filtered {}", thousands(t.rows_filtered)));
+            if t.rows_unselected > 0 {
+                ui.separator();
+                ui.label(format!(
+                    "left out by where {}",
+                    thousands(t.rows_unselected)
+                ));
+            }
             if t.rows_dead_lettered > 0 || t.records_malformed > 0 {
                 ui.separator();
                 ui.label(format!(
