@@ -391,6 +391,7 @@ async fn stand_in_table(
         columns: key_first,
         buckets: None,
         replication_num: None,
+        ..ks_core::schema::TableSpec::default()
     };
     admin.execute(&spec.create_database_ddl()).await.unwrap();
     admin.execute(&spec.ddl()).await.unwrap();

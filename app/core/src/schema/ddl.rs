@@ -1,7 +1,7 @@
 //! What a [`TableSpec`] writes: CREATE DATABASE / CREATE TABLE, ADD COLUMN, and the
 //! `jsonpaths` that feed its columns.
 
-use super::{ColumnSpec, TableSpec, quote_ident};
+use super::{ColumnSpec, TableModel, TableSpec, quote_ident};
 
 impl TableSpec {
     /// `CREATE DATABASE IF NOT EXISTS `db``.
@@ -26,8 +26,9 @@ impl TableSpec {
         self.columns.iter().filter(|c| c.key).collect()
     }
 
-    /// The CREATE TABLE statement: a DUPLICATE KEY table (appends every record; the
-    /// pipeline's exactly-once labels keep duplicates out) hash-distributed on its key.
+    /// The CREATE TABLE statement, hash-distributed on its key: a DUPLICATE KEY table (appends
+    /// every record; the pipeline's exactly-once labels keep duplicates out) or a PRIMARY KEY
+    /// table (upserts; `ORDER BY` the sort key when one is given).
     pub fn ddl(&self) -> String {
         let cols: Vec<String> = self
             .columns
@@ -49,12 +50,18 @@ impl TableSpec {
             out.push_str("\nDISTRIBUTED BY RANDOM");
         } else {
             let keys = keys.join(", ");
-            out.push_str(&format!(
-                "\nDUPLICATE KEY({keys})\nDISTRIBUTED BY HASH({keys})"
-            ));
+            let model = match self.model {
+                TableModel::Duplicate => "DUPLICATE KEY",
+                TableModel::Primary => "PRIMARY KEY",
+            };
+            out.push_str(&format!("\n{model}({keys})\nDISTRIBUTED BY HASH({keys})"));
         }
         if let Some(b) = self.buckets {
             out.push_str(&format!(" BUCKETS {b}"));
+        }
+        if self.model == TableModel::Primary && !self.sort_key.is_empty() {
+            let sort: Vec<String> = self.sort_key.iter().map(|c| quote_ident(c)).collect();
+            out.push_str(&format!("\nORDER BY ({})", sort.join(", ")));
         }
         if let Some(r) = self.replication_num {
             out.push_str(&format!("\nPROPERTIES (\"replication_num\" = \"{r}\")"));

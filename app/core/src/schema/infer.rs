@@ -130,6 +130,7 @@ pub fn infer_table(database: &str, table: &str, samples: &[serde_json::Value]) -
         columns: infer(samples),
         buckets: None,
         replication_num: None,
+        ..TableSpec::default()
     }
 }
 

@@ -77,8 +77,37 @@ impl ColumnSpec {
     }
 }
 
+/// How StarRocks keeps a table's rows (its table model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum TableModel {
+    /// `DUPLICATE KEY`: every record is a row (the pipeline's labels keep batches from loading
+    /// twice); the key only sorts.
+    #[default]
+    Duplicate,
+    /// `PRIMARY KEY`: the newest record per key replaces the row (upserts, in stream order);
+    /// `__op` deletes and `partial_update` work.
+    Primary,
+}
+
+impl TableModel {
+    /// What the choice does, in the user's words.
+    pub fn explain(self) -> &'static str {
+        match self {
+            TableModel::Duplicate => {
+                "Duplicate key: every record becomes a row (history, events). The key columns \
+                 only sort the table."
+            }
+            TableModel::Primary => {
+                "Primary key: a record replaces the row with the same key (the newest wins, in \
+                 stream order); records can delete rows through __op and update some columns \
+                 only (partial_update). Key columns are NOT NULL."
+            }
+        }
+    }
+}
+
 /// A table to create: the wizard's grid, or what [`infer_table`] proposes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TableSpec {
     pub database: String,
     pub table: String,
@@ -90,6 +119,12 @@ pub struct TableSpec {
     /// of 3 fails there); None leaves the cluster default (CelerData, 3+ BEs).
     #[serde(default)]
     pub replication_num: Option<u32>,
+    #[serde(default)]
+    pub model: TableModel,
+    /// PRIMARY KEY tables: `ORDER BY (…)`, the sort key when it should differ from the primary
+    /// key (queries filtering on other columns); empty: none.
+    #[serde(default)]
+    pub sort_key: Vec<String>,
 }
 
 /// Backquotes an identifier (a backquote inside is doubled).

@@ -36,6 +36,7 @@ fn stock_records_infer_the_expected_table() {
         columns: cols,
         buckets: Some(4),
         replication_num: None,
+        ..TableSpec::default()
     };
     assert_eq!(spec.validate(), Ok(()));
     assert_eq!(
@@ -124,6 +125,7 @@ fn identifiers_are_backquoted_and_escaped() {
         columns: vec![ColumnSpec::new("select", "INT")],
         buckets: None,
         replication_num: Some(1),
+        ..TableSpec::default()
     };
     assert!(
         spec.ddl()
@@ -251,6 +253,7 @@ fn chinese_names_are_columns_and_tables_but_not_databases() {
         columns: vec![ColumnSpec::new("代码", "VARCHAR(16)")],
         buckets: None,
         replication_num: Some(1),
+        ..TableSpec::default()
     };
     assert_eq!(spec.validate(), Ok(()));
     assert!(
@@ -272,4 +275,61 @@ fn chinese_names_are_columns_and_tables_but_not_databases() {
             .any(|e| e.message.contains("\"a=b\" is not a valid column name")),
         "{errs:?}"
     );
+}
+
+#[test]
+fn primary_key_tables_with_a_sort_key() {
+    let mut id = ColumnSpec::new("id", "BIGINT");
+    id.key = true;
+    id.nullable = false;
+    let mut spec = TableSpec {
+        database: "d".into(),
+        table: "quotes".into(),
+        columns: vec![
+            id,
+            ColumnSpec::new("price", "DOUBLE"),
+            ColumnSpec::new("ticker", "VARCHAR(8)"),
+        ],
+        model: TableModel::Primary,
+        sort_key: vec!["ticker".into()],
+        ..TableSpec::default()
+    };
+    assert_eq!(spec.validate(), Ok(()));
+    let ddl = spec.ddl();
+    assert!(
+        ddl.ends_with("PRIMARY KEY(`id`)\nDISTRIBUTED BY HASH(`id`)\nORDER BY (`ticker`)"),
+        "{ddl}"
+    );
+    // A nullable key, no key at all, a sort key naming no column: each said.
+    spec.columns[0].nullable = true;
+    spec.sort_key = vec!["nope".into()];
+    let errors: Vec<String> = spec
+        .validate()
+        .unwrap_err()
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("primary key column is NOT NULL")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("\"nope\", which is not a column")),
+        "{errors:?}"
+    );
+    spec.columns[0].key = false;
+    spec.sort_key.clear();
+    let errors = spec.validate().unwrap_err();
+    assert!(
+        errors.iter().any(|e| e.message.contains("needs a key")),
+        "{errors:?}"
+    );
+    // Duplicate key tables take no sort key.
+    spec.model = TableModel::Duplicate;
+    spec.sort_key = vec!["price".into()];
+    assert!(spec.validate().is_err());
 }

@@ -2,7 +2,7 @@
 
 use super::ColumnSpec;
 use super::{
-    TableSpec, field_addressable, parse_type, valid_column_name, valid_database_name,
+    TableModel, TableSpec, field_addressable, parse_type, valid_column_name, valid_database_name,
     valid_table_name,
 };
 use serde::{Deserialize, Serialize};
@@ -29,6 +29,41 @@ impl TableSpec {
         errors.extend(validate_columns(&self.columns));
         if self.buckets == Some(0) {
             errors.push(SchemaError::table("BUCKETS must be at least 1".to_string()));
+        }
+        if self.model == TableModel::Primary {
+            if self.columns.iter().all(|c| !c.key) {
+                errors.push(SchemaError::table(
+                    "a PRIMARY KEY table needs a key: tick key on the column(s) that identify a \
+                     row"
+                    .to_string(),
+                ));
+            }
+            for (i, c) in self.columns.iter().enumerate() {
+                if c.key && c.nullable {
+                    errors.push(SchemaError::column(
+                        i,
+                        &c.name,
+                        "a primary key column is NOT NULL: untick nullable".to_string(),
+                    ));
+                }
+            }
+            for name in &self.sort_key {
+                if !self
+                    .columns
+                    .iter()
+                    .any(|c| c.name.eq_ignore_ascii_case(name))
+                {
+                    errors.push(SchemaError::table(format!(
+                        "the sort key names {name:?}, which is not a column"
+                    )));
+                }
+            }
+        } else if !self.sort_key.is_empty() {
+            errors.push(SchemaError::table(
+                "a sort key (ORDER BY) is for PRIMARY KEY tables; a DUPLICATE KEY table sorts \
+                 by its key"
+                    .to_string(),
+            ));
         }
         if self.replication_num == Some(0) {
             errors.push(SchemaError::table(

@@ -6,6 +6,7 @@
 //! columns).
 //!
 //! Labels the tests drive: "Create from samples", "Use an existing table", "Database", "Table",
+//! "Duplicate key", "Primary key", "Sort key (optional)",
 //! the grid's "Column N name/type/nullable/key", "Add column", "Infer from samples",
 //! "Create table", "Refresh preview", "Apply fix for <column>", "Apply ALTER TABLE for <field>",
 //! "Run it", "Cancel".
@@ -19,7 +20,7 @@ use super::call::Call;
 use super::protocol::{DriftAnswer, PreviewAnswer, WizardReply, WizardRequest};
 use super::{Draft, Gate};
 use crate::protocol::{BackendLink, Ticket};
-use ks_core::schema::{self, ColumnSpec, TableSpec};
+use ks_core::schema::{self, ColumnSpec, TableModel, TableSpec};
 
 /// `(database, its tables)` as the cluster lists them.
 type TableList = Vec<(String, Vec<String>)>;
@@ -51,6 +52,9 @@ pub struct TableStep {
     grid_samples: Option<u64>,
     /// The user edited the grid: new samples do not overwrite it ("Infer from samples" does).
     grid_edited: bool,
+    /// The table model of the table to create, and its sort key (PRIMARY KEY, comma-separated).
+    model: TableModel,
+    sort_key: String,
     created: Call<Vec<String>>,
     preview: Call<PreviewAnswer>,
     /// What the shown (or pending) preview was computed for.
@@ -265,6 +269,22 @@ impl TableStep {
                     .labelled_by(l.id);
                 ui.end_row();
             });
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut self.model, TableModel::Duplicate, "Duplicate key");
+            ui.radio_value(&mut self.model, TableModel::Primary, "Primary key");
+        });
+        ui.add(egui::Label::new(egui::RichText::new(self.model.explain()).weak()).wrap());
+        if self.model == TableModel::Primary {
+            ui.horizontal(|ui| {
+                let l = ui.label("Sort key (optional)");
+                ui.add(egui::TextEdit::singleline(&mut self.sort_key).desired_width(240.0))
+                    .labelled_by(l.id);
+                ui.label(
+                    egui::RichText::new("columns to ORDER BY, comma-separated; empty: the key")
+                        .weak(),
+                );
+            });
+        }
         ui.add_space(4.0);
         self.grid_edited |= table_grid::column_grid(ui, &mut self.grid);
         if !draft.samples.is_empty() && ui.button("Infer from samples").clicked() {
@@ -278,6 +298,17 @@ impl TableStep {
             columns: self.grid.clone(),
             buckets: None,
             replication_num: None,
+            model: self.model,
+            sort_key: match self.model {
+                TableModel::Primary => self
+                    .sort_key
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(String::from)
+                    .collect(),
+                TableModel::Duplicate => Vec::new(),
+            },
         };
         let errors = spec.validate().err().unwrap_or_default();
         for e in &errors {
