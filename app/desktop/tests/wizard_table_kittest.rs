@@ -650,3 +650,54 @@ fn the_create_grid_makes_a_primary_key_table_with_a_sort_key() {
     );
     assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
 }
+
+/// Updates and deletes at the Table step (issue 13 §2): on an existing PRIMARY KEY table the user
+/// lets records delete rows through a field, then chooses to ignore deletes, and asks for
+/// partial updates; each "Apply to the mapping" rewrites the properties the engine sends, and the
+/// preview still loads every sampled record.
+#[test]
+fn updates_and_deletes_rewrite_the_mapping_for_a_primary_key_table() {
+    let w = world("shop", "ticks_pk");
+    create_in_shop(
+        &w,
+        "CREATE TABLE shop.ticks_pk (`id` BIGINT NOT NULL, `ticker` VARCHAR(20) NULL, \
+         `price` DOUBLE NULL) PRIMARY KEY(`id`) DISTRIBUTED BY HASH(`id`)",
+    );
+    let mut h = sampled_at_the_table_step(&w);
+    click(&mut h, "Use an existing table");
+    wait_until(&mut h, "the described table", 20, |h| {
+        has(h, "shop.ticks_pk has 3 columns")
+    });
+    click(&mut h, "Updates and deletes (PRIMARY KEY tables)");
+    click(&mut h, "Records can delete rows");
+    click(&mut h, "Partial update");
+    click(&mut h, "Apply to the mapping");
+    assert_eq!(
+        property(&h, "columns").as_deref(),
+        Some("id, ticker, price, op_src, __op = if(ifnull(op_src, '') = 'd', 1, 0)")
+    );
+    assert_eq!(
+        property(&h, "jsonpaths").as_deref(),
+        Some(r#"["$.id","$.ticker","$.price","$.op"]"#)
+    );
+    assert_eq!(property(&h, "partial_update").as_deref(), Some("true"));
+    wait_until(&mut h, "the preview", 20, |h| {
+        has(h, &format!("{RECORDS} of {RECORDS} sampled records load"))
+    });
+    click(&mut h, "Ignore deletes");
+    click(&mut h, "Apply to the mapping");
+    assert_eq!(
+        property(&h, "columns").as_deref(),
+        Some("id, ticker, price, op_src")
+    );
+    assert_eq!(
+        property(&h, "where").as_deref(),
+        Some("ifnull(op_src, '') != 'd'")
+    );
+    wait_until(&mut h, "the preview with the where", 20, |h| {
+        has(h, &format!("{RECORDS} of {RECORDS} sampled records load"))
+    });
+    let image = h.render().expect("render the table step");
+    ks_tests::save_screenshot(&image, env!("CARGO_TARGET_TMPDIR"), "wizard-updates-deletes");
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+}

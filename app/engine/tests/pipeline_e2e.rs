@@ -5,6 +5,7 @@ mod harness;
 
 use harness::{Harness, STREAM, StandIn, stock_record, wait_for};
 use ks_core::PipelineConfig;
+use ks_core::schema::ops::{OpsChoice, apply_ops};
 use ks_engine::PipelineState;
 use ks_engine::snapshot::ShardState;
 use starrocks_sim::Fault;
@@ -925,23 +926,39 @@ async fn primary_key_upserts_deletes_ignored_deletes_and_partial_updates() {
     ks_local::put_json_records(&h.client, STREAM, &records, &keys)
         .await
         .unwrap();
-    let deletes = "id, price, note, op, __op = if(op = 'd', 1, 0)";
-    let pipeline = |table: &str, extra: &[(&str, &str)]| {
+    // The mapping as the wizard writes it: jsonpaths for the table's columns, then the
+    // updates-and-deletes choice (`ks_core::schema::ops`).
+    let table_columns: Vec<ks_core::schema::ColumnSpec> = ["id", "price", "note"]
+        .iter()
+        .map(|n| ks_core::schema::ColumnSpec::new(*n, "VARCHAR(32)"))
+        .collect();
+    let pipeline = |table: &str, paths: &str, columns: Option<&str>, choice: OpsChoice| {
         let mut config = h.json_config("TRIM_HORIZON", 4, 100);
         config.state_dir = config.state_dir.join(table);
         config.sink.table_name = table.into();
-        config.sink.properties.insert(
-            "jsonpaths".into(),
-            r#"["$.id", "$.price", "$.note", "$.op"]"#.into(),
-        );
-        for (k, v) in extra {
-            config.sink.properties.insert((*k).into(), (*v).into());
+        config
+            .sink
+            .properties
+            .insert("jsonpaths".into(), paths.into());
+        if let Some(c) = columns {
+            config.sink.properties.insert("columns".into(), c.into());
         }
+        apply_ops(&table_columns, &mut config.sink.properties, &choice).expect("the mapping");
         config
     };
+    let all_paths = r#"["$.id", "$.price", "$.note"]"#;
+    let delete_when = Some(("op".to_string(), "d".to_string()));
     // Deletes applied.
     let s = h
-        .run_until_caught_up(pipeline("quotes", &[("columns", deletes)]))
+        .run_until_caught_up(pipeline(
+            "quotes",
+            all_paths,
+            None,
+            OpsChoice {
+                delete_when: delete_when.clone(),
+                ..OpsChoice::default()
+            },
+        ))
         .await;
     assert_eq!(s.rows_loaded, 13, "a delete is a loaded row too");
     assert_eq!(
@@ -963,7 +980,13 @@ async fn primary_key_upserts_deletes_ignored_deletes_and_partial_updates() {
     let s = h
         .run_until_caught_up(pipeline(
             "quotes_kept",
-            &[("columns", deletes), ("where", "op != 'd'")],
+            all_paths,
+            None,
+            OpsChoice {
+                delete_when,
+                ignore_deletes: true,
+                ..OpsChoice::default()
+            },
         ))
         .await;
     assert_eq!(s.rows_loaded, 12);
@@ -989,16 +1012,17 @@ async fn primary_key_upserts_deletes_ignored_deletes_and_partial_updates() {
     ks_local::put_json_records(&h.client, "prices", &prices, &keys)
         .await
         .unwrap();
-    let mut config = pipeline("quotes", &[]);
+    let mut config = pipeline(
+        "quotes",
+        r#"["$.id", "$.price"]"#,
+        Some("id, price"),
+        OpsChoice {
+            partial_update: true,
+            ..OpsChoice::default()
+        },
+    );
     config.state_dir = config.state_dir.join("prices");
     config.source.stream_name = "prices".into();
-    for (k, v) in [
-        ("jsonpaths", r#"["$.id", "$.price"]"#),
-        ("columns", "id, price"),
-        ("partial_update", "true"),
-    ] {
-        config.sink.properties.insert(k.into(), v.into());
-    }
     let s = h.run_until_caught_up(config).await;
     assert_eq!(s.rows_loaded, 3);
     assert_eq!(

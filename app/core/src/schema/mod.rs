@@ -7,6 +7,7 @@
 
 mod ddl;
 mod infer;
+pub mod ops;
 #[cfg(test)]
 mod tests;
 mod validate;

@@ -129,7 +129,7 @@ impl Mapping {
         }
         let derived_text = property(properties, "columns")
             .map(|c| {
-                split_top_level(&c)
+                ks_core::schema::ops::split_columns(&c)
                     .into_iter()
                     .filter(|item| is_derived_item(item))
                     .collect()
@@ -213,44 +213,6 @@ pub(super) enum RecordView {
     Json(serde_json::Value),
     Csv(Vec<Option<String>>),
     Unreadable,
-}
-
-/// Splits a `columns` header at top-level commas (not inside parentheses or quotes).
-pub(crate) fn split_top_level(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    for c in text.chars() {
-        match quote {
-            Some(q) => {
-                cur.push(c);
-                if c == q {
-                    quote = None;
-                }
-            }
-            None => match c {
-                '\'' | '"' | '`' => {
-                    quote = Some(c);
-                    cur.push(c);
-                }
-                '(' => {
-                    depth += 1;
-                    cur.push(c);
-                }
-                ')' => {
-                    depth -= 1;
-                    cur.push(c);
-                }
-                ',' if depth == 0 => out.push(std::mem::take(&mut cur).trim().to_string()),
-                _ => cur.push(c),
-            },
-        }
-    }
-    if !cur.trim().is_empty() {
-        out.push(cur.trim().to_string());
-    }
-    out
 }
 
 fn is_derived_item(item: &str) -> bool {

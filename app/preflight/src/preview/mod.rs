@@ -116,8 +116,13 @@ pub fn preview(
     columns: &[ColumnSpec],
     properties: &BTreeMap<String, String>,
 ) -> Result<MappingPreview, PreviewError> {
-    let def = table_def(columns)?;
+    let mut def = table_def(columns)?;
     let params = load_params(properties)?;
+    if params.partial_update {
+        // A column list does not say the table's model; a partial update says the user means a
+        // PRIMARY KEY table (StarRocks refuses it on others, at the load).
+        def.keys_type = KeysType::Primary;
+    }
     let mapping = Mapping::build(columns, &params, properties);
     let mut rows = Vec::with_capacity(samples.len());
     for (i, rec) in samples.iter().enumerate() {

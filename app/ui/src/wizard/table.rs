@@ -13,6 +13,8 @@
 
 #[path = "table_grid.rs"]
 pub mod table_grid;
+#[path = "table_ops.rs"]
+pub mod table_ops;
 #[path = "table_zones.rs"]
 pub mod table_zones;
 
@@ -52,6 +54,8 @@ pub struct TableStep {
     grid_samples: Option<u64>,
     /// The user edited the grid: new samples do not overwrite it ("Infer from samples" does).
     grid_edited: bool,
+    /// Updates and deletes (PRIMARY KEY tables).
+    ops: table_ops::OpsForm,
     /// The table model of the table to create, and its sort key (PRIMARY KEY, comma-separated).
     model: TableModel,
     sort_key: String,
@@ -476,8 +480,11 @@ impl TableStep {
             }
         });
         table_zones::zones_ui(ui, draft, &c.columns);
-        if let Some(cols) = draft.properties.get("columns") {
-            ui.add(egui::Label::new(format!("columns = {cols}")).wrap());
+        self.ops.ui(ui, draft, &c.columns);
+        for key in ["columns", "where", "partial_update"] {
+            if let Some(value) = draft.properties.get(key) {
+                ui.add(egui::Label::new(format!("{key} = {value}")).wrap());
+            }
         }
         match self.preview.answer().cloned() {
             None => {}
