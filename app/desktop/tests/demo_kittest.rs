@@ -299,3 +299,115 @@ fn headless_demo_loads_and_stops_cleanly_on_sigint() {
         .expect("the demo exits after its summary");
     assert!(exit.success(), "{exit}");
 }
+
+/// The monitor through a backlog (issue 13 §7, the README's two monitor screenshots): the demo
+/// pipeline is stopped while the producer runs at 2,000 records/s, then started again at
+/// 100/s: the plot shows the catch-up spike, every record lands once, and a minute later the
+/// 1-minute window shows the steady rate on its own axis (the spike has scrolled out).
+#[test]
+fn the_monitor_shows_a_backlog_catch_up_then_the_steady_rate() {
+    let (_dir, backend, mut app) = demo_app();
+    app.start_demo_running();
+    let mut h = common::app_harness(app, egui::vec2(1200.0, 1000.0));
+    let counts = |backend: &backend::Backend| {
+        backend
+            .runtime()
+            .block_on(demo::demo_counts(&backend.ctx))
+            .unwrap()
+    };
+    step_until(&mut h, "the demo's monitor with rows loaded", 90, |h| {
+        let Page::Monitor(name) = &h.state().page else {
+            return false;
+        };
+        h.state().monitor(name).is_some_and(|m| {
+            m.is_running()
+                && m.snapshot
+                    .as_ref()
+                    .is_some_and(|s| s.totals.rows_loaded > 0)
+        })
+    });
+    let Page::Monitor(name) = h.state().page.clone() else {
+        unreachable!()
+    };
+    let set_rate = |h: &mut Harness<'_, ks_ui::KsApp>, rate: f64| {
+        h.query(
+            by().label(ks_ui::monitor::demo_rate::LABEL)
+                .role(egui::accesskit::Role::Slider),
+        )
+        .expect("the demo rate slider")
+        .set_value_accesskit(rate);
+        h.run_steps(2);
+    };
+    click(&mut h, ks_ui::monitor::header::STOP);
+    step_until(&mut h, "the demo pipeline to stop", 60, |h| {
+        h.state().monitor(&name).is_some_and(|m| !m.is_running())
+    });
+    // A backlog: ~16,000 records while nothing reads.
+    set_rate(&mut h, 2000.0);
+    let (_, before) = counts(&backend);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while counts(&backend).1 < before + 16_000 {
+        assert!(
+            Instant::now() < deadline,
+            "the producer did not reach 2,000/s"
+        );
+        h.run_steps(1);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    set_rate(&mut h, 100.0);
+    click(&mut h, ks_ui::monitor::header::START);
+    step_until(&mut h, "the backlog loaded", 90, |h| {
+        let (rows, produced) = counts(&backend);
+        rows + 200 >= produced
+            && h.state()
+                .monitor(&name)
+                .is_some_and(|m| m.rates.iter().any(|r| r.records_per_s > 2000.0))
+    });
+    // The loads confirmed in the monitor too, and a few seconds of the plot after the spike.
+    step_until(&mut h, "the monitor's totals", 30, |h| {
+        h.state().monitor(&name).is_some_and(|m| {
+            m.snapshot
+                .as_ref()
+                .is_some_and(|s| s.totals.rows_loaded >= 16_000)
+        })
+    });
+    let settle = Instant::now();
+    step_until(&mut h, "a few seconds after the catch-up", 10, |_| {
+        settle.elapsed() > Duration::from_secs(4)
+    });
+    screenshot(&mut h, "monitor-backlog-catch-up");
+    // A minute later, the 1-minute window holds only the steady rate.
+    click(&mut h, "1 min");
+    let steady_from = Instant::now();
+    step_until(&mut h, "a minute at the steady rate", 120, |_| {
+        steady_from.elapsed() > Duration::from_secs(65)
+    });
+    let monitor = h.state().monitor(&name).expect("the monitor");
+    let rates: Vec<ks_ui::monitor::Rate> = monitor.rates.iter().copied().collect();
+    let peak = |points: Vec<[f64; 2]>| points.iter().map(|p| p[1]).fold(0.0, f64::max);
+    let all_time = peak(ks_ui::monitor::throughput::visible(&rates, 1e9, |r| {
+        Some(r.records_per_s)
+    }));
+    let last_minute = peak(ks_ui::monitor::throughput::visible(&rates, 60.0, |r| {
+        Some(r.records_per_s)
+    }));
+    assert!(
+        all_time > 2000.0,
+        "the catch-up is in the history: {all_time}"
+    );
+    assert!(
+        (50.0..400.0).contains(&last_minute),
+        "the last minute's axis fits the steady ~100/s: {last_minute}"
+    );
+    screenshot(&mut h, "monitor-steady-rate");
+    // Nothing lost, nothing twice, across the stop and the backlog.
+    click(&mut h, ks_ui::monitor::header::STOP);
+    step_until(&mut h, "the demo pipeline to stop", 60, |h| {
+        h.state().monitor(&name).is_some_and(|m| !m.is_running())
+    });
+    let (rows, produced) = counts(&backend);
+    assert!(
+        rows <= produced && rows + 200 >= produced,
+        "rows {rows}, produced {produced}"
+    );
+}

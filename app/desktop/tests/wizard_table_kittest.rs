@@ -668,7 +668,14 @@ fn updates_and_deletes_rewrite_the_mapping_for_a_primary_key_table() {
     wait_until(&mut h, "the described table", 20, |h| {
         has(h, "shop.ticks_pk has 3 columns")
     });
+    // The page settles first (drift and preview arrive from the backend and move the layout).
+    wait_until(&mut h, "the drift and the preview", 20, |h| {
+        has(h, "Schema drift") && has(h, &format!("{RECORDS} of {RECORDS} sampled records load"))
+    });
     click(&mut h, "Updates and deletes (PRIMARY KEY tables)");
+    wait_until(&mut h, "the section open", 5, |h| {
+        has(h, "Records can delete rows")
+    });
     click(&mut h, "Records can delete rows");
     click(&mut h, "Partial update");
     click(&mut h, "Apply to the mapping");
@@ -698,6 +705,10 @@ fn updates_and_deletes_rewrite_the_mapping_for_a_primary_key_table() {
         has(h, &format!("{RECORDS} of {RECORDS} sampled records load"))
     });
     let image = h.render().expect("render the table step");
-    ks_tests::save_screenshot(&image, env!("CARGO_TARGET_TMPDIR"), "wizard-updates-deletes");
+    ks_tests::save_screenshot(
+        &image,
+        env!("CARGO_TARGET_TMPDIR"),
+        "wizard-updates-deletes",
+    );
     assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
 }

@@ -700,12 +700,15 @@ async fn a_refused_batch_rolls_back_the_younger_prepared_ones() {
     h.produce(0, 400).await;
     // Batch 0's load answers late; batch 1's is refused for its data; batches 2 and 3 load and
     // prepare meanwhile and wait for their turn.
-    h.sim.faults().inject(Fault::Delay { ms: 1500 }, 1);
-    h.sim.faults().inject(
+    // By label: with 4 loads in flight their requests reach the stand-in in any order.
+    h.sim
+        .faults()
+        .inject_for_label("-0", Fault::Delay { ms: 1500 });
+    h.sim.faults().inject_for_label(
+        "-1",
         Fault::Fail {
             message: "too many filtered rows".into(),
         },
-        1,
     );
     let config = with_inflight(h.json_config("TRIM_HORIZON", 50, 100), 4);
     let handle = h.start(config, true).await;

@@ -49,6 +49,9 @@ pub struct RecordedRequest {
 #[derive(Debug)]
 pub struct Faults {
     queue: Mutex<VecDeque<Fault>>,
+    /// Faults for the load whose label ends with the key, taken before the queue: with several
+    /// loads in flight their requests arrive in any order.
+    by_label: Mutex<Vec<(String, Fault)>>,
     down_until: watch::Sender<Option<Instant>>,
     requests: Mutex<Vec<RecordedRequest>>,
 }
@@ -57,6 +60,7 @@ impl Default for Faults {
     fn default() -> Self {
         Faults {
             queue: Mutex::new(VecDeque::new()),
+            by_label: Mutex::new(Vec::new()),
             down_until: watch::channel(None).0,
             requests: Mutex::new(Vec::new()),
         }
@@ -73,6 +77,29 @@ impl Faults {
         for _ in 0..times {
             q.push_back(fault.clone());
         }
+    }
+
+    /// Gives `fault` to the first load whose label ends with `label_suffix` (e.g. `-1`, the
+    /// engine's batch 1), whatever the order loads arrive in.
+    pub fn inject_for_label(&self, label_suffix: &str, fault: Fault) {
+        self.by_label
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((label_suffix.to_string(), fault));
+    }
+
+    /// Takes the fault for the load of `label` being handled now, if any: one injected for its
+    /// label first, else the next queued one.
+    pub fn take_for(&self, label: &str) -> Option<Fault> {
+        let mut by_label = self.by_label.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = by_label
+            .iter()
+            .position(|(s, _)| label.ends_with(s.as_str()))
+        {
+            return Some(by_label.remove(i).1);
+        }
+        drop(by_label);
+        self.take()
     }
 
     /// Takes the fault for the load being handled now, if any.

@@ -176,7 +176,7 @@ pub(super) async fn stream_load(
         Ok(p) => p,
         Err(m) => return LoadAnswer::fail(-1, &label, m).into_response(),
     };
-    let fault = ctx.faults.take();
+    let fault = ctx.faults.take_for(&label);
     if let Some(Fault::ResetConnection) = &fault {
         reset_this_connection(&req).await;
     }

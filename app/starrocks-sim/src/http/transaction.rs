@@ -110,7 +110,7 @@ pub(super) async fn transaction(
                 Ok(p) => p,
                 Err(m) => return answer("INVALID_ARGUMENT", &m, vec![]),
             };
-            let fault = ctx.faults.take();
+            let fault = ctx.faults.take_for(&label);
             if let Some(Fault::ResetConnection) = &fault {
                 reset_this_connection(&req).await;
             }

@@ -12,7 +12,7 @@ pub mod load_frequency;
 mod loads;
 pub mod shards;
 pub mod throttling;
-mod throughput;
+pub mod throughput;
 
 use crate::flink_export_panel::{ExportSubject, FlinkExportPanel};
 use crate::protocol::{BackendLink, Request, RunStatus};

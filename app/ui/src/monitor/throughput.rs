@@ -3,7 +3,7 @@
 //! spike stops flattening the steady rate once it has scrolled out.
 
 use super::{HISTORY_S, Monitor, Rate};
-use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
+use egui_plot::{Legend, Line, Plot, PlotPoints, Points, uniform_grid_spacer};
 
 /// The window the monitor opens with.
 pub const DEFAULT_WINDOW_S: f64 = 5.0 * 60.0;
@@ -46,6 +46,16 @@ pub fn ui(ui: &mut egui::Ui, m: &mut Monitor) {
             .include_x(-window)
             .include_x(0.0)
             .include_y(0.0)
+            // Short tick labels (16k, not 16000) that always have room: a backlog's spike
+            // otherwise left its axis with no number but 0.
+            .y_axis_formatter(|mark, _| axis_label(mark.value))
+            .y_axis_min_width(36.0)
+            // Steps of 1, 2 or 5: egui_plot's powers of ten leave an 8,000 peak with no label
+            // between 0 and the top on a plot this low (1,000 is too dense, 10,000 off the top).
+            .y_grid_spacer(uniform_grid_spacer(|input| {
+                let step = nice_step(input.bounds.1 - input.bounds.0, 3.0);
+                [step / 10.0, step / 2.0, step]
+            }))
             .allow_scroll(false)
             .allow_drag(false)
             .allow_zoom(false)
@@ -82,9 +92,66 @@ pub fn ui(ui: &mut egui::Ui, m: &mut Monitor) {
     });
 }
 
+/// The step of 1, 2 or 5 × 10^k that splits `span` into at most `max_steps` steps.
+pub fn nice_step(span: f64, max_steps: f64) -> f64 {
+    let raw = span.abs() / max_steps;
+    if !raw.is_finite() || raw <= 0.0 {
+        return 1.0;
+    }
+    let power = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|step| *step >= raw)
+        .unwrap_or(10.0 * power)
+}
+
+/// A y tick label: `16k`, `2.5k`, `1.2M`, `100`, `0.01`.
+pub fn axis_label(value: f64) -> String {
+    fn trimmed(v: f64, decimals: usize) -> String {
+        let text = format!("{v:.decimals$}");
+        if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            text
+        }
+    }
+    let a = value.abs();
+    if a >= 1e6 {
+        format!("{}M", trimmed(value / 1e6, 1))
+    } else if a >= 1e3 {
+        format!("{}k", trimmed(value / 1e3, 1))
+    } else if a >= 1.0 || a == 0.0 {
+        trimmed(value, 1)
+    } else {
+        trimmed(value, 3)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn steps_are_1_2_or_5() {
+        assert_eq!(nice_step(8_000.0, 3.0), 5_000.0);
+        assert_eq!(nice_step(16_000.0, 3.0), 10_000.0);
+        assert_eq!(nice_step(150.0, 3.0), 50.0);
+        assert_eq!(nice_step(1.0, 3.0), 0.5);
+        assert_eq!(nice_step(0.012, 3.0), 0.005);
+        assert_eq!(nice_step(0.0, 3.0), 1.0);
+    }
+
+    #[test]
+    fn tick_labels_stay_short() {
+        assert_eq!(axis_label(16_000.0), "16k");
+        assert_eq!(axis_label(2_500.0), "2.5k");
+        assert_eq!(axis_label(1_250_000.0), "1.2M");
+        assert_eq!(axis_label(100.0), "100");
+        assert_eq!(axis_label(0.0), "0");
+        assert_eq!(axis_label(0.01), "0.01");
+        assert_eq!(axis_label(12.5), "12.5");
+    }
 
     fn rate(t_s: f64, records_per_s: f64) -> Rate {
         Rate {
