@@ -188,13 +188,9 @@ fn try_a_local_demo_reaches_a_running_pipeline_with_a_live_plot() {
     });
 }
 
-/// `kinesis-starrocks demo --monitor`: no wizard; the demo pipeline is saved, started and shown.
-#[test]
-fn demo_monitor_starts_the_demo_pipeline_without_the_wizard() {
-    let (_dir, _backend, mut app) = demo_app();
-    app.start_demo_running();
-    let mut h = common::app_harness(app, egui::vec2(1200.0, 1000.0));
-    step_until(&mut h, "the demo's monitor with rows loaded", 90, |h| {
+/// Steps until the demo pipeline's monitor shows it running with rows loaded.
+fn wait_for_the_demo_loading(h: &mut Harness<'_, KsApp>) {
+    step_until(h, "the demo's monitor with rows loaded", 90, |h| {
         let Page::Monitor(name) = &h.state().page else {
             return false;
         };
@@ -205,6 +201,15 @@ fn demo_monitor_starts_the_demo_pipeline_without_the_wizard() {
                     .is_some_and(|s| s.totals.rows_loaded > 0)
         })
     });
+}
+
+/// `kinesis-starrocks demo --monitor`: no wizard; the demo pipeline is saved, started and shown.
+#[test]
+fn demo_monitor_starts_the_demo_pipeline_without_the_wizard() {
+    let (_dir, _backend, mut app) = demo_app();
+    app.start_demo_running();
+    let mut h = common::app_harness(app, egui::vec2(1200.0, 1000.0));
+    wait_for_the_demo_loading(&mut h);
     assert!(h.state().wizard.is_none(), "the wizard was skipped");
     let Page::Monitor(name) = h.state().page.clone() else {
         unreachable!()
@@ -315,17 +320,7 @@ fn the_monitor_shows_a_backlog_catch_up_then_the_steady_rate() {
             .block_on(demo::demo_counts(&backend.ctx))
             .unwrap()
     };
-    step_until(&mut h, "the demo's monitor with rows loaded", 90, |h| {
-        let Page::Monitor(name) = &h.state().page else {
-            return false;
-        };
-        h.state().monitor(name).is_some_and(|m| {
-            m.is_running()
-                && m.snapshot
-                    .as_ref()
-                    .is_some_and(|s| s.totals.rows_loaded > 0)
-        })
-    });
+    wait_for_the_demo_loading(&mut h);
     let Page::Monitor(name) = h.state().page.clone() else {
         unreachable!()
     };

@@ -26,19 +26,7 @@ async fn json_pipeline_loads_every_record_once_in_batches() {
         summary.loads
     );
     // Labels follow <prefix>-<store id>-<batch no>.
-    let labels: Vec<String> = h
-        .sim
-        .faults()
-        .requests()
-        .iter()
-        .filter(|r| r.port == "be")
-        .filter_map(|r| {
-            r.headers
-                .iter()
-                .find(|(k, _)| k == "label")
-                .map(|(_, v)| v.clone())
-        })
-        .collect();
+    let labels = h.be_header("label");
     assert!(
         labels.iter().all(|l| l.starts_with("ks-stock-")),
         "{labels:?}"
@@ -846,15 +834,9 @@ async fn big_records_load_or_are_dead_lettered_and_never_stick() {
     );
     // A batch holding a record larger than max-bytes went out whole (one body over max-bytes).
     let biggest_body = h
-        .sim
-        .faults()
-        .requests()
+        .be_header("content-length")
         .iter()
-        .filter(|r| r.port == "be")
-        .filter_map(|r| {
-            let (_, v) = r.headers.iter().find(|(k, _)| k == "content-length")?;
-            v.parse::<u64>().ok()
-        })
+        .filter_map(|v| v.parse::<u64>().ok())
         .max()
         .unwrap_or(0);
     assert!(biggest_body > 1_000_000, "{biggest_body}");

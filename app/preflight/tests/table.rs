@@ -399,6 +399,17 @@ async fn stand_in_table(
     (sim, admin, spec, load_url)
 }
 
+/// d.t's event_time values as the stand-in returns them, by id.
+async fn stored_event_times(admin: &MysqlAdmin) -> Vec<String> {
+    admin
+        .query("select event_time from d.t order by id")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r[0].clone().unwrap_or_default())
+        .collect()
+}
+
 /// One real Stream Load of `samples` into d.t, in the body shape the engine sends (a JSON array)
 /// and with the client the engine uses, under `properties` as the config holds them.
 async fn load_samples(
@@ -484,13 +495,7 @@ async fn the_preview_sends_the_engines_headers_and_agrees_with_a_real_load() {
     assert_eq!(loaded_in_preview, 4, "{after:?}");
     assert_eq!(out.stats.loaded_rows, loaded_in_preview);
     assert_eq!(out.stats.filtered_rows, 0);
-    let stored: Vec<String> = admin
-        .query("select event_time from d.t order by id")
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r[0].clone().unwrap_or_default())
-        .collect();
+    let stored = stored_event_times(&admin).await;
     let previewed: Vec<String> = after
         .column_cells("event_time")
         .iter()
@@ -964,12 +969,6 @@ async fn datetimes_with_offsets_z_and_naive_values_land_in_the_table_zone() {
         .await
         .unwrap();
     assert_eq!(out.stats.loaded_rows, 5);
-    let stored: Vec<String> = admin
-        .query("select event_time from d.t order by id")
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r[0].clone().unwrap_or_default())
-        .collect();
+    let stored = stored_event_times(&admin).await;
     assert_eq!(stored, after);
 }

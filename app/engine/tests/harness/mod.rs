@@ -112,6 +112,22 @@ impl Harness {
             .expect("the pipeline ends without error")
     }
 
+    /// The value of header `name` on every request the stand-in's BE saw, in order.
+    pub fn be_header(&self, name: &str) -> Vec<String> {
+        self.sim
+            .faults()
+            .requests()
+            .iter()
+            .filter(|r| r.port == "be")
+            .filter_map(|r| {
+                r.headers
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+            })
+            .collect()
+    }
+
     /// Puts stock.py-shaped records with ids `from..from+n`, spread over partition keys.
     pub async fn produce(&self, from: u64, n: u64) {
         let records: Vec<serde_json::Value> = (from..from + n).map(stock_record).collect();
