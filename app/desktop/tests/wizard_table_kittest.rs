@@ -590,8 +590,11 @@ fn datetimes_with_zones_get_the_convert_tz_fix_from_the_two_zone_choices() {
         )
     });
     click(&mut h, "Apply fix for at");
+    // The column is nullable, so "4 of 4 load" held before the fix too (two of them NULL):
+    // wait for the preview computed with the fix, whose cells all read 12:00.
     wait_until(&mut h, "the preview with the fix", 20, |h| {
         has(h, "4 of 4 sampled records load, 0 filtered")
+            && h.query_all_by_label_contains("2024-05-28 12:00:00").count() == 4
     });
     let columns = property(&h, "columns").unwrap_or_default();
     assert!(

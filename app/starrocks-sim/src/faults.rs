@@ -102,8 +102,8 @@ impl Faults {
         self.take()
     }
 
-    /// Takes the fault for the load being handled now, if any.
-    pub fn take(&self) -> Option<Fault> {
+    /// Takes the next queued fault, if any.
+    fn take(&self) -> Option<Fault> {
         self.queue
             .lock()
             .unwrap_or_else(|p| p.into_inner())

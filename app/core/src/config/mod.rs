@@ -44,7 +44,7 @@ pub use password::{
     CREDENTIALS_DIRECTORY_ENV, KEYRING_SERVICE, KeyringLookup, PASSWORD_CREDENTIAL, PASSWORD_ENV,
     PasswordError, PasswordSource, keyring_account, resolve_password,
 };
-pub use stream_load::{stream_load_headers, stream_load_properties};
+pub use stream_load::{property, set_property, stream_load_headers, stream_load_properties};
 pub use validate::validate_name;
 
 #[cfg(test)]

@@ -282,10 +282,8 @@ impl PipelineConfig {
 impl SinkConfig {
     /// The Stream Load `format` property, lower-cased (`csv` when absent, like StarRocks).
     pub fn format(&self) -> String {
-        self.properties
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("format"))
-            .map(|(_, v)| v.trim().to_ascii_lowercase())
+        super::property(&self.properties, "format")
+            .map(|v| v.trim().to_ascii_lowercase())
             .unwrap_or_else(|| "csv".into())
     }
 

@@ -28,14 +28,30 @@ pub fn stream_load_headers(properties: &BTreeMap<String, String>) -> BTreeMap<St
 }
 
 fn is_json(properties: &BTreeMap<String, String>) -> bool {
-    properties
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("format") && v.trim().eq_ignore_ascii_case("json"))
+    property(properties, "format").is_some_and(|f| f.trim().eq_ignore_ascii_case("json"))
 }
 
 /// Sets `key` to "true" unless the user set it (in any case).
 fn default_to_true(properties: &mut BTreeMap<String, String>, key: &str) {
-    if !properties.keys().any(|k| k.eq_ignore_ascii_case(key)) {
+    if property(properties, key).is_none() {
         properties.insert(key.into(), "true".into());
+    }
+}
+
+/// The Stream Load property `name`, whatever case its key was written in (they are HTTP
+/// headers: StarRocks reads them case-insensitively).
+pub fn property<'a>(properties: &'a BTreeMap<String, String>, name: &str) -> Option<&'a str> {
+    properties
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Sets (or with `None` removes) the property `name`, replacing a key written in another case
+/// rather than adding a second header.
+pub fn set_property(properties: &mut BTreeMap<String, String>, name: &str, value: Option<String>) {
+    properties.retain(|k, _| !k.eq_ignore_ascii_case(name));
+    if let Some(v) = value {
+        properties.insert(name.to_string(), v);
     }
 }

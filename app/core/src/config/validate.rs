@@ -340,12 +340,7 @@ impl SinkConfig {
                 );
             }
         }
-        let property = |name: &str| {
-            self.properties
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.trim())
-        };
+        let property = |name: &str| super::property(&self.properties, name).map(str::trim);
         if property("partial_update").is_some_and(|v| v.eq_ignore_ascii_case("true"))
             && property("columns").is_none_or(str::is_empty)
         {

@@ -8,6 +8,7 @@
 //! expressions), with the delete field added as one more source.
 
 use super::{ColumnSpec, jsonpath_for, valid_name};
+use crate::config::{property, set_property};
 use std::collections::BTreeMap;
 
 /// What the user chose for updates and deletes.
@@ -53,20 +54,6 @@ pub fn split_columns(text: &str) -> Vec<String> {
         out.push(cur.trim().to_string());
     }
     out
-}
-
-fn property<'a>(properties: &'a BTreeMap<String, String>, name: &str) -> Option<&'a str> {
-    properties
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
-
-fn set(properties: &mut BTreeMap<String, String>, name: &str, value: Option<String>) {
-    properties.retain(|k, _| !k.eq_ignore_ascii_case(name));
-    if let Some(v) = value {
-        properties.insert(name.to_string(), v);
-    }
 }
 
 /// The item of a `columns` list that is an expression (`name = expr`), and its name.
@@ -151,14 +138,14 @@ pub fn apply_ops(
     }
     let mut all = sources;
     all.extend(derived);
-    set(properties, "columns", Some(all.join(", ")));
-    set(
+    set_property(properties, "columns", Some(all.join(", ")));
+    set_property(
         properties,
         "jsonpaths",
         Some(serde_json::to_string(&paths).unwrap_or_default()),
     );
-    set(properties, "where", filter);
-    set(
+    set_property(properties, "where", filter);
+    set_property(
         properties,
         "partial_update",
         choice.partial_update.then(|| "true".to_string()),

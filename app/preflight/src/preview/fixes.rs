@@ -106,12 +106,9 @@ pub fn suggest_fixes_with(
     properties: &BTreeMap<String, String>,
     options: &FixOptions,
 ) -> Result<Vec<ConversionFix>, PreviewError> {
-    let table_zone = properties
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("timezone"))
-        .map_or(zones::STARROCKS_DEFAULT_ZONE.to_string(), |(_, v)| {
-            v.trim().to_string()
-        });
+    let table_zone = ks_core::config::property(properties, "timezone")
+        .map_or(zones::STARROCKS_DEFAULT_ZONE, str::trim)
+        .to_string();
     let naive_zone = options
         .naive_zone
         .clone()

@@ -75,10 +75,7 @@ pub(crate) fn load_params(
 }
 
 pub(crate) fn property(props: &BTreeMap<String, String>, key: &str) -> Option<String> {
-    props
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|(_, v)| v.clone())
+    ks_core::config::property(props, key).map(str::to_string)
 }
 
 /// The body the engine would send for this one record (a JSON array, or one CSV row).

@@ -6,6 +6,7 @@
 //! Labels the tests drive: "Zone of date-times without one", "Zone the table's DATETIMEs are in".
 
 use super::Draft;
+use ks_core::config::{property, set_property};
 use ks_core::schema::{ColumnSpec, ColumnType, parse_type, zones};
 
 pub const NAIVE_ZONE: &str = "Zone of date-times without one";
@@ -18,11 +19,9 @@ pub fn zones_ui(ui: &mut egui::Ui, draft: &mut Draft, columns: &[ColumnSpec]) {
     if !has_datetime {
         return;
     }
-    let table_zone = draft
-        .properties
-        .get("timezone")
-        .cloned()
-        .unwrap_or_default();
+    let table_zone = property(&draft.properties, "timezone")
+        .unwrap_or_default()
+        .to_string();
     let mut chosen_table = table_zone.clone();
     zone_combo(
         ui,
@@ -32,11 +31,8 @@ pub fn zones_ui(ui: &mut egui::Ui, draft: &mut Draft, columns: &[ColumnSpec]) {
     );
     zone_combo(ui, NAIVE_ZONE, &mut draft.naive_zone, "the table's zone");
     if chosen_table != table_zone {
-        if chosen_table.is_empty() {
-            draft.properties.remove("timezone");
-        } else {
-            draft.properties.insert("timezone".into(), chosen_table);
-        }
+        let value = (!chosen_table.is_empty()).then_some(chosen_table);
+        set_property(&mut draft.properties, "timezone", value);
     }
     ui.add(
         egui::Label::new(
