@@ -21,9 +21,10 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Builds the release binary and the packages once per test binary; later calls reuse them.
-/// When tests/run.sh has built them already the script finds everything up to date (seconds);
-/// alone, it may start with a cold release build (about half an hour on 2 cores).
+/// Builds the binary (release, or debug with `KS_PACKAGE_PROFILE=dev`) and the packages once per
+/// test binary; later calls reuse them. When tests/run.sh has built them already the script finds
+/// everything up to date (seconds); alone, in release, it may start with a cold release build
+/// (about half an hour on 2 cores).
 pub fn packages() -> &'static Packages {
     static PACKAGES: OnceLock<Result<Packages, String>> = OnceLock::new();
     match PACKAGES.get_or_init(build_packages) {
@@ -41,7 +42,7 @@ fn build_packages() -> Result<Packages, String> {
     // Without the variables `cargo test` sets for this test: ring's build script declares
     // rerun-if-env-changed on CARGO_PKG_NAME, CARGO_MANIFEST_DIR, …, which Cargo compares with
     // its own environment, so with this test's values the script's cargo rebuilt ring and most of
-    // the release build instead of finding the one tests/run.sh made up to date.
+    // the build instead of finding the one tests/run.sh made up to date.
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy();
         if CARGO_TEST_VARIABLES

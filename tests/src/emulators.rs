@@ -59,6 +59,29 @@ fn wait_for_http(name: &str, port: u16, guard: &mut ChildGuard, timeout: Duratio
     panic!("{name} did not listen on 127.0.0.1:{port} within {timeout:?}");
 }
 
+/// POSTs an AWS query `body` to moto on `port` with an `Authorization` header naming `service` in
+/// us-east-1 (moto routes by its credential scope; it does not check the signature); the answer.
+fn post_signed_looking(port: u16, service: &str, body: &str, timeout: Duration) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to moto");
+    stream
+        .set_read_timeout(Some(timeout))
+        .expect("read timeout");
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/{service}/\
+         aws4_request, SignedHeaders=host, Signature=0\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("send to moto");
+    let mut answer = String::new();
+    if let Err(e) = stream.read_to_string(&mut answer) {
+        panic!("moto_server did not answer its first {service} call within {timeout:?}: {e}");
+    }
+    answer
+}
+
 impl Emulator {
     /// kinesalite 3.3.3 (binds `::`, so reachable on 127.0.0.1; no host option exists).
     pub fn kinesalite() -> Emulator {
@@ -144,6 +167,19 @@ impl Emulator {
         )
         .expect("start moto_server");
         wait_for_http("moto_server", port, &mut guard, Duration::from_secs(60));
+        // moto builds a region's EC2 backend (default VPC, AMIs, instance types) on its first EC2
+        // call: 3 s on an idle machine, over the clients' 10 s timeout on a loaded CI machine.
+        // Pay it here, with time to spare, so tests time only their own calls.
+        for (service, action) in [
+            ("ec2", "Action=DescribeSecurityGroups&Version=2016-11-15"),
+            ("sts", "Action=GetCallerIdentity&Version=2011-06-15"),
+        ] {
+            let answer = post_signed_looking(port, service, action, Duration::from_secs(120));
+            assert!(
+                answer.split_whitespace().nth(1) == Some("200"),
+                "moto_server's first {service} call failed: {answer}"
+            );
+        }
         Emulator {
             name: "moto_server",
             endpoint: format!("http://127.0.0.1:{port}"),
