@@ -5,6 +5,7 @@ pub mod check;
 pub mod config;
 pub mod diagnostics;
 pub mod domain;
+pub mod efo;
 pub mod load_frequency;
 pub mod preview;
 pub mod sample;
@@ -13,8 +14,8 @@ pub mod secret;
 pub mod snapshot;
 
 pub use config::{
-    BufferFlush, ConfigError, JdbcUrl, KeyError, KeyringLookup, KplOutOfRange, LoadUrl,
-    NetworkConfig, OnDataError, PasswordError, PasswordSource, PipelineConfig, ReadLimits,
+    BufferFlush, ConfigError, EfoConsumer, JdbcUrl, KeyError, KeyringLookup, KplOutOfRange,
+    LoadUrl, NetworkConfig, OnDataError, PasswordError, PasswordSource, PipelineConfig, ReadLimits,
     ReaderKind, SinkConfig, SourceConfig, SslMode, keyring_account, resolve_password,
 };
 pub use domain::{ExtendedSeq, InitialPosition, Label, SeqNum, ShardId};

@@ -171,6 +171,8 @@ pub struct Snapshot {
     /// `kpl-out-of-range = "drop"`: KPL sub-records outside their shard's range are dropped
     /// (KCL's rule) instead of kept.
     pub kpl_drops_out_of_range: bool,
+    /// `reader = "efo"`: the enhanced fan-out consumer the shards are read with.
+    pub efo_consumer: Option<String>,
 }
 
 impl Snapshot {
@@ -187,6 +189,7 @@ impl Snapshot {
             caught_up: false,
             buffered_bytes: 0,
             kpl_drops_out_of_range: false,
+            efo_consumer: None,
         }
     }
 

@@ -58,7 +58,7 @@ fn check_for(key: &str) -> Option<&'static str> {
         "source.profile" => "profile",
         "source.endpoint-url" => "endpoint_url",
         "source.initial-position" | "source.initial-timestamp" => "initial_position",
-        "source.reader" | "source.efo-consumer" => "refused",
+        "source.reader" | "source.efo-consumer" | "source.efo-consumer-name" => "efo",
         "sink.max-inflight-loads" => "max_inflight_loads",
         "source.read-limits" => "read_limits",
         "source.kpl-out-of-range" => "kpl_out_of_range",
@@ -92,7 +92,7 @@ fn check(name: &str) -> CheckFuture {
         "profile" => Box::pin(profile()),
         "endpoint_url" => Box::pin(endpoint_url()),
         "initial_position" => Box::pin(initial_position()),
-        "refused" => Box::pin(refused()),
+        "efo" => Box::pin(efo()),
         "max_inflight_loads" => Box::pin(max_inflight_loads()),
         "read_limits" => Box::pin(read_limits()),
         "kpl_out_of_range" => Box::pin(kpl_out_of_range()),
@@ -134,8 +134,7 @@ async fn every_config_key_changes_behaviour_or_is_refused() {
     let known: BTreeSet<String> = ks_core::config::known_keys().into_iter().collect();
     for key in &keys {
         let known_here = known.contains(key)
-            || (key.starts_with("sink.properties.") && known.contains("sink.properties.*"))
-            || key == "source.efo-consumer";
+            || (key.starts_with("sink.properties.") && known.contains("sink.properties.*"));
         assert!(
             known_here,
             "{key} is documented but the parser does not know it"
@@ -582,15 +581,61 @@ async fn initial_position() {
     );
 }
 
-/// `reader = "efo"` and `efo-consumer` are not built yet: refused.
-async fn refused() {
+/// `reader = "efo"` reads through an enhanced fan-out consumer named after the pipeline, or
+/// `efo-consumer-name`; the consumer keys without it, and unknown values, are refused.
+async fn efo() {
     let w = World::new(1).await;
-    assert_refused(&w, "source.reader", "\"efo\"", "not built").await;
+    assert_refused(&w, "source.reader", "\"push\"", "\"polling\" or \"efo\"").await;
     assert_refused(&w, "source.efo-consumer", "\"keep\"", "reader = \"efo\"").await;
-    // The supported value runs.
+    assert_refused(
+        &w,
+        "source.efo-consumer-name",
+        "\"mine\"",
+        "reader = \"efo\"",
+    )
+    .await;
+    let efo = ("source.reader", Some("\"efo\""));
+    assert_refused(&w, "source.efo-consumer", "\"forever\"", "\"keep\"").await;
+    let consumers = || async {
+        let source = w.kinesis.source(STREAM).await;
+        let mut names: Vec<String> = source
+            .list_consumers()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        names.sort();
+        names
+    };
     w.produce(0, 3).await;
-    w.run_ok(&[("source.reader", Some("\"polling\""))]).await;
+    let text = w.run_ok(&[efo]).await;
     assert_eq!(w.rows("stock").await, 3);
+    assert_eq!(consumers().await, ["kinesis-starrocks-stock"]);
+    assert!(
+        text.contains("enhanced fan-out: consumer kinesis-starrocks-stock"),
+        "{text}"
+    );
+    // The name is the user's when given (a consumer another tool registered, say).
+    w.produce(3, 2).await;
+    let text = w
+        .run_ok(&[
+            efo,
+            ("source.efo-consumer-name", Some("\"shared-reader\"")),
+            ("source.efo-consumer", Some("\"keep\"")),
+        ])
+        .await;
+    assert_eq!(w.rows("stock").await, 5);
+    assert_eq!(
+        consumers().await,
+        ["kinesis-starrocks-stock", "shared-reader"]
+    );
+    assert!(text.contains("efo-consumer = \"keep\""), "{text}");
+    // Polling (the default) registers nothing.
+    w.produce(5, 1).await;
+    w.run_ok(&[("source.reader", Some("\"polling\""))]).await;
+    assert_eq!(w.rows("stock").await, 6);
+    assert_eq!(consumers().await.len(), 2);
 }
 
 /// `max-inflight-loads`: 1 = one plain Stream Load at a time; 2 (default) to 8 = loads prepared

@@ -560,3 +560,84 @@ fn dead_letters_and_throttling_show_in_the_monitor() {
     drop(backend);
     rt.block_on(sim.shutdown());
 }
+
+/// Enhanced fan-out from the app (issue 13 §1): the run registers the pipeline's consumer, the
+/// header names it, every record lands, and Delete says it deregisters the consumer, then does.
+#[test]
+fn an_enhanced_fan_out_pipeline_loads_and_delete_deregisters_its_consumer() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (kinesis, sim, client) = rt.block_on(world());
+    let dir = tempfile::tempdir().unwrap();
+    let text = config_text(dir.path(), &kinesis, &sim, "").replace(
+        "initial-position = \"TRIM_HORIZON\"",
+        "initial-position = \"TRIM_HORIZON\"\nreader = \"efo\"",
+    );
+    let config = PipelineConfig::from_toml_str(&text, Path::new("stock.toml")).unwrap();
+    assert_eq!(config.source.reader, ks_core::ReaderKind::Efo);
+    let (backend, mut harness) = app_on(dir.path(), config);
+    step_until(&mut harness, "the saved pipeline in the list", 20, |a| {
+        a.pipelines
+            .iter()
+            .any(|p| p.name == "stock" && p.config.is_ok())
+    });
+    let records: Vec<_> = (0..30).map(|i| record(i, true)).collect();
+    let keys: Vec<String> = (0..4).map(|i| format!("k{i}")).collect();
+    rt.block_on(put_json_records(&client, STREAM, &records, &keys))
+        .unwrap();
+    harness.get_by_label("Start").click();
+    step_until(&mut harness, "30 rows loaded", 60, |a| {
+        stock_snapshot(a).is_some_and(|s| s.totals.rows_loaded == 30)
+    });
+    harness.run_steps(3);
+    harness.get_by_label_contains("enhanced fan-out: consumer kinesis-starrocks-stock");
+    let snapshot = stock_snapshot(harness.state()).cloned().unwrap();
+    assert_eq!(
+        snapshot.totals.get_records_calls, 0,
+        "read by subscriptions"
+    );
+    let source = rt.block_on(kinesis.source(STREAM));
+    let registered = rt
+        .block_on(source.describe_consumer("kinesis-starrocks-stock"))
+        .unwrap();
+    assert_eq!(registered.map(|c| c.status).as_deref(), Some("ACTIVE"));
+
+    harness.get_by_label("Stop").click();
+    step_until(&mut harness, "the run to end", 30, |a| {
+        a.monitor("stock")
+            .is_some_and(|m| matches!(m.status, RunStatus::Ended(Ok(_))))
+    });
+    assert_eq!(rt.block_on(rows(&sim)), 30);
+    harness.run_steps(2);
+    harness.get_by_label("Delete…").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains(
+        "Its enhanced fan-out consumer kinesis-starrocks-stock is deregistered",
+    );
+    harness.get_by_label("Delete pipeline").click();
+    step_until(&mut harness, "the pipeline to leave the list", 20, |a| {
+        !a.pipelines.iter().any(|p| p.name == "stock")
+    });
+    assert!(
+        harness
+            .state()
+            .messages
+            .iter()
+            .all(|m| !m.contains("deregistered")),
+        "{:?}",
+        harness.state().messages
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = rt
+            .block_on(source.describe_consumer("kinesis-starrocks-stock"))
+            .unwrap();
+        if left.as_ref().is_none_or(|c| c.status == "DELETING") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still registered: {left:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(harness);
+    drop(backend);
+    rt.block_on(sim.shutdown());
+}

@@ -276,6 +276,59 @@ async fn kill_9_at_random_moments_then_catch_up_exactly_once(sink: &str) {
     );
 }
 
+/// Enhanced fan-out through kill -9 and a split: every start reuses the one consumer, the next
+/// run replays what was pending, and every record lands once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn enhanced_fan_out_through_kill_9_and_a_split_lands_every_record_once() {
+    let w = World::new(2).await;
+    let config = w.write_config_named("stock", "stock", "reader = \"efo\"\n", "");
+    w.produce(0, 3000).await;
+    let mut produced = 3000;
+    let mut rng = kill_schedule();
+    for round in 0..8 {
+        w.sim.faults().inject(Fault::Delay { ms: 200 }, 2);
+        let log = w.dir.path().join(format!("efo-{round}.log"));
+        // The first run lives past the consumer's registration (ACTIVE after ~0.5 s here), so
+        // its log says it registered it; later kills land anywhere.
+        let wait_ms = if round == 0 {
+            3000
+        } else {
+            rand::RngExt::random_range(&mut rng, 300..2000u64)
+        };
+        run_then_kill_9(&config, &log, wait_ms, round).await;
+        if round == 3 {
+            ks_local::split_shard(&w.client, STREAM, "shardId-000000000000", u128::MAX / 4)
+                .await
+                .unwrap();
+        }
+        w.produce(produced, 300).await;
+        produced += 300;
+    }
+    w.sim.faults().clear();
+    let (out, stderr) = run_until_caught_up(&config, PASSWORD);
+    assert!(out.status.success(), "final run failed:\n{stderr}");
+    assert_eq!(
+        w.rows_and_ids("stock").await,
+        (produced, produced),
+        "rows / distinct ids / produced"
+    );
+    assert_contains(
+        &stderr,
+        "enhanced fan-out: consumer kinesis-starrocks-stock",
+    );
+    assert_contains(&stderr, "is ACTIVE, reused");
+    let first = std::fs::read_to_string(w.dir.path().join("efo-0.log")).unwrap();
+    assert_contains(&first, "registered now");
+    let consumers = w
+        .kinesis
+        .source(STREAM)
+        .await
+        .list_consumers()
+        .await
+        .unwrap();
+    assert_eq!(consumers.len(), 1, "{consumers:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_user_reads_plain_errors_and_metrics() {
     let w = World::new(1).await;

@@ -715,3 +715,68 @@ fn updates_and_deletes_rewrite_the_mapping_for_a_primary_key_table() {
     );
     assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
 }
+
+/// Enhanced fan-out at the Stream step (issue 13 §1): the choice says what each reader gives and
+/// what enhanced fan-out costs for the stream's shards, names the pipeline's consumer, lists the
+/// consumers already on the stream (marking the pipeline's own, which a start reuses), and the
+/// lifecycle choice reaches the config.
+#[test]
+fn the_stream_step_offers_enhanced_fan_out_with_its_cost_and_the_registered_consumers() {
+    use ks_ui::wizard::stream::stream_reader::{DEREGISTER, EFO, KEEP, POLLING};
+    let w = world("wizard_db", "ticks");
+    // Another app's consumer, and this pipeline's own from an earlier run.
+    w.rt.block_on(async {
+        let source = w.local.kinesis.source(STREAM).await;
+        for name in ["analytics-lambda", "kinesis-starrocks-stock"] {
+            source
+                .ensure_consumer(name, std::time::Duration::from_secs(30))
+                .await
+                .expect("consumer registered");
+        }
+    });
+    let mut h = harness(&w);
+    wait_until(&mut h, "the stream list", 20, |h| has(h, STREAM));
+    click(&mut h, STREAM);
+    assert!(has(&h, POLLING) && has(&h, "GetRecords polling: no extra cost"));
+    assert!(
+        !h.state().wizard.values().enhanced_fan_out,
+        "polling by default"
+    );
+    click(&mut h, EFO);
+    wait_until(&mut h, "the registered consumers", 20, |h| {
+        has(h, "analytics-lambda")
+    });
+    assert!(
+        has(&h, "its own 2 MB/s per shard"),
+        "what enhanced fan-out gives"
+    );
+    assert!(
+        has(&h, "per consumer-shard-hour ($0.015")
+            && has(&h, "2 open shards, about $21.90 a month plus $0.013 per GB"),
+        "the cost in words for the stream's 2 shards"
+    );
+    assert!(has(&h, "this pipeline's: reused at start"));
+    assert!(has(&h, "kinesis-starrocks-stock"));
+    assert!(has(&h, "Deleting the pipeline in this app deregisters it"));
+    let config = h.state().wizard.values().build_config();
+    assert_eq!(config.source.reader, ks_core::ReaderKind::Efo);
+    assert_eq!(config.source.efo_consumer, ks_core::EfoConsumer::Pipeline);
+    assert!(config.validate().is_ok(), "{:?}", config.validate());
+    let image = h.render().expect("render the Stream step");
+    ks_tests::save_screenshot(
+        &image,
+        env!("CARGO_TARGET_TMPDIR"),
+        "wizard-enhanced-fan-out",
+    );
+
+    click(&mut h, KEEP);
+    assert!(has(&h, "stays registered, and billed"));
+    let config = h.state().wizard.values().build_config();
+    assert_eq!(config.source.efo_consumer, ks_core::EfoConsumer::Keep);
+    click(&mut h, DEREGISTER);
+    click(&mut h, POLLING);
+    let config = h.state().wizard.values().build_config();
+    assert_eq!(config.source.reader, ks_core::ReaderKind::Polling);
+    assert!(config.validate().is_ok(), "polling drops the consumer keys");
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+}

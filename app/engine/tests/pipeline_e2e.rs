@@ -4,8 +4,8 @@
 mod harness;
 
 use harness::{Harness, STREAM, StandIn, stock_record, wait_for};
-use ks_core::PipelineConfig;
 use ks_core::schema::ops::{OpsChoice, apply_ops};
+use ks_core::{PipelineConfig, ReaderKind};
 use ks_engine::PipelineState;
 use ks_engine::snapshot::ShardState;
 use starrocks_sim::Fault;
@@ -185,15 +185,45 @@ async fn split_and_merge_while_running_lose_nothing_8_in_flight() {
     split_and_merge_while_running_lose_nothing(8).await;
 }
 
+/// Enhanced fan-out: SubscribeToShard readers through a split and a merge, then a restart that
+/// reuses the consumer and polls nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn split_and_merge_while_running_lose_nothing_enhanced_fan_out() {
+    let h = split_and_merge_while_running_lose_nothing_with(2, ReaderKind::Efo).await;
+    let source = h.kinesis.source(STREAM).await;
+    let names = |consumers: Vec<ks_kinesis::EfoConsumerInfo>| -> Vec<String> {
+        consumers.into_iter().map(|c| c.name).collect()
+    };
+    assert_eq!(
+        names(source.list_consumers().await.unwrap()),
+        ["kinesis-starrocks-stock"]
+    );
+    h.produce(1200, 100).await;
+    let mut config = h.json_config("TRIM_HORIZON", 100, 100);
+    config.source.reader = ReaderKind::Efo;
+    let again = h.run_until_caught_up(config).await;
+    assert_eq!(again.rows_loaded, 100);
+    h.assert_exactly(1300).await;
+    assert_eq!(
+        names(source.list_consumers().await.unwrap()),
+        ["kinesis-starrocks-stock"],
+        "the restart reused the consumer"
+    );
+}
+
 async fn split_and_merge_while_running_lose_nothing(inflight: usize) {
+    split_and_merge_while_running_lose_nothing_with(inflight, ReaderKind::Polling).await;
+}
+
+async fn split_and_merge_while_running_lose_nothing_with(
+    inflight: usize,
+    reader: ReaderKind,
+) -> Harness {
     let h = Harness::new(2).await;
     h.produce(0, 400).await;
-    let handle = h
-        .start(
-            with_inflight(h.json_config("TRIM_HORIZON", 100, 100), inflight),
-            false,
-        )
-        .await;
+    let mut config = with_inflight(h.json_config("TRIM_HORIZON", 100, 100), inflight);
+    config.source.reader = reader;
+    let handle = h.start(config, false).await;
     wait_for(&handle, "first rows", 60, |s| s.totals.rows_loaded >= 100).await;
     let shards = h.kinesis.source(STREAM).await.list_shards().await.unwrap();
     let parent = shards[0].clone();
@@ -243,6 +273,23 @@ async fn split_and_merge_while_running_lose_nothing(inflight: usize) {
             sh.state
         );
     }
+    match reader {
+        ReaderKind::Efo => {
+            assert_eq!(
+                snap.efo_consumer.as_deref(),
+                Some("kinesis-starrocks-stock")
+            );
+            assert_eq!(
+                snap.totals.get_records_calls, 0,
+                "read by subscriptions only"
+            );
+        }
+        ReaderKind::Polling => {
+            assert_eq!(snap.efo_consumer, None);
+            assert!(snap.totals.get_records_calls > 0);
+        }
+    }
+    h
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

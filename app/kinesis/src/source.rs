@@ -80,6 +80,8 @@ pub struct KinesisSource {
     profile: Option<String>,
     /// GetRecords decode buffers given back by loaded batches, shared by the shard readers.
     pub(crate) buffers: Arc<crate::reader::BufferPool>,
+    /// The enhanced fan-out consumer readers subscribe with; `None`: GetRecords polling.
+    fanout_consumer_arn: Option<String>,
 }
 
 /// The operation timeout used when a source is built from a bare client.
@@ -141,6 +143,7 @@ impl KinesisSource {
             reader_options: ReaderOptions::for_source(cfg),
             profile: cfg.profile.clone().filter(|p| !p.is_empty()),
             buffers: Default::default(),
+            fanout_consumer_arn: None,
         };
         if let Some(r) = opts.reader {
             source.reader_options = r;
@@ -176,6 +179,7 @@ impl KinesisSource {
             reader_options: ReaderOptions::default(),
             profile: None,
             buffers: Default::default(),
+            fanout_consumer_arn: None,
         }
     }
 
@@ -209,6 +213,25 @@ impl KinesisSource {
     pub fn with_record_separator(mut self, separator: Option<Vec<u8>>) -> KinesisSource {
         self.reader_options.record_separator = separator;
         self
+    }
+
+    /// Readers made from now on subscribe to their shard with this consumer (SubscribeToShard
+    /// pushes), instead of polling GetRecords.
+    pub fn with_fanout(mut self, consumer_arn: String) -> KinesisSource {
+        self.fanout_consumer_arn = Some(consumer_arn);
+        self
+    }
+
+    /// Readers made from now on poll GetRecords (a replay re-reads a bounded range: a
+    /// subscription would keep pushing past it).
+    pub fn with_polling(mut self) -> KinesisSource {
+        self.fanout_consumer_arn = None;
+        self
+    }
+
+    /// The enhanced fan-out consumer's ARN, when readers subscribe.
+    pub fn fanout_consumer_arn(&self) -> Option<&str> {
+        self.fanout_consumer_arn.as_deref()
     }
 
     pub fn reader_options(&self) -> &ReaderOptions {

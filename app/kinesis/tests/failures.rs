@@ -243,6 +243,8 @@ fn config(endpoint: &str, stream: &str, timeout_ms: u64) -> SourceConfig {
         initial_position: InitialPosition::TrimHorizon,
         initial_timestamp: None,
         reader: ReaderKind::Polling,
+        efo_consumer: Default::default(),
+        efo_consumer_name: None,
         read_limits: Default::default(),
         kpl_out_of_range: Default::default(),
         operation_timeout_ms: timeout_ms,

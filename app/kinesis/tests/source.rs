@@ -6,10 +6,10 @@ mod common;
 use common::*;
 use ks_core::{ExtendedSeq, ShardId};
 use ks_kinesis::{
-    ReadError, ReaderOptions, ShardInfo, ShardStats, SourceRecord, StartPosition, ready_to_start,
+    ReaderOptions, ShardInfo, ShardStats, SourceRecord, StartPosition, ready_to_start,
 };
 use ks_local::{EmbeddedKinesis, merge_shards, put_json_records, split_shard};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -195,90 +195,6 @@ async fn after_a_position_resumes_strictly_after_it() {
 /// Drives readers the way the engine will: discovery, `ready_to_start`, children at
 /// TRIM_HORIZON, until every expected record arrived and every closed shard ended. Returns the
 /// records in the order they were received, and the order in which shards started and finished.
-async fn drain_with_lineage(
-    e: &Env,
-    expected: usize,
-) -> (Vec<SourceRecord>, Vec<String>, HashMap<ShardId, usize>) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut started = HashSet::new();
-    let mut finished = HashSet::new();
-    let mut readers = BTreeMap::new();
-    let mut received = Vec::new();
-    let mut events = Vec::new();
-    let mut ends_seen: HashMap<ShardId, usize> = HashMap::new();
-    loop {
-        let all: Vec<ShardInfo> = e.source.list_shards().await.unwrap();
-        for id in ready_to_start(&all, &finished, &started) {
-            let info = all.iter().find(|s| s.id == id).unwrap();
-            for p in info.parents() {
-                assert!(
-                    finished.contains(p) || !all.iter().any(|s| &s.id == p),
-                    "{id} released before its parent {p} finished"
-                );
-            }
-            events.push(format!("start {id}"));
-            started.insert(id.clone());
-            readers.insert(
-                id.clone(),
-                e.source.reader(
-                    info,
-                    StartPosition::TrimHorizon,
-                    Arc::new(ShardStats::default()),
-                ),
-            );
-        }
-        let mut any_records = false;
-        let ids: Vec<ShardId> = readers.keys().cloned().collect();
-        for id in ids {
-            let reader = readers.get_mut(&id).unwrap();
-            let batch = reader.next_batch().await.unwrap();
-            any_records |= !batch.records.is_empty();
-            received.extend(batch.records);
-            if batch.shard_end {
-                *ends_seen.entry(id.clone()).or_default() += 1;
-                // A finished reader refuses further calls.
-                assert!(matches!(
-                    reader.next_batch().await,
-                    Err(ReadError::ShardEnded { .. })
-                ));
-                events.push(format!("end {id}"));
-                finished.insert(id.clone());
-                readers.remove(&id);
-            }
-        }
-        let closed_pending = all
-            .iter()
-            .any(|s| s.is_closed() && !finished.contains(&s.id));
-        if received.len() >= expected && !any_records && !closed_pending {
-            return (received, events, ends_seen);
-        }
-        assert!(
-            Instant::now() < deadline,
-            "stuck: {} of {expected} records; events {events:?}",
-            received.len()
-        );
-    }
-}
-
-/// Every record exactly once, and per partition key in the order it was put.
-fn assert_once_and_in_key_order(
-    received: &[SourceRecord],
-    total: u64,
-    key_of: impl Fn(u64) -> String,
-) {
-    let ids: Vec<u64> = received.iter().map(id_of).collect();
-    let distinct: HashSet<u64> = ids.iter().copied().collect();
-    assert_eq!(ids.len(), distinct.len(), "no duplicates");
-    assert_eq!(distinct, (0..total).collect::<HashSet<_>>(), "nothing lost");
-    let mut last_by_key: HashMap<String, u64> = HashMap::new();
-    for id in ids {
-        let k = key_of(id);
-        if let Some(prev) = last_by_key.insert(k.clone(), id) {
-            assert!(prev < id, "key {k}: record {id} came after {prev}");
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn split_shard_parent_is_drained_before_its_children() {
     let e = env("split", 2).await;
@@ -318,7 +234,7 @@ async fn split_shard_parent_is_drained_before_its_children() {
     assert!(ready.contains(&parent.id));
     assert!(children.iter().all(|c| !ready.contains(&c.id)));
 
-    let (received, events, ends) = drain_with_lineage(&e, 800).await;
+    let (received, events, ends) = drain_with_lineage(&e.source, 800).await;
     assert_once_and_in_key_order(&received, 800, key_of);
     assert_eq!(ends.get(&parent.id), Some(&1), "shard_end exactly once");
     let end_parent = events
@@ -369,7 +285,7 @@ async fn merge_shards_child_waits_for_both_parents() {
         vec![child.id.clone()]
     );
 
-    let (received, events, _) = drain_with_lineage(&e, 600).await;
+    let (received, events, _) = drain_with_lineage(&e.source, 600).await;
     assert_once_and_in_key_order(&received, 600, key_of);
     let start_child = events
         .iter()

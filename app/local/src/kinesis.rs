@@ -140,6 +140,8 @@ impl EmbeddedKinesis {
             initial_position: InitialPosition::TrimHorizon,
             initial_timestamp: None,
             reader: ReaderKind::Polling,
+            efo_consumer: Default::default(),
+            efo_consumer_name: None,
             read_limits: Default::default(),
             kpl_out_of_range: Default::default(),
             operation_timeout_ms: 10_000,

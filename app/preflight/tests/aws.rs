@@ -65,16 +65,20 @@ async fn run_aws(ctx: &PreflightContext) -> CheckReport {
         .filter(|(_, begun)| !begun)
         .map(|(id, _)| id.clone())
         .collect();
-    assert_eq!(
-        seen,
-        [
-            "aws.credentials",
-            "aws.stream",
-            "aws.load-frequency",
-            "aws.read-permission"
-        ],
-        "every check reported once, in order"
-    );
+    let mut expected = vec![
+        "aws.credentials",
+        "aws.stream",
+        "aws.load-frequency",
+        "aws.read-permission",
+    ];
+    if ctx.config.source.reader == ks_core::ReaderKind::Efo
+        && report
+            .get("aws.read-permission")
+            .is_some_and(|r| r.status == CheckStatus::Pass)
+    {
+        expected.push("aws.efo-consumer");
+    }
+    assert_eq!(seen, expected, "every check reported once, in order");
     report
 }
 
@@ -168,6 +172,58 @@ async fn identity_and_stream_pass() {
     assert_eq!(streams[1].status, "ACTIVE");
     assert_eq!(streams[1].retention_hours, 24);
     assert!(streams[1].arn.ends_with(":stream/stock"));
+}
+
+/// `reader = "efo"` adds `aws.efo-consumer`: the consumer will be registered at start (with its
+/// cost for the stream's shards), then, once it exists, is reused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enhanced_fan_out_says_whether_its_consumer_is_registered_and_what_it_costs() {
+    let moto = Emulator::moto();
+    let (url, kinesis) = EmbeddedKinesis::start(EmbeddedKinesis::options())
+        .await
+        .unwrap();
+    create_stream(&kinesis.client().await, "stock", 3)
+        .await
+        .unwrap();
+    let mut efo = config("stock", &url);
+    efo.source.reader = ks_core::ReaderKind::Efo;
+    let ctx = context(efo.clone(), emulator_credentials(), &moto);
+    let report = run_aws(&ctx).await;
+    let consumer = check(&report, "aws.efo-consumer");
+    assert_eq!(consumer.status, CheckStatus::Pass, "{consumer:#?}");
+    for part in [
+        "consumer kinesis-starrocks-stock is not registered yet: the first start registers it",
+        "no consumer is registered on the stream",
+        "3 open shards, about $32.85 a month plus $0.013 per GB",
+        "Deleting the pipeline in the app deregisters it",
+    ] {
+        assert!(consumer.detail.contains(part), "{part} in {consumer:#?}");
+    }
+    // Registered (by a first start, here by hand): the next check says it is reused.
+    kinesis
+        .source("stock")
+        .await
+        .ensure_consumer("kinesis-starrocks-stock", Duration::from_secs(30))
+        .await
+        .unwrap();
+    efo.source.efo_consumer = ks_core::EfoConsumer::Keep;
+    let report = run_aws(&context(efo, emulator_credentials(), &moto)).await;
+    let consumer = check(&report, "aws.efo-consumer");
+    assert_eq!(consumer.status, CheckStatus::Pass, "{consumer:#?}");
+    for part in [
+        "consumer kinesis-starrocks-stock is registered (ACTIVE): the pipeline reuses it",
+        "registered on the stream: kinesis-starrocks-stock (ACTIVE)",
+        "It stays registered, and billed",
+    ] {
+        assert!(consumer.detail.contains(part), "{part} in {consumer:#?}");
+    }
+    // Polling adds no such check (run_aws checks the list).
+    run_aws(&context(
+        config("stock", &url),
+        emulator_credentials(),
+        &moto,
+    ))
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -77,6 +77,16 @@ pub fn from_kda_properties(json: &str) -> Result<Imported, String> {
                     }
                 }
             }
+            // The Flink Kinesis connector's enhanced fan-out (flink.stream.recordpublisher = EFO).
+            // Its consumer name is left out (listed as ignored): the Flink job may still run, and
+            // two readers on one consumer take each other's subscriptions.
+            "flink.stream.recordpublisher" | "scan.stream.recordpublisher" => {
+                source.reader = match v.to_ascii_uppercase().as_str() {
+                    "EFO" => super::ReaderKind::Efo,
+                    "POLLING" => super::ReaderKind::Polling,
+                    _ => return Err(format!("{key}: {v:?} is not EFO or POLLING")),
+                }
+            }
             "sink.buffer-flush.max-rows" => sink.buffer_flush.max_rows = number(key, &v)?,
             "sink.buffer-flush.max-bytes" => sink.buffer_flush.max_bytes = number(key, &v)?,
             "sink.buffer-flush.interval-ms" => sink.buffer_flush.interval_ms = number(key, &v)?,

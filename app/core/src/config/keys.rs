@@ -21,8 +21,8 @@ use super::parse::default_state_dir;
 use super::reader::Expected::{Choices, OneOf, Text};
 use super::readers;
 use super::values::{
-    initial_position_str, parse_initial_position, parse_kpl_out_of_range, parse_on_data_error,
-    parse_read_limits, parse_reader,
+    initial_position_str, parse_efo_consumer, parse_initial_position, parse_kpl_out_of_range,
+    parse_on_data_error, parse_read_limits, parse_reader,
 };
 use super::{ReaderKind, SslMode};
 use spec::{GetFn, ReadFn};
@@ -198,12 +198,37 @@ pub static KEYS: &[KeySpec] = &[
         "reader",
         KeyKind::Choice(&["polling", "efo"]),
         Str("polling"),
-        "How shards are read; \"efo\" (enhanced fan-out) is not built yet and is refused",
+        "How shards are read: GetRecords polling, or enhanced fan-out (a registered consumer with \
+         its own 2 MiB/s per shard, billed per consumer-shard-hour and per GB)",
         |r, c| {
             let expected = Text("\"polling\" or \"efo\" (enhanced fan-out)");
             r.choice_to(&mut c.source.reader, parse_reader, expected)
         },
         |c| str(ReaderKind::as_str(&c.source.reader)),
+    ),
+    key(
+        Source,
+        "efo-consumer",
+        KeyKind::Choice(&["pipeline", "keep"]),
+        Str("pipeline"),
+        "With reader = \"efo\": deregister the consumer when the pipeline is deleted, or keep it",
+        |r, c| {
+            let expected = Text(
+                "\"pipeline\" (deregistered when the pipeline is deleted) or \"keep\" (left registered)",
+            );
+            r.choice_to(&mut c.source.efo_consumer, parse_efo_consumer, expected)
+        },
+        // Written only with enhanced fan-out: a polling config has no consumer.
+        |c| (c.source.reader == ReaderKind::Efo).then(|| str(c.source.efo_consumer.as_str()))?,
+    ),
+    key(
+        Source,
+        "efo-consumer-name",
+        KeyKind::Str,
+        Derived("kinesis-starrocks-<pipeline name>"),
+        "With reader = \"efo\": the consumer registered (or reused when it exists)",
+        |r, c| r.opt_str_to(&mut c.source.efo_consumer_name),
+        |c| opt_str(&c.source.efo_consumer_name),
     ),
     key(
         Source,

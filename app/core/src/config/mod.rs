@@ -35,7 +35,7 @@ mod write;
 pub use errors::{ConfigError, KeyError};
 pub use keys::known_keys;
 pub use model::{
-    BufferFlush, JdbcUrl, KplOutOfRange, LoadUrl, MAX_BUFFER_FLUSH_BYTES,
+    BufferFlush, EfoConsumer, JdbcUrl, KplOutOfRange, LoadUrl, MAX_BUFFER_FLUSH_BYTES,
     MAX_BUFFER_FLUSH_INTERVAL_MS, MAX_LABEL_PREFIX_LEN, MAX_NAME_LEN, NetworkConfig, OnDataError,
     PipelineConfig, ReadLimits, ReaderKind, SinkConfig, SourceConfig, SslMode, defaults,
 };

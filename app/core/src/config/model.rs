@@ -63,6 +63,10 @@ pub struct SourceConfig {
     pub initial_position: InitialPosition,
     pub initial_timestamp: Option<DateTime<Utc>>,
     pub reader: ReaderKind,
+    /// `efo-consumer`: what becomes of the enhanced fan-out consumer when the pipeline is deleted.
+    pub efo_consumer: EfoConsumer,
+    /// `efo-consumer-name` (default: derived from the pipeline name, [`PipelineConfig::efo_consumer_name`]).
+    pub efo_consumer_name: Option<String>,
     /// `read-limits`: AWS's per-shard GetRecords limits on the client side, or none (emulators).
     pub read_limits: ReadLimits,
     /// `kpl-out-of-range`: what happens to KPL sub-records whose hash key lies outside the shard.
@@ -79,6 +83,17 @@ pub enum ReaderKind {
     Polling,
     /// Enhanced fan-out: registers a billable consumer, so opt-in.
     Efo,
+}
+
+/// `source.efo-consumer`: the lifecycle of the enhanced fan-out consumer (billed per
+/// consumer-shard-hour for as long as it is registered, read or not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EfoConsumer {
+    /// Deregistered when the pipeline is deleted (default): no bill outlives the pipeline.
+    #[default]
+    Pipeline,
+    /// Left registered (shared with another reader, or kept for a re-created pipeline).
+    Keep,
 }
 
 /// `source.read-limits`: client-side rate limits per shard.
@@ -211,6 +226,8 @@ impl Default for SourceConfig {
             initial_position: InitialPosition::Latest,
             initial_timestamp: None,
             reader: ReaderKind::Polling,
+            efo_consumer: EfoConsumer::Pipeline,
+            efo_consumer_name: None,
             read_limits: ReadLimits::Aws,
             kpl_out_of_range: KplOutOfRange::Keep,
             operation_timeout_ms: defaults::OPERATION_TIMEOUT_MS,
@@ -255,6 +272,27 @@ impl PipelineConfig {
             network: NetworkConfig::default(),
             on_data_error: OnDataError::default(),
         }
+    }
+
+    /// The enhanced fan-out consumer this pipeline registers (or reuses): `efo-consumer-name`, else
+    /// `kinesis-starrocks-<name>`, in the characters Kinesis allows (`[a-zA-Z0-9_.-]`, others
+    /// become `_`), at most 128.
+    pub fn efo_consumer_name(&self) -> String {
+        let raw = self
+            .source
+            .efo_consumer_name
+            .clone()
+            .unwrap_or_else(|| format!("kinesis-starrocks-{}", self.name));
+        raw.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(128)
+            .collect()
     }
 
     /// The engine's label prefix: `label-prefix` if set, else `ks-<name>`, with characters

@@ -159,13 +159,6 @@ fn parse_source(
     read_rows(&mut f, Section::Source, path, c);
     f.finish(&keys::names_in(Section::Source), &|k| {
         let l = k.to_ascii_lowercase();
-        if l == "efo-consumer" {
-            return Some(
-                "only used with reader = \"efo\" (enhanced fan-out), which this version does not \
-                 have yet; remove the key"
-                    .to_string(),
-            );
-        }
         (l.contains("secret") || l.contains("access-key") || l.contains("access_key")).then(|| {
             "AWS credentials never go in the config; they come from the AWS SDK's default chain \
              (environment, `profile`, SSO, instance role)"

@@ -302,7 +302,10 @@ fn every_key_is_read() {
         s.initial_timestamp.unwrap().to_rfc3339(),
         "2026-11-25T00:02:03+00:00"
     );
-    assert_eq!(s.reader, ReaderKind::Polling);
+    assert_eq!(s.reader, ReaderKind::Efo);
+    assert_eq!(s.efo_consumer, crate::config::EfoConsumer::Keep);
+    assert_eq!(s.efo_consumer_name.as_deref(), Some("ks-every-key"));
+    assert_eq!(c.efo_consumer_name(), "ks-every-key");
     assert_eq!(s.read_limits, ReadLimits::None);
     assert_eq!(s.kpl_out_of_range, KplOutOfRange::Drop);
     assert_eq!(s.operation_timeout_ms, 5000);

@@ -199,12 +199,39 @@ impl SourceConfig {
                 "required when initial-position = \"AT_TIMESTAMP\" (an RFC 3339 time such as \"2026-11-25T00:00:00Z\")",
             ));
         }
-        if self.reader == ReaderKind::Efo {
-            errors.push(KeyError::new(
-                "source.reader",
-                "\"efo\" (enhanced fan-out) is not built in this version: it would read by polling \
-                 instead, so it is refused; remove the key or set reader = \"polling\"",
-            ));
+        if self.reader != ReaderKind::Efo {
+            // Not silently ignored: a consumer setting means the user expects enhanced fan-out.
+            if let Some(name) = &self.efo_consumer_name {
+                errors.push(KeyError::new(
+                    "source.efo-consumer-name",
+                    format!(
+                        "{name:?} is only used with reader = \"efo\" (enhanced fan-out); set it, \
+                         or remove the key to read by polling"
+                    ),
+                ));
+            }
+            if self.efo_consumer != super::EfoConsumer::default() {
+                errors.push(KeyError::new(
+                    "source.efo-consumer",
+                    "only used with reader = \"efo\" (enhanced fan-out); set it, or remove the key \
+                     to read by polling",
+                ));
+            }
+        }
+        if let Some(name) = &self.efo_consumer_name {
+            let ok = (1..=128).contains(&name.len())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !ok {
+                errors.push(KeyError::new(
+                    "source.efo-consumer-name",
+                    format!(
+                        "{name:?} is not a Kinesis consumer name: 1 to 128 of letters, digits, \
+                         '_', '.' and '-'"
+                    ),
+                ));
+            }
         }
         for (row, message) in below_minimum {
             errors.push(KeyError::new(row.path(), message));

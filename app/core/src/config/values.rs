@@ -1,7 +1,9 @@
 //! The value types' config spellings and small parsers: enum names, `load-url`, `jdbc-url`, hosts,
 //! stream ARNs.
 
-use super::model::{JdbcUrl, KplOutOfRange, LoadUrl, OnDataError, ReadLimits, ReaderKind, SslMode};
+use super::model::{
+    EfoConsumer, JdbcUrl, KplOutOfRange, LoadUrl, OnDataError, ReadLimits, ReaderKind, SslMode,
+};
 use crate::domain::InitialPosition;
 use std::fmt;
 use std::net::IpAddr;
@@ -44,6 +46,15 @@ impl ReaderKind {
         match self {
             ReaderKind::Polling => "polling",
             ReaderKind::Efo => "efo",
+        }
+    }
+}
+
+impl EfoConsumer {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EfoConsumer::Pipeline => "pipeline",
+            EfoConsumer::Keep => "keep",
         }
     }
 }
@@ -99,6 +110,15 @@ pub(super) fn parse_reader(s: &str) -> Option<ReaderKind> {
     match s.trim().to_ascii_lowercase().as_str() {
         "polling" => Some(ReaderKind::Polling),
         "efo" => Some(ReaderKind::Efo),
+        _ => None,
+    }
+}
+
+/// `efo-consumer`, case-insensitively.
+pub(super) fn parse_efo_consumer(s: &str) -> Option<EfoConsumer> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "pipeline" => Some(EfoConsumer::Pipeline),
+        "keep" => Some(EfoConsumer::Keep),
         _ => None,
     }
 }

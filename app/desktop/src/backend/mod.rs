@@ -270,7 +270,10 @@ async fn dispatch(ctx: Arc<BackendCtx>, request: Request) {
         Request::Stop { name } => engine::stop(&ctx, &name),
         Request::ListPipelines => send_list(&ctx),
         Request::Delete { name } => {
-            let result = delete(&ctx, &name);
+            let result = match deregister_consumer(&ctx, &name).await {
+                Ok(()) => delete(&ctx, &name),
+                Err(e) => Err(e),
+            };
             if let Err(message) = result {
                 ctx.reply
                     .send(Reply::Error(BackendError::DeleteFailed { name, message }));
@@ -355,6 +358,53 @@ async fn save(
         path,
         keyring_warning,
     })
+}
+
+/// With `reader = "efo"` and `efo-consumer = "pipeline"` (the default), the pipeline's enhanced
+/// fan-out consumer goes with it: AWS bills it for as long as it is registered. A failure keeps
+/// the pipeline, so that deleting again can retry.
+async fn deregister_consumer(ctx: &BackendCtx, name: &str) -> Result<(), String> {
+    if ctx
+        .state
+        .lock()
+        .expect("backend state")
+        .engines
+        .contains_key(name)
+    {
+        return Err(format!("{name} is running: stop it first"));
+    }
+    let Ok(config) = store::load(&ctx.options.config_dir, name) else {
+        // Unreadable: nothing says it has a consumer; the file still goes.
+        return Ok(());
+    };
+    if config.source.reader != ks_core::ReaderKind::Efo
+        || config.source.efo_consumer != ks_core::EfoConsumer::Pipeline
+    {
+        return Ok(());
+    }
+    let consumer = config.efo_consumer_name();
+    let kept = |e: String| {
+        format!(
+            "the enhanced fan-out consumer {consumer} could not be deregistered ({e}). The \
+             pipeline is kept so that Delete can try again; to delete it and leave the consumer \
+             registered, set `efo-consumer = \"keep\"` in its [source]"
+        )
+    };
+    let source = ks_kinesis::KinesisSource::connect_with(
+        &config.source,
+        ks_kinesis::ConnectOptions {
+            credentials: ctx.options.aws.credentials.clone(),
+            max_attempts: Some(2),
+            reader: None,
+        },
+    )
+    .await
+    .map_err(|e| kept(e.to_string()))?;
+    source
+        .deregister_consumer(&consumer)
+        .await
+        .map_err(|e| kept(e.to_string()))?;
+    Ok(())
 }
 
 fn delete(ctx: &BackendCtx, name: &str) -> Result<(), String> {

@@ -1,4 +1,4 @@
-//! Answers the Stream and Table steps' requests (`ListStreams`, `Sample`, `ListTables`,
+//! Answers the Stream and Table steps' requests (`ListStreams`, `Sample`, `ListConsumers`, `ListTables`,
 //! `DescribeTable`, `Preview`, `CreateTable`, `ApplySql`) by calling ks-preflight, ks-kinesis and
 //! ks-starrocks. `backend/wizard.rs` hands these variants here. Every error is readable text
 //! that names the host, stream or table it is about.
@@ -10,7 +10,8 @@ use ks_core::{PipelineConfig, Secret};
 use ks_preflight::PreflightContext;
 use ks_ui::protocol::{BackendError, Reply, Ticket};
 use ks_ui::wizard::protocol::{
-    DriftAnswer, PreviewAnswer, ProposedFix, SampleFrom, StreamInfo, WizardReply, WizardRequest,
+    ConsumerInfo, DriftAnswer, PreviewAnswer, ProposedFix, SampleFrom, StreamInfo, WizardReply,
+    WizardRequest,
 };
 
 /// True for the variants this module answers.
@@ -19,6 +20,7 @@ pub fn handles(request: &WizardRequest) -> bool {
         request,
         WizardRequest::ListStreams { .. }
             | WizardRequest::Sample { .. }
+            | WizardRequest::ListConsumers { .. }
             | WizardRequest::ListTables { .. }
             | WizardRequest::DescribeTable { .. }
             | WizardRequest::Preview { .. }
@@ -38,6 +40,10 @@ pub async fn handle(ctx: &BackendCtx, ticket: Ticket, request: WizardRequest, re
             count,
             from,
         } => WizardReply::Samples(sample(ctx, &config, count, from).await),
+        WizardRequest::ListConsumers { config } => WizardReply::Consumers {
+            stream: config.source.stream_name.clone(),
+            result: list_consumers(&preflight_ctx(ctx, *config, None)).await,
+        },
         WizardRequest::ListTables { config, password } => {
             WizardReply::Tables(list_tables(&preflight_ctx(ctx, *config, password)).await)
         }
@@ -122,6 +128,35 @@ pub async fn list_streams(ctx: &PreflightContext) -> Result<Vec<StreamInfo>, Str
         .collect();
     streams.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(streams)
+}
+
+/// The enhanced fan-out consumers registered on the config's stream, by name.
+pub async fn list_consumers(ctx: &PreflightContext) -> Result<Vec<ConsumerInfo>, String> {
+    let source = ks_kinesis::KinesisSource::connect_with(
+        &ctx.config.source,
+        ks_kinesis::ConnectOptions {
+            credentials: ctx.aws.credentials.clone(),
+            max_attempts: Some(1),
+            reader: None,
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let mut consumers: Vec<ConsumerInfo> = source
+        .list_consumers()
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|c| ConsumerInfo {
+            name: c.name,
+            status: c.status,
+            registered: c
+                .created
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+        })
+        .collect();
+    consumers.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(consumers)
 }
 
 /// Up to `count` records across the stream's shards, de-aggregated, read for a bounded time

@@ -7,7 +7,7 @@ use crate::batch::BodyFormat;
 use crate::checkpoint::{CheckpointStore, StoreError};
 use crate::shard_state::ShardTable;
 use crate::snapshot::{Command, Event, Snapshot};
-use ks_core::config::KplOutOfRange;
+use ks_core::config::{EfoConsumer, KplOutOfRange, ReaderKind};
 use ks_core::{PipelineConfig, Secret};
 use ks_kinesis::KinesisSource;
 use ks_starrocks::{LoadError, StreamLoadClient, StreamLoadSettings};
@@ -229,6 +229,26 @@ pub async fn start_with(
              on AWS, Kinesis throttles the excess and the reader backs off)"
         );
     }
+    let (source, efo_consumer) = match config.source.reader {
+        ReaderKind::Polling => (source, None),
+        ReaderKind::Efo => {
+            let name = config.efo_consumer_name();
+            let active = source
+                .ensure_consumer(&name, ks_kinesis::CONSUMER_ACTIVE_TIMEOUT)
+                .await?;
+            tracing::info!(target: super::LOG,
+                "enhanced fan-out: consumer {name} ({}) is ACTIVE, {}; AWS bills it per \
+                 consumer-shard-hour and per GB read{}",
+                active.consumer.arn,
+                if active.registered_now { "registered now" } else { "reused" },
+                match config.source.efo_consumer {
+                    EfoConsumer::Pipeline => ", until it is deregistered (deleting the pipeline in the app does that)",
+                    EfoConsumer::Keep => " for as long as it stays registered (efo-consumer = \"keep\")",
+                }
+            );
+            (source.with_fanout(active.consumer.arn), Some(name))
+        }
+    };
     let format = BodyFormat::from_properties(&config.sink.properties);
     // Each payload decoded with the body's separator after it: batches send runs of records as
     // slices of the answers' buffers instead of copies.
@@ -239,6 +259,7 @@ pub async fn start_with(
     let (cmd_tx, cmd_rx) = mpsc::channel(8);
     let mut first = Snapshot::new(&config.name);
     first.kpl_drops_out_of_range = kpl_drop;
+    first.efo_consumer = efo_consumer;
     let (snap_tx, snap_rx) = watch::channel(first.clone());
     let (ev_tx, ev_rx) = mpsc::channel(4096);
     let shared = Arc::new(Shared {

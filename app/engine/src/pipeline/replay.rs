@@ -20,14 +20,15 @@ impl Run {
     pub(super) async fn replay(&mut self, intent: Intent) -> Result<(), EngineError> {
         let shards = self.source.list_shards().await?;
         // Re-read the batch with the KPL rule it was read with, or the counts would differ.
-        let source =
-            (*self.source)
-                .clone()
-                .with_kpl_out_of_range(if intent.kpl_drops_out_of_range {
-                    KplOutOfRange::Drop
-                } else {
-                    KplOutOfRange::Keep
-                });
+        // Polled even for enhanced fan-out: a bounded re-read, where a subscription would keep
+        // pushing past the range.
+        let source = (*self.source).clone().with_polling().with_kpl_out_of_range(
+            if intent.kpl_drops_out_of_range {
+                KplOutOfRange::Drop
+            } else {
+                KplOutOfRange::Keep
+            },
+        );
         let by_id: HashMap<&ShardId, &ShardInfo> = shards.iter().map(|s| (&s.id, s)).collect();
         let mut builder = BatchBuilder::new(self.format.clone())
             .body_capacity(self.config.sink.buffer_flush.max_bytes)

@@ -124,6 +124,19 @@ pub fn flink_settings(config: &PipelineConfig) -> Result<FlinkSettings, ExportEr
         "not used: on MSF the application's service execution role reads the stream",
     );
     note(
+        "source.efo-consumer-name",
+        source.efo_consumer_name.is_some(),
+        "not used: the job registers its own consumer, `<name>-flink`, so it never shares one with \
+         this app's pipeline",
+    );
+    note(
+        "source.efo-consumer",
+        source.efo_consumer != ks_core::EfoConsumer::Pipeline,
+        "not used: the Flink connector registers the job's consumer when the job starts \
+         (scan.stream.efo.registration = LAZY); deregister it with \
+         `aws kinesis deregister-stream-consumer` when the job is deleted",
+    );
+    note(
         "source.read-limits",
         source.read_limits != ReadLimits::Aws,
         "Flink's consumer keeps AWS's limits itself (one GetRecords per shard every 200 ms)",

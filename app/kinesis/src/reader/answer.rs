@@ -115,23 +115,25 @@ pub(crate) struct Answer {
     pub framed: Option<Bytes>,
 }
 
+impl RawRecord {
+    fn from_sdk(r: aws_sdk_kinesis::types::Record) -> RawRecord {
+        RawRecord {
+            sequence: SeqNum::parse(&r.sequence_number).map_err(|_| r.sequence_number),
+            partition_key: r.partition_key.unwrap_or_default(),
+            data: r.data.into_bytes(),
+            arrival_ms: r
+                .approximate_arrival_timestamp
+                .and_then(|t| t.to_millis().ok())
+                .unwrap_or(0),
+        }
+    }
+}
+
 impl Answer {
     /// From the SDK's output (an answer the fast path handed to the SDK's deserializer).
     pub(crate) fn from_sdk(out: GetRecordsOutput) -> Answer {
         Answer {
-            records: out
-                .records
-                .into_iter()
-                .map(|r| RawRecord {
-                    sequence: SeqNum::parse(&r.sequence_number).map_err(|_| r.sequence_number),
-                    partition_key: r.partition_key.unwrap_or_default(),
-                    data: r.data.into_bytes(),
-                    arrival_ms: r
-                        .approximate_arrival_timestamp
-                        .and_then(|t| t.to_millis().ok())
-                        .unwrap_or(0),
-                })
-                .collect(),
+            records: out.records.into_iter().map(RawRecord::from_sdk).collect(),
             next_shard_iterator: out.next_shard_iterator,
             millis_behind_latest: out.millis_behind_latest,
             child_shards: out
@@ -140,6 +142,29 @@ impl Answer {
                 .into_iter()
                 .map(|c| c.shard_id)
                 .collect(),
+            framed: None,
+        }
+    }
+
+    /// From a SubscribeToShard event (enhanced fan-out). The shard has ended when the event has
+    /// no continuation sequence number (AWS), or brings the child shards with no records
+    /// (ferrokinesis sends ChildShards with every event of a closed shard, and a continuation
+    /// even with the last).
+    pub(crate) fn from_event(ev: aws_sdk_kinesis::types::SubscribeToShardEvent) -> Answer {
+        let child_shards: Vec<String> = ev
+            .child_shards
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| c.shard_id)
+            .collect();
+        let ended = ev.continuation_sequence_number.is_empty()
+            || (ev.records.is_empty() && !child_shards.is_empty());
+        Answer {
+            records: ev.records.into_iter().map(RawRecord::from_sdk).collect(),
+            // Not an iterator: the reader subscribes again after its last record.
+            next_shard_iterator: (!ended).then_some(ev.continuation_sequence_number),
+            millis_behind_latest: Some(ev.millis_behind_latest),
+            child_shards: if ended { child_shards } else { Vec::new() },
             framed: None,
         }
     }

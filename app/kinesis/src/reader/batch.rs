@@ -73,6 +73,10 @@ impl ShardReader {
         let mut agg_errors = 0u64;
         let framed = out.framed;
         for (r, seq) in out.records.into_iter().zip(seqs) {
+            // A subscription renewed after a failure may push again what was read: never twice.
+            if self.last_kinesis_seq.is_some_and(|last| seq <= last) {
+                continue;
+            }
             let data = r.data;
             kinesis_bytes += data.len() as u64;
             let pk = r.partition_key;
@@ -155,7 +159,8 @@ impl ShardReader {
         self.limiter
             .record_response(now, kinesis_bytes, idle, &self.opts);
         let shard_end = out.next_shard_iterator.as_deref().is_none_or(str::is_empty);
-        self.iterator = if shard_end {
+        // A fan-out event's continuation is no iterator: those readers subscribe again instead.
+        self.iterator = if shard_end || self.source.fanout_consumer_arn().is_some() {
             None
         } else {
             out.next_shard_iterator

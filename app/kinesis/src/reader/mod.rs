@@ -3,6 +3,7 @@
 
 mod answer;
 mod batch;
+mod fanout;
 mod rate;
 mod stats;
 #[cfg(test)]
@@ -62,6 +63,10 @@ pub struct ShardReader {
     min_arrival_ms: Option<i64>,
     limiter: RateLimiter,
     ended: bool,
+    /// The open SubscribeToShard session (enhanced fan-out readers only).
+    subscription: Option<aws_sdk_kinesis::operation::subscribe_to_shard::SubscribeToShardOutput>,
+    /// When the last SubscribeToShard was sent (AWS allows one a second per consumer and shard).
+    subscribed_at: Option<Instant>,
 }
 
 impl std::fmt::Debug for ShardReader {
@@ -103,6 +108,8 @@ impl ShardReader {
             min_arrival_ms: None,
             limiter: RateLimiter::default(),
             ended: false,
+            subscription: None,
+            subscribed_at: None,
         }
     }
 
@@ -150,6 +157,9 @@ impl ShardReader {
             return Err(ReadError::ShardEnded {
                 shard: self.shard.id.clone(),
             });
+        }
+        if let Some(consumer_arn) = self.source.fanout_consumer_arn().map(str::to_string) {
+            return self.next_event(&consumer_arn).await;
         }
         let mut throttles = 0u32;
         let mut transients = 0u32;
@@ -280,43 +290,17 @@ impl ShardReader {
     }
 
     async fn acquire_iterator(&mut self) -> Result<String, (SourceError, Kind)> {
-        let mut req = self
+        let start = self.next_start();
+        let req = self
             .source
             .client()
             .get_shard_iterator()
             .stream_name(self.source.stream_name())
             .set_stream_arn(self.source.stream_arn())
-            .shard_id(&self.shard.id.0);
-        req = if let Some(seq) = self.last_kinesis_seq {
-            req.shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
-                .starting_sequence_number(seq.to_string())
-        } else {
-            match self.start {
-                StartPosition::Latest => match self.latest_started_at {
-                    // Nothing read since the first LATEST iterator: continue from that moment.
-                    Some(t0) => {
-                        self.min_arrival_ms = Some(whole_second(t0));
-                        req.shard_iterator_type(ShardIteratorType::AtTimestamp)
-                            .timestamp(to_smithy(t0))
-                    }
-                    None => {
-                        self.latest_started_at = Some(Utc::now());
-                        req.shard_iterator_type(ShardIteratorType::Latest)
-                    }
-                },
-                StartPosition::TrimHorizon => {
-                    req.shard_iterator_type(ShardIteratorType::TrimHorizon)
-                }
-                StartPosition::AtTimestamp(ts) => {
-                    self.min_arrival_ms = Some(whole_second(ts));
-                    req.shard_iterator_type(ShardIteratorType::AtTimestamp)
-                        .timestamp(to_smithy(ts))
-                }
-                StartPosition::After(p) | StartPosition::At(p) => req
-                    .shard_iterator_type(ShardIteratorType::AtSequenceNumber)
-                    .starting_sequence_number(p.seq.to_string()),
-            }
-        };
+            .shard_id(&self.shard.id.0)
+            .shard_iterator_type(start.kind)
+            .set_starting_sequence_number(start.sequence)
+            .set_timestamp(start.timestamp.map(to_smithy));
         match req.send().await {
             Ok(out) => match out.shard_iterator {
                 Some(it) if !it.is_empty() => Ok(it),
@@ -334,6 +318,60 @@ impl ShardReader {
             Err(e) => {
                 let ctx = self.source.ctx("GetShardIterator", Some(&self.shard.id.0));
                 Err(classify(&e, &ctx))
+            }
+        }
+    }
+}
+
+/// Where the next GetShardIterator or SubscribeToShard starts.
+struct Start {
+    kind: ShardIteratorType,
+    sequence: Option<String>,
+    timestamp: Option<DateTime<Utc>>,
+}
+
+impl ShardReader {
+    /// After the last record read, else the reader's start: a LATEST start asked again before any
+    /// record continues from the moment of its first call (AT_TIMESTAMP), so nothing that arrived
+    /// in between is skipped.
+    fn next_start(&mut self) -> Start {
+        let at = |kind, sequence: Option<String>| Start {
+            kind,
+            sequence,
+            timestamp: None,
+        };
+        if let Some(seq) = self.last_kinesis_seq {
+            return at(
+                ShardIteratorType::AfterSequenceNumber,
+                Some(seq.to_string()),
+            );
+        }
+        match self.start {
+            StartPosition::Latest => match self.latest_started_at {
+                Some(t0) => {
+                    self.min_arrival_ms = Some(whole_second(t0));
+                    Start {
+                        kind: ShardIteratorType::AtTimestamp,
+                        sequence: None,
+                        timestamp: Some(t0),
+                    }
+                }
+                None => {
+                    self.latest_started_at = Some(Utc::now());
+                    at(ShardIteratorType::Latest, None)
+                }
+            },
+            StartPosition::TrimHorizon => at(ShardIteratorType::TrimHorizon, None),
+            StartPosition::AtTimestamp(ts) => {
+                self.min_arrival_ms = Some(whole_second(ts));
+                Start {
+                    kind: ShardIteratorType::AtTimestamp,
+                    sequence: None,
+                    timestamp: Some(ts),
+                }
+            }
+            StartPosition::After(p) | StartPosition::At(p) => {
+                at(ShardIteratorType::AtSequenceNumber, Some(p.seq.to_string()))
             }
         }
     }

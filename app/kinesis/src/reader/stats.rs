@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 #[derive(Debug, Default)]
 pub struct ShardStats {
     pub get_records_calls: AtomicU64,
+    /// SubscribeToShard calls (enhanced fan-out): the first, and one per renewal or retry.
+    pub subscriptions: AtomicU64,
     /// Kinesis records received (an aggregate counts once).
     pub kinesis_records: AtomicU64,
     /// User records emitted.
@@ -39,6 +41,7 @@ pub struct ShardStats {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ShardStatsSnapshot {
     pub get_records_calls: u64,
+    pub subscriptions: u64,
     pub kinesis_records: u64,
     pub records: u64,
     pub bytes: u64,
@@ -59,6 +62,7 @@ impl ShardStats {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
         ShardStatsSnapshot {
             get_records_calls: g(&self.get_records_calls),
+            subscriptions: g(&self.subscriptions),
             kinesis_records: g(&self.kinesis_records),
             records: g(&self.records),
             bytes: g(&self.bytes),

@@ -1,8 +1,14 @@
 //! Shared helpers for the integration tests (each test has its own embedded ferrokinesis).
 #![allow(dead_code)]
 
-use ks_kinesis::{KinesisSource, ReadBatch, ShardReader, SourceRecord};
+use ks_core::ShardId;
+use ks_kinesis::{
+    KinesisSource, ReadBatch, ReadError, ShardInfo, ShardReader, ShardStats, SourceRecord,
+    StartPosition, ready_to_start,
+};
 use ks_local::{EmbeddedKinesis, StoreOptions, create_stream};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub struct Env {
@@ -85,4 +91,91 @@ pub fn json_rows(from: u64, to: u64) -> Vec<serde_json::Value> {
 
 pub fn keys(from: u64, to: u64) -> Vec<String> {
     (from..to).map(|i| format!("pk-{i}")).collect()
+}
+
+/// Reads every shard from TRIM_HORIZON with KCL's lineage rule (a child starts once its parents
+/// ended), round-robin, until `expected` records arrived and nothing more comes; the records,
+/// the start/end events in order, and how often each shard reported its end.
+pub async fn drain_with_lineage(
+    source: &KinesisSource,
+    expected: usize,
+) -> (Vec<SourceRecord>, Vec<String>, HashMap<ShardId, usize>) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut started = HashSet::new();
+    let mut finished = HashSet::new();
+    let mut readers = BTreeMap::new();
+    let mut received = Vec::new();
+    let mut events = Vec::new();
+    let mut ends_seen: HashMap<ShardId, usize> = HashMap::new();
+    loop {
+        let all: Vec<ShardInfo> = source.list_shards().await.unwrap();
+        for id in ready_to_start(&all, &finished, &started) {
+            let info = all.iter().find(|s| s.id == id).unwrap();
+            for p in info.parents() {
+                assert!(
+                    finished.contains(p) || !all.iter().any(|s| &s.id == p),
+                    "{id} released before its parent {p} finished"
+                );
+            }
+            events.push(format!("start {id}"));
+            started.insert(id.clone());
+            readers.insert(
+                id.clone(),
+                source.reader(
+                    info,
+                    StartPosition::TrimHorizon,
+                    Arc::new(ShardStats::default()),
+                ),
+            );
+        }
+        let mut any_records = false;
+        let ids: Vec<ShardId> = readers.keys().cloned().collect();
+        for id in ids {
+            let reader = readers.get_mut(&id).unwrap();
+            let batch = reader.next_batch().await.unwrap();
+            any_records |= !batch.records.is_empty();
+            received.extend(batch.records);
+            if batch.shard_end {
+                *ends_seen.entry(id.clone()).or_default() += 1;
+                // A finished reader refuses further calls.
+                assert!(matches!(
+                    reader.next_batch().await,
+                    Err(ReadError::ShardEnded { .. })
+                ));
+                events.push(format!("end {id}"));
+                finished.insert(id.clone());
+                readers.remove(&id);
+            }
+        }
+        let closed_pending = all
+            .iter()
+            .any(|s| s.is_closed() && !finished.contains(&s.id));
+        if received.len() >= expected && !any_records && !closed_pending {
+            return (received, events, ends_seen);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "stuck: {} of {expected} records; events {events:?}",
+            received.len()
+        );
+    }
+}
+
+/// Every record exactly once, and per partition key in the order it was put.
+pub fn assert_once_and_in_key_order(
+    received: &[SourceRecord],
+    total: u64,
+    key_of: impl Fn(u64) -> String,
+) {
+    let ids: Vec<u64> = received.iter().map(id_of).collect();
+    let distinct: HashSet<u64> = ids.iter().copied().collect();
+    assert_eq!(ids.len(), distinct.len(), "no duplicates");
+    assert_eq!(distinct, (0..total).collect::<HashSet<_>>(), "nothing lost");
+    let mut last_by_key: HashMap<String, u64> = HashMap::new();
+    for id in ids {
+        let k = key_of(id);
+        if let Some(prev) = last_by_key.insert(k.clone(), id) {
+            assert!(prev < id, "key {k}: record {id} came after {prev}");
+        }
+    }
 }

@@ -1,14 +1,15 @@
-//! The AWS check group: `aws.credentials`, `aws.stream`, `aws.load-frequency` and
-//! `aws.read-permission`, and the read calls the last one exercises.
+//! The AWS check group: `aws.credentials`, `aws.stream`, `aws.load-frequency`,
+//! `aws.read-permission` (and the read calls it exercises), and with `reader = "efo"`
+//! `aws.efo-consumer`.
 
 use super::error::classify;
 use super::identity::who_am_i_with;
-use super::policy::{read_policy_statement, stream_arn};
+use super::policy::{efo_policy_statement, read_policy_statement, stream_arn};
 use super::sdk::{kinesis_client, region_of, sdk_config};
 use super::streams::{StreamListing, describe_stream, stream_names};
 use super::{
-    AwsError, CREDENTIAL_WAYS, GROUP, ID_CREDENTIALS, ID_LOAD_FREQUENCY, ID_READ_PERMISSION,
-    ID_STREAM,
+    AwsError, CREDENTIAL_WAYS, GROUP, ID_CREDENTIALS, ID_EFO_CONSUMER, ID_LOAD_FREQUENCY,
+    ID_READ_PERMISSION, ID_STREAM,
 };
 use crate::{Checklist, PreflightContext};
 use aws_sdk_kinesis::types::ShardIteratorType;
@@ -244,10 +245,25 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
     }
     let arn = listing.arn.clone();
     list.begin(ID_READ_PERMISSION, title);
-    match exercise_reads(&client, &endpoint, &stream, &arn).await {
+    let reads = exercise_reads(&client, &endpoint, &stream, &arn).await;
+    push_read_permission(list, reads, &arn);
+    if ctx.config.source.reader == ks_core::ReaderKind::Efo {
+        list.begin(ID_EFO_CONSUMER, EFO_TITLE);
+        list.push(efo_consumer(ctx, &client, &endpoint, &arn, listing.shards as usize).await);
+    }
+}
+
+/// `aws.read-permission` from the read calls' outcome.
+fn push_read_permission(
+    list: &mut Checklist<'_>,
+    reads: Result<String, (String, AwsError)>,
+    arn: &str,
+) {
+    let title = READ_PERMISSION_TITLE;
+    match reads {
         Ok(detail) => list.push(CheckResult::pass(GROUP, ID_READ_PERMISSION, title, detail)),
         Err((done, e @ AwsError::AccessDenied { .. })) => {
-            let statement = read_policy_statement(&arn);
+            let statement = read_policy_statement(arn);
             list.push(CheckResult::fail(
                 GROUP,
                 ID_READ_PERMISSION,
@@ -265,6 +281,110 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
             format!("{done}{e}"),
             "A read call failed for another reason than permissions: see the detail; check the network and the stream.",
         )),
+    }
+}
+
+const EFO_TITLE: &str = "Enhanced fan-out consumer";
+
+/// `aws.efo-consumer`: whether the pipeline's consumer exists (reused) or will be registered at
+/// start (and billed from then), whether the stream has room for it, and whether the principal
+/// may list consumers.
+async fn efo_consumer(
+    ctx: &PreflightContext,
+    client: &aws_sdk_kinesis::Client,
+    endpoint: &str,
+    arn: &str,
+    shards: usize,
+) -> CheckResult {
+    let name = ctx.config.efo_consumer_name();
+    let cost = ks_core::efo::cost_words(Some(shards));
+    let lifecycle = match ctx.config.source.efo_consumer {
+        ks_core::EfoConsumer::Pipeline => {
+            "Deleting the pipeline in the app deregisters it (efo-consumer = \"pipeline\")."
+        }
+        ks_core::EfoConsumer::Keep => {
+            "It stays registered, and billed, until you deregister it (efo-consumer = \"keep\")."
+        }
+    };
+    let mut consumers = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .list_stream_consumers()
+            .stream_arn(arn)
+            .set_next_token(token.clone())
+            .send()
+            .await;
+        match page {
+            Ok(p) => {
+                consumers.extend(p.consumers.unwrap_or_default());
+                match p.next_token {
+                    Some(t) if !t.is_empty() => token = Some(t),
+                    _ => break,
+                }
+            }
+            Err(e) => {
+                let e = classify("ListStreamConsumers", endpoint, &e);
+                let statement = efo_policy_statement(arn);
+                let remediation = if matches!(e, AwsError::AccessDenied { .. }) {
+                    format!(
+                        "Enhanced fan-out needs the consumer actions: add this statement to the \
+                         principal's IAM policy:\n{statement}"
+                    )
+                } else {
+                    "ListStreamConsumers failed for another reason than permissions: see the \
+                     detail."
+                        .to_string()
+                };
+                return CheckResult::fail(
+                    GROUP,
+                    ID_EFO_CONSUMER,
+                    EFO_TITLE,
+                    e.to_string(),
+                    remediation,
+                );
+            }
+        }
+    }
+    let listed: Vec<String> = consumers
+        .iter()
+        .map(|c| format!("{} ({})", c.consumer_name, c.consumer_status.as_str()))
+        .collect();
+    let on_stream = if listed.is_empty() {
+        "no consumer is registered on the stream".to_string()
+    } else {
+        format!("registered on the stream: {}", listed.join(", "))
+    };
+    match consumers.iter().find(|c| c.consumer_name == name) {
+        Some(c) => CheckResult::pass(
+            GROUP,
+            ID_EFO_CONSUMER,
+            EFO_TITLE,
+            format!(
+                "consumer {name} is registered ({}): the pipeline reuses it.\n{on_stream}\n{cost}. {lifecycle}",
+                c.consumer_status.as_str()
+            ),
+        ),
+        None if consumers.len() >= ks_core::efo::MAX_CONSUMERS_PER_STREAM => CheckResult::fail(
+            GROUP,
+            ID_EFO_CONSUMER,
+            EFO_TITLE,
+            format!("consumer {name} is not registered, and {on_stream}"),
+            format!(
+                "The stream has {} consumers, AWS's limit: deregister one you no longer use, set \
+                 `source.efo-consumer-name` to one of them, or read by polling (reader = \"polling\").",
+                consumers.len()
+            ),
+        ),
+        None => CheckResult::pass(
+            GROUP,
+            ID_EFO_CONSUMER,
+            EFO_TITLE,
+            format!(
+                "consumer {name} is not registered yet: the first start registers it \
+                 (kinesis:RegisterStreamConsumer) and waits until it is ACTIVE.\n{on_stream}\n{cost}. {lifecycle}"
+            ),
+        ),
     }
 }
 

@@ -18,7 +18,9 @@ pub use checks::run;
 pub use error::AwsError;
 pub(crate) use error::{classify, error_chain};
 pub use identity::{Identity, who_am_i};
-pub use policy::{read_actions, read_policy_statement, stream_arn};
+pub use policy::{
+    efo_actions, efo_policy_statement, read_actions, read_policy_statement, stream_arn,
+};
 pub use profiles::{list_profiles, list_profiles_in};
 pub use sdk::{ec2_client, kinesis_client, sdk_config, sts_client};
 pub use streams::{StreamListing, list_streams};
@@ -32,6 +34,8 @@ pub const ID_CREDENTIALS: &str = "aws.credentials";
 pub const ID_STREAM: &str = "aws.stream";
 pub const ID_READ_PERMISSION: &str = "aws.read-permission";
 pub const ID_LOAD_FREQUENCY: &str = "aws.load-frequency";
+/// Only with `reader = "efo"`.
+pub const ID_EFO_CONSUMER: &str = "aws.efo-consumer";
 
 /// The ways to give the SDK credentials, for messages.
 pub const CREDENTIAL_WAYS: &str = "give AWS credentials one of these ways: `source.profile = \"name\"` \

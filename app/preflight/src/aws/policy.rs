@@ -1,8 +1,8 @@
 //! The IAM policy statement that lets the engine read the stream (what an AccessDenied's
 //! remediation asks to add), and the stream ARN it names.
 
-/// The actions the engine calls on the stream. Enhanced fan-out is refused by the config (it is
-/// not built), so no consumer actions are asked for.
+/// The actions the engine calls on the stream to poll it (enhanced fan-out adds
+/// [`efo_actions`]).
 pub fn read_actions() -> [&'static str; 4] {
     [
         "kinesis:DescribeStreamSummary",
@@ -27,6 +27,34 @@ pub fn read_policy_statement(stream_arn: &str) -> String {
     )
 }
 
+/// The actions `reader = "efo"` adds: on the stream (listing, registering and describing its
+/// consumer, deregistering it with the pipeline) and on the consumer (SubscribeToShard).
+pub fn efo_actions() -> [&'static str; 5] {
+    [
+        "kinesis:ListStreamConsumers",
+        "kinesis:RegisterStreamConsumer",
+        "kinesis:DescribeStreamConsumer",
+        "kinesis:DeregisterStreamConsumer",
+        "kinesis:SubscribeToShard",
+    ]
+}
+
+/// The statement `reader = "efo"` needs besides [`read_policy_statement`]: the consumer actions
+/// on the stream and its consumers (`<stream arn>/consumer/*`).
+pub fn efo_policy_statement(stream_arn: &str) -> String {
+    let q = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+    let actions: Vec<String> = efo_actions()
+        .iter()
+        .map(|a| format!("        {}", q(a)))
+        .collect();
+    format!(
+        "{{\n    \"Sid\": \"ReadInputStreamEnhancedFanOut\",\n    \"Effect\": \"Allow\",\n    \"Action\": [\n{}\n    ],\n    \"Resource\": [\n        {},\n        {}\n    ]\n}}",
+        actions.join(",\n"),
+        q(stream_arn),
+        q(&format!("{stream_arn}/consumer/*"))
+    )
+}
+
 /// `arn:aws:kinesis:region:account:stream/name` (aws-cn / aws-us-gov by region).
 pub fn stream_arn(region: &str, account: &str, stream: &str) -> String {
     let partition = if region.starts_with("cn-") {
@@ -42,6 +70,16 @@ pub fn stream_arn(region: &str, account: &str, stream: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_efo_statement_is_json_on_the_stream_and_its_consumers() {
+        let arn = "arn:aws:kinesis:us-west-2:012345678901:stream/S";
+        let v: serde_json::Value = serde_json::from_str(&efo_policy_statement(arn)).unwrap();
+        assert_eq!(v["Resource"][0], arn);
+        assert_eq!(v["Resource"][1], format!("{arn}/consumer/*"));
+        assert_eq!(v["Action"].as_array().unwrap().len(), 5);
+        assert!(v["Action"][4] == "kinesis:SubscribeToShard");
+    }
 
     #[test]
     fn policy_statement_is_json_with_the_arn_and_only_read_actions() {

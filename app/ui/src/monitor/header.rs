@@ -190,6 +190,14 @@ pub fn ui(ui: &mut egui::Ui, m: &Monitor) -> Option<Action> {
             }
             ui.separator();
             ui.label(format!("since {} UTC", super::time_of_day(s.started_ms)));
+            if let Some(consumer) = &s.efo_consumer {
+                ui.separator();
+                ui.label(format!("enhanced fan-out: consumer {consumer}"))
+                    .on_hover_text(
+                        "Each shard is pushed to this pipeline by SubscribeToShard, with its own \
+                         2 MB/s; AWS bills the consumer per consumer-shard-hour and per GB.",
+                    );
+            }
         });
     } else if let RunStatus::Ended(Err(e)) = &m.status {
         ui.colored_label(ui.visuals().error_fg_color, e);

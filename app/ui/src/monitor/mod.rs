@@ -259,6 +259,22 @@ impl Monitor {
                     "Its config file is removed. The checkpoints stay in its state directory and \
                      the password stays in the OS keyring.",
                 );
+                    if let Some(Ok(c)) = &self.config
+                        && c.source.reader == ks_core::ReaderKind::Efo
+                    {
+                        ui.label(match c.source.efo_consumer {
+                            ks_core::EfoConsumer::Pipeline => format!(
+                                "Its enhanced fan-out consumer {} is deregistered (AWS stops \
+                                 billing it).",
+                                c.efo_consumer_name()
+                            ),
+                            ks_core::EfoConsumer::Keep => format!(
+                                "Its enhanced fan-out consumer {} stays registered, and billed \
+                                 (efo-consumer = \"keep\").",
+                                c.efo_consumer_name()
+                            ),
+                        });
+                    }
                     ui.horizontal(|ui| {
                         if ui.button("Delete pipeline").clicked() {
                             self.confirm_delete = false;

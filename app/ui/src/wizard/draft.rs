@@ -3,7 +3,10 @@
 
 use super::fields;
 use ks_core::config::default_state_dir;
-use ks_core::{InitialPosition, JdbcUrl, KeyError, LoadUrl, PipelineConfig, Secret, SslMode};
+use ks_core::{
+    EfoConsumer, InitialPosition, JdbcUrl, KeyError, LoadUrl, PipelineConfig, ReaderKind, Secret,
+    SslMode,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -47,6 +50,10 @@ pub struct Draft {
     pub initial_position: InitialPosition,
     /// RFC 3339, for AT_TIMESTAMP.
     pub initial_timestamp: String,
+    /// `reader = "efo"` (enhanced fan-out) instead of polling.
+    pub enhanced_fan_out: bool,
+    /// `efo-consumer = "keep"`: the consumer stays registered when the pipeline is deleted.
+    pub keep_efo_consumer: bool,
 
     // ---- Table ----
     pub database: String,
@@ -87,6 +94,8 @@ impl Default for Draft {
             stream: String::new(),
             initial_position: InitialPosition::Latest,
             initial_timestamp: String::new(),
+            enhanced_fan_out: false,
+            keep_efo_consumer: false,
             database: String::new(),
             table: String::new(),
             properties: BTreeMap::from([("format".to_string(), "json".to_string())]),
@@ -142,6 +151,8 @@ impl Draft {
                 .initial_timestamp
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
                 .unwrap_or_default(),
+            enhanced_fan_out: src.reader == ReaderKind::Efo,
+            keep_efo_consumer: src.efo_consumer == EfoConsumer::Keep,
             database: sink.database_name.clone(),
             table: sink.table_name.clone(),
             properties: sink.properties.clone(),
@@ -238,6 +249,19 @@ impl Draft {
             }
             _ => None,
         };
+        if self.enhanced_fan_out {
+            src.reader = ReaderKind::Efo;
+            src.efo_consumer = if self.keep_efo_consumer {
+                EfoConsumer::Keep
+            } else {
+                EfoConsumer::Pipeline
+            };
+        } else {
+            // The consumer keys are refused without enhanced fan-out (a base config may have them).
+            src.reader = ReaderKind::Polling;
+            src.efo_consumer = EfoConsumer::Pipeline;
+            src.efo_consumer_name = None;
+        }
 
         config.network.security_group_ids = self.parse_security_group_ids();
         config.network.egress_ip = opt(&self.egress_ip);

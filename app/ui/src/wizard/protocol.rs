@@ -39,6 +39,9 @@ pub enum WizardRequest {
         count: usize,
         from: SampleFrom,
     },
+    /// The enhanced fan-out consumers registered on `config.source.stream_name` (answer:
+    /// `Consumers`).
+    ListConsumers { config: Box<PipelineConfig> },
 
     // ---- Table step (wizard/table.rs): variants below this line ----
     /// Databases and their tables on the cluster (answer: `Tables`).
@@ -105,6 +108,11 @@ pub enum WizardReply {
     // ---- Stream step (wizard/stream.rs): variants below this line ----
     Streams(Result<Vec<StreamInfo>, String>),
     Samples(Result<Vec<SampledRecord>, String>),
+    /// `(stream, its consumers)`.
+    Consumers {
+        stream: String,
+        result: Result<Vec<ConsumerInfo>, String>,
+    },
 
     // ---- Table step (wizard/table.rs): variants below this line ----
     /// `(database, its tables)`, sorted.
@@ -139,6 +147,16 @@ pub struct StreamInfo {
     /// `PROVISIONED` or `ON_DEMAND`.
     pub mode: String,
     pub retention_hours: u32,
+}
+
+/// One enhanced fan-out consumer of a `ListConsumers` answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumerInfo {
+    pub name: String,
+    /// `CREATING`, `ACTIVE` or `DELETING`.
+    pub status: String,
+    /// When it was registered (UTC, to the minute), when the service says.
+    pub registered: Option<String>,
 }
 
 /// Where `Sample` starts reading each shard.

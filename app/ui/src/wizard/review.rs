@@ -122,6 +122,22 @@ impl ReviewStep {
                         .to_string(),
                     ),
                     ("initial-timestamp", draft.initial_timestamp.clone()),
+                    (
+                        "reader",
+                        if draft.enhanced_fan_out {
+                            format!(
+                                "efo (consumer {}, {})",
+                                draft.build_config().efo_consumer_name(),
+                                if draft.keep_efo_consumer {
+                                    "kept when the pipeline is deleted"
+                                } else {
+                                    "deregistered when the pipeline is deleted"
+                                }
+                            )
+                        } else {
+                            "polling".to_string()
+                        },
+                    ),
                 ],
             ),
             (

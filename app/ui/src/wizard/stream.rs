@@ -4,7 +4,10 @@
 //!
 //! Labels the tests drive: "Refresh streams", "Filter streams", each stream's name, the
 //! positions "LATEST" / "TRIM_HORIZON" / "AT_TIMESTAMP", "Start timestamp (RFC 3339)",
-//! "Sample from", "Sample".
+//! "Sample from", "Sample"; the reader choice's in `stream_reader.rs`.
+
+#[path = "stream_reader.rs"]
+pub mod stream_reader;
 
 use super::call::Call;
 use super::protocol::{SampleFrom, StreamInfo, WizardReply, WizardRequest};
@@ -53,6 +56,8 @@ pub struct StreamStep {
     selected_sample: Option<usize>,
     /// The stream the draft's samples came from.
     sampled_stream: Option<String>,
+    /// Polling or enhanced fan-out.
+    reader: stream_reader::ReaderPart,
 }
 
 /// RFC 3339 check for the AT_TIMESTAMP field: `None` when it parses.
@@ -158,6 +163,16 @@ impl StreamStep {
             });
             super::fields::error_line(ui, timestamp_error(&draft.initial_timestamp).as_deref());
         }
+
+        ui.add_space(8.0);
+        let shards = match self.streams.answer() {
+            Some(Ok(streams)) => streams
+                .iter()
+                .find(|s| draft.stream.trim() == s.name || draft.stream.trim() == s.arn)
+                .map(|s| s.shards),
+            _ => None,
+        };
+        self.reader.ui(ui, draft, shards, backend);
 
         ui.add_space(8.0);
         ui.strong("Sample records");
@@ -333,6 +348,9 @@ impl StreamStep {
 
     /// True when the reply answered one of this step's requests.
     pub fn on_reply(&mut self, ticket: Ticket, reply: &WizardReply, draft: &mut Draft) -> bool {
+        if self.reader.on_reply(ticket, reply) {
+            return true;
+        }
         match reply {
             WizardReply::Streams(result) => self.streams.settle(ticket, result),
             WizardReply::Samples(result) if self.sample_ticket == Some(ticket) => {

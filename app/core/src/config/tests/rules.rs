@@ -240,14 +240,44 @@ fn source_rules() {
     assert_eq!(c.source.initial_position, InitialPosition::TrimHorizon);
     let m = err_for(&with("", "reader = \"kcl\"", ""), "source.reader");
     assert!(m.contains("\"polling\" or \"efo\""), "{m}");
-    // Not built yet: refused by name, never read by polling without a word.
-    let m = err_for(&with("", "reader = \"efo\"", ""), "source.reader");
-    assert!(m.contains("not built") && m.contains("polling"), "{m}");
+    let c = ok(&with("", "reader = \"EFO\"", ""));
+    assert_eq!(c.source.reader, ReaderKind::Efo);
+    assert_eq!(
+        c.efo_consumer_name(),
+        format!("kinesis-starrocks-{}", c.name)
+    );
+    // The consumer keys without enhanced fan-out: refused by name, never ignored.
     let m = err_for(
         &with("", "efo-consumer = \"keep\"", ""),
         "source.efo-consumer",
     );
     assert!(m.contains("reader = \"efo\""), "{m}");
+    let m = err_for(
+        &with("", "efo-consumer-name = \"mine\"", ""),
+        "source.efo-consumer-name",
+    );
+    assert!(m.contains("reader = \"efo\""), "{m}");
+    let m = err_for(
+        &with("", "reader = \"efo\"\nefo-consumer = \"forever\"", ""),
+        "source.efo-consumer",
+    );
+    assert!(m.contains("\"pipeline\"") && m.contains("\"keep\""), "{m}");
+    let m = err_for(
+        &with(
+            "",
+            "reader = \"efo\"\nefo-consumer-name = \"has space\"",
+            "",
+        ),
+        "source.efo-consumer-name",
+    );
+    assert!(m.contains("1 to 128 of letters, digits"), "{m}");
+    let c = ok(&with(
+        "",
+        "reader = \"efo\"\nefo-consumer = \"keep\"\nefo-consumer-name = \"shared.reader-1\"",
+        "",
+    ));
+    assert_eq!(c.source.efo_consumer, crate::config::EfoConsumer::Keep);
+    assert_eq!(c.efo_consumer_name(), "shared.reader-1");
     let m = err_for(
         &with("", "read-limits = \"fast\"", ""),
         "source.read-limits",
