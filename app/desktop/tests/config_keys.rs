@@ -596,18 +596,7 @@ async fn efo() {
     .await;
     let efo = ("source.reader", Some("\"efo\""));
     assert_refused(&w, "source.efo-consumer", "\"forever\"", "\"keep\"").await;
-    let consumers = || async {
-        let source = w.kinesis.source(STREAM).await;
-        let mut names: Vec<String> = source
-            .list_consumers()
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|c| c.name)
-            .collect();
-        names.sort();
-        names
-    };
+    let consumers = || async { ks_local::consumer_names(&w.kinesis.source(STREAM).await).await };
     w.produce(0, 3).await;
     let text = w.run_ok(&[efo]).await;
     assert_eq!(w.rows("stock").await, 3);

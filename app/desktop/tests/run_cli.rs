@@ -130,6 +130,19 @@ impl World {
             .unwrap();
     }
 
+    /// A `run --stop-when-caught-up` that succeeds, after which `example_db.stock` holds each of
+    /// the `produced` records once; its stderr.
+    async fn final_run_lands_exactly(&self, config: &Path, produced: u64) -> String {
+        let (out, stderr) = run_until_caught_up(config, PASSWORD);
+        assert!(out.status.success(), "final run failed:\n{stderr}");
+        assert_eq!(
+            self.rows_and_ids("stock").await,
+            (produced, produced),
+            "rows / distinct ids / produced"
+        );
+        stderr
+    }
+
     /// (rows, distinct ids) in `table`.
     async fn rows_and_ids(&self, table: &str) -> (u64, u64) {
         (
@@ -305,13 +318,7 @@ async fn enhanced_fan_out_through_kill_9_and_a_split_lands_every_record_once() {
         produced += 300;
     }
     w.sim.faults().clear();
-    let (out, stderr) = run_until_caught_up(&config, PASSWORD);
-    assert!(out.status.success(), "final run failed:\n{stderr}");
-    assert_eq!(
-        w.rows_and_ids("stock").await,
-        (produced, produced),
-        "rows / distinct ids / produced"
-    );
+    let stderr = w.final_run_lands_exactly(&config, produced).await;
     assert_contains(
         &stderr,
         "enhanced fan-out: consumer kinesis-starrocks-stock",
@@ -319,14 +326,11 @@ async fn enhanced_fan_out_through_kill_9_and_a_split_lands_every_record_once() {
     assert_contains(&stderr, "is ACTIVE, reused");
     let first = std::fs::read_to_string(w.dir.path().join("efo-0.log")).unwrap();
     assert_contains(&first, "registered now");
-    let consumers = w
-        .kinesis
-        .source(STREAM)
-        .await
-        .list_consumers()
-        .await
-        .unwrap();
-    assert_eq!(consumers.len(), 1, "{consumers:?}");
+    assert_eq!(
+        ks_local::consumer_names(&w.kinesis.source(STREAM).await).await,
+        ["kinesis-starrocks-stock"],
+        "one consumer, reused by every start"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -465,13 +469,7 @@ async fn kpl_aggregates_from_any_producer_land_once_through_kill_9_and_a_split()
         produced += 60;
     }
     w.sim.faults().clear();
-    let (out, stderr) = run_until_caught_up(&config, PASSWORD);
-    assert!(out.status.success(), "final run failed:\n{stderr}");
-    assert_eq!(
-        w.rows_and_ids("stock").await,
-        (produced, produced),
-        "rows / distinct ids / produced"
-    );
+    let stderr = w.final_run_lands_exactly(&config, produced).await;
     // The final run read library aggregates too: it says it kept sub-records outside their
     // shard's range, and that nothing was dropped.
     let kept = count_before(

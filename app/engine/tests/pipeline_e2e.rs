@@ -191,11 +191,8 @@ async fn split_and_merge_while_running_lose_nothing_8_in_flight() {
 async fn split_and_merge_while_running_lose_nothing_enhanced_fan_out() {
     let h = split_and_merge_while_running_lose_nothing_with(2, ReaderKind::Efo).await;
     let source = h.kinesis.source(STREAM).await;
-    let names = |consumers: Vec<ks_kinesis::EfoConsumerInfo>| -> Vec<String> {
-        consumers.into_iter().map(|c| c.name).collect()
-    };
     assert_eq!(
-        names(source.list_consumers().await.unwrap()),
+        ks_local::consumer_names(&source).await,
         ["kinesis-starrocks-stock"]
     );
     h.produce(1200, 100).await;
@@ -205,7 +202,7 @@ async fn split_and_merge_while_running_lose_nothing_enhanced_fan_out() {
     assert_eq!(again.rows_loaded, 100);
     h.assert_exactly(1300).await;
     assert_eq!(
-        names(source.list_consumers().await.unwrap()),
+        ks_local::consumer_names(&source).await,
         ["kinesis-starrocks-stock"],
         "the restart reused the consumer"
     );

@@ -8,7 +8,6 @@ use common::*;
 use ks_core::ShardId;
 use ks_kinesis::{KinesisSource, ShardInfo, ShardStats, SourceRecord, StartPosition};
 use ks_local::{EmbeddedKinesis, put_json_records, split_shard};
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -58,16 +57,10 @@ async fn a_consumer_is_registered_once_reused_listed_and_deregistered() {
         .ensure_consumer("other-app", Duration::from_secs(30))
         .await
         .unwrap();
-    let mut names: Vec<String> = e
-        .source
-        .list_consumers()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
-    names.sort();
-    assert_eq!(names, ["ks-a", "other-app"]);
+    assert_eq!(
+        ks_local::consumer_names(&e.source).await,
+        ["ks-a", "other-app"]
+    );
     assert!(e.source.deregister_consumer("ks-a").await.unwrap());
     // ferrokinesis keeps it DELETING for a moment, then it is gone.
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -190,23 +183,13 @@ async fn a_split_ends_the_parent_subscription_and_the_children_follow_it() {
     assert_once_and_in_key_order(&received, 600, key_of);
     assert_eq!(ends.get(&parent.id), Some(&1), "shard_end exactly once");
     let after = e.source.list_shards().await.unwrap();
-    let children: HashSet<ShardId> = after
+    let children: Vec<ShardId> = after
         .iter()
         .filter(|s| s.parent.as_ref() == Some(&parent.id))
         .map(|s| s.id.clone())
         .collect();
     assert_eq!(children.len(), 2);
-    let end_parent = events
-        .iter()
-        .position(|ev| *ev == format!("end {}", parent.id))
-        .unwrap();
-    for c in &children {
-        let start = events
-            .iter()
-            .position(|ev| *ev == format!("start {c}"))
-            .unwrap();
-        assert!(start > end_parent, "{events:?}");
-    }
+    assert_children_started_after(&events, &parent.id, &children);
     assert_eq!(
         received.iter().filter(|r| r.shard == parent.id).count(),
         300,

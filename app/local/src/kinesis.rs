@@ -186,6 +186,19 @@ pub async fn sdk_config(endpoint_url: &str) -> aws_config::SdkConfig {
         .await
 }
 
+/// The names of the enhanced fan-out consumers registered on `source`'s stream, sorted.
+pub async fn consumer_names(source: &KinesisSource) -> Vec<String> {
+    let mut names: Vec<String> = source
+        .list_consumers()
+        .await
+        .expect("ListStreamConsumers")
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    names.sort();
+    names
+}
+
 /// Creates a provisioned stream with `shards` shards and waits until it is ACTIVE.
 pub async fn create_stream(client: &Client, stream: &str, shards: i32) -> Result<(), LocalError> {
     client

@@ -28,8 +28,8 @@ pub mod world;
 
 pub use kinesis::{EmbeddedKinesis, LocalError, emulator_credentials};
 pub use kinesis::{
-    Store, StoreOptions, TEST_REGION, create_stream, merge_shards, sdk_config, split_shard,
-    wait_active,
+    Store, StoreOptions, TEST_REGION, consumer_names, create_stream, merge_shards, sdk_config,
+    split_shard, wait_active,
 };
 pub use produce::{Packing, PutEntry, PutResult, put_aggregates, put_json_records, put_records};
 pub use proxy::{KinesisProxy, ProxyCounts};

@@ -179,3 +179,21 @@ pub fn assert_once_and_in_key_order(
         }
     }
 }
+
+/// In the `events` of [`drain_with_lineage`], each child started after its parent ended.
+pub fn assert_children_started_after(events: &[String], parent: &ShardId, children: &[ShardId]) {
+    let end_parent = events
+        .iter()
+        .position(|ev| *ev == format!("end {parent}"))
+        .unwrap_or_else(|| panic!("{parent} never ended: {events:?}"));
+    for c in children {
+        let start = events
+            .iter()
+            .position(|ev| *ev == format!("start {c}"))
+            .unwrap_or_else(|| panic!("{c} never started: {events:?}"));
+        assert!(
+            start > end_parent,
+            "{c} started before {parent} ended: {events:?}"
+        );
+    }
+}
