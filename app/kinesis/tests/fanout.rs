@@ -196,3 +196,34 @@ async fn a_split_ends_the_parent_subscription_and_the_children_follow_it() {
         "the parent held the first 300"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_deregistered_while_reading_stops_the_reader_with_the_reason() {
+    let (e, fanout) = fanout_env("gone", 1, 500).await;
+    let shard = e.source.list_shards().await.unwrap().remove(0);
+    put_json_records(&e.client, "gone", &json_rows(0, 10), &keys(0, 10))
+        .await
+        .unwrap();
+    let mut reader = fanout.reader(
+        &shard,
+        StartPosition::TrimHorizon,
+        Arc::new(ShardStats::default()),
+    );
+    assert_eq!(read_n(&mut reader, 10).await.len(), 10);
+    assert!(e.source.deregister_consumer("test-consumer").await.unwrap());
+    // The open session ends within 500 ms; the next subscription finds no consumer.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let error = loop {
+        match reader.next_batch().await {
+            Ok(batch) => assert!(batch.records.is_empty(), "nothing new was put"),
+            Err(e) => break e,
+        }
+        assert!(Instant::now() < deadline, "the reader never noticed");
+    };
+    assert!(!error.is_transient(), "{error}");
+    let text = error.to_string();
+    assert!(
+        text.contains("enhanced fan-out consumer") && text.contains("no longer exists"),
+        "{text}"
+    );
+}

@@ -67,6 +67,26 @@ impl ShardReader {
                             .as_service_error()
                             .is_some_and(|s| s.is_resource_in_use_exception());
                         let kind = if in_use { Kind::Throttled } else { kind };
+                        // Not the shard: the consumer is gone (deregistered while running).
+                        let consumer_gone = e.as_service_error().is_some_and(|s| {
+                            s.is_resource_not_found_exception()
+                                && s.message().unwrap_or("").contains("onsumer")
+                        });
+                        let error = if consumer_gone {
+                            SourceError::Other {
+                                operation: "SubscribeToShard".into(),
+                                stream: self.source.stream_name().into(),
+                                endpoint: self.source.endpoint().into(),
+                                region: self.source.region().into(),
+                                message: format!(
+                                    "the enhanced fan-out consumer {consumer_arn} no longer \
+                                     exists (deregistered while the pipeline ran?); start the \
+                                     pipeline again to register it: {error}"
+                                ),
+                            }
+                        } else {
+                            error
+                        };
                         self.handle_failure(error, kind, &mut throttles, &mut transients)
                             .await?;
                         continue;
