@@ -5,6 +5,7 @@
 //! children once every parent is drained, as for polling.
 
 use super::answer::Answer;
+use super::rate::backoff;
 use super::{ReadBatch, ShardReader, ShardStats};
 use crate::error::{Kind, ReadError, SourceError, classify};
 use aws_sdk_kinesis::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -66,7 +67,19 @@ impl ShardReader {
                         let in_use = e
                             .as_service_error()
                             .is_some_and(|s| s.is_resource_in_use_exception());
-                        let kind = if in_use { Kind::Throttled } else { kind };
+                        if in_use || kind == Kind::Throttled {
+                            // Not GetRecords throttling (the monitor's "throttled" counts that):
+                            // a session still open, or subscribing too often. Logged, waited out.
+                            throttles += 1;
+                            let d = backoff(
+                                self.opts.throttle_backoff_base.max(MIN_SUBSCRIBE_INTERVAL),
+                                self.opts.throttle_backoff_max,
+                                throttles,
+                            );
+                            tracing::info!(shard = %self.shard.id, "SubscribeToShard: {error}; subscribing again in {d:?}");
+                            tokio::time::sleep(d).await;
+                            continue;
+                        }
                         // Not the shard: the consumer is gone (deregistered while running).
                         let consumer_gone = e.as_service_error().is_some_and(|s| {
                             s.is_resource_not_found_exception()
