@@ -324,6 +324,20 @@ async fn enhanced_fan_out_through_kill_9_and_a_split_lands_every_record_once() {
         "enhanced fan-out: consumer kinesis-starrocks-stock",
     );
     assert_contains(&stderr, "is ACTIVE, reused");
+    // Without RUST_LOG the user still sees which consumer is read (and billed).
+    let (out, plain) = {
+        let out = run_command(&config, &["--stop-when-caught-up"], PASSWORD)
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out, text)
+    };
+    assert!(out.status.success(), "{plain}");
+    assert_contains(
+        &plain,
+        "reading by enhanced fan-out with consumer kinesis-starrocks-stock",
+    );
     let first = std::fs::read_to_string(w.dir.path().join("efo-0.log")).unwrap();
     assert_contains(&first, "registered now");
     assert_eq!(

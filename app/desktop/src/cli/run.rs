@@ -92,6 +92,14 @@ async fn run_async(config: PipelineConfig, password: ks_core::Secret, args: RunA
             return EXIT_FAILED;
         }
     };
+    // Shown by default (the engine's own line, registered or reused, is at ks_engine=info): a
+    // registered consumer is billed whether the pipeline runs or not.
+    if let Some(consumer) = handle.snapshot().borrow().efo_consumer.clone() {
+        tracing::info!(
+            "reading by enhanced fan-out with consumer {consumer}; AWS bills it per \
+             consumer-shard-hour and per GB for as long as it is registered"
+        );
+    }
     // Events feed the logs; the snapshot feeds the status line and the metrics.
     if let Some(mut events) = handle.take_events() {
         tokio::spawn(async move { while events.recv().await.is_some() {} });
