@@ -306,63 +306,52 @@ async fn efo_consumer(
             "It stays registered, and billed, until you deregister it (efo-consumer = \"keep\")."
         }
     };
-    let mut consumers = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = client
-            .list_stream_consumers()
-            .stream_arn(arn)
-            .set_next_token(token.clone())
-            .send()
-            .await;
-        match page {
-            Ok(p) => {
-                consumers.extend(p.consumers.unwrap_or_default());
-                match p.next_token {
-                    Some(t) if !t.is_empty() => token = Some(t),
-                    _ => break,
-                }
-            }
-            Err(e) => {
-                let e = classify("ListStreamConsumers", endpoint, &e);
-                let statement = efo_policy_statement(arn);
-                let remediation = if matches!(e, AwsError::AccessDenied { .. }) {
-                    format!(
-                        "Enhanced fan-out needs the consumer actions: add this statement to the \
-                         principal's IAM policy:\n{statement}"
-                    )
-                } else {
-                    "ListStreamConsumers failed for another reason than permissions: see the \
-                     detail."
-                        .to_string()
-                };
-                return CheckResult::fail(
-                    GROUP,
-                    ID_EFO_CONSUMER,
-                    EFO_TITLE,
-                    e.to_string(),
-                    remediation,
-                );
-            }
+    // The engine's own listing (paginated), on this check's client and the stream's known ARN.
+    let source = ks_kinesis::KinesisSource::from_client(
+        client.clone(),
+        ctx.config.source.stream_name.clone(),
+        Some(arn.to_string()),
+    );
+    let consumers = match source.list_consumers().await {
+        Ok(c) => c,
+        Err(e) => {
+            let remediation = if matches!(e, ks_kinesis::SourceError::AccessDenied { .. }) {
+                format!(
+                    "Enhanced fan-out needs the consumer actions: add this statement to the \
+                     principal's IAM policy:\n{}",
+                    efo_policy_statement(arn)
+                )
+            } else {
+                "ListStreamConsumers failed for another reason than permissions: see the \
+                 detail."
+                    .to_string()
+            };
+            return CheckResult::fail(
+                GROUP,
+                ID_EFO_CONSUMER,
+                EFO_TITLE,
+                format!("{e} (endpoint {endpoint})"),
+                remediation,
+            );
         }
-    }
+    };
     let listed: Vec<String> = consumers
         .iter()
-        .map(|c| format!("{} ({})", c.consumer_name, c.consumer_status.as_str()))
+        .map(|c| format!("{} ({})", c.name, c.status))
         .collect();
     let on_stream = if listed.is_empty() {
         "no consumer is registered on the stream".to_string()
     } else {
         format!("registered on the stream: {}", listed.join(", "))
     };
-    match consumers.iter().find(|c| c.consumer_name == name) {
+    match consumers.iter().find(|c| c.name == name) {
         Some(c) => CheckResult::pass(
             GROUP,
             ID_EFO_CONSUMER,
             EFO_TITLE,
             format!(
                 "consumer {name} is registered ({}): the pipeline reuses it.\n{on_stream}\n{cost}. {lifecycle}",
-                c.consumer_status.as_str()
+                c.status
             ),
         ),
         None if consumers.len() >= ks_core::efo::MAX_CONSUMERS_PER_STREAM => CheckResult::fail(
