@@ -83,6 +83,18 @@ fn post_signed_looking(port: u16, service: &str, body: &str, timeout: Duration) 
 }
 
 impl Emulator {
+    /// moto's EC2, for setting up and reading back security groups (only on [`Emulator::moto`]).
+    pub fn ec2(&self) -> crate::moto_ec2::MotoEc2 {
+        assert_eq!(self.name, "moto_server", "ec2() is moto's");
+        let port = self
+            .endpoint
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("moto's endpoint ends with its port");
+        crate::moto_ec2::MotoEc2 { port }
+    }
+
     /// kinesalite 3.3.3 (binds `::`, so reachable on 127.0.0.1; no host option exists).
     pub fn kinesalite() -> Emulator {
         crate::require_tool("node", "nodejs");

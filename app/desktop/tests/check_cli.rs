@@ -23,7 +23,7 @@ const EGRESS: &str = "203.0.113.7";
 struct World {
     local: LocalWorld,
     moto: Emulator,
-    ec2: aws_sdk_ec2::Client,
+    ec2: ks_tests::moto_ec2::MotoEc2,
 }
 
 impl std::ops::Deref for World {
@@ -46,7 +46,7 @@ impl World {
         .await
         .unwrap();
         let moto = Emulator::moto();
-        let ec2 = aws_sdk_ec2::Client::new(&ks_local::sdk_config(&moto.endpoint).await);
+        let ec2 = moto.ec2();
         let w = World { local, moto, ec2 };
         let records: Vec<serde_json::Value> = (0..40)
             .map(|id| {
@@ -92,27 +92,17 @@ impl World {
     }
 
     /// A security group that allows `ports` (tcp) from this machine's /32.
-    async fn security_group(&self, name: &str, ports: &[u16]) -> String {
-        common::ec2::security_group_allowing(&self.ec2, name, ports, &format!("{EGRESS}/32")).await
+    fn security_group(&self, name: &str, ports: &[u16]) -> String {
+        self.ec2
+            .security_group_allowing(name, ports, &format!("{EGRESS}/32"))
     }
 
-    async fn inbound_cidrs(&self, group: &str, port: u16) -> Vec<String> {
-        let out = self
-            .ec2
-            .describe_security_groups()
-            .group_ids(group)
-            .send()
-            .await
-            .unwrap();
-        out.security_groups()[0]
-            .ip_permissions()
-            .iter()
-            .filter(|p| p.from_port() == Some(i32::from(port)))
-            .flat_map(|p| {
-                p.ip_ranges()
-                    .iter()
-                    .filter_map(|r| r.cidr_ip().map(String::from))
-            })
+    fn inbound_cidrs(&self, group: &str, port: u16) -> Vec<String> {
+        self.ec2
+            .ingress(group)
+            .into_iter()
+            .filter(|r| r.from_port == Some(i32::from(port)) && r.list == "ipRanges")
+            .map(|r| r.source)
             .collect()
     }
 
@@ -189,9 +179,7 @@ async fn check_says_what_to_change_and_fix_adds_exactly_one_rule() {
     // The load port and the BE port the FE redirects to are open to this machine, the query port
     // (9030's role) is not.
     let be_port = w.sim.be_addr().port();
-    let group = w
-        .security_group("starrocks-fe", &[w.load_port(), be_port])
-        .await;
+    let group = w.security_group("starrocks-fe", &[w.load_port(), be_port]);
     let config = w.write_config("stock", "stock", &group);
     let jdbc_port = w.jdbc_port();
     let sg_id = format!("network.sg-{jdbc_port}");
@@ -271,7 +259,7 @@ async fn check_says_what_to_change_and_fix_adds_exactly_one_rule() {
     assert_contains(&stdout, "Add this inbound rule?");
     assert_contains(&stdout, &format!("{EGRESS}/32"));
     assert_contains(&stdout, "not added");
-    assert!(w.inbound_cidrs(&group, jdbc_port).await.is_empty());
+    assert!(w.inbound_cidrs(&group, jdbc_port).is_empty());
 
     // 4. --fix --yes: exactly one /32 rule is added, and the re-check passes.
     let out = output(w.command(&["check", "--fix", "--yes"], &config, PASSWORD)).await;
@@ -279,11 +267,11 @@ async fn check_says_what_to_change_and_fix_adds_exactly_one_rule() {
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert_contains(&stdout, "added:");
     assert_eq!(
-        w.inbound_cidrs(&group, jdbc_port).await,
+        w.inbound_cidrs(&group, jdbc_port),
         vec![format!("{EGRESS}/32")]
     );
     assert_eq!(
-        w.inbound_cidrs(&group, w.load_port()).await,
+        w.inbound_cidrs(&group, w.load_port()),
         vec![format!("{EGRESS}/32")],
         "the load port's rule is untouched"
     );
@@ -292,12 +280,10 @@ async fn check_says_what_to_change_and_fix_adds_exactly_one_rule() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sample_then_init_table_then_check_passes_the_table() {
     let w = World::new().await;
-    let group = w
-        .security_group(
-            "starrocks-all",
-            &[w.jdbc_port(), w.load_port(), w.sim.be_addr().port()],
-        )
-        .await;
+    let group = w.security_group(
+        "starrocks-all",
+        &[w.jdbc_port(), w.load_port(), w.sim.be_addr().port()],
+    );
     let config = w.write_config("inferred", "stock_inferred", &group);
 
     // sample: JSON lines with shard and sequence.
@@ -358,7 +344,7 @@ async fn sample_then_init_table_then_check_passes_the_table() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_unreachable_cluster_and_a_missing_stream_are_named() {
     let w = World::new().await;
-    let group = w.security_group("sg-empty", &[]).await;
+    let group = w.security_group("sg-empty", &[]);
     let config = w.write_config("broken", "stock", &group);
     // Point the jdbc-url at a port nothing listens on and the stream at one that does not exist.
     let dead = ks_tests::emulators::free_port();

@@ -1143,13 +1143,13 @@ async fn properties() {
 async fn network() {
     let w = World::new(1).await;
     let moto = ks_tests::emulators::Emulator::moto();
-    let ec2 = aws_sdk_ec2::Client::new(&ks_local::sdk_config(&moto.endpoint).await);
+    let ec2 = moto.ec2();
     let ports = [
         w.sim.mysql_addr().port(),
         w.sim.http_addr().port(),
         w.sim.be_addr().port(),
     ];
-    let group = common::ec2::security_group_allowing(&ec2, "fe", &ports, "203.0.113.7/32").await;
+    let group = ec2.security_group_allowing("fe", &ports, "203.0.113.7/32");
     let sg_check = format!("network.sg-{}", ports[0]);
     let check = |groups: String, egress: &'static str| {
         let path = w.write(&w.config(&[

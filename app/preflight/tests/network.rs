@@ -1,9 +1,6 @@
 //! The security-groups group against moto_server's EC2 (VPC, groups, rules, network interfaces,
 //! managed prefix lists) and a local HTTP server standing in for checkip.amazonaws.com.
 
-use aws_sdk_ec2::types::{
-    AddPrefixListEntry, IpPermission, IpRange, PrefixListId, UserIdGroupPair,
-};
 use ks_core::PipelineConfig;
 use ks_core::check::{CheckFix, CheckGroup, CheckReport, CheckResult, CheckStatus, IngressRule};
 use ks_local::world::{Endpoints, pipeline_config};
@@ -11,6 +8,7 @@ use ks_local::{PipelineToml, emulator_credentials};
 use ks_preflight::network;
 use ks_preflight::{AwsOverrides, PreflightContext};
 use ks_tests::emulators::Emulator;
+use ks_tests::moto_ec2::{Ingress, MotoEc2};
 use std::net::IpAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -85,7 +83,7 @@ fn context(config: PipelineConfig, moto: &Emulator, egress_url: String) -> Prefl
 /// moto_server with a VPC, a subnet and the cluster's empty security group in it.
 struct Cloud {
     moto: Emulator,
-    ec2: aws_sdk_ec2::Client,
+    ec2: MotoEc2,
     vpc: String,
     subnet: String,
     /// The cluster's group.
@@ -95,8 +93,10 @@ struct Cloud {
 impl Cloud {
     async fn start() -> Cloud {
         let moto = Emulator::moto();
-        let ec2 = aws_sdk_ec2::Client::new(&ks_local::sdk_config(&moto.endpoint).await);
-        let (vpc, subnet, sg) = vpc_with_group(&ec2, "cluster").await;
+        let ec2 = moto.ec2();
+        let vpc = ec2.create_vpc("10.0.0.0/16");
+        let subnet = ec2.create_subnet(&vpc, "10.0.1.0/24");
+        let sg = ec2.create_security_group("cluster", "StarRocks cluster", Some(&vpc));
         Cloud {
             moto,
             ec2,
@@ -107,85 +107,12 @@ impl Cloud {
     }
 }
 
-/// A VPC, a subnet and one empty security group in it; returns (vpc, subnet, group).
-async fn vpc_with_group(ec2: &aws_sdk_ec2::Client, name: &str) -> (String, String, String) {
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.0.0.0/16")
-        .send()
-        .await
-        .unwrap()
-        .vpc
-        .unwrap()
-        .vpc_id
-        .unwrap();
-    let subnet = ec2
-        .create_subnet()
-        .vpc_id(&vpc)
-        .cidr_block("10.0.1.0/24")
-        .send()
-        .await
-        .unwrap()
-        .subnet
-        .unwrap()
-        .subnet_id
-        .unwrap();
-    let sg = security_group(ec2, &vpc, name, "StarRocks cluster").await;
-    (vpc, subnet, sg)
-}
-
-/// A new empty security group in `vpc`; returns its id.
-async fn security_group(
-    ec2: &aws_sdk_ec2::Client,
-    vpc: &str,
-    name: &str,
-    description: &str,
-) -> String {
-    ec2.create_security_group()
-        .group_name(name)
-        .description(description)
-        .vpc_id(vpc)
-        .send()
-        .await
-        .unwrap()
-        .group_id
-        .unwrap()
-}
-
-fn tcp(port: i32) -> aws_sdk_ec2::types::builders::IpPermissionBuilder {
-    IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(port)
-        .to_port(port)
-}
-
-async fn allow(ec2: &aws_sdk_ec2::Client, sg: &str, perm: IpPermission) {
-    ec2.authorize_security_group_ingress()
-        .group_id(sg)
-        .ip_permissions(perm)
-        .send()
-        .await
-        .unwrap();
-}
-
-fn cidr_perm(port: i32, cidr: &str) -> IpPermission {
-    tcp(port)
-        .ip_ranges(IpRange::builder().cidr_ip(cidr).build())
-        .build()
-}
-
-/// The inbound rules of group `sg`.
-async fn ingress_rules(ec2: &aws_sdk_ec2::Client, sg: &str) -> Vec<IpPermission> {
-    ec2.describe_security_groups()
-        .group_ids(sg)
-        .send()
-        .await
-        .unwrap()
-        .security_groups
-        .unwrap()
-        .remove(0)
-        .ip_permissions
-        .unwrap_or_default()
+/// The inbound rules of group `sg` that have a CIDR source, one per range.
+fn cidr_rules(ec2: &MotoEc2, sg: &str) -> Vec<Ingress> {
+    ec2.ingress(sg)
+        .into_iter()
+        .filter(|r| r.source.contains('/'))
+        .collect()
 }
 
 async fn run_network(ctx: &PreflightContext) -> CheckReport {
@@ -263,14 +190,19 @@ async fn group_missing_9030_gets_the_exact_rule_to_add() {
     let Cloud {
         moto, ec2, sg, vpc, ..
     } = Cloud::start().await;
-    allow(&ec2, &sg, cidr_perm(443, &format!("{EGRESS}/32"))).await;
+    ec2.allow_tcp_from(&sg, 443, &format!("{EGRESS}/32"));
     // A rule on 9030 for some other network, and one from another group's members.
-    allow(&ec2, &sg, cidr_perm(9030, "198.51.100.0/24")).await;
-    let app_sg = security_group(&ec2, &vpc, "app", "app servers").await;
-    let from_app_members = tcp(9030)
-        .user_id_group_pairs(UserIdGroupPair::builder().group_id(&app_sg).build())
-        .build();
-    allow(&ec2, &sg, from_app_members).await;
+    ec2.allow_tcp_from(&sg, 9030, "198.51.100.0/24");
+    let app_sg = ec2.create_security_group("app", "app servers", Some(&vpc));
+    ec2.authorize_ingress(
+        &sg,
+        &[
+            ("IpProtocol", "tcp"),
+            ("FromPort", "9030"),
+            ("ToPort", "9030"),
+            ("Groups.1.GroupId", &app_sg),
+        ],
+    );
 
     let url = checkip(200, "203.0.113.7\n").await;
     let ctx = context(
@@ -343,18 +275,16 @@ async fn group_missing_9030_gets_the_exact_rule_to_add() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn world_open_9030_is_a_warning() {
     let Cloud { moto, ec2, sg, .. } = Cloud::start().await;
-    allow(&ec2, &sg, cidr_perm(9030, "0.0.0.0/0")).await;
-    allow(
-        &ec2,
+    ec2.allow_tcp_from(&sg, 9030, "0.0.0.0/0");
+    ec2.authorize_ingress(
         &sg,
-        IpPermission::builder()
-            .ip_protocol("tcp")
-            .from_port(8030)
-            .to_port(8040)
-            .ip_ranges(IpRange::builder().cidr_ip("203.0.113.0/24").build())
-            .build(),
-    )
-    .await;
+        &[
+            ("IpProtocol", "tcp"),
+            ("FromPort", "8030"),
+            ("ToPort", "8040"),
+            ("IpRanges.1.CidrIp", "203.0.113.0/24"),
+        ],
+    );
     let ctx = ctx_with_egress_ip(&moto, "http://cluster.example:8030", &[&sg], EGRESS);
     let report = run_network(&ctx).await;
     assert_eq!(
@@ -383,24 +313,16 @@ async fn world_open_9030_is_a_warning() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prefix_list_only_says_what_it_allows() {
     let Cloud { moto, ec2, sg, .. } = Cloud::start().await;
-    let pl = ec2
-        .create_managed_prefix_list()
-        .prefix_list_name("corp")
-        .address_family("IPv4")
-        .max_entries(5)
-        .entries(AddPrefixListEntry::builder().cidr("10.0.0.0/8").build())
-        .entries(AddPrefixListEntry::builder().cidr("192.168.0.0/16").build())
-        .send()
-        .await
-        .unwrap()
-        .prefix_list
-        .unwrap()
-        .prefix_list_id
-        .unwrap();
-    let from_prefix_list = tcp(9030)
-        .prefix_list_ids(PrefixListId::builder().prefix_list_id(&pl).build())
-        .build();
-    allow(&ec2, &sg, from_prefix_list).await;
+    let pl = ec2.create_managed_prefix_list("corp", &["10.0.0.0/8", "192.168.0.0/16"]);
+    ec2.authorize_ingress(
+        &sg,
+        &[
+            ("IpProtocol", "tcp"),
+            ("FromPort", "9030"),
+            ("ToPort", "9030"),
+            ("PrefixListIds.1.PrefixListId", &pl),
+        ],
+    );
     let ctx = ctx_detecting_egress(&moto, "http://cluster.example:8030", &[&sg]).await;
     let report = run_network(&ctx).await;
     let c9030 = check_is(
@@ -440,27 +362,11 @@ async fn groups_discovered_from_the_cluster_address() {
         subnet,
         ..
     } = Cloud::start().await;
-    allow(&ec2, &sg, cidr_perm(9030, &format!("{EGRESS}/32"))).await;
-    allow(&ec2, &sg, cidr_perm(8030, &format!("{EGRESS}/32"))).await;
-    let eni = ec2
-        .create_network_interface()
-        .subnet_id(&subnet)
-        .private_ip_address(CLUSTER_IP)
-        .groups(&sg)
-        .send()
-        .await
-        .unwrap()
-        .network_interface
-        .unwrap()
-        .network_interface_id
-        .unwrap();
+    ec2.allow_tcp_from(&sg, 9030, &format!("{EGRESS}/32"));
+    ec2.allow_tcp_from(&sg, 8030, &format!("{EGRESS}/32"));
+    let eni = ec2.create_network_interface(&subnet, CLUSTER_IP, &[&sg]);
     // Another interface in the same subnet with another group: not the cluster's.
-    ec2.create_network_interface()
-        .subnet_id(&subnet)
-        .private_ip_address("10.0.1.99")
-        .send()
-        .await
-        .unwrap();
+    ec2.create_network_interface(&subnet, "10.0.1.99", &[]);
     let ctx = ctx_detecting_egress(&moto, &format!("http://{CLUSTER_IP}:8030"), &[]).await;
     let report = run_network(&ctx).await;
     let groups = check_is(
@@ -478,13 +384,12 @@ async fn groups_discovered_from_the_cluster_address() {
     assert_eq!(check(&report, "network.sg-8030").status, CheckStatus::Pass);
     assert!(report.passed(), "{report:#?}");
 
-    let found = network::discover_security_groups(
-        &ec2,
-        &moto.endpoint,
-        &[CLUSTER_IP.parse::<IpAddr>().unwrap()],
-    )
-    .await
-    .unwrap();
+    let sdk = ks_local::sdk_config(&moto.endpoint).await;
+    let (client, _) = ks_preflight::aws::Ec2Client::new(&sdk, Some(&moto.endpoint));
+    let found =
+        network::discover_security_groups(&client, &[CLUSTER_IP.parse::<IpAddr>().unwrap()])
+            .await
+            .unwrap();
     assert_eq!(found.0, vec![sg]);
 }
 
@@ -517,37 +422,32 @@ async fn no_groups_found_warns_and_skips_the_rule_checks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apply_fix_adds_exactly_one_host_rule() {
     let Cloud { moto, ec2, sg, .. } = Cloud::start().await;
-    allow(&ec2, &sg, cidr_perm(8030, "203.0.113.0/24")).await;
+    ec2.allow_tcp_from(&sg, 8030, "203.0.113.0/24");
     let ctx = ctx_detecting_egress(&moto, "http://cluster.example:8030", &[&sg]).await;
     let report = run_network(&ctx).await;
     let rule = rule_to_add(&report);
 
-    let before = ingress_rules(&ec2, &sg).await;
+    let before = cidr_rules(&ec2, &sg);
     network::apply_fix(&ctx, &rule).await.unwrap();
-    let after = ingress_rules(&ec2, &sg).await;
-    let count = |perms: &[IpPermission]| -> usize {
-        perms
-            .iter()
-            .map(|p| p.ip_ranges().len() + p.ipv6_ranges().len())
-            .sum()
-    };
-    assert_eq!(count(&after), count(&before) + 1, "{after:#?}");
-    let added: Vec<&IpPermission> = after.iter().filter(|p| p.from_port == Some(9030)).collect();
-    assert_eq!(added.len(), 1, "{after:#?}");
-    assert_eq!(added[0].ip_protocol.as_deref(), Some("tcp"));
-    assert_eq!(added[0].to_port, Some(9030));
-    assert_eq!(added[0].ip_ranges().len(), 1);
-    let range = &added[0].ip_ranges()[0];
-    assert_eq!(range.cidr_ip.as_deref(), Some("203.0.113.7/32"));
+    let after = cidr_rules(&ec2, &sg);
+    assert_eq!(after.len(), before.len() + 1, "{after:#?}");
+    let added: Vec<&Ingress> = after.iter().filter(|r| r.from_port == Some(9030)).collect();
     assert_eq!(
-        range.description.as_deref(),
-        Some(rule.description.as_str())
+        added,
+        vec![&Ingress {
+            protocol: "tcp".into(),
+            from_port: Some(9030),
+            to_port: Some(9030),
+            list: "ipRanges",
+            source: "203.0.113.7/32".into(),
+            description: Some(rule.description.clone()),
+        }],
+        "{after:#?}"
     );
 
     // Applying it again adds nothing; the check now passes.
     network::apply_fix(&ctx, &rule).await.unwrap();
-    let again = ingress_rules(&ec2, &sg).await;
-    assert_eq!(count(&again), count(&after));
+    assert_eq!(cidr_rules(&ec2, &sg), after);
     let report = run_network(&ctx).await;
     assert_eq!(check(&report, "network.sg-9030").status, CheckStatus::Pass);
 }
@@ -609,13 +509,13 @@ async fn ipv6_egress_gets_a_128_rule() {
     let rule = rule_to_add(&report);
     assert_eq!(rule.cidr, "2001:db8::7/128");
     network::apply_fix(&ctx, &rule).await.unwrap();
-    let perms = ingress_rules(&ec2, &sg).await;
-    assert_eq!(perms.len(), 1, "{perms:#?}");
-    assert!(perms[0].ip_ranges().is_empty());
-    assert_eq!(perms[0].ipv6_ranges().len(), 1);
+    let rules = ec2.ingress(&sg);
+    assert_eq!(rules.len(), 1, "{rules:#?}");
+    assert_eq!(rules[0].list, "ipv6Ranges");
+    assert_eq!(rules[0].source, "2001:db8::7/128");
     assert_eq!(
-        perms[0].ipv6_ranges()[0].cidr_ipv6.as_deref(),
-        Some("2001:db8::7/128")
+        (rules[0].from_port, rules[0].to_port),
+        (Some(9030), Some(9030))
     );
     let report = run_network(&ctx).await;
     assert_eq!(check(&report, "network.sg-9030").status, CheckStatus::Pass);

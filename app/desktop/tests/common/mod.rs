@@ -1,8 +1,6 @@
 //! Helpers shared by the app's egui_kittest tests (each test binary uses some of them).
 #![allow(dead_code)]
 
-pub mod ec2;
-
 use egui_kittest::Harness;
 use ks_ui::KsApp;
 

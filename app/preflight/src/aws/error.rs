@@ -136,8 +136,7 @@ where
     }
 }
 
-/// Classifies an error response. When the SDK did not find a code (an unexpected body shape such
-/// as `<ErrorResponse><Errors><Error>`), `<Code>`/`<Message>` are read from the body.
+/// Classifies an error response the SDK received.
 fn from_response(
     operation: String,
     endpoint: String,
@@ -145,8 +144,28 @@ fn from_response(
     code: Option<String>,
     text: Option<String>,
 ) -> AwsError {
-    let status = raw.status().as_u16();
-    let body = body_excerpt(raw);
+    let bytes = raw.body().bytes().unwrap_or(&[]);
+    let body = String::from_utf8_lossy(bytes);
+    from_status_body(
+        operation,
+        endpoint,
+        raw.status().as_u16(),
+        &body,
+        code,
+        text,
+    )
+}
+
+/// Classifies an error answer by its code. When no code was parsed (an unexpected body shape such
+/// as EC2's `<Response><Errors><Error>`), `<Code>`/`<Message>` are read from the body.
+pub(crate) fn from_status_body(
+    operation: String,
+    endpoint: String,
+    status: u16,
+    body: &str,
+    code: Option<String>,
+    text: Option<String>,
+) -> AwsError {
     let tag = |t: &str| {
         let open = format!("<{t}>");
         let start = body.find(&open)? + open.len();
@@ -165,7 +184,7 @@ fn from_response(
         (Some(c), Some(t)) => format!("{c}: {t}"),
         (Some(c), None) => c.clone(),
         (None, Some(t)) => format!("HTTP {status}: {t}"),
-        (None, None) => format!("HTTP {status}: {body}"),
+        (None, None) => format!("HTTP {status}: {}", body_excerpt(body)),
     };
     let code_str = code.as_deref().unwrap_or("");
     if REJECTED_CODES.contains(&code_str) {
@@ -202,10 +221,8 @@ pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     s
 }
 
-/// The start of a body the SDK could not parse (an emulator answering XML to a JSON client).
-fn body_excerpt(raw: &HttpResponse) -> String {
-    let bytes = raw.body().bytes().unwrap_or(&[]);
-    let text = String::from_utf8_lossy(bytes);
+/// The start of an error body (an emulator answering XML to a JSON client, a proxy's page).
+fn body_excerpt(text: &str) -> String {
     let text = text.trim();
     match text.char_indices().nth(300) {
         Some((i, _)) => format!("{}…", &text[..i]),

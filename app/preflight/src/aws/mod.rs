@@ -7,6 +7,7 @@
 //! [`list_streams`], [`read_policy_statement`].
 
 mod checks;
+pub mod ec2;
 mod error;
 mod identity;
 mod policy;
@@ -15,8 +16,9 @@ mod sdk;
 mod streams;
 
 pub use checks::run;
+pub use ec2::Ec2Client;
 pub use error::AwsError;
-pub(crate) use error::{classify, error_chain};
+pub(crate) use error::error_chain;
 pub use identity::{Identity, who_am_i};
 pub use policy::{
     efo_actions, efo_policy_statement, read_actions, read_policy_statement, stream_arn,

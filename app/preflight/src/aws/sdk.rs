@@ -2,6 +2,7 @@
 //! with the endpoint each talks to (for messages).
 
 use super::AwsError;
+use super::ec2::Ec2Client;
 use crate::PreflightContext;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_kinesis::config::Region;
@@ -41,18 +42,24 @@ pub(super) fn region_of(sdk: &SdkConfig) -> Result<String, AwsError> {
         .ok_or(AwsError::NoRegion)
 }
 
-/// The endpoint a client of `service` talks to, for messages: the explicit override, else the
-/// SDK's environment overrides (`AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, which the SDK
-/// applies itself), else the region's public endpoint.
-fn endpoint_text(service: &str, explicit: Option<&str>, sdk: &SdkConfig) -> String {
+/// The endpoint a client of `service` talks to: the explicit override, else the SDK's overrides
+/// (`AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL` or a profile's `endpoint_url`, which the
+/// SDK applies itself), else the region's public endpoint.
+pub(super) fn endpoint_text(service: &str, explicit: Option<&str>, sdk: &SdkConfig) -> String {
     let from_env = |name: String| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     explicit
         .map(str::to_string)
         .or_else(|| from_env(format!("AWS_ENDPOINT_URL_{}", service.to_ascii_uppercase())))
+        .or_else(|| sdk.endpoint_url().map(str::to_string))
         .or_else(|| from_env("AWS_ENDPOINT_URL".to_string()))
         .unwrap_or_else(|| {
             let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
-            format!("https://{service}.{region}.amazonaws.com")
+            let domain = if region.starts_with("cn-") {
+                "amazonaws.com.cn"
+            } else {
+                "amazonaws.com"
+            };
+            format!("https://{service}.{region}.{domain}")
         })
 }
 
@@ -87,12 +94,6 @@ pub fn sts_client(ctx: &PreflightContext, sdk: &SdkConfig) -> (aws_sdk_sts::Clie
 }
 
 /// The EC2 client (the context's `ec2_endpoint_url` when set) and its URL for messages.
-pub fn ec2_client(ctx: &PreflightContext, sdk: &SdkConfig) -> (aws_sdk_ec2::Client, String) {
-    let url = ctx.aws.ec2_endpoint_url.as_deref();
-    let mut b = aws_sdk_ec2::config::Builder::from(sdk);
-    if let Some(u) = url {
-        b = b.endpoint_url(u);
-    }
-    let endpoint = endpoint_text("ec2", url, sdk);
-    (aws_sdk_ec2::Client::from_conf(b.build()), endpoint)
+pub fn ec2_client(ctx: &PreflightContext, sdk: &SdkConfig) -> (Ec2Client, String) {
+    Ec2Client::new(sdk, ctx.aws.ec2_endpoint_url.as_deref())
 }

@@ -209,7 +209,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
         let found = if addrs.is_empty() {
             Ok((Vec::new(), Vec::new()))
         } else {
-            discover_security_groups(&ec2, &endpoint, &addrs).await
+            discover_security_groups(&ec2, &addrs).await
         };
         match found {
             Ok((groups, enis)) if !groups.is_empty() => (
@@ -258,7 +258,7 @@ pub async fn run(ctx: &PreflightContext, list: &mut Checklist<'_>) {
             }
         }
     };
-    let rules = match inbound_rules(&ec2, &endpoint, &group_ids).await {
+    let rules = match inbound_rules(&ec2, &group_ids).await {
         Ok(r) => r,
         Err(e) => {
             let remediation = match &e {

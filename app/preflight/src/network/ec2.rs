@@ -2,15 +2,17 @@
 //! their inbound rules, and the managed prefix lists those name.
 
 use super::rules::{Cidr, InboundRule, RuleSource};
-use crate::aws::{self, AwsError};
-use aws_sdk_ec2::types::Filter;
+use crate::aws::AwsError;
+use crate::aws::ec2::{Ec2Client, parse_answer, xml};
 use std::net::IpAddr;
+
+/// Pages of a paginated action: at most this many (a runaway `nextToken` must not loop forever).
+const MAX_PAGES: usize = 100;
 
 /// The groups of the network interfaces that hold `addresses` (private or public), and one line
 /// per interface found.
 pub async fn discover_security_groups(
-    ec2: &aws_sdk_ec2::Client,
-    endpoint: &str,
+    ec2: &Ec2Client,
     addresses: &[IpAddr],
 ) -> Result<(Vec<String>, Vec<String>), AwsError> {
     let v4: Vec<String> = addresses
@@ -36,39 +38,27 @@ pub async fn discover_security_groups(
     let mut first_err: Option<AwsError> = None;
     let mut any_ok = false;
     for (name, values) in queries {
-        let filter = Filter::builder()
-            .name(name)
-            .set_values(Some(values))
-            .build();
-        match ec2
-            .describe_network_interfaces()
-            .filters(filter)
-            .send()
-            .await
-        {
-            Ok(out) => {
+        let mut params = vec![("Filter.1.Name".to_string(), name.to_string())];
+        for (i, v) in values.iter().enumerate() {
+            params.push((format!("Filter.1.Value.{}", i + 1), v.clone()));
+        }
+        match describe_network_interfaces(ec2, params).await {
+            Ok(interfaces) => {
                 any_ok = true;
-                for eni in out.network_interfaces.unwrap_or_default() {
-                    let ids: Vec<String> = eni
-                        .groups
-                        .unwrap_or_default()
-                        .into_iter()
-                        .filter_map(|g| g.group_id)
-                        .collect();
+                for eni in interfaces {
                     let line = format!(
                         "{} ({}{}): {}",
-                        eni.network_interface_id.as_deref().unwrap_or("?"),
-                        eni.private_ip_address.as_deref().unwrap_or("?"),
-                        eni.association
-                            .and_then(|a| a.public_ip)
+                        eni.id,
+                        eni.private_ip,
+                        eni.public_ip
                             .map(|p| format!(", public {p}"))
                             .unwrap_or_default(),
-                        ids.join(", ")
+                        eni.group_ids.join(", ")
                     );
                     if !found.contains(&line) {
                         found.push(line);
                     }
-                    for id in ids {
+                    for id in eni.group_ids {
                         if !groups.contains(&id) {
                             groups.push(id);
                         }
@@ -76,7 +66,6 @@ pub async fn discover_security_groups(
                 }
             }
             Err(e) => {
-                let e = aws::classify("ec2:DescribeNetworkInterfaces", endpoint, &e);
                 if matches!(
                     e,
                     AwsError::AccessDenied { .. } | AwsError::CredentialsRejected { .. }
@@ -93,31 +82,72 @@ pub async fn discover_security_groups(
     }
 }
 
-/// Reads the entries of a managed prefix list (paginated).
-pub async fn prefix_list_entries(
-    ec2: &aws_sdk_ec2::Client,
-    endpoint: &str,
-    id: &str,
-) -> Result<Vec<Cidr>, AwsError> {
+/// A network interface as discovery needs it.
+struct NetworkInterface {
+    id: String,
+    private_ip: String,
+    public_ip: Option<String>,
+    group_ids: Vec<String>,
+}
+
+/// DescribeNetworkInterfaces with `params` (filters), every page.
+async fn describe_network_interfaces(
+    ec2: &Ec2Client,
+    params: Vec<(String, String)>,
+) -> Result<Vec<NetworkInterface>, AwsError> {
+    let action = "DescribeNetworkInterfaces";
     let mut out = Vec::new();
     let mut token: Option<String> = None;
-    loop {
-        let page = ec2
-            .get_managed_prefix_list_entries()
-            .prefix_list_id(id)
-            .set_next_token(token.clone())
-            .send()
-            .await
-            .map_err(|e| aws::classify("ec2:GetManagedPrefixListEntries", endpoint, &e))?;
+    for _ in 0..MAX_PAGES {
+        let mut page_params = params.clone();
+        if let Some(t) = &token {
+            page_params.push(("NextToken".into(), t.clone()));
+        }
+        let text = ec2.call(action, &page_params).await?;
+        let doc = parse_answer(&format!("ec2:{action}"), ec2.endpoint(), &text)?;
+        let root = doc.root_element();
+        for eni in xml::items(root, "networkInterfaceSet") {
+            out.push(NetworkInterface {
+                id: xml::text(eni, "networkInterfaceId").unwrap_or("?").into(),
+                private_ip: xml::text(eni, "privateIpAddress").unwrap_or("?").into(),
+                public_ip: xml::child(eni, "association")
+                    .and_then(|a| xml::text(a, "publicIp"))
+                    .map(str::to_string),
+                group_ids: xml::items(eni, "groupSet")
+                    .into_iter()
+                    .filter_map(|g| xml::text(g, "groupId").map(str::to_string))
+                    .collect(),
+            });
+        }
+        token = xml::text(root, "nextToken").map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Reads the entries of a managed prefix list (paginated).
+pub async fn prefix_list_entries(ec2: &Ec2Client, id: &str) -> Result<Vec<Cidr>, AwsError> {
+    let action = "GetManagedPrefixListEntries";
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let mut params = vec![("PrefixListId".to_string(), id.to_string())];
+        if let Some(t) = &token {
+            params.push(("NextToken".into(), t.clone()));
+        }
+        let text = ec2.call(action, &params).await?;
+        let doc = parse_answer(&format!("ec2:{action}"), ec2.endpoint(), &text)?;
+        let root = doc.root_element();
         out.extend(
-            page.entries
-                .unwrap_or_default()
+            xml::items(root, "entrySet")
                 .into_iter()
-                .filter_map(|e| e.cidr.as_deref().and_then(Cidr::parse)),
+                .filter_map(|e| xml::text(e, "cidr").and_then(Cidr::parse)),
         );
-        match page.next_token {
-            Some(t) if !t.is_empty() => token = Some(t),
-            _ => break,
+        token = xml::text(root, "nextToken").map(str::to_string);
+        if token.is_none() {
+            break;
         }
     }
     Ok(out)
@@ -125,53 +155,57 @@ pub async fn prefix_list_entries(
 
 /// The inbound rules of `group_ids` (DescribeSecurityGroups), prefix lists resolved when possible.
 pub async fn inbound_rules(
-    ec2: &aws_sdk_ec2::Client,
-    endpoint: &str,
+    ec2: &Ec2Client,
     group_ids: &[String],
 ) -> Result<Vec<InboundRule>, AwsError> {
-    let out = ec2
-        .describe_security_groups()
-        .set_group_ids(Some(group_ids.to_vec()))
-        .send()
-        .await
-        .map_err(|e| aws::classify("ec2:DescribeSecurityGroups", endpoint, &e))?;
+    let action = "DescribeSecurityGroups";
+    let params: Vec<(String, String)> = group_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (format!("GroupId.{}", i + 1), id.clone()))
+        .collect();
+    let text = ec2.call(action, &params).await?;
+    let doc = parse_answer(&format!("ec2:{action}"), ec2.endpoint(), &text)?;
     let mut rules = Vec::new();
-    for g in out.security_groups.unwrap_or_default() {
-        let group_id = g.group_id.unwrap_or_default();
-        for p in g.ip_permissions.unwrap_or_default() {
+    for g in xml::items(doc.root_element(), "securityGroupInfo") {
+        let group_id = xml::text(g, "groupId").unwrap_or_default().to_string();
+        // `ipPermissions` only: `ipPermissionsEgress` is the outbound side.
+        for p in xml::items(g, "ipPermissions") {
+            let port = |name: &str| xml::text(p, name).and_then(|t| t.parse::<i32>().ok());
+            let description = |n: roxmltree::Node| xml::text(n, "description").map(str::to_string);
             let base = |source: RuleSource, description: Option<String>| InboundRule {
                 group_id: group_id.clone(),
-                protocol: p.ip_protocol.clone().unwrap_or_else(|| "-1".into()),
-                from_port: p.from_port,
-                to_port: p.to_port,
+                protocol: xml::text(p, "ipProtocol").unwrap_or("-1").to_string(),
+                from_port: port("fromPort"),
+                to_port: port("toPort"),
                 source,
                 description,
             };
-            for r in p.ip_ranges() {
-                if let Some(c) = r.cidr_ip.as_deref().and_then(Cidr::parse) {
-                    rules.push(base(RuleSource::Cidr(c), r.description.clone()));
+            for r in xml::items(p, "ipRanges") {
+                if let Some(c) = xml::text(r, "cidrIp").and_then(Cidr::parse) {
+                    rules.push(base(RuleSource::Cidr(c), description(r)));
                 }
             }
-            for r in p.ipv6_ranges() {
-                if let Some(c) = r.cidr_ipv6.as_deref().and_then(Cidr::parse) {
-                    rules.push(base(RuleSource::Cidr(c), r.description.clone()));
+            for r in xml::items(p, "ipv6Ranges") {
+                if let Some(c) = xml::text(r, "cidrIpv6").and_then(Cidr::parse) {
+                    rules.push(base(RuleSource::Cidr(c), description(r)));
                 }
             }
-            for pl in p.prefix_list_ids() {
-                let Some(id) = pl.prefix_list_id.clone() else {
+            for pl in xml::items(p, "prefixListIds") {
+                let Some(id) = xml::text(pl, "prefixListId").map(str::to_string) else {
                     continue;
                 };
-                let entries = prefix_list_entries(ec2, endpoint, &id)
+                let entries = prefix_list_entries(ec2, &id)
                     .await
                     .map_err(|e| e.to_string());
                 rules.push(base(
                     RuleSource::PrefixList { id, entries },
-                    pl.description.clone(),
+                    description(pl),
                 ));
             }
-            for pair in p.user_id_group_pairs() {
-                if let Some(id) = pair.group_id.clone() {
-                    rules.push(base(RuleSource::Group { id }, pair.description.clone()));
+            for pair in xml::items(p, "groups") {
+                if let Some(id) = xml::text(pair, "groupId").map(str::to_string) {
+                    rules.push(base(RuleSource::Group { id }, description(pair)));
                 }
             }
         }

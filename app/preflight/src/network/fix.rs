@@ -4,7 +4,6 @@
 use super::rules::Cidr;
 use crate::PreflightContext;
 use crate::aws::{self, AwsError};
-use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range};
 use ks_core::check::IngressRule;
 
 /// Adds `rule` to its security group (AuthorizeSecurityGroupIngress, with its description). An
@@ -21,41 +20,32 @@ pub async fn apply_fix(ctx: &PreflightContext, rule: &IngressRule) -> Result<(),
             message: format!("{:?} is not a CIDR (expected 203.0.113.7/32)", rule.cidr),
         });
     };
-    let mut perm = IpPermission::builder()
-        .ip_protocol(&rule.protocol)
-        .from_port(i32::from(rule.from_port))
-        .to_port(i32::from(rule.to_port));
-    perm = if cidr.addr.is_ipv4() {
-        perm.ip_ranges(
-            IpRange::builder()
-                .cidr_ip(cidr.to_string())
-                .description(&rule.description)
-                .build(),
-        )
+    let (range, cidr_key) = if cidr.addr.is_ipv4() {
+        ("IpRanges", "CidrIp")
     } else {
-        perm.ipv6_ranges(
-            Ipv6Range::builder()
-                .cidr_ipv6(cidr.to_string())
-                .description(&rule.description)
-                .build(),
-        )
+        ("Ipv6Ranges", "CidrIpv6")
     };
-    match ec2
-        .authorize_security_group_ingress()
-        .group_id(&rule.group_id)
-        .ip_permissions(perm.build())
-        .send()
-        .await
-    {
+    let params = vec![
+        ("GroupId".to_string(), rule.group_id.clone()),
+        ("IpPermissions.1.IpProtocol".into(), rule.protocol.clone()),
+        (
+            "IpPermissions.1.FromPort".into(),
+            rule.from_port.to_string(),
+        ),
+        ("IpPermissions.1.ToPort".into(), rule.to_port.to_string()),
+        (
+            format!("IpPermissions.1.{range}.1.{cidr_key}"),
+            cidr.to_string(),
+        ),
+        (
+            format!("IpPermissions.1.{range}.1.Description"),
+            rule.description.clone(),
+        ),
+    ];
+    match ec2.call("AuthorizeSecurityGroupIngress", &params).await {
         Ok(_) => Ok(()),
-        Err(e) => {
-            let e = aws::classify(op, &endpoint, &e);
-            if e.code() == Some("InvalidPermission.Duplicate") {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        }
+        Err(e) if e.code() == Some("InvalidPermission.Duplicate") => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
