@@ -59,40 +59,17 @@ fn wait_for_http(name: &str, port: u16, guard: &mut ChildGuard, timeout: Duratio
     panic!("{name} did not listen on 127.0.0.1:{port} within {timeout:?}");
 }
 
-/// POSTs an AWS query `body` to moto on `port` with an `Authorization` header naming `service` in
-/// us-east-1 (moto routes by its credential scope; it does not check the signature); the answer.
-fn post_signed_looking(port: u16, service: &str, body: &str, timeout: Duration) -> String {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to moto");
-    stream
-        .set_read_timeout(Some(timeout))
-        .expect("read timeout");
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/{service}/\
-         aws4_request, SignedHeaders=host, Signature=0\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).expect("send to moto");
-    let mut answer = String::new();
-    if let Err(e) = stream.read_to_string(&mut answer) {
-        panic!("moto_server did not answer its first {service} call within {timeout:?}: {e}");
-    }
-    answer
-}
-
 impl Emulator {
-    /// moto's EC2, for setting up and reading back security groups (only on [`Emulator::moto`]).
-    pub fn ec2(&self) -> crate::moto_ec2::MotoEc2 {
-        assert_eq!(self.name, "moto_server", "ec2() is moto's");
+    /// moto's APIs, to set up EC2 resources and IAM users (only on [`Emulator::moto`]).
+    pub fn api(&self) -> crate::moto::Moto {
+        assert_eq!(self.name, "moto_server", "api() is moto's");
         let port = self
             .endpoint
             .rsplit(':')
             .next()
             .and_then(|p| p.parse().ok())
             .expect("moto's endpoint ends with its port");
-        crate::moto_ec2::MotoEc2 { port }
+        crate::moto::Moto { port }
     }
 
     /// kinesalite 3.3.3 (binds `::`, so reachable on 127.0.0.1; no host option exists).
@@ -186,10 +163,11 @@ impl Emulator {
             ("ec2", "Action=DescribeSecurityGroups&Version=2016-11-15"),
             ("sts", "Action=GetCallerIdentity&Version=2011-06-15"),
         ] {
-            let answer = post_signed_looking(port, service, action, Duration::from_secs(120));
+            let (status, answer) =
+                crate::moto::Moto { port }.post(service, action, Duration::from_secs(120));
             assert!(
-                answer.split_whitespace().nth(1) == Some("200"),
-                "moto_server's first {service} call failed: {answer}"
+                status == 200,
+                "moto_server's first {service} call failed: HTTP {status}: {answer}"
             );
         }
         Emulator {

@@ -10,7 +10,7 @@ pub mod emulators;
 pub mod example_config;
 #[cfg(feature = "kittest")]
 pub mod kittest;
-pub mod moto_ec2;
+pub mod moto;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

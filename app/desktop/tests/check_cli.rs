@@ -23,7 +23,7 @@ const EGRESS: &str = "203.0.113.7";
 struct World {
     local: LocalWorld,
     moto: Emulator,
-    ec2: ks_tests::moto_ec2::MotoEc2,
+    ec2: ks_tests::moto::Moto,
 }
 
 impl std::ops::Deref for World {
@@ -46,7 +46,7 @@ impl World {
         .await
         .unwrap();
         let moto = Emulator::moto();
-        let ec2 = moto.ec2();
+        let ec2 = moto.api();
         let w = World { local, moto, ec2 };
         let records: Vec<serde_json::Value> = (0..40)
             .map(|id| {

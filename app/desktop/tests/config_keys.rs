@@ -1143,7 +1143,7 @@ async fn properties() {
 async fn network() {
     let w = World::new(1).await;
     let moto = ks_tests::emulators::Emulator::moto();
-    let ec2 = moto.ec2();
+    let ec2 = moto.api();
     let ports = [
         w.sim.mysql_addr().port(),
         w.sim.http_addr().port(),

@@ -292,55 +292,6 @@ async fn unreachable_sts_next_to_a_kinesis_emulator_is_a_warning_naming_the_endp
     assert!(matches!(err, AwsError::Unreachable { .. }), "{err:?}");
 }
 
-/// POSTs one IAM Query-API action to moto (before IAM enforcement is switched on, moto does not
-/// check the signature, only reads the service from the credential scope).
-async fn iam(moto: &Emulator, params: &[(&str, &str)]) -> String {
-    let mut form: Vec<(&str, &str)> = vec![("Version", "2010-05-08")];
-    form.extend_from_slice(params);
-    let resp = reqwest::Client::new()
-        .post(&moto.endpoint)
-        .header(
-            "Authorization",
-            "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/iam/aws4_request, \
-             SignedHeaders=host, Signature=0",
-        )
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(
-            form.iter()
-                .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
-                .collect::<Vec<_>>()
-                .join("&"),
-        )
-        .send()
-        .await
-        .expect("moto answers");
-    let status = resp.status();
-    let body = resp.text().await.unwrap();
-    assert!(status.is_success(), "IAM {params:?}: {status} {body}");
-    body
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn xml_value(body: &str, tag: &str) -> String {
-    let open = format!("<{tag}>");
-    let start = body
-        .find(&open)
-        .unwrap_or_else(|| panic!("no {tag} in {body}"))
-        + open.len();
-    let end = body[start..].find("</").unwrap() + start;
-    body[start..end].to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn access_denied_prints_the_policy_statement_with_the_real_arn() {
     // moto enforces IAM once /moto-api/reset-auth is told to: a user whose policy lacks
@@ -357,7 +308,6 @@ async fn access_denied_prints_the_policy_statement_with_the_real_arn() {
         .stream_description_summary
         .unwrap()
         .stream_arn;
-    iam(&moto, &[("Action", "CreateUser"), ("UserName", "reader")]).await;
     let policy = serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [{
@@ -372,35 +322,9 @@ async fn access_denied_prints_the_policy_statement_with_the_real_arn() {
         }]
     })
     .to_string();
-    iam(
-        &moto,
-        &[
-            ("Action", "PutUserPolicy"),
-            ("UserName", "reader"),
-            ("PolicyName", "almost-read"),
-            ("PolicyDocument", &policy),
-        ],
-    )
-    .await;
-    let key = iam(
-        &moto,
-        &[("Action", "CreateAccessKey"), ("UserName", "reader")],
-    )
-    .await;
-    let creds = Credentials::new(
-        xml_value(&key, "AccessKeyId"),
-        xml_value(&key, "SecretAccessKey"),
-        None,
-        None,
-        "moto-iam-user",
-    );
-    let resp = reqwest::Client::new()
-        .post(format!("{}/moto-api/reset-auth", moto.endpoint))
-        .body("0")
-        .send()
-        .await
-        .unwrap();
-    assert!(resp.status().is_success());
+    let (key_id, secret) = moto.api().user_with_policy("reader", &policy);
+    let creds = Credentials::new(key_id, secret, None, None, "moto-iam-user");
+    moto.api().enforce_iam();
 
     let ctx = context(config("stock", &moto.endpoint), creds, &moto);
     let report = run_aws(&ctx).await;

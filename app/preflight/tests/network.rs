@@ -8,7 +8,7 @@ use ks_local::{PipelineToml, emulator_credentials};
 use ks_preflight::network;
 use ks_preflight::{AwsOverrides, PreflightContext};
 use ks_tests::emulators::Emulator;
-use ks_tests::moto_ec2::{Ingress, MotoEc2};
+use ks_tests::moto::{Ingress, Moto};
 use std::net::IpAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -83,7 +83,7 @@ fn context(config: PipelineConfig, moto: &Emulator, egress_url: String) -> Prefl
 /// moto_server with a VPC, a subnet and the cluster's empty security group in it.
 struct Cloud {
     moto: Emulator,
-    ec2: MotoEc2,
+    ec2: Moto,
     vpc: String,
     subnet: String,
     /// The cluster's group.
@@ -93,7 +93,7 @@ struct Cloud {
 impl Cloud {
     async fn start() -> Cloud {
         let moto = Emulator::moto();
-        let ec2 = moto.ec2();
+        let ec2 = moto.api();
         let vpc = ec2.create_vpc("10.0.0.0/16");
         let subnet = ec2.create_subnet(&vpc, "10.0.1.0/24");
         let sg = ec2.create_security_group("cluster", "StarRocks cluster", Some(&vpc));
@@ -108,7 +108,7 @@ impl Cloud {
 }
 
 /// The inbound rules of group `sg` that have a CIDR source, one per range.
-fn cidr_rules(ec2: &MotoEc2, sg: &str) -> Vec<Ingress> {
+fn cidr_rules(ec2: &Moto, sg: &str) -> Vec<Ingress> {
     ec2.ingress(sg)
         .into_iter()
         .filter(|r| r.source.contains('/'))
@@ -578,5 +578,97 @@ async fn a_cluster_on_this_machine_needs_no_security_group() {
         report.get("network.egress-ip").unwrap().status,
         CheckStatus::Pass,
         "{report:#?}"
+    );
+}
+
+/// With IAM enforced, moto checks each request's SigV4 signature (botocore's signer) and the
+/// caller's policy: the EC2 calls of discovery, rule reading and the fix are signed right, a wrong
+/// secret and a missing permission are told apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ec2_calls_are_signed_and_iam_decides() {
+    let Cloud {
+        moto,
+        ec2,
+        sg,
+        subnet,
+        ..
+    } = Cloud::start().await;
+    ec2.allow_tcp_from(&sg, 9030, &format!("{EGRESS}/32"));
+    ec2.create_network_interface(&subnet, CLUSTER_IP, &[&sg]);
+    let policy = |actions: &[&str]| {
+        serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]
+        })
+        .to_string()
+    };
+    let api = moto.api();
+    let (admin_id, admin_secret) = api.user_with_policy(
+        "sg-admin",
+        &policy(&[
+            "ec2:DescribeNetworkInterfaces",
+            "ec2:DescribeSecurityGroups",
+            "ec2:AuthorizeSecurityGroupIngress",
+        ]),
+    );
+    let (eni_only_id, eni_only_secret) =
+        api.user_with_policy("eni-only", &policy(&["ec2:DescribeNetworkInterfaces"]));
+    api.enforce_iam();
+
+    let with_keys = |id: &str, secret: &str, ctx: &mut PreflightContext| {
+        ctx.aws.credentials = Some(aws_sdk_kinesis::config::Credentials::new(
+            id,
+            secret,
+            None,
+            None,
+            "moto-iam-user",
+        ));
+    };
+    let load_url = format!("http://{CLUSTER_IP}:8030");
+
+    // Allowed: groups discovered from the cluster's address, 9030 passes, 8030 is missing.
+    let mut ctx = ctx_detecting_egress(&moto, &load_url, &[]).await;
+    with_keys(&admin_id, &admin_secret, &mut ctx);
+    let report = run_network(&ctx).await;
+    check_is(
+        &report,
+        "network.security-groups",
+        CheckStatus::Pass,
+        &[&format!("{sg} (discovered from")],
+    );
+    assert_eq!(check(&report, "network.sg-9030").status, CheckStatus::Pass);
+    check_is(&report, "network.sg-8030", CheckStatus::Fail, &[]);
+    // The fix is a signed AuthorizeSecurityGroupIngress; then 8030 passes.
+    let c8030 = check(&report, "network.sg-8030");
+    let Some(CheckFix::AddIngressRule(rule)) = c8030.fix.clone() else {
+        panic!("no fix: {c8030:#?}")
+    };
+    network::apply_fix(&ctx, &rule).await.unwrap();
+    let report = run_network(&ctx).await;
+    assert_eq!(check(&report, "network.sg-8030").status, CheckStatus::Pass);
+
+    // The right key id with a wrong secret: the signature does not match (EC2 says AuthFailure).
+    with_keys(&admin_id, "not-the-secret", &mut ctx);
+    let report = run_network(&ctx).await;
+    let groups = check_is(
+        &report,
+        "network.security-groups",
+        CheckStatus::Warn,
+        &["ec2:DescribeNetworkInterfaces: the credentials were not accepted"],
+    );
+    assert!(groups.detail.contains("AuthFailure"), "{groups:#?}");
+
+    // Discovery allowed, DescribeSecurityGroups refused: says which permission to add.
+    with_keys(&eni_only_id, &eni_only_secret, &mut ctx);
+    let report = run_network(&ctx).await;
+    let groups = check_is(
+        &report,
+        "network.security-groups",
+        CheckStatus::Fail,
+        &["ec2:DescribeSecurityGroups was refused (access denied)"],
+    );
+    assert!(
+        remediation(groups).starts_with("Allow ec2:DescribeSecurityGroups"),
+        "{groups:#?}"
     );
 }

@@ -1,10 +1,12 @@
-//! Setting up EC2 resources in moto_server for the security-group tests: VPCs, subnets, groups,
-//! rules, managed prefix lists, network interfaces, and reading a group's inbound rules back.
+//! Setting up moto_server for the AWS tests with Query requests: EC2 resources for the
+//! security-group tests (VPCs, subnets, groups, rules, managed prefix lists, network interfaces,
+//! a group's inbound rules read back) and IAM users with a policy, then IAM enforcement.
 //!
 //! Deliberately not the product's EC2 client (`ks_preflight::aws::Ec2Client`): the tests set up
-//! and read back with plain Query requests of their own, so a mistake in the product's requests or
-//! parsing cannot be mirrored here. moto routes by the credential scope of the `Authorization`
-//! header and does not check signatures.
+//! and read back with plain requests of their own, so a mistake in the product's requests or
+//! parsing cannot be mirrored here. Until [`Moto::enforce_iam`], moto routes by the credential
+//! scope of the `Authorization` header and does not check signatures; after it, it checks them
+//! (with botocore's SigV4) and the caller's IAM policy.
 
 use std::io::{Read, Write};
 use std::time::Duration;
@@ -12,9 +14,9 @@ use std::time::Duration;
 /// Query parameters: (`GroupId`, `sg-…`), (`IpPermissions.1.FromPort`, `9030`), …
 pub type Params<'a> = &'a [(&'a str, &'a str)];
 
-/// moto's EC2 on `port` (us-east-1).
+/// moto_server's APIs on `port` (us-east-1).
 #[derive(Debug, Clone, Copy)]
-pub struct MotoEc2 {
+pub struct Moto {
     pub port: u16,
 }
 
@@ -31,27 +33,47 @@ pub struct Ingress {
     pub description: Option<String>,
 }
 
-impl MotoEc2 {
-    /// Calls `action`; the answer's XML. Panics with moto's answer when it is not a 200.
+impl Moto {
+    /// Calls EC2 `action`; the answer's XML. Panics with moto's answer when it is not a 200.
     pub fn call(&self, action: &str, params: Params) -> String {
+        self.query_ok("ec2", "2016-11-15", action, params)
+    }
+
+    /// Calls IAM `action`; the answer's XML. Panics with moto's answer when it is not a 200.
+    pub fn iam(&self, action: &str, params: Params) -> String {
+        self.query_ok("iam", "2010-05-08", action, params)
+    }
+
+    fn query_ok(&self, service: &str, version: &str, action: &str, params: Params) -> String {
         let mut form = form_urlencoded::Serializer::new(String::new());
         form.append_pair("Action", action);
-        form.append_pair("Version", "2016-11-15");
+        form.append_pair("Version", version);
         for (k, v) in params {
             form.append_pair(k, v);
         }
-        let body = form.finish();
+        let (status, xml) = self.post(service, &form.finish(), Duration::from_secs(60));
+        assert!(
+            status == 200,
+            "moto_server refused {service}:{action} {params:?}: HTTP {status}: {xml}"
+        );
+        xml
+    }
+
+    /// POSTs a Query `body` for `service` with an `Authorization` header naming it in us-east-1;
+    /// the status and the body. moto routes by the credential scope (the signature is not checked
+    /// until [`Moto::enforce_iam`]).
+    pub fn post(&self, service: &str, body: &str, timeout: Duration) -> (u16, String) {
         let port = self.port;
         let mut stream =
             std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to moto_server");
         stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
+            .set_read_timeout(Some(timeout))
             .expect("read timeout");
         // HTTP/1.0: the answer ends at close, never chunked.
         let request = format!(
             "POST / HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\
              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
-             Authorization: AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/ec2/\
+             Authorization: AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/{service}/\
              aws4_request, SignedHeaders=host, Signature=0\r\n\r\n{body}",
             body.len()
         );
@@ -59,15 +81,57 @@ impl MotoEc2 {
             .write_all(request.as_bytes())
             .expect("send to moto_server");
         let mut answer = String::new();
+        if let Err(e) = stream.read_to_string(&mut answer) {
+            panic!("moto_server did not answer a {service} call within {timeout:?}: {e}");
+        }
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("moto_server's answer has no status: {answer}"));
+        (status, body.to_string())
+    }
+
+    /// An IAM user `name` with the inline `policy` (JSON) and an access key: (key id, secret).
+    pub fn user_with_policy(&self, name: &str, policy: &str) -> (String, String) {
+        self.iam("CreateUser", &[("UserName", name)]);
+        self.iam(
+            "PutUserPolicy",
+            &[
+                ("UserName", name),
+                ("PolicyName", "test-policy"),
+                ("PolicyDocument", policy),
+            ],
+        );
+        let key = self.iam("CreateAccessKey", &[("UserName", name)]);
+        (
+            first_text(&key, "AccessKeyId"),
+            first_text(&key, "SecretAccessKey"),
+        )
+    }
+
+    /// From now on moto checks every request's signature and its caller's IAM policy
+    /// (`/moto-api/reset-auth`): set up users first.
+    pub fn enforce_iam(&self) {
+        let port = self.port;
+        let mut stream =
+            std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to moto_server");
+        let request = format!(
+            "POST /moto-api/reset-auth HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\
+             Content-Length: 1\r\n\r\n0"
+        );
+        stream
+            .write_all(request.as_bytes())
+            .expect("send to moto_server");
+        let mut answer = String::new();
         stream
             .read_to_string(&mut answer)
-            .unwrap_or_else(|e| panic!("moto_server did not answer {action}: {e}"));
-        let (head, xml) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+            .expect("moto_server answers reset-auth");
         assert!(
-            head.split_whitespace().nth(1) == Some("200"),
-            "moto_server refused {action} {params:?}: {answer}"
+            answer.split_whitespace().nth(1) == Some("200"),
+            "moto_server refused reset-auth: {answer}"
         );
-        xml.to_string()
     }
 
     /// A VPC with `cidr`; its id.
