@@ -226,7 +226,8 @@ fn frame_times(frames: usize) -> Value {
 /// 100 records/s) over `idle_s`, and of `demo --headless` (the same without the window) for the
 /// window's own share.
 fn idle_cpu(args: &AppArgs, display: &Display) -> anyhow::Result<Value> {
-    let sample = |cmd_args: &[&str]| -> anyhow::Result<(f64, String)> {
+    type Threads = std::collections::BTreeMap<String, f64>;
+    let sample = |cmd_args: &[&str]| -> anyhow::Result<(f64, Threads, String)> {
         let home = tempfile::tempdir()?;
         let log_path = home.path().join("app.log");
         // Info level, so that the log shows the engine reading its shards.
@@ -243,10 +244,20 @@ fn idle_cpu(args: &AppArgs, display: &Display) -> anyhow::Result<Value> {
             user + sys
         };
         let before = cpu_of(pid);
+        let threads_before = procstat::cpu_seconds_by_thread(pid);
         let t = Instant::now();
         std::thread::sleep(Duration::from_secs(args.idle_s));
         let cpu = cpu_of(pid) - before;
+        let threads_after = procstat::cpu_seconds_by_thread(pid);
         let wall = t.elapsed().as_secs_f64();
+        // Each thread name's share of one core over the window (threads that ended are missed).
+        let threads: Threads = threads_after
+            .iter()
+            .map(|(name, after)| {
+                let before = threads_before.get(name).copied().unwrap_or(0.0);
+                (name.clone(), (after - before) / wall * 100.0)
+            })
+            .collect();
         let _ = Command::new("kill").arg(pid.to_string()).status();
         let deadline = Instant::now() + Duration::from_secs(40);
         while child.try_wait()?.is_none() && Instant::now() < deadline {
@@ -255,19 +266,36 @@ fn idle_cpu(args: &AppArgs, display: &Display) -> anyhow::Result<Value> {
         let _ = child.kill();
         let _ = child.wait();
         let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-        Ok((cpu / wall * 100.0, log))
+        Ok((cpu / wall * 100.0, threads, log))
     };
-    let (gui, log) = sample(&["demo", "--monitor"])?;
+    let (gui, gui_threads, log) = sample(&["demo", "--monitor"])?;
     anyhow::ensure!(
         log.contains("reading shardId"),
         "the demo pipeline did not start in the window; its log:\n{log}"
     );
-    let (headless, _) = sample(&["demo", "--headless"])?;
+    let (headless, _, _) = sample(&["demo", "--headless"])?;
+    // Mesa's software rasterizer (no GPU here) draws in threads named llvmpipe-N: on a machine
+    // with a GPU that work is not on the CPU at all.
+    let rasterizer: f64 = gui_threads
+        .iter()
+        .filter(|(name, _)| name.starts_with("llvmpipe"))
+        .map(|(_, pct)| pct)
+        .sum();
+    let mut busiest: Vec<(&String, &f64)> = gui_threads.iter().collect();
+    busiest.sort_by(|a, b| b.1.total_cmp(a.1));
+    busiest.truncate(8);
+    let busiest: Vec<Value> = busiest
+        .into_iter()
+        .map(|(name, pct)| json!({"thread": name, "pct": pct}))
+        .collect();
     Ok(json!({
         "seconds": args.idle_s,
         "gui_demo_cpu_pct": gui,
         "headless_demo_cpu_pct": headless,
         "window_share_pct": gui - headless,
+        "software_rasterizer_pct": rasterizer,
+        "window_share_without_rasterizer_pct": gui - rasterizer - headless,
+        "gui_busiest_threads": busiest,
         "target_pct": 1,
     }))
 }

@@ -13,6 +13,24 @@ pub fn cpu_seconds_of(pid: u32) -> (f64, f64) {
     cpu_seconds_at(&format!("/proc/{pid}/stat"))
 }
 
+/// CPU seconds (user + system) of each thread of process `pid` by thread name (`comm`), summed
+/// over threads of the same name; empty when the process is gone.
+pub fn cpu_seconds_by_thread(pid: u32) -> std::collections::BTreeMap<String, f64> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return out;
+    };
+    for task in tasks.flatten() {
+        let dir = task.path();
+        let name = std::fs::read_to_string(dir.join("comm"))
+            .map(|n| n.trim().to_string())
+            .unwrap_or_default();
+        let (user, sys) = cpu_seconds_at(&dir.join("stat").to_string_lossy());
+        *out.entry(name).or_insert(0.0) += user + sys;
+    }
+    out
+}
+
 fn cpu_seconds_at(path: &str) -> (f64, f64) {
     let Ok(stat) = std::fs::read_to_string(path) else {
         return (0.0, 0.0);

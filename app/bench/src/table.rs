@@ -221,5 +221,26 @@ pub fn print(r: &Value) {
             f(&i["window_share_pct"]),
             yes(f(&i["window_share_pct"]) < 1.0)
         );
+        let threads: Vec<String> = i["gui_busiest_threads"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|t| {
+                        format!(
+                            "{} {:.1} %",
+                            t["thread"].as_str().unwrap_or("?"),
+                            f(&t["pct"])
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        println!(
+            "| | the same without Mesa's software rasterizer (its llvmpipe threads: {:.1} %; no GPU here); busiest threads of `demo --monitor`: {} | window's share {:.1} % of one core | < 1 % | {} |",
+            f(&i["software_rasterizer_pct"]),
+            threads.join(", "),
+            f(&i["window_share_without_rasterizer_pct"]),
+            yes(f(&i["window_share_without_rasterizer_pct"]) < 1.0)
+        );
     }
 }

@@ -22,11 +22,21 @@ pub enum StartPosition {
     At(ExtendedSeq),
 }
 
+/// The first GetRecords of a reader (record size still unknown) asks for at most this many records.
+pub const FIRST_CALL_LIMIT: i32 = 1000;
+
 /// Limits and back-offs of a reader. The defaults are AWS's per-shard GetRecords limits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReaderOptions {
-    /// GetRecords `Limit` (1..=10000).
+    /// GetRecords `Limit` (1..=10000): the most records one call asks for.
     pub limit: i32,
+    /// About this many payload bytes per GetRecords answer: each call asks for this ÷ the
+    /// shard's average record size of its last answer (at most `limit`; the first call at most
+    /// [`FIRST_CALL_LIMIT`]); 0 = always `limit`. A full 10,000-record answer of 1 KiB records is
+    /// ~14 MB of JSON held twice while it arrives, plus its decoded buffer, per shard: that was
+    /// most of the engine's memory beyond its byte budget. 2 MiB answers still give AWS's
+    /// per-shard read limit (2 MiB/s, 5 calls/s) room 5 times over.
+    pub answer_target_bytes: u64,
     /// GetRecords calls per second per shard (AWS: 5); 0 = no limit.
     pub max_calls_per_second: u32,
     /// Bytes per second per shard (AWS: 2 MiB); 0 = no limit.
@@ -53,6 +63,7 @@ impl Default for ReaderOptions {
     fn default() -> Self {
         ReaderOptions {
             limit: 10_000,
+            answer_target_bytes: 2 * 1024 * 1024,
             max_calls_per_second: 5,
             max_bytes_per_second: 2 * 1024 * 1024,
             idle_wait: Duration::from_millis(250),

@@ -430,3 +430,53 @@ async fn reads_respect_the_per_shard_call_and_byte_limits() {
     }
     assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
 }
+
+/// Each GetRecords asks for about `answer_target_bytes`: the first call for at most
+/// `FIRST_CALL_LIMIT` records, the next ones for the target ÷ the last answer's average record
+/// size; with a target of 0, the whole `limit`. Nothing is skipped between the differently sized
+/// calls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_call_asks_for_about_the_answer_target_bytes() {
+    let e = env("sized", 1).await;
+    put_json_records(&e.client, "sized", &json_rows(0, 1500), &keys(0, 1500))
+        .await
+        .unwrap();
+    let shard = &e.source.list_shards().await.unwrap()[0];
+    let target = 4096u64;
+    let source = e.source.clone().with_reader_options(ReaderOptions {
+        answer_target_bytes: target,
+        ..ReaderOptions::unlimited()
+    });
+    let mut reader = source.reader(shard, StartPosition::TrimHorizon, Arc::default());
+    let first = reader.next_batch().await.unwrap();
+    assert_eq!(
+        first.records.len(),
+        ks_kinesis::FIRST_CALL_LIMIT as usize,
+        "the first call, record size unknown"
+    );
+    let avg = first
+        .records
+        .iter()
+        .map(|r| r.data.len() as u64)
+        .sum::<u64>()
+        / 1000;
+    let second = reader.next_batch().await.unwrap();
+    assert_eq!(second.records.len() as u64, target / avg, "avg {avg} B");
+    let (rest, _) = read_until_quiet(&mut reader, 1).await;
+    let ids: Vec<u64> = first
+        .records
+        .iter()
+        .chain(&second.records)
+        .chain(&rest)
+        .map(id_of)
+        .collect();
+    assert_eq!(ids, (0..1500).collect::<Vec<_>>(), "once each, in order");
+
+    // Target 0: every call asks for the whole limit.
+    let source = e.source.clone().with_reader_options(ReaderOptions {
+        answer_target_bytes: 0,
+        ..ReaderOptions::unlimited()
+    });
+    let mut reader = source.reader(shard, StartPosition::TrimHorizon, Arc::default());
+    assert_eq!(reader.next_batch().await.unwrap().records.len(), 1500);
+}

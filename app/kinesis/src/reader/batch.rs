@@ -65,6 +65,10 @@ impl ShardReader {
         }
         let millis_behind = out.millis_behind_latest;
         let kinesis_count = out.records.len();
+        if kinesis_count > 0 {
+            let answer_bytes: u64 = out.records.iter().map(|r| r.data.len() as u64).sum();
+            self.record_bytes = Some(answer_bytes / kinesis_count as u64);
+        }
         let mut records = Vec::with_capacity(kinesis_count);
         let mut kinesis_bytes = 0u64;
         let mut emitted_bytes = 0u64;

@@ -62,6 +62,9 @@ pub struct ShardReader {
     /// does that; on AWS it is a no-op).
     min_arrival_ms: Option<i64>,
     limiter: RateLimiter,
+    /// Average payload bytes per Kinesis record in the last non-empty answer: sizes the next
+    /// call's `Limit` ([`ReaderOptions::answer_target_bytes`]).
+    record_bytes: Option<u64>,
     ended: bool,
     /// The open SubscribeToShard session (enhanced fan-out readers only).
     subscription: Option<aws_sdk_kinesis::operation::subscribe_to_shard::SubscribeToShardOutput>,
@@ -107,6 +110,7 @@ impl ShardReader {
             latest_started_at: None,
             min_arrival_ms: None,
             limiter: RateLimiter::default(),
+            record_bytes: None,
             ended: false,
             subscription: None,
             subscribed_at: None,
@@ -188,7 +192,7 @@ impl ShardReader {
                 .client()
                 .get_records()
                 .shard_iterator(&iterator)
-                .limit(self.opts.limit)
+                .limit(self.next_limit())
                 .set_stream_arn(self.source.stream_arn())
                 .customize()
                 .interceptor(answer::FastGetRecords {
@@ -234,6 +238,22 @@ impl ShardReader {
                     self.handle_failure(error, kind, &mut throttles, &mut transients)
                         .await?;
                 }
+            }
+        }
+    }
+
+    /// The next GetRecords `Limit`: enough records for about `answer_target_bytes`.
+    pub(crate) fn next_limit(&self) -> i32 {
+        let cap = self.opts.limit;
+        let target = self.opts.answer_target_bytes;
+        if target == 0 {
+            return cap;
+        }
+        match self.record_bytes {
+            None => cap.min(crate::reader_options::FIRST_CALL_LIMIT),
+            Some(avg) => {
+                let n = target / avg.max(1);
+                i32::try_from(n).unwrap_or(i32::MAX).clamp(1, cap)
             }
         }
     }
