@@ -1,4 +1,5 @@
-//! The process allocator's one setting of ours: freed memory goes back to the OS at once.
+//! The process allocator's settings of ours: freed memory goes back to the OS at once, in small
+//! pages.
 //!
 //! mimalloc v3 keeps freed pages for a second before it returns them (`purge_delay` = 1000 ms in
 //! its `options.c`; v2 and the header's comment say 10 ms). The engine frees GetRecords answers
@@ -6,6 +7,13 @@
 //! at hundreds of MB/s during a catch-up, so that second held 60–90 MiB of garbage at the peak:
 //! the rise of the peak RSS since mimalloc became the allocator (BENCHMARKS.md, (c)).
 //! `MIMALLOC_PURGE_DELAY` in the environment still wins.
+//!
+//! mimalloc also asks for transparent huge pages (`allow_thp` = 1, `madvise(MADV_HUGEPAGE)` on its
+//! arenas). Memory given back at once then comes back as a whole 2 MiB page, zeroed by the kernel
+//! on the next touch: peak RSS 161–169 MiB against 126–129 without (`ks-bench engine-run`, 1 GB
+//! backlog, 64 MiB max-bytes), and page zeroing the first item of the profile. Off here, for the
+//! whole process by `prctl(PR_SET_THP_DISABLE)` (mimalloc's own option, set after start, would
+//! miss the arena it mapped before `main`). `MIMALLOC_ALLOW_THP` still wins.
 //!
 //! mimalloc reads its environment before `main`, and its option table has no safe API: this
 //! module is the workspace's one `unsafe` (the lint is `deny` elsewhere).
@@ -20,28 +28,47 @@ use std::os::raw::{c_int, c_long};
 const MI_OPTION_PURGE_DELAY: c_int = 15;
 /// Its default there (`options.c`), to check that the index is the option meant.
 const PURGE_DELAY_DEFAULT_MS: c_long = 1000;
+/// `mi_option_allow_thp` in the same header (default 1 off Android).
+const MI_OPTION_ALLOW_THP: c_int = 43;
 
 unsafe extern "C" {
     fn mi_option_get(option: c_int) -> c_long;
     fn mi_option_set(option: c_int, value: c_long);
 }
 
-/// Makes mimalloc return freed memory at once. Returns whether it did: not when the environment
-/// sets the delay, nor when the option does not hold its default (another mimalloc, whose option
-/// numbers and defaults may differ).
+/// Makes mimalloc return freed memory at once and stop asking for transparent huge pages.
+/// Returns whether it did: not when the environment sets the purge delay, nor when that option
+/// does not hold its default (another mimalloc, whose option numbers and defaults may differ:
+/// then neither option is touched).
 pub fn return_freed_memory_at_once() -> bool {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
         return false;
     }
     // SAFETY: reads and writes of mimalloc's option table, valid at any time from any thread;
-    // the index is checked against the option's default first.
+    // the purge delay's index is checked against its default first, which pins the header
+    // layout both indices come from.
     unsafe {
         if mi_option_get(MI_OPTION_PURGE_DELAY) != PURGE_DELAY_DEFAULT_MS {
             return false;
         }
         mi_option_set(MI_OPTION_PURGE_DELAY, 0);
-        mi_option_get(MI_OPTION_PURGE_DELAY) == 0
+        if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+            mi_option_set(MI_OPTION_ALLOW_THP, 0);
+        }
     }
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+        no_transparent_huge_pages();
+    }
+    // SAFETY: as above.
+    unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) == 0 }
+}
+
+/// Transparent huge pages off for this process, mappings made before included. Its error is
+/// ignored on purpose: a kernel that refuses (built without THP) has no huge pages to turn off,
+/// and this runs before logging starts.
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
 }
 
 #[cfg(test)]
@@ -57,6 +84,12 @@ mod tests {
         assert!(
             !super::return_freed_memory_at_once(),
             "set once: no longer the default"
+        );
+        // The kernel's word for the whole process (`THP_enabled` since Linux 5.0).
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        assert!(
+            status.lines().any(|l| l == "THP_enabled:\t0"),
+            "transparent huge pages still on: {status}"
         );
     }
 }
