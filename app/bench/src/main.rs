@@ -177,7 +177,7 @@ fn parse_args() -> anyhow::Result<Opts> {
 }
 
 fn main() -> anyhow::Result<()> {
-    kinesis_starrocks::allocator::return_freed_memory_at_once();
+    kinesis_starrocks::allocator::configure_for_flat_memory();
     if std::env::var_os("RUST_LOG").is_some() {
         tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())

@@ -12,8 +12,8 @@
 //! arenas). Memory given back at once then comes back as a whole 2 MiB page, zeroed by the kernel
 //! on the next touch: peak RSS 161–169 MiB against 126–129 without (`ks-bench engine-run`, 1 GB
 //! backlog, 64 MiB max-bytes), and page zeroing the first item of the profile. Off here, for the
-//! whole process by `prctl(PR_SET_THP_DISABLE)` (mimalloc's own option, set after start, would
-//! miss the arena it mapped before `main`). `MIMALLOC_ALLOW_THP` still wins.
+//! whole process, by `prctl(PR_SET_THP_DISABLE)` (mimalloc's own option, set after start, would
+//! miss the arena it mapped before `main`). `MIMALLOC_ALLOW_THP` in the environment still wins.
 //!
 //! mimalloc reads its environment before `main`, and its option table has no safe API: this
 //! module is the workspace's one `unsafe` (the lint is `deny` elsewhere).
@@ -28,39 +28,33 @@ use std::os::raw::{c_int, c_long};
 const MI_OPTION_PURGE_DELAY: c_int = 15;
 /// Its default there (`options.c`), to check that the index is the option meant.
 const PURGE_DELAY_DEFAULT_MS: c_long = 1000;
-/// `mi_option_allow_thp` in the same header (default 1 off Android).
-const MI_OPTION_ALLOW_THP: c_int = 43;
 
 unsafe extern "C" {
     fn mi_option_get(option: c_int) -> c_long;
     fn mi_option_set(option: c_int, value: c_long);
 }
 
-/// Makes mimalloc return freed memory at once and stop asking for transparent huge pages.
-/// Returns whether it did: not when the environment sets the purge delay, nor when that option
-/// does not hold its default (another mimalloc, whose option numbers and defaults may differ:
-/// then neither option is touched).
-pub fn return_freed_memory_at_once() -> bool {
+/// Makes mimalloc return freed memory at once, and turns transparent huge pages off for the
+/// process. Each setting yields to its environment variable (`MIMALLOC_PURGE_DELAY`,
+/// `MIMALLOC_ALLOW_THP`). Returns whether the purge delay was set: not when the environment sets
+/// it, nor when the option does not hold its default (another mimalloc, whose option numbers and
+/// defaults may differ).
+pub fn configure_for_flat_memory() -> bool {
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+        no_transparent_huge_pages();
+    }
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
         return false;
     }
     // SAFETY: reads and writes of mimalloc's option table, valid at any time from any thread;
-    // the purge delay's index is checked against its default first, which pins the header
-    // layout both indices come from.
+    // the index is checked against the option's default first.
     unsafe {
         if mi_option_get(MI_OPTION_PURGE_DELAY) != PURGE_DELAY_DEFAULT_MS {
             return false;
         }
         mi_option_set(MI_OPTION_PURGE_DELAY, 0);
-        if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
-            mi_option_set(MI_OPTION_ALLOW_THP, 0);
-        }
+        mi_option_get(MI_OPTION_PURGE_DELAY) == 0
     }
-    if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
-        no_transparent_huge_pages();
-    }
-    // SAFETY: as above.
-    unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) == 0 }
 }
 
 /// Transparent huge pages off for this process, mappings made before included. Its error is
@@ -80,9 +74,9 @@ mod tests {
         if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
             panic!("unset MIMALLOC_PURGE_DELAY to run this test");
         }
-        assert!(super::return_freed_memory_at_once());
+        assert!(super::configure_for_flat_memory());
         assert!(
-            !super::return_freed_memory_at_once(),
+            !super::configure_for_flat_memory(),
             "set once: no longer the default"
         );
         // The kernel's word for the whole process (`THP_enabled` since Linux 5.0).

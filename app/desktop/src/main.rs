@@ -64,7 +64,7 @@ struct DemoArgs {
 }
 
 fn main() -> Result<()> {
-    kinesis_starrocks::allocator::return_freed_memory_at_once();
+    kinesis_starrocks::allocator::configure_for_flat_memory();
     // The packaging hook stays out of `Cli`: clap_complete's scripts would offer even a hidden
     // subcommand, and the man pages and completions it writes describe `Cli` alone.
     if std::env::args_os()
