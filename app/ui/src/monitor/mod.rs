@@ -22,8 +22,8 @@ use std::collections::VecDeque;
 /// The plot's window.
 pub const HISTORY_S: f64 = 15.0 * 60.0;
 /// While a pipeline runs, its snapshots (4 a second) wake the monitor; this timer only keeps the
-/// page moving when none come. At 250 ms it added a frame between snapshots (about 8 frames a
-/// second instead of 4), which a software renderer pays in full.
+/// page moving when none come. At 250 ms it could add a frame between two snapshots, which a
+/// software renderer pays in full.
 pub const REPAINT_FALLBACK_MS: u64 = 1000;
 /// While a start is pending (no snapshots yet).
 pub const REPAINT_PENDING_MS: u64 = 250;
