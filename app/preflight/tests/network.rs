@@ -672,3 +672,70 @@ async fn ec2_calls_are_signed_and_iam_decides() {
         "{groups:#?}"
     );
 }
+
+/// Credentials resolved by the chain, counted, expiring at `expiry`.
+#[derive(Debug, Clone)]
+struct CountingCredentials {
+    calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    expiry: Option<std::time::SystemTime>,
+}
+
+impl aws_credential_types::provider::ProvideCredentials for CountingCredentials {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        aws_credential_types::provider::future::ProvideCredentials::ready(Ok(
+            aws_credential_types::Credentials::new(
+                "AKIDTEST",
+                "secret",
+                None,
+                self.expiry,
+                "count",
+            ),
+        ))
+    }
+}
+
+/// The EC2 client resolves credentials once while they are fresh (an assume-role profile would
+/// cost a round trip each time), and again when they are about to expire.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ec2_credentials_are_resolved_once_while_fresh() {
+    let moto = Emulator::moto();
+    for (expiry, resolutions) in [
+        (None, 1),
+        (
+            Some(std::time::SystemTime::now() + Duration::from_secs(3600)),
+            1,
+        ),
+        // Within the refresh margin: resolved for every call.
+        (
+            Some(std::time::SystemTime::now() + Duration::from_secs(30)),
+            3,
+        ),
+    ] {
+        let counting = CountingCredentials {
+            calls: Default::default(),
+            expiry,
+        };
+        let sdk = ks_local::sdk_config(&moto.endpoint)
+            .await
+            .into_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(counting.clone()),
+            )
+            .build();
+        let (ec2, _) = ks_preflight::aws::Ec2Client::new(&sdk, Some(&moto.endpoint));
+        for _ in 0..3 {
+            ec2.call("DescribeSecurityGroups", &[]).await.unwrap();
+        }
+        assert_eq!(
+            counting.calls.load(std::sync::atomic::Ordering::SeqCst),
+            resolutions,
+            "expiry {expiry:?}"
+        );
+    }
+}

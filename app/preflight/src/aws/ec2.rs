@@ -10,14 +10,18 @@
 use super::error::{error_chain, from_status_body};
 use super::{AwsError, sdk::endpoint_text};
 use aws_config::SdkConfig;
+use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// The EC2 API version every action is sent with (the current one; moto answers it too).
 const API_VERSION: &str = "2016-11-15";
 const CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
+/// Cached credentials are used until this long before they expire.
+const CREDENTIALS_MARGIN: Duration = Duration::from_secs(60);
 /// When the SDK config sets no timeouts.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
@@ -30,6 +34,9 @@ pub struct Ec2Client {
     /// Where requests go: `…/` of the endpoint.
     url: String,
     operation_timeout: Duration,
+    /// The last credentials resolved: an assume-role or SSO profile costs a round trip per
+    /// resolution, and a check makes several calls (the SDK clients cache theirs the same way).
+    credentials: Arc<tokio::sync::Mutex<Option<Credentials>>>,
 }
 
 impl std::fmt::Debug for Ec2Client {
@@ -62,6 +69,7 @@ impl Ec2Client {
             sdk: sdk.clone(),
             url: format!("{}/", url.trim_end_matches('/')),
             operation_timeout,
+            credentials: Arc::default(),
         };
         (client, url)
     }
@@ -85,19 +93,7 @@ impl Ec2Client {
             .region()
             .map(|r| r.to_string())
             .ok_or(AwsError::NoRegion)?;
-        let provider = self
-            .sdk
-            .credentials_provider()
-            .ok_or_else(|| AwsError::NoCredentials {
-                message: "no credentials provider is configured".into(),
-            })?;
-        let credentials =
-            provider
-                .provide_credentials()
-                .await
-                .map_err(|e| AwsError::NoCredentials {
-                    message: error_chain(&e),
-                })?;
+        let credentials = self.credentials().await?;
 
         // In a block: the serializer is not Send, and must not live across an await.
         let body = {
@@ -162,6 +158,33 @@ impl Ec2Client {
                 None,
             ))
         }
+    }
+
+    /// The cached credentials while they are fresh, else the SDK config's chain.
+    async fn credentials(&self) -> Result<Credentials, AwsError> {
+        let mut cached = self.credentials.lock().await;
+        if let Some(c) = cached.as_ref() {
+            let fresh = c
+                .expiry()
+                .is_none_or(|at| at > SystemTime::now() + CREDENTIALS_MARGIN);
+            if fresh {
+                return Ok(c.clone());
+            }
+        }
+        let provider = self
+            .sdk
+            .credentials_provider()
+            .ok_or_else(|| AwsError::NoCredentials {
+                message: "no credentials provider is configured".into(),
+            })?;
+        let c = provider
+            .provide_credentials()
+            .await
+            .map_err(|e| AwsError::NoCredentials {
+                message: error_chain(&e),
+            })?;
+        *cached = Some(c.clone());
+        Ok(c)
     }
 
     fn service_error(&self, operation: &str, message: String) -> AwsError {
