@@ -11,7 +11,6 @@ use super::error::{error_chain, from_status_body};
 use super::{AwsError, sdk::endpoint_text};
 use aws_config::SdkConfig;
 use aws_credential_types::Credentials;
-use aws_credential_types::provider::ProvideCredentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4;
 use std::sync::Arc;
@@ -171,18 +170,7 @@ impl Ec2Client {
                 return Ok(c.clone());
             }
         }
-        let provider = self
-            .sdk
-            .credentials_provider()
-            .ok_or_else(|| AwsError::NoCredentials {
-                message: "no credentials provider is configured".into(),
-            })?;
-        let c = provider
-            .provide_credentials()
-            .await
-            .map_err(|e| AwsError::NoCredentials {
-                message: error_chain(&e),
-            })?;
+        let c = super::identity::credentials_of(&self.sdk).await?;
         *cached = Some(c.clone());
         Ok(c)
     }

@@ -82,21 +82,27 @@ fn describe_source(creds: &Credentials, profile: &str, overridden: bool) -> Stri
 }
 
 /// Resolves credentials (without calling STS) and says where they came from.
-async fn resolve_credentials(
-    ctx: &PreflightContext,
-    sdk: &SdkConfig,
-) -> Result<(Credentials, String), AwsError> {
+/// Credentials from the SDK config's chain (or its static ones); a failure is
+/// [`AwsError::NoCredentials`] with the chain's reasons.
+pub(super) async fn credentials_of(sdk: &SdkConfig) -> Result<Credentials, AwsError> {
     let provider = sdk
         .credentials_provider()
         .ok_or_else(|| AwsError::NoCredentials {
             message: "no credentials provider is configured".into(),
         })?;
-    let creds = provider
+    provider
         .provide_credentials()
         .await
         .map_err(|e| AwsError::NoCredentials {
             message: error_chain(&e),
-        })?;
+        })
+}
+
+async fn resolve_credentials(
+    ctx: &PreflightContext,
+    sdk: &SdkConfig,
+) -> Result<(Credentials, String), AwsError> {
+    let creds = credentials_of(sdk).await?;
     let source = describe_source(&creds, &profile_in_use(ctx), ctx.aws.credentials.is_some());
     Ok((creds, source))
 }
