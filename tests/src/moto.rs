@@ -63,34 +63,34 @@ impl Moto {
     /// the status and the body. moto routes by the credential scope (the signature is not checked
     /// until [`Moto::enforce_iam`]).
     pub fn post(&self, service: &str, body: &str, timeout: Duration) -> (u16, String) {
-        let port = self.port;
-        let mut stream =
-            std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to moto_server");
-        stream
-            .set_read_timeout(Some(timeout))
-            .expect("read timeout");
-        // HTTP/1.0: the answer ends at close, never chunked.
         let request = format!(
-            "POST / HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\
+            "POST / HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n\
              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
              Authorization: AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/{service}/\
              aws4_request, SignedHeaders=host, Signature=0\r\n\r\n{body}",
+            self.port,
             body.len()
         );
-        stream
-            .write_all(request.as_bytes())
-            .expect("send to moto_server");
+        self.exchange(&request, timeout).unwrap_or_else(|e| {
+            panic!("moto_server did not answer a {service} call within {timeout:?}: {e}")
+        })
+    }
+
+    /// Sends one raw HTTP/1.0 `request` (the answer ends at close, never chunked); the status and
+    /// the body.
+    fn exchange(&self, request: &str, timeout: Duration) -> std::io::Result<(u16, String)> {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(timeout))?;
+        stream.write_all(request.as_bytes())?;
         let mut answer = String::new();
-        if let Err(e) = stream.read_to_string(&mut answer) {
-            panic!("moto_server did not answer a {service} call within {timeout:?}: {e}");
-        }
+        stream.read_to_string(&mut answer)?;
         let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
         let status = head
             .split_whitespace()
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or_else(|| panic!("moto_server's answer has no status: {answer}"));
-        (status, body.to_string())
+        Ok((status, body.to_string()))
     }
 
     /// An IAM user `name` with the inline `policy` (JSON) and an access key: (key id, secret).
@@ -114,23 +114,17 @@ impl Moto {
     /// From now on moto checks every request's signature and its caller's IAM policy
     /// (`/moto-api/reset-auth`): set up users first.
     pub fn enforce_iam(&self) {
-        let port = self.port;
-        let mut stream =
-            std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to moto_server");
         let request = format!(
-            "POST /moto-api/reset-auth HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\
-             Content-Length: 1\r\n\r\n0"
+            "POST /moto-api/reset-auth HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n\
+             Content-Length: 1\r\n\r\n0",
+            self.port
         );
-        stream
-            .write_all(request.as_bytes())
-            .expect("send to moto_server");
-        let mut answer = String::new();
-        stream
-            .read_to_string(&mut answer)
-            .expect("moto_server answers reset-auth");
+        let (status, answer) = self
+            .exchange(&request, Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("moto_server did not answer reset-auth: {e}"));
         assert!(
-            answer.split_whitespace().nth(1) == Some("200"),
-            "moto_server refused reset-auth: {answer}"
+            status == 200,
+            "moto_server refused reset-auth: HTTP {status}: {answer}"
         );
     }
 

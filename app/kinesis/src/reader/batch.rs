@@ -45,7 +45,9 @@ impl ShardReader {
         let now = Instant::now();
         // Validate before changing any state, so an error leaves the reader where it was.
         let mut seqs = Vec::with_capacity(out.records.len());
+        let mut answer_bytes = 0u64;
         for r in &out.records {
+            answer_bytes += r.data.len() as u64;
             match &r.sequence {
                 Ok(seq) => seqs.push(*seq),
                 Err(bad) => {
@@ -66,7 +68,6 @@ impl ShardReader {
         let millis_behind = out.millis_behind_latest;
         let kinesis_count = out.records.len();
         if kinesis_count > 0 {
-            let answer_bytes: u64 = out.records.iter().map(|r| r.data.len() as u64).sum();
             self.record_bytes = Some(answer_bytes / kinesis_count as u64);
         }
         let mut records = Vec::with_capacity(kinesis_count);

@@ -7,7 +7,7 @@
 //! [`SdkConfig`]), SigV4 signing by `aws-sigv4`, and the same errors ([`AwsError`]). The HTTP is
 //! reqwest, the XML roxmltree.
 
-use super::error::{error_chain, from_status_body};
+use super::error::{body_excerpt, error_chain, from_status_body};
 use super::{AwsError, sdk::endpoint_text};
 use aws_config::SdkConfig;
 use aws_credential_types::Credentials;
@@ -16,6 +16,8 @@ use aws_sigv4::sign::v4;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+/// Pages of a paginated action: at most this many (a runaway `nextToken` must not loop forever).
+const MAX_PAGES: usize = 100;
 /// The EC2 API version every action is sent with (the current one; moto answers it too).
 const API_VERSION: &str = "2016-11-15";
 const CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
@@ -159,6 +161,33 @@ impl Ec2Client {
         }
     }
 
+    /// Calls paginated `action` page after page (`NextToken` from each answer's `nextToken`, at
+    /// most [`MAX_PAGES`]) and hands each answer's root element to `each`.
+    pub async fn pages(
+        &self,
+        action: &str,
+        params: &[(String, String)],
+        mut each: impl for<'a, 'i> FnMut(roxmltree::Node<'a, 'i>),
+    ) -> Result<(), AwsError> {
+        let operation = format!("ec2:{action}");
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let mut page_params = params.to_vec();
+            if let Some(t) = &token {
+                page_params.push(("NextToken".into(), t.clone()));
+            }
+            let text = self.call(action, &page_params).await?;
+            let doc = parse_answer(&operation, self.endpoint(), &text)?;
+            let root = doc.root_element();
+            each(root);
+            token = xml::text(root, "nextToken").map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// The cached credentials while they are fresh, else the SDK config's chain.
     async fn credentials(&self) -> Result<Credentials, AwsError> {
         let mut cached = self.credentials.lock().await;
@@ -204,16 +233,6 @@ impl Ec2Client {
     }
 }
 
-/// Query parameters as owned pairs, from anything stringy.
-pub fn params<K: Into<String>, V: Into<String>>(
-    pairs: impl IntoIterator<Item = (K, V)>,
-) -> Vec<(String, String)> {
-    pairs
-        .into_iter()
-        .map(|(k, v)| (k.into(), v.into()))
-        .collect()
-}
-
 /// Reading EC2's answers: every list is `<xSet>` or `<x>` holding `<item>`s, in the EC2 namespace.
 pub mod xml {
     use roxmltree::Node;
@@ -254,14 +273,6 @@ pub fn parse_answer<'i>(
         operation: operation.to_string(),
         endpoint: endpoint.to_string(),
         code: None,
-        message: format!("the answer is not XML ({e}): {}", excerpt(text)),
+        message: format!("the answer is not XML ({e}): {}", body_excerpt(text)),
     })
-}
-
-fn excerpt(text: &str) -> String {
-    let text = text.trim();
-    match text.char_indices().nth(300) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_string(),
-    }
 }

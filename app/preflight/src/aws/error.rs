@@ -222,7 +222,7 @@ pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// The start of an error body (an emulator answering XML to a JSON client, a proxy's page).
-fn body_excerpt(text: &str) -> String {
+pub(crate) fn body_excerpt(text: &str) -> String {
     let text = text.trim();
     match text.char_indices().nth(300) {
         Some((i, _)) => format!("{}…", &text[..i]),

@@ -6,9 +6,6 @@ use crate::aws::AwsError;
 use crate::aws::ec2::{Ec2Client, parse_answer, xml};
 use std::net::IpAddr;
 
-/// Pages of a paginated action: at most this many (a runaway `nextToken` must not loop forever).
-const MAX_PAGES: usize = 100;
-
 /// The groups of the network interfaces that hold `addresses` (private or public), and one line
 /// per interface found.
 pub async fn discover_security_groups(
@@ -42,7 +39,7 @@ pub async fn discover_security_groups(
         for (i, v) in values.iter().enumerate() {
             params.push((format!("Filter.1.Value.{}", i + 1), v.clone()));
         }
-        match describe_network_interfaces(ec2, params).await {
+        match describe_network_interfaces(ec2, &params).await {
             Ok(interfaces) => {
                 any_ok = true;
                 for eni in interfaces {
@@ -93,19 +90,10 @@ struct NetworkInterface {
 /// DescribeNetworkInterfaces with `params` (filters), every page.
 async fn describe_network_interfaces(
     ec2: &Ec2Client,
-    params: Vec<(String, String)>,
+    params: &[(String, String)],
 ) -> Result<Vec<NetworkInterface>, AwsError> {
-    let action = "DescribeNetworkInterfaces";
     let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let mut page_params = params.clone();
-        if let Some(t) = &token {
-            page_params.push(("NextToken".into(), t.clone()));
-        }
-        let text = ec2.call(action, &page_params).await?;
-        let doc = parse_answer(&format!("ec2:{action}"), ec2.endpoint(), &text)?;
-        let root = doc.root_element();
+    ec2.pages("DescribeNetworkInterfaces", params, |root| {
         for eni in xml::items(root, "networkInterfaceSet") {
             out.push(NetworkInterface {
                 id: xml::text(eni, "networkInterfaceId").unwrap_or("?").into(),
@@ -119,37 +107,23 @@ async fn describe_network_interfaces(
                     .collect(),
             });
         }
-        token = xml::text(root, "nextToken").map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+    })
+    .await?;
     Ok(out)
 }
 
 /// Reads the entries of a managed prefix list (paginated).
 pub async fn prefix_list_entries(ec2: &Ec2Client, id: &str) -> Result<Vec<Cidr>, AwsError> {
-    let action = "GetManagedPrefixListEntries";
+    let params = [("PrefixListId".to_string(), id.to_string())];
     let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let mut params = vec![("PrefixListId".to_string(), id.to_string())];
-        if let Some(t) = &token {
-            params.push(("NextToken".into(), t.clone()));
-        }
-        let text = ec2.call(action, &params).await?;
-        let doc = parse_answer(&format!("ec2:{action}"), ec2.endpoint(), &text)?;
-        let root = doc.root_element();
+    ec2.pages("GetManagedPrefixListEntries", &params, |root| {
         out.extend(
             xml::items(root, "entrySet")
                 .into_iter()
                 .filter_map(|e| xml::text(e, "cidr").and_then(Cidr::parse)),
         );
-        token = xml::text(root, "nextToken").map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+    })
+    .await?;
     Ok(out)
 }
 
