@@ -227,12 +227,20 @@ fn frame_times(frames: usize) -> Value {
 /// window's own share.
 fn idle_cpu(args: &AppArgs, display: &Display) -> anyhow::Result<Value> {
     type Threads = std::collections::BTreeMap<String, f64>;
-    let sample = |cmd_args: &[&str]| -> anyhow::Result<(f64, Threads, String)> {
+    // Frames painted: the window prints a line per frame under KS_BENCH_FRAMES.
+    let frames_in = |log: &std::path::Path| {
+        std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .matches("KS_BENCH frame\n")
+            .count()
+    };
+    let sample = |cmd_args: &[&str]| -> anyhow::Result<(f64, Threads, String, f64)> {
         let home = tempfile::tempdir()?;
         let log_path = home.path().join("app.log");
         // Info level, so that the log shows the engine reading its shards.
         let mut child = app_command(&args.binary, display, home.path(), cmd_args)
             .env("RUST_LOG", "info")
+            .env("KS_BENCH_FRAMES", "1")
             .stdout(std::fs::File::create(&log_path)?)
             .stderr(std::fs::File::create(&log_path)?)
             .spawn()?;
@@ -245,10 +253,12 @@ fn idle_cpu(args: &AppArgs, display: &Display) -> anyhow::Result<Value> {
         };
         let before = cpu_of(pid);
         let threads_before = procstat::cpu_seconds_by_thread(pid);
+        let frames_before = frames_in(&log_path);
         let t = Instant::now();
         std::thread::sleep(Duration::from_secs(args.idle_s));
         let cpu = cpu_of(pid) - before;
         let threads_after = procstat::cpu_seconds_by_thread(pid);
+        let frames = frames_in(&log_path) - frames_before;
         let wall = t.elapsed().as_secs_f64();
         // Each thread name's share of one core over the window (threads that ended are missed).
         let threads: Threads = threads_after
@@ -266,14 +276,14 @@ fn idle_cpu(args: &AppArgs, display: &Display) -> anyhow::Result<Value> {
         let _ = child.kill();
         let _ = child.wait();
         let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-        Ok((cpu / wall * 100.0, threads, log))
+        Ok((cpu / wall * 100.0, threads, log, frames as f64 / wall))
     };
-    let (gui, gui_threads, log) = sample(&["demo", "--monitor"])?;
+    let (gui, gui_threads, log, frames_per_s) = sample(&["demo", "--monitor"])?;
     anyhow::ensure!(
         log.contains("reading shardId"),
         "the demo pipeline did not start in the window; its log:\n{log}"
     );
-    let (headless, _, _) = sample(&["demo", "--headless"])?;
+    let (headless, _, _, _) = sample(&["demo", "--headless"])?;
     // Mesa's software rasterizer (no GPU here) draws in threads named llvmpipe-N: on a machine
     // with a GPU that work is not on the CPU at all.
     let rasterizer: f64 = gui_threads
@@ -296,6 +306,7 @@ fn idle_cpu(args: &AppArgs, display: &Display) -> anyhow::Result<Value> {
         "software_rasterizer_pct": rasterizer,
         "window_share_without_rasterizer_pct": gui - rasterizer - headless,
         "gui_busiest_threads": busiest,
+        "frames_per_s": frames_per_s,
         "target_pct": 1,
     }))
 }

@@ -173,6 +173,9 @@ pub struct Snapshot {
     pub kpl_drops_out_of_range: bool,
     /// `reader = "efo"`: the enhanced fan-out consumer the shards are read with.
     pub efo_consumer: Option<String>,
+    /// When the engine took it (epoch ms). The monitor's rates are taken over these times: the
+    /// window may receive (and show) snapshots later than they were taken, and in batches.
+    pub taken_ms: i64,
 }
 
 impl Snapshot {
@@ -186,6 +189,7 @@ impl Snapshot {
             errors: VecDeque::new(),
             dead_letters: VecDeque::new(),
             started_ms: chrono::Utc::now().timestamp_millis(),
+            taken_ms: chrono::Utc::now().timestamp_millis(),
             caught_up: false,
             buffered_bytes: 0,
             kpl_drops_out_of_range: false,

@@ -37,13 +37,20 @@ struct DesktopApp {
     backend: Backend,
     /// `KS_BENCH_FIRST_FRAME=1` (ks-bench's cold-start figure): frames begun so far.
     first_frame_bench: Option<u32>,
+    /// `KS_BENCH_FRAMES=1` (ks-bench's idle figure): a line on stderr per frame.
+    frames_bench: bool,
 }
 
 /// Set by ks-bench: print when the first frame has been presented, then close the window.
 const FIRST_FRAME_ENV: &str = "KS_BENCH_FIRST_FRAME";
+/// Set by ks-bench: print a line per frame, to count the frames an idle monitor paints.
+const FRAMES_ENV: &str = "KS_BENCH_FRAMES";
 
 impl eframe::App for DesktopApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        if self.frames_bench {
+            eprintln!("KS_BENCH frame");
+        }
         if let Some(frames) = &mut self.first_frame_bench {
             *frames += 1;
             // The second frame begins once the first one was painted and presented.
@@ -110,8 +117,13 @@ fn run(renderer: eframe::Renderer, start: StartPage) -> Result<()> {
                 .map(|t| Settings::from_json(&t))
                 .unwrap_or_default();
             let ctx = cc.egui_ctx.clone();
-            let backend = backend::spawn(BackendOptions::from_env(), move || ctx.request_repaint());
-            let mut app = ks_ui::KsApp::new(backend.link.clone(), backend.take_replies(), settings);
+            let pace = ks_ui::frame_pace::FramePace::default();
+            let backend = backend::spawn(BackendOptions::from_env(), {
+                let pace = pace.clone();
+                move |wake| pace.wake(&ctx, wake)
+            });
+            let mut app = ks_ui::KsApp::new(backend.link.clone(), backend.take_replies(), settings)
+                .with_frame_pace(pace);
             match start {
                 StartPage::Demo => app.start_demo(),
                 StartPage::DemoMonitor => app.start_demo_running(),
@@ -122,6 +134,7 @@ fn run(renderer: eframe::Renderer, start: StartPage) -> Result<()> {
                 app,
                 backend,
                 first_frame_bench,
+                frames_bench: std::env::var_os(FRAMES_ENV).is_some(),
             }))
         }),
     )

@@ -66,7 +66,7 @@ fn demo_app() -> (tempfile::TempDir, backend::Backend, KsApp) {
     let mut options = BackendOptions::for_tests(dir.path().join("pipelines"));
     options.aws = Default::default();
     options.keyring = false;
-    let backend = backend::spawn(options, || {});
+    let backend = backend::spawn(options, |_| {});
     let app = KsApp::new(
         backend.link.clone(),
         backend.take_replies(),

@@ -43,7 +43,7 @@ fn config(state: &Path) -> PipelineConfig {
 
 /// Saves through the backend and returns the answer and the config file's text.
 fn save_through_backend(dir: &Path) -> (SaveInfo, String) {
-    let backend = backend::spawn(BackendOptions::for_tests(dir.join("pipelines")), || {});
+    let backend = backend::spawn(BackendOptions::for_tests(dir.join("pipelines")), |_| {});
     let replies = backend.take_replies();
     backend.link.send(Request::Save {
         ticket: 7,

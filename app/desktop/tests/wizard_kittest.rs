@@ -60,7 +60,7 @@ fn app_ui(ui: &mut egui::Ui, app: &mut App) {
 }
 
 fn harness(options: BackendOptions) -> Harness<'static, App> {
-    let backend = backend::spawn(options, || {});
+    let backend = backend::spawn(options, |_| {});
     let replies = backend.take_replies();
     let mut h = Harness::builder()
         .with_size(egui::vec2(1100.0, 1100.0))

@@ -108,7 +108,7 @@ fn app_ui(ui: &mut egui::Ui, app: &mut App) {
 /// Stream step.
 fn wizard_app(w: &World, config: PipelineConfig, password: &str) -> App {
     let dir = w.local.dir.path().join("pipelines");
-    let backend = backend::spawn(BackendOptions::for_tests(dir), || {});
+    let backend = backend::spawn(BackendOptions::for_tests(dir), |_| {});
     let mut wizard = Wizard::prefilled("stock".into(), config, Some(Secret::new(password)));
     wizard.go_to(Step::Stream);
     App {

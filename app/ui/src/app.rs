@@ -2,6 +2,7 @@
 //! monitor) in the middle, theme and zoom at the top. `logic` drains the backend's replies;
 //! `ui` draws. No I/O: everything goes through [`BackendLink`].
 
+use crate::frame_pace::FramePace;
 use crate::monitor::{Monitor, ShellAction};
 use crate::protocol::{
     BackendError, BackendLink, PipelineEntry, Reply, Request, RunStatus, Ticket,
@@ -46,6 +47,8 @@ pub struct KsApp {
     /// `demo --monitor`: once the demo is ready, save its pipeline, start it and show its
     /// monitor instead of the wizard. Holds the save's ticket while it is under way.
     demo_to_monitor: Option<Option<Ticket>>,
+    /// Whether the user is there; shared with the backend's wake callback.
+    frame_pace: FramePace,
 }
 
 impl KsApp {
@@ -68,6 +71,7 @@ impl KsApp {
             applied_theme: None,
             wizard_is_demo: false,
             demo_to_monitor: None,
+            frame_pace: FramePace::default(),
             settings,
         };
         if let Some(draft) = app.settings.wizard_draft.clone() {
@@ -77,6 +81,13 @@ impl KsApp {
             app.open_monitor(&name);
         }
         app
+    }
+
+    /// Shares `pace` with the backend's wake callback (the desktop shell creates it first, since
+    /// the backend starts before the app).
+    pub fn with_frame_pace(mut self, pace: FramePace) -> KsApp {
+        self.frame_pace = pace;
+        self
     }
 
     pub fn backend(&self) -> &BackendLink {
@@ -135,6 +146,7 @@ impl KsApp {
             // Fonts and style once (the glyphs the UI uses need the Hack fallback).
             crate::theme::install(ctx);
         }
+        self.frame_pace.observe(ctx);
         while let Ok(reply) = self.replies.try_recv() {
             self.on_reply(reply);
         }

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod flink_export_panel;
 pub mod folder_picker;
+pub mod frame_pace;
 pub mod monitor;
 pub mod protocol;
 pub mod settings;

@@ -165,7 +165,8 @@ impl std::fmt::Display for BackendError {
 /// Requests the UI may queue before `send` waits: the backend hands each to a task at once, so
 /// the queue fills only if the backend thread is stuck.
 pub const REQUEST_QUEUE: usize = 256;
-/// Replies the backend may queue before the UI drains them (every frame). When it is full,
+/// Replies the backend may queue before the UI drains them (every frame; an unwatched window
+/// paints once a second, when 4 snapshots and a few events wait). When it is full,
 /// snapshots are dropped (the next one supersedes them) and other replies wait for room.
 pub const REPLY_QUEUE: usize = 1024;
 
@@ -196,8 +197,8 @@ pub struct FlinkExportDone {
     pub parallelism: u32,
 }
 
-/// How the UI sends requests. The backend wakes the UI (`egui::Context::request_repaint`) after
-/// each reply it queues.
+/// How the UI sends requests. The backend wakes the UI after each reply it queues
+/// ([`crate::frame_pace::FramePace::wake`]).
 #[derive(Clone)]
 pub struct BackendLink {
     pub requests: std::sync::mpsc::SyncSender<Request>,

@@ -11,6 +11,7 @@ pub mod wizard;
 pub mod wizard_table;
 
 use ks_core::{PipelineConfig, Secret};
+use ks_ui::frame_pace::Wake;
 use ks_ui::protocol::{
     BackendError, BackendLink, PipelineEntry, REPLY_QUEUE, REQUEST_QUEUE, Reply, Request,
     RunStatus, SaveInfo,
@@ -86,7 +87,7 @@ impl BackendOptions {
 #[derive(Clone)]
 pub struct ReplySender {
     tx: std::sync::mpsc::SyncSender<Reply>,
-    wake: Arc<dyn Fn() + Send + Sync>,
+    wake: Arc<dyn Fn(Wake) + Send + Sync>,
 }
 
 impl ReplySender {
@@ -95,17 +96,22 @@ impl ReplySender {
     /// room: the queue stays bounded and nothing but a stale snapshot is lost.
     pub fn send(&self, reply: Reply) {
         use std::sync::mpsc::TrySendError;
+        // Snapshots and events are periodic news an unwatched window shows once a second.
+        let wake = match reply {
+            Reply::Snapshot { .. } | Reply::Event { .. } => Wake::News,
+            _ => Wake::Reply,
+        };
         match self.tx.try_send(reply) {
             // A closed receiver: the window is gone; nothing to tell.
             Ok(())
             | Err(TrySendError::Disconnected(_))
             | Err(TrySendError::Full(Reply::Snapshot { .. })) => {}
             Err(TrySendError::Full(other)) => {
-                (self.wake)();
+                (self.wake)(Wake::Reply);
                 let _ = self.tx.send(other);
             }
         }
-        (self.wake)();
+        (self.wake)(wake);
     }
 }
 
@@ -204,8 +210,8 @@ impl Drop for Backend {
 }
 
 /// Starts the backend: a multi-thread tokio runtime and a thread that hands each request to it.
-/// `wake` is called after every queued reply (the app passes `egui::Context::request_repaint`).
-pub fn spawn(options: BackendOptions, wake: impl Fn() + Send + Sync + 'static) -> Backend {
+/// `wake` is called after every queued reply (the app passes [`FramePace::wake`](ks_ui::frame_pace::FramePace::wake)).
+pub fn spawn(options: BackendOptions, wake: impl Fn(Wake) + Send + Sync + 'static) -> Backend {
     ks_starrocks::ensure_crypto_provider();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

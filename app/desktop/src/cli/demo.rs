@@ -27,7 +27,7 @@ pub fn run() -> i32 {
     };
     let options =
         kinesis_starrocks::backend::BackendOptions::headless_demo(dir.path().join("unused"));
-    let backend = kinesis_starrocks::backend::spawn(options, || {});
+    let backend = kinesis_starrocks::backend::spawn(options, |_| {});
     let replies = backend.take_replies();
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = interrupted.clone();

@@ -45,7 +45,7 @@ pub fn monitor_app(
     use kinesis_starrocks::backend::{self, BackendOptions};
     let mut options = BackendOptions::for_tests(dir.join("pipelines"));
     options.keyring = false;
-    let backend = backend::spawn(options, || {});
+    let backend = backend::spawn(options, |_| {});
     let first = configs[0].name.clone();
     for (i, config) in configs.into_iter().enumerate() {
         backend.link.send(ks_ui::protocol::Request::Save {

@@ -99,6 +99,7 @@ impl Shared {
     pub(super) fn snapshot(&self) -> Snapshot {
         let mut snap = self.with(|s| s.clone());
         snap.shards = self.shards(|t| t.view());
+        snap.taken_ms = now_ms();
         snap
     }
 }

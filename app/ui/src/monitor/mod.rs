@@ -27,8 +27,10 @@ pub const HISTORY_S: f64 = 15.0 * 60.0;
 pub const REPAINT_FALLBACK_MS: u64 = 1000;
 /// While a start is pending (no snapshots yet).
 pub const REPAINT_PENDING_MS: u64 = 250;
-/// Rates are averaged over at least this long (s).
-pub const RATE_WINDOW_S: f64 = 1.0;
+/// Rates are averaged over at least this long (s). Shards are read in answers (an idle shard
+/// about once a second), so a steady 100 records/s showed as 50–150 over 1 s; over 3 s it stays
+/// within about ±10 %.
+pub const RATE_WINDOW_S: f64 = 3.0;
 
 /// One plot point: seconds since the monitor opened, records/s, MB/s, the largest
 /// MillisBehindLatest over the shards (s), and the slowest load confirmed since the previous
@@ -74,10 +76,11 @@ pub struct Monitor {
     /// How far back the plots look (s): their y-axes fit what is in this window, so a backlog's
     /// spike does not flatten the steady rate once it has scrolled out.
     pub plot_window_s: f64,
-    epoch: std::time::Instant,
+    /// When the monitor opened (epoch ms): the plot's time 0.
+    epoch_ms: i64,
     /// When the last point was plotted (or the first snapshot of the run came).
     last_point_s: Option<f64>,
-    /// Totals of the last second's snapshots: rates are averaged over at least
+    /// Totals of the last few seconds' snapshots: rates are averaged over at least
     /// [`RATE_WINDOW_S`], since records arrive in bursts (a reader's answer, a flush) and a rate
     /// per 250 ms snapshot swung between 0 and 3 × the real rate.
     recent_totals: VecDeque<(f64, u64, u64)>,
@@ -114,7 +117,7 @@ impl Monitor {
             flink_export: FlinkExportPanel::default(),
             demo_rate: None,
             plot_window_s: throughput::DEFAULT_WINDOW_S,
-            epoch: std::time::Instant::now(),
+            epoch_ms: chrono::Utc::now().timestamp_millis(),
             last_point_s: None,
             recent_totals: VecDeque::new(),
             last_load_ms: 0,
@@ -122,10 +125,6 @@ impl Monitor {
             max_lag_seen_ms: 0,
             confirm_delete: false,
         }
-    }
-
-    fn now_s(&self) -> f64 {
-        self.epoch.elapsed().as_secs_f64()
     }
 
     /// Whether the engine runs (or is being started/stopped).
@@ -148,9 +147,11 @@ impl Monitor {
         self.status = RunStatus::Ended(result);
     }
 
+    /// Feeds a snapshot at the time the engine took it (the window may get several in one
+    /// frame, and later than they were taken).
     pub fn on_snapshot(&mut self, snapshot: Snapshot) {
-        let now = self.now_s();
-        self.on_snapshot_at(snapshot, now);
+        let t_s = (snapshot.taken_ms - self.epoch_ms) as f64 / 1000.0;
+        self.on_snapshot_at(snapshot, t_s);
     }
 
     /// Feeds a snapshot observed at `t_s` (seconds since the monitor opened): rates come from the

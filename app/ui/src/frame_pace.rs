@@ -1,0 +1,98 @@
+//! How often the window repaints for the backend's periodic news. A running pipeline sends 4
+//! snapshots a second (and its load events); while the user works in the window each one is
+//! shown at once, but a monitor left open and untouched shows them once a second. Every frame
+//! costs a layout, a GL draw and a copy to the display server (and, without a GPU, a software
+//! rasterizer's pass over the whole window), so an unwatched monitor should not draw 4 a second.
+//! Replies the user waits for (checks, saves, start, stop) always repaint at once, and any input
+//! makes the window lively again in the same frame.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// No input for this long: the window counts as unwatched.
+pub const UNWATCHED_AFTER_S: f64 = 5.0;
+/// While unwatched, snapshots and events are shown this often.
+pub const UNWATCHED_FRAME_MS: u64 = 1000;
+
+/// Why the backend wakes the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// A reply the user is waiting for: repaint now.
+    Reply,
+    /// Periodic news (a snapshot, an engine event): may wait for the next paced frame.
+    News,
+}
+
+/// Shared between the window (which says whether it is watched) and the backend's wake callback:
+/// clones share the watched flag; only the window's own copy calls [`FramePace::observe`].
+#[derive(Clone, Default)]
+pub struct FramePace {
+    unwatched: Arc<AtomicBool>,
+    /// `egui`'s input time of the last input event seen, in seconds.
+    last_input_s: Option<f64>,
+}
+
+impl FramePace {
+    /// Asks `ctx` for the frame that shows what woke it.
+    pub fn wake(&self, ctx: &egui::Context, wake: Wake) {
+        match wake {
+            Wake::News if self.is_unwatched() => {
+                ctx.request_repaint_after(Duration::from_millis(UNWATCHED_FRAME_MS))
+            }
+            Wake::Reply | Wake::News => ctx.request_repaint(),
+        }
+    }
+
+    /// Whether periodic news waits for the next paced frame.
+    pub fn is_unwatched(&self) -> bool {
+        self.unwatched.load(Ordering::Relaxed)
+    }
+
+    /// Called once per frame: any input event (pointer, keys, focus, resize) means the user is
+    /// there.
+    pub fn observe(&mut self, ctx: &egui::Context) {
+        let (now_s, had_input) = ctx.input(|i| (i.time, !i.events.is_empty()));
+        if had_input || self.last_input_s.is_none() {
+            self.last_input_s = Some(now_s);
+        }
+        let idle_s = now_s - self.last_input_s.unwrap_or(now_s);
+        self.unwatched
+            .store(idle_s >= UNWATCHED_AFTER_S, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(ctx: &egui::Context, pace: &mut FramePace, time: f64, events: Vec<egui::Event>) {
+        let input = egui::RawInput {
+            time: Some(time),
+            events,
+            ..Default::default()
+        };
+        let mut output = ctx.run_ui(input, |ui| pace.observe(ui.ctx()));
+        output.textures_delta.clear();
+    }
+
+    #[test]
+    fn news_waits_only_while_no_input_came_for_a_while() {
+        let ctx = egui::Context::default();
+        let mut pace = FramePace::default();
+        let shared = pace.clone();
+        frame(&ctx, &mut pace, 0.0, vec![]);
+        assert!(!shared.is_unwatched(), "a fresh window is watched");
+        frame(&ctx, &mut pace, UNWATCHED_AFTER_S - 0.1, vec![]);
+        assert!(!shared.is_unwatched());
+        frame(&ctx, &mut pace, UNWATCHED_AFTER_S + 0.1, vec![]);
+        assert!(shared.is_unwatched(), "no input for {UNWATCHED_AFTER_S} s");
+        frame(
+            &ctx,
+            &mut pace,
+            UNWATCHED_AFTER_S + 0.2,
+            vec![egui::Event::PointerMoved(egui::pos2(10.0, 10.0))],
+        );
+        assert!(!shared.is_unwatched(), "the pointer moved");
+    }
+}
