@@ -80,6 +80,8 @@ pub struct KinesisSource {
     profile: Option<String>,
     /// GetRecords decode buffers given back by loaded batches, shared by the shard readers.
     pub(crate) buffers: Arc<crate::reader::BufferPool>,
+    /// Buffers the GetRecords answers' JSON is received into, reused across answers.
+    pub(crate) bodies: Arc<crate::reader::BufferPool>,
     /// The enhanced fan-out consumer readers subscribe with; `None`: GetRecords polling.
     fanout_consumer_arn: Option<String>,
 }
@@ -143,6 +145,7 @@ impl KinesisSource {
             reader_options: ReaderOptions::for_source(cfg),
             profile: cfg.profile.clone().filter(|p| !p.is_empty()),
             buffers: Default::default(),
+            bodies: Default::default(),
             fanout_consumer_arn: None,
         };
         if let Some(r) = opts.reader {
@@ -179,6 +182,7 @@ impl KinesisSource {
             reader_options: ReaderOptions::default(),
             profile: None,
             buffers: Default::default(),
+            bodies: Default::default(),
             fanout_consumer_arn: None,
         }
     }

@@ -199,6 +199,7 @@ impl ShardReader {
                     slot: slot.clone(),
                     separator: self.opts.record_separator.clone(),
                     pool: self.source.buffers.clone(),
+                    bodies: self.source.bodies.clone(),
                 })
                 // Throttling must reach us (to count it and keep the iterator); we retry ourselves.
                 .config_override(
