@@ -55,15 +55,22 @@ pub(crate) struct BufferPool {
 const POOLED_BUFFERS: usize = 4;
 
 impl BufferPool {
-    /// An empty buffer of at least `capacity` bytes: a kept one if one is large enough.
+    /// An empty buffer of at least `capacity` bytes: a kept one if one is large enough. Else a
+    /// kept one is replaced by a fresh one a quarter larger than asked (answers vary in size), so
+    /// that the pool holds about as many buffers as are in use at once, not one per size seen.
     fn take(&self, capacity: usize) -> Vec<u8> {
         let kept = self.free.lock().ok().and_then(|mut free| {
-            let i = free.iter().position(|b| b.capacity() >= capacity)?;
+            let i = free
+                .iter()
+                .position(|b| b.capacity() >= capacity)
+                .or_else(|| (!free.is_empty()).then_some(0))?;
             Some(free.swap_remove(i))
         });
-        let mut buffer = kept.unwrap_or_default();
-        buffer.reserve(capacity);
-        buffer
+        match kept {
+            Some(buffer) if buffer.capacity() >= capacity => buffer,
+            // Dropped, not grown: growing would copy its old capacity for nothing.
+            _ => Vec::with_capacity(capacity.saturating_add(capacity / 4)),
+        }
     }
 
     fn give_back(&self, mut buffer: Vec<u8>) {
@@ -417,6 +424,23 @@ mod tests {
         let b = Answer::parse(body, Some(b","), &pool).expect("parsed");
         assert_eq!(b.framed.as_ref().expect("framed").as_ptr(), at);
         assert_eq!(&b.records[0].data[..], br#"{"a":1}"#);
+    }
+
+    #[test]
+    fn a_larger_answer_replaces_a_kept_buffer_instead_of_adding_one() {
+        let pool = pool();
+        pool.give_back(Vec::with_capacity(1000));
+        let larger = pool.take(2000);
+        assert!(larger.capacity() >= 2500, "a quarter of headroom");
+        assert_eq!(
+            pool.free.lock().unwrap().len(),
+            0,
+            "the small one was let go"
+        );
+        pool.give_back(larger);
+        let again = pool.take(2100);
+        assert!(again.capacity() >= 2500, "the headroom took the next one");
+        assert_eq!(pool.free.lock().unwrap().len(), 0);
     }
 
     /// A body that arrives in several chunks, as hyper hands a large answer over.
