@@ -10,6 +10,7 @@
 //! Anything it does not recognise goes to the
 //! SDK's own deserializer, so errors keep their types.
 
+use super::pool::BufferPool;
 use aws_sdk_kinesis::operation::get_records::{GetRecords, GetRecordsOutput};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -40,79 +41,6 @@ pub(crate) struct RawRecord {
     pub data: Bytes,
     /// ApproximateArrivalTimestamp, epoch milliseconds (0 when absent).
     pub arrival_ms: i64,
-}
-
-/// Decode buffers whose records are all loaded, kept for the next answers: a fresh buffer per
-/// answer made the kernel zero new pages for every one (28 % of the engine's CPU in the profile,
-/// BENCHMARKS.md). A buffer comes back when the last slice of it (in a batch body) is dropped.
-#[derive(Debug, Default)]
-pub(crate) struct BufferPool {
-    free: Mutex<Vec<Vec<u8>>>,
-}
-
-/// At most this many buffers wait in a pool: about one answer per shard reader of a small
-/// stream; more would only hold memory (up to ~10 MB each).
-const POOLED_BUFFERS: usize = 4;
-
-impl BufferPool {
-    /// An empty buffer of at least `capacity` bytes: a kept one if one is large enough. Else a
-    /// kept one is replaced by a fresh one a quarter larger than asked (answers vary in size), so
-    /// that the pool holds about as many buffers as are in use at once, not one per size seen.
-    fn take(&self, capacity: usize) -> Vec<u8> {
-        let kept = self.free.lock().ok().and_then(|mut free| {
-            let i = free
-                .iter()
-                .position(|b| b.capacity() >= capacity)
-                .or_else(|| (!free.is_empty()).then_some(0))?;
-            Some(free.swap_remove(i))
-        });
-        match kept {
-            Some(buffer) if buffer.capacity() >= capacity => buffer,
-            // Dropped, not grown: growing would copy its old capacity for nothing.
-            _ => Vec::with_capacity(capacity.saturating_add(capacity / 4)),
-        }
-    }
-
-    fn give_back(&self, mut buffer: Vec<u8>) {
-        if let Ok(mut free) = self.free.lock() {
-            if free.len() >= POOLED_BUFFERS {
-                // Keep the larger ones: they fit any answer.
-                match free.iter().enumerate().min_by_key(|(_, b)| b.capacity()) {
-                    Some((i, smallest)) if smallest.capacity() < buffer.capacity() => {
-                        free.swap_remove(i);
-                    }
-                    _ => return,
-                }
-            }
-            buffer.clear();
-            free.push(buffer);
-        }
-    }
-
-    /// `buffer` as shared bytes that return it to this pool when the last slice is dropped.
-    fn share(self: &Arc<Self>, buffer: Vec<u8>) -> Bytes {
-        Bytes::from_owner(Pooled {
-            buffer,
-            pool: self.clone(),
-        })
-    }
-}
-
-struct Pooled {
-    buffer: Vec<u8>,
-    pool: Arc<BufferPool>,
-}
-
-impl AsRef<[u8]> for Pooled {
-    fn as_ref(&self) -> &[u8] {
-        &self.buffer
-    }
-}
-
-impl Drop for Pooled {
-    fn drop(&mut self) {
-        self.pool.give_back(std::mem::take(&mut self.buffer));
-    }
 }
 
 /// What the reader needs of one GetRecords answer.
@@ -417,30 +345,13 @@ mod tests {
         let record = a.records[0].data.clone();
         let at = a.framed.as_ref().expect("framed").as_ptr();
         drop(a);
-        assert_eq!(pool.free.lock().unwrap().len(), 0, "a slice still holds it");
+        assert_eq!(pool.kept(), 0, "a slice still holds it");
         drop(record);
-        assert_eq!(pool.free.lock().unwrap().len(), 1);
+        assert_eq!(pool.kept(), 1);
         // The next answer is decoded into the same memory.
         let b = Answer::parse(body, Some(b","), &pool).expect("parsed");
         assert_eq!(b.framed.as_ref().expect("framed").as_ptr(), at);
         assert_eq!(&b.records[0].data[..], br#"{"a":1}"#);
-    }
-
-    #[test]
-    fn a_larger_answer_replaces_a_kept_buffer_instead_of_adding_one() {
-        let pool = pool();
-        pool.give_back(Vec::with_capacity(1000));
-        let larger = pool.take(2000);
-        assert!(larger.capacity() >= 2500, "a quarter of headroom");
-        assert_eq!(
-            pool.free.lock().unwrap().len(),
-            0,
-            "the small one was let go"
-        );
-        pool.give_back(larger);
-        let again = pool.take(2100);
-        assert!(again.capacity() >= 2500, "the headroom took the next one");
-        assert_eq!(pool.free.lock().unwrap().len(), 0);
     }
 
     /// A body that arrives in several chunks, as hyper hands a large answer over.
@@ -481,7 +392,7 @@ mod tests {
         assert_eq!(&first[..], br#"{"Records":[],"NextShardIterator":"A"}"#);
         let at = first.as_ptr();
         drop(first);
-        assert_eq!(bodies.free.lock().unwrap().len(), 1, "the buffer came back");
+        assert_eq!(bodies.kept(), 1, "the buffer came back");
         // The SDK's collect kept the one chunk as is: the next answer lands in the same memory.
         let second = collected(&bodies, &chunks).await;
         assert_eq!(second.as_ptr(), at);

@@ -4,13 +4,14 @@
 mod answer;
 mod batch;
 mod fanout;
+mod pool;
 mod rate;
 mod stats;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use answer::BufferPool;
 pub use batch::{ReadBatch, SourceRecord};
+pub(crate) use pool::BufferPool;
 pub use stats::{ShardStats, ShardStatsSnapshot};
 
 use crate::error::{Kind, ReadError, SourceError, classify};
