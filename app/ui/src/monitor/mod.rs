@@ -404,15 +404,16 @@ mod tests {
     fn bursts_plot_as_their_steady_rate() {
         let mut m = Monitor::new("p");
         let mut s = Snapshot::new("p");
-        for step in 0..40u64 {
+        for step in 0..60u64 {
             let t = step as f64 * 0.25;
             s.totals.records_read = 100 * (step / 4);
             m.on_snapshot_at(s.clone(), t);
         }
+        // Once a whole rate window has passed.
         let steady: Vec<f64> = m
             .rates
             .iter()
-            .filter(|r| r.t_s >= 1.0)
+            .filter(|r| r.t_s >= RATE_WINDOW_S)
             .map(|r| r.records_per_s)
             .collect();
         assert!(steady.len() >= 30, "{steady:?}");
