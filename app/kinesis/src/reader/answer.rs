@@ -217,10 +217,13 @@ impl Intercept for FastGetRecords {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let response = context.response_mut();
+        // A hint only, and bounded: a GetRecords answer holds at most 10 MB of records (~14 MB
+        // of JSON); a larger body grows the buffer as it arrives.
         let length = response
             .headers()
             .get("content-length")
-            .and_then(|v| v.parse::<usize>().ok());
+            .and_then(|v| v.parse::<usize>().ok())
+            .map(|n| n.min(MAX_BODY_HINT_BYTES));
         let inner = std::mem::replace(response.body_mut(), SdkBody::taken());
         *response.body_mut() = SdkBody::from_body_1_x(PooledBody {
             inner,
@@ -237,6 +240,9 @@ impl Intercept for FastGetRecords {
         Ok(())
     }
 }
+
+/// The most a Content-Length may reserve up front.
+const MAX_BODY_HINT_BYTES: usize = 16 << 20;
 
 /// A GetRecords response body collected into a pooled buffer and handed on as one chunk. The
 /// SDK keeps a one-chunk body as it is; of several chunks it makes a fresh buffer per answer
