@@ -80,25 +80,20 @@ pub fn print(r: &Value) {
                 100.0 * r / bare
             );
         }
-        let alone = b
-            .get("standin_alone")
-            .filter(|s| !s.is_null())
-            .map(|s| n / f(&s["seconds"]));
-        if let Some(alone) = alone {
+        let standin = b.get("standin_alone").filter(|s| !s.is_null());
+        let alone = standin.map(|s| n / f(&s["seconds"]));
+        if let (Some(s), Some(alone)) = (standin, alone) {
             println!(
                 "| | the stand-in alone: the same rows as 16 MiB JSON bodies, Stream Loaded 2 at a time ({} loads, {:.2} s) | {:.0} records/s | | |",
-                b["standin_alone"]["loads"],
-                f(&b["standin_alone"]["seconds"]),
+                s["loads"],
+                f(&s["seconds"]),
                 alone
             );
         }
         // The engine into a null sink: the reading half's CPU cost (emulator + engine) without
         // the stand-in.
-        let null_sink = b
-            .get("engine_null_sink")
-            .filter(|e| !e.is_null())
-            .map(|e| f(&e["process_cpu_s"]) / n);
-        if let Some(e) = b.get("engine_null_sink").filter(|e| !e.is_null()) {
+        let null_sink = b.get("engine_null_sink").filter(|e| !e.is_null());
+        if let Some(e) = null_sink {
             let eng = n / f(&e["all_loaded_s"]);
             println!(
                 "| | engine into a null sink (loopback receiver, no stand-in; max-bytes {} MiB, interval-ms {}): {:.2} s, {:.1} CPU s | {:.0} records/s = {:.0} % of the bare reader | ≥ 80 % | {} |",
@@ -114,12 +109,11 @@ pub fn print(r: &Value) {
         // Emulator, engine and stand-in share the 2 cores: end to end, every record costs the
         // CPU of reading it (measured into the null sink) plus that of loading it (measured on
         // the stand-in alone). 2 cores over that sum is the most any engine could reach here.
-        let standin_cpu = b
-            .get("standin_alone")
-            .filter(|s| !s.is_null())
+        let read_cpu = null_sink.map(|e| f(&e["process_cpu_s"]) / n);
+        let load_cpu = standin
             .map(|s| f(&s["process_cpu_s"]) / n)
             .filter(|c| c.is_finite());
-        let shared_bound = match (null_sink, standin_cpu) {
+        let shared_bound = match (read_cpu, load_cpu) {
             (Some(read), Some(load)) => {
                 let bound = 2.0 / (read + load);
                 println!(

@@ -180,6 +180,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn new(pipeline: &str) -> Snapshot {
+        let now_ms = chrono::Utc::now().timestamp_millis();
         Snapshot {
             pipeline: pipeline.to_string(),
             state: PipelineState::Starting,
@@ -188,8 +189,8 @@ impl Snapshot {
             recent_loads: VecDeque::new(),
             errors: VecDeque::new(),
             dead_letters: VecDeque::new(),
-            started_ms: chrono::Utc::now().timestamp_millis(),
-            taken_ms: chrono::Utc::now().timestamp_millis(),
+            started_ms: now_ms,
+            taken_ms: now_ms,
             caught_up: false,
             buffered_bytes: 0,
             kpl_drops_out_of_range: false,

@@ -423,6 +423,72 @@ mod tests {
         );
     }
 
+    /// Rates come from the engine's times, not from when the window got the snapshots: an unwatched
+    /// window takes 4 snapshots at once, once a second (ks_ui::frame_pace).
+    #[test]
+    fn rates_use_the_times_the_engine_took_the_snapshots() {
+        let mut m = Monitor::new("stock");
+        m.on_started();
+        let t0_ms = chrono::Utc::now().timestamp_millis();
+        // 10 s of a steady 200 records/s, snapshots every 250 ms, handed over in fours.
+        let mut batch = Vec::new();
+        for i in 0..=40i64 {
+            let mut s = Snapshot::new("stock");
+            s.taken_ms = t0_ms + i * 250;
+            s.totals.records_read = (i * 50) as u64;
+            s.totals.bytes_read = (i * 50_000) as u64;
+            batch.push(s);
+            if batch.len() == 4 {
+                for s in batch.drain(..) {
+                    m.on_snapshot(s);
+                }
+            }
+        }
+        assert!(
+            m.rates.len() >= 20,
+            "a point per snapshot: {}",
+            m.rates.len()
+        );
+        for r in &m.rates {
+            assert!(
+                (r.records_per_s - 200.0).abs() < 1.0 && (r.mb_per_s - 0.2).abs() < 0.001,
+                "{r:?}"
+            );
+        }
+    }
+
+    /// A steady flow read in answers (two shards, each answered once a second, out of phase) plots
+    /// close to its real rate, not a saw-tooth.
+    #[test]
+    fn a_steady_flow_read_in_bursts_plots_near_its_rate() {
+        let mut m = Monitor::new("stock");
+        m.on_started();
+        let mut records = 0u64;
+        // Snapshots every 300 ms (the engine's cadence) over 60 s; shard 0's answer of 50 records
+        // comes at whole seconds, shard 1's at half seconds: 100 records/s.
+        let mut next_answer_s = 0.0;
+        for i in 0..200 {
+            let t_s = i as f64 * 0.3;
+            while next_answer_s <= t_s {
+                records += 50;
+                next_answer_s += 0.5;
+            }
+            let mut s = Snapshot::new("stock");
+            s.totals.records_read = records;
+            m.on_snapshot_at(s, t_s);
+        }
+        let settled: Vec<f64> = m
+            .rates
+            .iter()
+            .filter(|r| r.t_s >= 5.0)
+            .map(|r| r.records_per_s)
+            .collect();
+        assert!(!settled.is_empty());
+        for rate in settled {
+            assert!((85.0..=115.0).contains(&rate), "{rate} records/s for 100");
+        }
+    }
+
     #[test]
     fn eta_follows_the_lag_slope() {
         let mut m = Monitor::new("p");
