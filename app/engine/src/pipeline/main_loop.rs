@@ -142,8 +142,7 @@ impl Run {
         }
         self.set_state(PipelineState::Running);
 
-        let budget_bytes =
-            (self.config.sink.buffer_flush.max_bytes.saturating_mul(2)).clamp(64 << 10, 1 << 34);
+        let budget_bytes = budget_bytes(self.config.sink.buffer_flush.max_bytes);
         let budget = Arc::new(Semaphore::new(budget_bytes as usize));
         let max_permit = u32::try_from(budget_bytes).unwrap_or(u32::MAX);
         let (tx, mut rx) = mpsc::channel::<Msg>(10_000);
@@ -354,5 +353,40 @@ fn note_position(
     match last_pos.get_mut(shard) {
         Some(p) => Some(std::mem::replace(p, pos)),
         None => last_pos.insert(shard.clone(), pos),
+    }
+}
+
+/// The most the byte budget adds to `buffer-flush.max-bytes`: room for the next batch to fill
+/// while one loads. Capped so that the records held stay within max-bytes + 16 MiB, whatever
+/// max-bytes is: with the process (~10 MiB) and the answers being received and parsed (~5 MiB a
+/// shard), memory stays within the buffer + 64 MiB (BENCHMARKS.md, (c); docs/engine.md §4).
+pub const FILL_HEADROOM_MAX_BYTES: u64 = 16 << 20;
+
+/// The byte budget for `buffer-flush.max-bytes`: max-bytes, plus as much again up to
+/// [`FILL_HEADROOM_MAX_BYTES`] (clamped to 64 KiB … 16 GiB). Small buffers keep 2 × max-bytes,
+/// one batch loading and one filling; a 64 MiB buffer gets 80 MiB, a 1 GiB one 1 GiB + 16 MiB.
+pub fn budget_bytes(max_bytes: u64) -> u64 {
+    max_bytes
+        .saturating_add(max_bytes.min(FILL_HEADROOM_MAX_BYTES))
+        .clamp(64 << 10, 1 << 34)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_is_max_bytes_plus_at_most_16_mib() {
+        const MIB: u64 = 1 << 20;
+        // Small buffers: one batch loading, one filling (and never below 64 KiB).
+        assert_eq!(budget_bytes(1024), 64 << 10);
+        assert_eq!(budget_bytes(8 * MIB), 16 * MIB);
+        assert_eq!(budget_bytes(16 * MIB), 32 * MIB);
+        // From 16 MiB on, the headroom stays 16 MiB: memory within the buffer + 64 MiB.
+        assert_eq!(budget_bytes(32 * MIB), 48 * MIB);
+        assert_eq!(budget_bytes(64 * MIB), 80 * MIB);
+        assert_eq!(budget_bytes(1024 * MIB), 1040 * MIB);
+        assert_eq!(budget_bytes(10 * 1024 * MIB), 10 * 1024 * MIB + 16 * MIB);
+        assert_eq!(budget_bytes(u64::MAX), 1 << 34);
     }
 }
