@@ -49,7 +49,7 @@ const FRAMES_ENV: &str = "KS_BENCH_FRAMES";
 impl eframe::App for DesktopApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         if self.frames_bench {
-            eprintln!("KS_BENCH frame");
+            eprintln!("KS_BENCH frame focused={}", ctx.input(|i| i.focused));
         }
         if let Some(frames) = &mut self.first_frame_bench {
             *frames += 1;
@@ -66,6 +66,11 @@ impl eframe::App for DesktopApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.app.ui(ui);
+    }
+
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        // The panels draw no fill (`panels_drawn_by_clearing`): this is their background.
+        ks_ui::theme::clear_color(visuals).to_normalized_gamma_f32()
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -111,6 +116,7 @@ fn run(renderer: eframe::Renderer, start: StartPage) -> Result<()> {
         options,
         Box::new(move |cc| {
             ks_ui::theme::install(&cc.egui_ctx);
+            ks_ui::theme::panels_drawn_by_clearing(&cc.egui_ctx);
             let settings = cc
                 .storage
                 .and_then(|s| s.get_string(Settings::KEY))

@@ -1,19 +1,23 @@
 //! How often the window repaints for the backend's periodic news. A running pipeline sends 4
 //! snapshots a second (and its load events); while the user works in the window each one is
-//! shown at once, but a monitor left open and untouched shows them once a second. Every frame
-//! costs a layout, a GL draw and a copy to the display server (and, without a GPU, a software
-//! rasterizer's pass over the whole window), so an unwatched monitor should not draw 4 a second.
-//! Replies the user waits for (checks, saves, start, stop) always repaint at once, and any input
-//! makes the window lively again in the same frame.
+//! shown at once, but a monitor left open and untouched shows them once a second, and once every
+//! two seconds while another window has the focus. Every frame costs a layout, a GL draw and a
+//! copy to the display server (and, without a GPU, a software rasterizer's pass over the whole
+//! window), so an unwatched monitor should not draw 4 a second. Replies the user waits for
+//! (checks, saves, start, stop) always repaint at once, and any input (focusing the window
+//! included) makes the window lively again in the same frame.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// No input for this long: the window counts as unwatched.
 pub const UNWATCHED_AFTER_S: f64 = 5.0;
-/// While unwatched, snapshots and events are shown this often.
+/// While unwatched and focused, snapshots and events are shown this often.
 pub const UNWATCHED_FRAME_MS: u64 = 1000;
+/// While unwatched and another window has the focus (or, as under Xvfb without a window manager,
+/// none does), this often: like a browser's background tab.
+pub const UNFOCUSED_FRAME_MS: u64 = 2000;
 
 /// Why the backend wakes the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,10 +29,11 @@ pub enum Wake {
 }
 
 /// Shared between the window (which says whether it is watched) and the backend's wake callback:
-/// clones share the watched flag; only the window's own copy calls [`FramePace::observe`].
+/// clones share the pace; only the window's own copy calls [`FramePace::observe`].
 #[derive(Clone, Default)]
 pub struct FramePace {
-    unwatched: Arc<AtomicBool>,
+    /// How long news may wait for a frame, in milliseconds; 0 while the window is watched.
+    news_wait_ms: Arc<AtomicU64>,
     /// `egui`'s input time of the last input event seen, in seconds.
     last_input_s: Option<f64>,
 }
@@ -36,29 +41,40 @@ pub struct FramePace {
 impl FramePace {
     /// Asks `ctx` for the frame that shows what woke it.
     pub fn wake(&self, ctx: &egui::Context, wake: Wake) {
-        match wake {
-            Wake::News if self.is_unwatched() => {
-                ctx.request_repaint_after(Duration::from_millis(UNWATCHED_FRAME_MS))
+        match (wake, self.news_wait_ms()) {
+            (Wake::News, wait_ms) if wait_ms > 0 => {
+                ctx.request_repaint_after(Duration::from_millis(wait_ms))
             }
-            Wake::Reply | Wake::News => ctx.request_repaint(),
+            _ => ctx.request_repaint(),
         }
     }
 
     /// Whether periodic news waits for the next paced frame.
     pub fn is_unwatched(&self) -> bool {
-        self.unwatched.load(Ordering::Relaxed)
+        self.news_wait_ms() > 0
+    }
+
+    /// How long periodic news may wait for a frame, in milliseconds (0: none).
+    pub fn news_wait_ms(&self) -> u64 {
+        self.news_wait_ms.load(Ordering::Relaxed)
     }
 
     /// Called once per frame: any input event (pointer, keys, focus, resize) means the user is
     /// there.
     pub fn observe(&mut self, ctx: &egui::Context) {
-        let (now_s, had_input) = ctx.input(|i| (i.time, !i.events.is_empty()));
+        let (now_s, had_input, focused) = ctx.input(|i| (i.time, !i.events.is_empty(), i.focused));
         if had_input || self.last_input_s.is_none() {
             self.last_input_s = Some(now_s);
         }
         let idle_s = now_s - self.last_input_s.unwrap_or(now_s);
-        self.unwatched
-            .store(idle_s >= UNWATCHED_AFTER_S, Ordering::Relaxed);
+        let wait_ms = if idle_s < UNWATCHED_AFTER_S {
+            0
+        } else if focused {
+            UNWATCHED_FRAME_MS
+        } else {
+            UNFOCUSED_FRAME_MS
+        };
+        self.news_wait_ms.store(wait_ms, Ordering::Relaxed);
     }
 }
 
@@ -67,9 +83,20 @@ mod tests {
     use super::*;
 
     fn frame(ctx: &egui::Context, pace: &mut FramePace, time: f64, events: Vec<egui::Event>) {
+        frame_with_focus(ctx, pace, time, events, true)
+    }
+
+    fn frame_with_focus(
+        ctx: &egui::Context,
+        pace: &mut FramePace,
+        time: f64,
+        events: Vec<egui::Event>,
+        focused: bool,
+    ) {
         let input = egui::RawInput {
             time: Some(time),
             events,
+            focused,
             ..Default::default()
         };
         let mut output = ctx.run_ui(input, |ui| pace.observe(ui.ctx()));
@@ -94,5 +121,38 @@ mod tests {
             vec![egui::Event::PointerMoved(egui::pos2(10.0, 10.0))],
         );
         assert!(!shared.is_unwatched(), "the pointer moved");
+    }
+
+    #[test]
+    fn an_unfocused_window_waits_longer_once_unwatched() {
+        let ctx = egui::Context::default();
+        let mut pace = FramePace::default();
+        let shared = pace.clone();
+        frame_with_focus(&ctx, &mut pace, 0.0, vec![], false);
+        assert_eq!(
+            shared.news_wait_ms(),
+            0,
+            "a fresh window shows news at once"
+        );
+        frame_with_focus(&ctx, &mut pace, UNWATCHED_AFTER_S + 0.1, vec![], true);
+        assert_eq!(
+            shared.news_wait_ms(),
+            UNWATCHED_FRAME_MS,
+            "focused, untouched"
+        );
+        frame_with_focus(&ctx, &mut pace, UNWATCHED_AFTER_S + 0.2, vec![], false);
+        assert_eq!(
+            shared.news_wait_ms(),
+            UNFOCUSED_FRAME_MS,
+            "another window has the focus"
+        );
+        frame_with_focus(
+            &ctx,
+            &mut pace,
+            UNWATCHED_AFTER_S + 0.3,
+            vec![egui::Event::WindowFocused(true)],
+            true,
+        );
+        assert_eq!(shared.news_wait_ms(), 0, "focusing the window is input");
     }
 }

@@ -39,7 +39,53 @@ pub fn set_preference(ctx: &egui::Context, preference: ThemePreference) {
     ctx.set_theme(preference);
 }
 
+/// Lets the window's clear colour stand in for the panels' background: the panels draw no fill,
+/// and the renderer clears the window to [`clear_color`] instead. The same picture, but without
+/// a software rasterizer (Mesa's llvmpipe, where there is no GPU) shading every pixel of the
+/// window once more each frame for the panels' fills (BENCHMARKS.md, the app's idle CPU).
+///
+/// Only for a renderer that clears to [`clear_color`] (the desktop window); call it after
+/// [`install`].
+pub fn panels_drawn_by_clearing(ctx: &egui::Context) {
+    ctx.all_styles_mut(|style| style.visuals.panel_fill = egui::Color32::TRANSPARENT);
+}
+
+/// The colour to clear the window to: the panels' background of the theme in use.
+pub fn clear_color(visuals: &egui::Visuals) -> egui::Color32 {
+    if visuals.dark_mode {
+        egui::Visuals::dark().panel_fill
+    } else {
+        egui::Visuals::light().panel_fill
+    }
+}
+
 /// The user's current preference (system, light or dark).
 pub fn preference(ctx: &egui::Context) -> ThemePreference {
     ctx.options(|o| o.theme_preference)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panels_drawn_by_clearing_keep_their_colour_in_both_themes() {
+        let ctx = egui::Context::default();
+        install(&ctx);
+        let before =
+            [egui::Theme::Dark, egui::Theme::Light].map(|t| ctx.style_of(t).visuals.panel_fill);
+        panels_drawn_by_clearing(&ctx);
+        for (theme, fill) in [egui::Theme::Dark, egui::Theme::Light]
+            .into_iter()
+            .zip(before)
+        {
+            let visuals = &ctx.style_of(theme).visuals;
+            assert_eq!(visuals.panel_fill, egui::Color32::TRANSPARENT, "{theme:?}");
+            assert_eq!(
+                clear_color(visuals),
+                fill,
+                "{theme:?}: the window clears to the panels' colour"
+            );
+        }
+    }
 }
