@@ -227,11 +227,12 @@ fn frame_times(frames: usize) -> Value {
 /// window's own share.
 fn idle_cpu(args: &AppArgs, display: &Display) -> anyhow::Result<Value> {
     type Threads = std::collections::BTreeMap<String, f64>;
-    // Frames painted: the window prints a line per frame under KS_BENCH_FRAMES.
+    // Frames painted: the window prints a line per frame under KS_BENCH_FRAMES, with whether it
+    // has the focus (under Xvfb without a window manager it never has).
     let frames_in = |log: &std::path::Path| {
         std::fs::read_to_string(log)
             .unwrap_or_default()
-            .matches("KS_BENCH frame\n")
+            .matches("KS_BENCH frame focused=")
             .count()
     };
     let sample = |cmd_args: &[&str]| -> anyhow::Result<(f64, Threads, String, f64)> {
@@ -279,6 +280,10 @@ fn idle_cpu(args: &AppArgs, display: &Display) -> anyhow::Result<Value> {
         Ok((cpu / wall * 100.0, threads, log, frames as f64 / wall))
     };
     let (gui, gui_threads, log, frames_per_s) = sample(&["demo", "--monitor"])?;
+    let focused = log
+        .rsplit("KS_BENCH frame focused=")
+        .next()
+        .is_some_and(|rest| rest.starts_with("true"));
     anyhow::ensure!(
         log.contains("reading shardId"),
         "the demo pipeline did not start in the window; its log:\n{log}"
@@ -307,6 +312,7 @@ fn idle_cpu(args: &AppArgs, display: &Display) -> anyhow::Result<Value> {
         "window_share_without_rasterizer_pct": gui - rasterizer - headless,
         "gui_busiest_threads": busiest,
         "frames_per_s": frames_per_s,
+        "focused": focused,
         "target_pct": 1,
     }))
 }

@@ -240,9 +240,14 @@ pub fn print(r: &Value) {
         );
         let i = &app["idle"];
         println!(
-            "| | idle CPU over {} s, monitor open on the running demo pipeline, no input ({:.1} frames/s painted): `demo --monitor` {:.1} %, `demo --headless` (same services, no window) {:.1} % | window's share {:.1} % of one core | < 1 % | {} |",
+            "| | idle CPU over {} s, monitor open on the running demo pipeline, no input ({:.1} frames/s painted, the window {}): `demo --monitor` {:.1} %, `demo --headless` (same services, no window) {:.1} % | window's share {:.1} % of one core | < 1 % | {} |",
             i["seconds"],
             f(&i["frames_per_s"]),
+            match i["focused"].as_bool() {
+                Some(true) => "focused",
+                Some(false) => "not focused: no window manager under Xvfb",
+                None => "focus not recorded",
+            },
             f(&i["gui_demo_cpu_pct"]),
             f(&i["headless_demo_cpu_pct"]),
             f(&i["window_share_pct"]),

@@ -22,9 +22,9 @@ use std::collections::VecDeque;
 /// The plot's window.
 pub const HISTORY_S: f64 = 15.0 * 60.0;
 /// While a pipeline runs, its snapshots (4 a second) wake the monitor; this timer only keeps the
-/// page moving when none come. At 250 ms it could add a frame between two snapshots, which a
-/// software renderer pays in full.
-pub const REPAINT_FALLBACK_MS: u64 = 1000;
+/// page moving when none come. Shorter, it would add frames between the paced ones of an
+/// unwatched window (`crate::frame_pace`), which a software renderer pays in full.
+pub const REPAINT_FALLBACK_MS: u64 = crate::frame_pace::UNFOCUSED_FRAME_MS;
 /// While a start is pending (no snapshots yet).
 pub const REPAINT_PENDING_MS: u64 = 250;
 /// Rates are averaged over at least this long (s). Shards are read in answers (an idle shard

@@ -3,7 +3,7 @@
 //! spike stops flattening the steady rate once it has scrolled out.
 
 use super::{HISTORY_S, Monitor, Rate};
-use egui_plot::{Legend, Line, Plot, PlotPoints, Points, uniform_grid_spacer};
+use egui_plot::{Corner, Legend, Line, Plot, PlotPoints, Points, uniform_grid_spacer};
 
 /// The window the monitor opens with.
 pub const DEFAULT_WINDOW_S: f64 = 5.0 * 60.0;
@@ -41,7 +41,8 @@ pub fn ui(ui: &mut egui::Ui, m: &mut Monitor) {
     let plot = |id: &str, name: &str| {
         Plot::new((id.to_string(), name.to_string()))
             .height(height)
-            .legend(Legend::default())
+            // Top left, over the oldest points: top right hid the newest ones of a steady rate.
+            .legend(Legend::default().position(Corner::LeftTop))
             .x_axis_label("seconds ago")
             .include_x(-window)
             .include_x(0.0)
