@@ -684,7 +684,12 @@ async fn a_60_s_outage_shows_stalled_within_one_retry_then_running_and_loses_not
         std::thread::sleep(Duration::from_millis(100));
     }
     // SIGTERM: a graceful stop.
-    assert!(child.kill().is_some_and(|s| s.success()));
+    let status = child.kill();
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the graceful stop ended {status:?}; the run's log:\n{}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
     assert_eq!(w.rows_and_ids("stock").await, (300, 300));
 }
 
