@@ -229,10 +229,11 @@ fn idle_cpu(args: &AppArgs, display: &Display) -> anyhow::Result<Value> {
     type Threads = std::collections::BTreeMap<String, f64>;
     // Frames painted: the window prints a line per frame under KS_BENCH_FRAMES, with whether it
     // has the focus (under Xvfb without a window manager it never has).
+    const FRAME_LINE: &str = "KS_BENCH frame focused=";
     let frames_in = |log: &std::path::Path| {
         std::fs::read_to_string(log)
             .unwrap_or_default()
-            .matches("KS_BENCH frame focused=")
+            .matches(FRAME_LINE)
             .count()
     };
     let sample = |cmd_args: &[&str]| -> anyhow::Result<(f64, Threads, String, f64)> {
@@ -281,7 +282,7 @@ fn idle_cpu(args: &AppArgs, display: &Display) -> anyhow::Result<Value> {
     };
     let (gui, gui_threads, log, frames_per_s) = sample(&["demo", "--monitor"])?;
     let focused = log
-        .rsplit("KS_BENCH frame focused=")
+        .rsplit(FRAME_LINE)
         .next()
         .is_some_and(|rest| rest.starts_with("true"));
     anyhow::ensure!(

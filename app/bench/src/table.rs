@@ -202,8 +202,9 @@ pub fn print(r: &Value) {
             // peak has above it is the process and the answers being received and parsed.
             let budget =
                 ks_engine::pipeline::budget_bytes(f(&first["max_bytes"]) as u64) as f64 / MIB;
+            let headroom = ks_engine::pipeline::FILL_HEADROOM_MAX_BYTES as f64 / MIB;
             println!(
-                "| | of which records read and not yet confirmed, at most (the byte budget: max-bytes + min(max-bytes, 16 MiB)) | {budget:.0} MiB | | |"
+                "| | of which records read and not yet confirmed, at most (the byte budget: max-bytes + min(max-bytes, {headroom:.0} MiB)) | {budget:.0} MiB | | |"
             );
         }
         if medians.len() >= 2 {
