@@ -83,7 +83,7 @@ fn idx_of(seq: &str) -> Option<u64> {
         .or(Some(0))
 }
 
-fn shard_id(i: usize) -> String {
+pub(crate) fn shard_id(i: usize) -> String {
     format!("shardId-{i:012}")
 }
 

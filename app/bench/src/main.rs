@@ -3,7 +3,9 @@
 //!
 //! ```text
 //! cargo run --release -p ks-bench -- [all|throughput|e2e|rss|app|soak] [options]
-//!   --a-records N       (a) records served in total (default 2,000,000 ≈ 2 GB), over --a-shards (2)
+//!   --a-records N       (a) records served in total (default 2,000,000 ≈ 2 GB), over --a-shards (2);
+//!                       then (a)'s floor: the same bytes moved with nothing parsed, and with only
+//!                       base64 decoded (`floor-run`, below)
 //!   --b-records N       (b) records produced into ferrokinesis (default 200,000), over --b-shards (4)
 //!   --b-engine B:MS:N,… (b) engine runs as buffer-flush.max-bytes:interval-ms:max-inflight-loads
 //!                       (N defaults to 2; default 67108864:1000:1,67108864:1000:2,16777216:200:4;
@@ -24,7 +26,8 @@
 //! Internal modes (children of the above, also handy for profiling):
 //! `fake --shards N --records-per-shard M` (prints `READY kinesis=URL load=URL`, serves until its
 //! stdin closes) and `engine-run --kinesis URL --load URL --max-bytes B --expect-rows N`
-//! (prints `RESULT {json}`); `soak-engine --config F` (the soak's engine, until SIGTERM);
+//! (prints `RESULT {json}`); `floor-run --kinesis URL --load URL --shards N [--decode]` (the floor
+//! of (a), same output); `soak-engine --config F` (the soak's engine, until SIGTERM);
 //! `KS_BENCH_TRACE=1` prints the engine's progress and RSS.
 
 mod app_figures;
@@ -32,6 +35,7 @@ mod e2e;
 mod engine_run;
 mod fake;
 mod flink;
+mod floor;
 mod procstat;
 mod soak;
 mod table;
@@ -77,6 +81,7 @@ struct Opts {
     flink_shards: i32,
     flink_interval_ms: u64,
     app_idle_s: u64,
+    decode: bool,
 }
 
 fn parse_args() -> anyhow::Result<Opts> {
@@ -106,6 +111,7 @@ fn parse_args() -> anyhow::Result<Opts> {
         flink_shards: 2,
         flink_interval_ms: 1000,
         app_idle_s: 30,
+        decode: false,
     };
     let mut it = std::env::args().skip(1);
     let mut first = true;
@@ -158,6 +164,7 @@ fn parse_args() -> anyhow::Result<Opts> {
             "--flink-shards" => o.flink_shards = val()?.parse()?,
             "--flink-interval-ms" => o.flink_interval_ms = val()?.parse()?,
             "--app-idle-s" => o.app_idle_s = val()?.parse()?,
+            "--decode" => o.decode = true,
             "-h" | "--help" => {
                 println!(
                     "usage: ks-bench [all|throughput|e2e|rss|app|soak] [--app-idle-s N] [--a-records N] [--a-shards N] \
@@ -196,6 +203,13 @@ fn main() -> anyhow::Result<()> {
             max_bytes: o.max_bytes,
             expect_rows: o.expect_rows,
             timeout: Duration::from_secs(900),
+        }),
+        "floor-run" => floor::main(floor::FloorArgs {
+            kinesis_url: o.kinesis.clone(),
+            load_url: o.load.clone(),
+            shards: o.shards,
+            max_bytes: o.max_bytes,
+            decode: o.decode,
         }),
         "soak-engine" => soak::engine_main(&o.config),
         "soak" => {
@@ -299,18 +313,49 @@ impl Fake {
     }
 }
 
+/// What runs against the fixed-response endpoints.
+#[derive(Clone, Copy)]
+enum Runner {
+    /// The engine (`engine-run`).
+    Engine,
+    /// The floor of (a) (`floor-run`), with or without decoding `Data`.
+    Floor { decode: bool },
+}
+
 /// Runs the fixed-response endpoints and the engine, each in a fresh child process.
 async fn fixed_run(shards: usize, total_records: u64, max_bytes: u64) -> anyhow::Result<Value> {
+    fixed_run_of(Runner::Engine, shards, total_records, max_bytes).await
+}
+
+/// [`fixed_run`] of `runner`; its `RESULT` is under `"engine"` either way.
+async fn fixed_run_of(
+    runner: Runner,
+    shards: usize,
+    total_records: u64,
+    max_bytes: u64,
+) -> anyhow::Result<Value> {
     let exe = std::env::current_exe()?;
     let per_shard = total_records.div_ceil(shards as u64);
     let total = per_shard * shards as u64;
     let fake = Fake::start(shards, per_shard).await?;
     let (kinesis, load) = (fake.kinesis.clone(), fake.load.clone());
     let load_avg_before = procstat::loadavg();
+    let mode: Vec<String> = match runner {
+        Runner::Engine => vec![
+            "engine-run".into(),
+            "--expect-rows".into(),
+            total.to_string(),
+        ],
+        Runner::Floor { decode } => ["floor-run", "--shards", &shards.to_string()]
+            .into_iter()
+            .chain(decode.then_some("--decode"))
+            .map(str::to_string)
+            .collect(),
+    };
     let engine = tokio::process::Command::new(&exe)
-        .args(["engine-run", "--kinesis", &kinesis, "--load", &load])
+        .args(&mode)
+        .args(["--kinesis", &kinesis, "--load", &load])
         .args(["--max-bytes", &max_bytes.to_string()])
-        .args(["--expect-rows", &total.to_string()])
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()?;
@@ -404,6 +449,14 @@ async fn orchestrate(o: Opts) -> anyhow::Result<()> {
             o.a_records, o.a_shards
         );
         results["a"] = fixed_run(o.a_shards, o.a_records, 64 << 20).await?;
+        eprintln!("(a) the floor: the same bytes moved with nothing parsed, then with decoding…");
+        let mut floor = json!({});
+        for (key, decode) in [("raw", false), ("decode", true)] {
+            let run =
+                fixed_run_of(Runner::Floor { decode }, o.a_shards, o.a_records, 64 << 20).await?;
+            floor[key] = run["engine"].clone();
+        }
+        results["a_floor"] = floor;
     }
     if all || o.scenario == "e2e" {
         let python = if o.python {

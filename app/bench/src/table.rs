@@ -44,6 +44,30 @@ pub fn print(r: &Value) {
             records / cpu,
             if per_core >= 1000.0 { "yes" } else { "no" }
         );
+        if let Some(floor) = r.get("a_floor") {
+            let floor_per_core =
+                |run: &Value| payload / MB / (f(&run["cpu_user_s"]) + f(&run["cpu_sys_s"]));
+            for (key, what) in [
+                (
+                    "raw",
+                    "the floor: the same answers read and the same bytes Stream Loaded (64 MiB, 2 in flight), nothing parsed",
+                ),
+                (
+                    "decode",
+                    "the floor + each record's base64 `Data` found and decoded into the body (the least an awsJson1.1 reader does)",
+                ),
+            ] {
+                let run = &floor[key];
+                println!(
+                    "| | {what}: {:.1} s user + {:.1} s sys, {} rows loaded | {:.0} MB/s/core; the engine = {:.0} % of it | | |",
+                    f(&run["cpu_user_s"]),
+                    f(&run["cpu_sys_s"]),
+                    run["rows_loaded"],
+                    floor_per_core(run),
+                    100.0 * per_core / floor_per_core(run)
+                );
+            }
+        }
         let ep = &a["endpoints"];
         println!(
             "| | endpoints' own process (not counted above) | {:.1} CPU s, {} GetRecords, {} loads, {} rows received | | |",

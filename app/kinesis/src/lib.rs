@@ -22,6 +22,8 @@ pub use consumer::{ActiveConsumer, CONSUMER_ACTIVE_TIMEOUT, EfoConsumerInfo};
 pub use error::{ReadError, SourceError};
 pub use kpl::{AggError, deaggregate};
 pub use lineage::ready_to_start;
-pub use reader::{ReadBatch, ShardReader, ShardStats, ShardStatsSnapshot, SourceRecord};
+pub use reader::{
+    BufferPool, ReadBatch, ShardReader, ShardStats, ShardStatsSnapshot, SourceRecord,
+};
 pub use reader_options::{FIRST_CALL_LIMIT, ReaderOptions, StartPosition};
 pub use source::{ConnectOptions, KinesisSource, ShardInfo, StreamSummary};

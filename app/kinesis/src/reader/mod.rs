@@ -11,7 +11,7 @@ mod stats;
 mod tests;
 
 pub use batch::{ReadBatch, SourceRecord};
-pub(crate) use pool::BufferPool;
+pub use pool::BufferPool;
 pub use stats::{ShardStats, ShardStatsSnapshot};
 
 use crate::error::{Kind, ReadError, SourceError, classify};

@@ -8,6 +8,8 @@
 //! moments. So a pool keeps every buffer that came back within the last [`KEPT_WARM`], and 4
 //! however old. New buffers are made only when none is free, so a pool never holds more than
 //! were in use at once: the peak does not grow, and what was kept goes back once reading slows.
+//!
+//! Public so that `ks-bench`'s floor of (a) moves its bytes with the same buffers as the engine.
 
 use bytes::Bytes;
 use std::collections::VecDeque;
@@ -23,7 +25,7 @@ const KEPT_WARM: Duration = Duration::from_secs(1);
 const KEPT_MAX: usize = 32;
 
 #[derive(Debug, Default)]
-pub(crate) struct BufferPool {
+pub struct BufferPool {
     /// Oldest first.
     free: Mutex<VecDeque<Kept>>,
 }
@@ -39,7 +41,7 @@ impl BufferPool {
     /// Else a kept one is replaced by a fresh one a quarter larger than asked (answers vary in
     /// size), so that the pool holds about as many buffers as are in use at once, not one per
     /// size seen.
-    pub(crate) fn take(&self, capacity: usize) -> Vec<u8> {
+    pub fn take(&self, capacity: usize) -> Vec<u8> {
         let mut expired = Vec::new();
         let kept = self.free.lock().ok().and_then(|mut free| {
             expired = trim(&mut free, Instant::now());
@@ -58,7 +60,7 @@ impl BufferPool {
         }
     }
 
-    pub(crate) fn give_back(&self, mut buffer: Vec<u8>) {
+    pub fn give_back(&self, mut buffer: Vec<u8>) {
         let mut expired = Vec::new();
         if let Ok(mut free) = self.free.lock() {
             buffer.clear();
@@ -70,7 +72,7 @@ impl BufferPool {
     }
 
     /// `buffer` as shared bytes that return it to this pool when the last slice is dropped.
-    pub(crate) fn share(self: &Arc<Self>, buffer: Vec<u8>) -> Bytes {
+    pub fn share(self: &Arc<Self>, buffer: Vec<u8>) -> Bytes {
         Bytes::from_owner(Pooled {
             buffer,
             pool: self.clone(),
