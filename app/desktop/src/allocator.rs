@@ -1,12 +1,15 @@
-//! The process allocator's settings of ours: freed memory goes back to the OS at once, in small
-//! pages.
+//! The process allocator's settings of ours: freed memory goes back to the OS within 10 ms, in
+//! small pages.
 //!
 //! mimalloc v3 keeps freed pages for a second before it returns them (`purge_delay` = 1000 ms in
 //! its `options.c`; v2 and the header's comment say 10 ms). The engine frees GetRecords answers
-//! (~14 MB of JSON per shard and call, twice: the SDK joins the received chunks into one buffer)
 //! at hundreds of MB/s during a catch-up, so that second held 60–90 MiB of garbage at the peak:
-//! the rise of the peak RSS since mimalloc became the allocator (BENCHMARKS.md, (c)).
-//! `MIMALLOC_PURGE_DELAY` in the environment still wins.
+//! the rise of the peak RSS since mimalloc became the allocator (BENCHMARKS.md, (c)). A delay of
+//! 0 gave it back at once, but then every answer's large vectors (its records, parsed and read)
+//! were faulted in again and their release shot down the other core's TLB: ~8 % of the engine's
+//! CPU. 10 ms (mimalloc v2's default) keeps the peak within 2–4 MiB of 0 and takes ~13 % off the
+//! CPU per MB (BENCHMARKS.md, the purge delays of 2026-12-06). `MIMALLOC_PURGE_DELAY` in the
+//! environment still wins.
 //!
 //! mimalloc also asks for transparent huge pages (`allow_thp` = 1, `madvise(MADV_HUGEPAGE)` on its
 //! arenas). Memory given back at once then comes back as a whole 2 MiB page, zeroed by the kernel
@@ -28,13 +31,16 @@ use std::os::raw::{c_int, c_long};
 const MI_OPTION_PURGE_DELAY: c_int = 15;
 /// Its default there (`options.c`), to check that the index is the option meant.
 const PURGE_DELAY_DEFAULT_MS: c_long = 1000;
+/// Ours: short enough that memory stays flat, long enough that the next answer reuses the pages
+/// the last one freed.
+pub const PURGE_DELAY_MS: c_long = 10;
 
 unsafe extern "C" {
     fn mi_option_get(option: c_int) -> c_long;
     fn mi_option_set(option: c_int, value: c_long);
 }
 
-/// Makes mimalloc return freed memory at once, and turns transparent huge pages off for the
+/// Makes mimalloc return freed memory within [`PURGE_DELAY_MS`], and turns transparent huge pages off for the
 /// process. Each setting yields to its environment variable (`MIMALLOC_PURGE_DELAY`,
 /// `MIMALLOC_ALLOW_THP`). Returns whether the purge delay was set: not when the environment sets
 /// it, nor when the option does not hold its default (another mimalloc, whose option numbers and
@@ -52,8 +58,8 @@ pub fn configure_for_flat_memory() -> bool {
         if mi_option_get(MI_OPTION_PURGE_DELAY) != PURGE_DELAY_DEFAULT_MS {
             return false;
         }
-        mi_option_set(MI_OPTION_PURGE_DELAY, 0);
-        mi_option_get(MI_OPTION_PURGE_DELAY) == 0
+        mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS);
+        mi_option_get(MI_OPTION_PURGE_DELAY) == PURGE_DELAY_MS
     }
 }
 
