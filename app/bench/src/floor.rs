@@ -200,7 +200,13 @@ async fn read_shard(
             // Every record is one JSON object, and base64 holds no `{`.
             Some(rows) => {
                 let n = memchr::memchr_iter(b'{', &answer).count().saturating_sub(1);
-                rows.slice(..n * (fake::RECORD_BYTES + 1))
+                let len = n * (fake::RECORD_BYTES + 1);
+                anyhow::ensure!(
+                    len <= rows.len(),
+                    "an answer of {n} records: more than the {} built",
+                    fake::PER_RESPONSE
+                );
+                rows.slice(..len)
             }
             None => {
                 let mut out = pools.bodies.take(answer.len() / 4 * 3);

@@ -454,6 +454,12 @@ async fn orchestrate(o: Opts) -> anyhow::Result<()> {
         for (key, decode) in [("raw", false), ("decode", true)] {
             let run =
                 fixed_run_of(Runner::Floor { decode }, o.a_shards, o.a_records, 64 << 20).await?;
+            anyhow::ensure!(
+                run["engine"]["rows_loaded"] == run["records"],
+                "the floor ({key}) loaded {} rows of {}",
+                run["engine"]["rows_loaded"],
+                run["records"]
+            );
             floor[key] = run["engine"].clone();
         }
         results["a_floor"] = floor;
