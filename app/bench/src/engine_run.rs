@@ -67,12 +67,7 @@ pub async fn start_engine(
 }
 
 pub fn main(args: EngineArgs) -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let result = rt.block_on(run(args))?;
-    println!("RESULT {result}");
-    Ok(())
+    crate::print_result(run(args))
 }
 
 async fn run(args: EngineArgs) -> anyhow::Result<serde_json::Value> {

@@ -38,12 +38,7 @@ pub struct FloorArgs {
 const LOADS_IN_FLIGHT: usize = 2;
 
 pub fn main(args: FloorArgs) -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let result = rt.block_on(run(args))?;
-    println!("RESULT {result}");
-    Ok(())
+    crate::print_result(run(args))
 }
 
 async fn run(args: FloorArgs) -> anyhow::Result<serde_json::Value> {

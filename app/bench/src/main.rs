@@ -388,6 +388,19 @@ async fn fixed_run_of(
     }))
 }
 
+/// Runs a child mode's measurement on a runtime like the engine's (multi-thread) and prints its
+/// `RESULT {json}` line for the parent.
+pub(crate) fn print_result(
+    run: impl std::future::Future<Output = anyhow::Result<Value>>,
+) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let result = rt.block_on(run)?;
+    println!("RESULT {result}");
+    Ok(())
+}
+
 pub(crate) fn f(v: &Value) -> f64 {
     v.as_f64().unwrap_or(f64::NAN)
 }
