@@ -12,7 +12,7 @@
 //! environment still wins.
 //!
 //! mimalloc also asks for transparent huge pages (`allow_thp` = 1, `madvise(MADV_HUGEPAGE)` on its
-//! arenas). Memory given back at once then comes back as a whole 2 MiB page, zeroed by the kernel
+//! arenas). Memory given back so soon then comes back as a whole 2 MiB page, zeroed by the kernel
 //! on the next touch: peak RSS 161–169 MiB against 126–129 without (`ks-bench engine-run`, 1 GB
 //! backlog, 64 MiB max-bytes), and page zeroing the first item of the profile. Off here, for the
 //! whole process, by `prctl(PR_SET_THP_DISABLE)` (mimalloc's own option, set after start, would
@@ -40,11 +40,11 @@ unsafe extern "C" {
     fn mi_option_set(option: c_int, value: c_long);
 }
 
-/// Makes mimalloc return freed memory within [`PURGE_DELAY_MS`], and turns transparent huge pages off for the
-/// process. Each setting yields to its environment variable (`MIMALLOC_PURGE_DELAY`,
-/// `MIMALLOC_ALLOW_THP`). Returns whether the purge delay was set: not when the environment sets
-/// it, nor when the option does not hold its default (another mimalloc, whose option numbers and
-/// defaults may differ).
+/// Makes mimalloc return freed memory within [`PURGE_DELAY_MS`], and turns transparent huge
+/// pages off for the process. Each setting yields to its environment variable
+/// (`MIMALLOC_PURGE_DELAY`, `MIMALLOC_ALLOW_THP`). Returns whether the purge delay was set: not
+/// when the environment sets it, nor when the option does not hold its default (another
+/// mimalloc, whose option numbers and defaults may differ).
 pub fn configure_for_flat_memory() -> bool {
     if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
         no_transparent_huge_pages();
