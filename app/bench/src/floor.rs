@@ -57,14 +57,16 @@ async fn run(args: FloorArgs) -> anyhow::Result<serde_json::Value> {
     )?)?);
     let http = reqwest::Client::new();
     // `raw`: one full answer's rows, each followed by the separator, as the body's bytes.
-    let rows: Bytes = (0..fake::PER_RESPONSE as u64)
-        .flat_map(|i| {
-            let mut r = fake::record_json(i);
-            r.push(b',');
-            r
-        })
-        .collect::<Vec<u8>>()
-        .into();
+    let rows: Option<Bytes> = (!args.decode).then(|| {
+        (0..fake::PER_RESPONSE as u64)
+            .flat_map(|i| {
+                let mut r = fake::record_json(i);
+                r.push(b',');
+                r
+            })
+            .collect::<Vec<u8>>()
+            .into()
+    });
 
     let (u0, s0) = procstat::cpu_seconds();
     let t0 = Instant::now();
@@ -77,7 +79,7 @@ async fn run(args: FloorArgs) -> anyhow::Result<serde_json::Value> {
             http.clone(),
             args.kinesis_url.clone(),
             shard,
-            (!args.decode).then(|| rows.clone()),
+            rows.clone(),
             pools.clone(),
             tx.clone(),
         ));

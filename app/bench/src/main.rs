@@ -53,6 +53,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub(crate) const MIB: f64 = 1024.0 * 1024.0;
 pub(crate) const MB: f64 = 1_000_000.0;
+/// (a)'s buffer-flush.max-bytes, for the engine and its floor alike.
+const A_MAX_BYTES: u64 = 64 << 20;
 
 struct Opts {
     scenario: String,
@@ -461,12 +463,17 @@ async fn orchestrate(o: Opts) -> anyhow::Result<()> {
             "(a) engine payload throughput: {} records over {} shards…",
             o.a_records, o.a_shards
         );
-        results["a"] = fixed_run(o.a_shards, o.a_records, 64 << 20).await?;
+        results["a"] = fixed_run(o.a_shards, o.a_records, A_MAX_BYTES).await?;
         eprintln!("(a) the floor: the same bytes moved with nothing parsed, then with decoding…");
         let mut floor = json!({});
         for (key, decode) in [("raw", false), ("decode", true)] {
-            let run =
-                fixed_run_of(Runner::Floor { decode }, o.a_shards, o.a_records, 64 << 20).await?;
+            let run = fixed_run_of(
+                Runner::Floor { decode },
+                o.a_shards,
+                o.a_records,
+                A_MAX_BYTES,
+            )
+            .await?;
             anyhow::ensure!(
                 run["engine"]["rows_loaded"] == run["records"],
                 "the floor ({key}) loaded {} rows of {}",
